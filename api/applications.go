@@ -1,0 +1,231 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"accredpack/catalog"
+	"accredpack/checks"
+	"accredpack/database"
+	"accredpack/dossier"
+	"accredpack/identifiers"
+	"accredpack/intake"
+)
+
+// ApplicationJSON is an application as the API shows it.
+type ApplicationJSON struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	dossier.Form
+	CreatedAt   time.Time           `json:"created_at"`
+	UpdatedAt   time.Time           `json:"updated_at"`
+	SubmittedAt *time.Time          `json:"submitted_at"`
+	Slots       []SlotJSON          `json:"slots"`
+	Missing     []string            `json:"missing"`
+	Ready       bool                `json:"ready"`
+	Problems    []checks.FieldError `json:"problems"`
+}
+
+// SlotJSON is one row of the checklist.
+type SlotJSON struct {
+	ID          string        `json:"id"`
+	Title       string        `json:"title"`
+	Required    bool          `json:"required"`
+	Requirement string        `json:"requirement"`
+	Hint        string        `json:"hint,omitempty"`
+	Repeatable  bool          `json:"repeatable"`
+	Status      string        `json:"status"`
+	Document    *DocumentJSON `json:"document"`
+}
+
+// DocumentJSON is the record of an accepted file.
+type DocumentJSON struct {
+	Slot       string    `json:"slot"`
+	SHA256     string    `json:"sha256"`
+	Size       int64     `json:"size"`
+	Pages      int       `json:"pages"`
+	FileName   string    `json:"file_name"`
+	UploadedAt time.Time `json:"uploaded_at"`
+}
+
+func documentJSON(d dossier.Document) *DocumentJSON {
+	return &DocumentJSON{Slot: d.Ref.String(), SHA256: d.SHA256, Size: d.Size, Pages: d.Pages, FileName: d.FileName, UploadedAt: d.UploadedAt}
+}
+
+func applicationJSON(v *intake.View) ApplicationJSON {
+	a := v.App
+	out := ApplicationJSON{ID: a.ID, Status: string(a.Status), Form: a.Form, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		SubmittedAt: a.SubmittedAt, Slots: []SlotJSON{}, Missing: v.Layout.Missing, Ready: v.Ready, Problems: v.Problems}
+	out.Form.Specialist.SNILS = identifiers.FormatSNILS(a.Form.Specialist.SNILS)
+	if out.Missing == nil {
+		out.Missing = []string{}
+	}
+	if out.Problems == nil {
+		out.Problems = []checks.FieldError{}
+	}
+	for _, st := range v.Layout.Slots {
+		sj := SlotJSON{ID: st.Ref.String(), Title: st.Title, Required: st.Required, Requirement: string(st.Slot.Requirement),
+			Hint: st.Slot.Hint, Repeatable: st.Slot.Repeatable, Status: "empty"}
+		if st.Document != nil {
+			sj.Status, sj.Document = "accepted", documentJSON(*st.Document)
+		}
+		out.Slots = append(out.Slots, sj)
+	}
+	return out
+}
+
+const maxJSONBody = 1 << 20
+
+// decodeJSON reads a JSON body of at most 1 MiB into v.
+func decodeJSON(c echo.Context, v any) error {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxJSONBody+1))
+	if err != nil {
+		return badRequest("Не удалось прочитать тело запроса.", err)
+	}
+	if len(body) > maxJSONBody {
+		return badRequest("Тело запроса больше 1 МБ.", nil)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return badRequest("Неверный тип значения поля "+typeErr.Field+".", err)
+		}
+		return badRequest("Тело запроса — не корректный JSON.", err)
+	}
+	return nil
+}
+
+func (s *Server) createApplication(c echo.Context) error {
+	var f dossier.Form
+	if err := decodeJSON(c, &f); err != nil {
+		return err
+	}
+	v, err := s.svc.Create(c.Request().Context(), principal(c), f)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/applications/"+v.App.ID)
+	return c.JSON(http.StatusCreated, applicationJSON(v))
+}
+
+func (s *Server) getApplication(c echo.Context) error {
+	v, err := s.svc.Get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, applicationJSON(v))
+}
+
+// updateApplication merges the JSON body into the stored form: fields
+// present in the body change, the rest stay.
+func (s *Server) updateApplication(c echo.Context) error {
+	var patch json.RawMessage
+	if err := decodeJSON(c, &patch); err != nil {
+		return err
+	}
+	v, err := s.svc.Update(c.Request().Context(), c.Param("id"), func(f *dossier.Form) error {
+		if err := json.Unmarshal(patch, f); err != nil {
+			return badRequest("Тело запроса не подходит к полям заявления.", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, applicationJSON(v))
+}
+
+func (s *Server) submitApplication(c echo.Context) error {
+	v, err := s.svc.Submit(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, applicationJSON(v))
+}
+
+func (s *Server) reopenApplication(c echo.Context) error {
+	v, err := s.svc.Reopen(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, applicationJSON(v))
+}
+
+// ListJSON is a page of applications.
+type ListJSON struct {
+	Items      []ApplicationJSON `json:"items"`
+	NextCursor string            `json:"next_cursor,omitempty"`
+}
+
+func encodeCursor(a *dossier.Application) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(a.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + a.ID))
+}
+
+func decodeCursor(s string) (*database.Page, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	at, id, ok := strings.Cut(string(raw), "|")
+	if !ok {
+		return nil, errors.New("no separator")
+	}
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return nil, err
+	}
+	return &database.Page{CreatedAt: t, ID: id}, nil
+}
+
+func (s *Server) listApplications(c echo.Context) error {
+	limit := 20
+	if l := c.QueryParam("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			return badRequest("limit — число от 1 до 100.", err)
+		}
+		limit = n
+	}
+	var after *database.Page
+	if cur := c.QueryParam("cursor"); cur != "" {
+		p, err := decodeCursor(cur)
+		if err != nil {
+			return badRequest("Неверный cursor: передайте next_cursor из предыдущего ответа.", err)
+		}
+		after = p
+	}
+	// The bootstrap administrator sees every application.
+	views, err := s.svc.List(c.Request().Context(), "", after, limit+1)
+	if err != nil {
+		return err
+	}
+	out := ListJSON{Items: []ApplicationJSON{}}
+	for i, v := range views {
+		if i == limit {
+			out.NextCursor = encodeCursor(views[limit-1].App)
+			break
+		}
+		out.Items = append(out.Items, applicationJSON(v))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// CatalogJSON describes kinds, slots and the nomenclature for clients.
+type CatalogJSON struct {
+	Kinds           []*catalog.Kind          `json:"kinds"`
+	EducationLevels []string                 `json:"education_levels"`
+	Specialties     []*catalog.SpecialtyList `json:"specialty_lists"`
+}
+
+func (s *Server) getCatalog(c echo.Context) error {
+	cat := s.svc.Catalog()
+	return c.JSON(http.StatusOK, CatalogJSON{Kinds: cat.Kinds(), EducationLevels: cat.Nomenclature.EducationLevels(), Specialties: cat.Nomenclature.Lists})
+}

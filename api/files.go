@@ -1,0 +1,212 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"accredpack/checks"
+)
+
+// multipartSlack is what a multipart body may carry beyond the file:
+// boundaries, part headers, small form fields.
+const multipartSlack = 64 << 10
+
+// putFile takes one file into a slot, as the raw body or as the one file
+// part of a multipart form. Nothing is read before the target is known to
+// exist; the file is read at most to the limit plus one byte.
+func (s *Server) putFile(c echo.Context) error {
+	err := s.takeFile(c)
+	result := "accepted"
+	if err != nil {
+		_, detail := publicError(err)
+		result = detail.Code
+	}
+	s.metrics.uploads.WithLabelValues(result).Inc()
+	return err
+}
+
+func (s *Server) takeFile(c echo.Context) error {
+	req := c.Request()
+	ctx := req.Context()
+	limit := s.cfg.MaxFileBytes
+	mediaType, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+
+	var body io.Reader = req.Body
+	fileName := c.QueryParam("filename")
+	if mediaType == "multipart/form-data" {
+		if req.ContentLength > limit+multipartSlack {
+			return checks.TooLarge(limit)
+		}
+		boundary := params["boundary"]
+		if boundary == "" {
+			return badRequest("В заголовке Content-Type нет boundary для multipart.", nil)
+		}
+		part, err := firstFilePart(multipart.NewReader(req.Body, boundary))
+		if err != nil {
+			return err
+		}
+		body = part
+		if fileName == "" {
+			fileName = part.part.FileName()
+		}
+	} else {
+		if req.ContentLength > limit {
+			return checks.TooLarge(limit)
+		}
+		if fileName == "" {
+			if _, p, err := mime.ParseMediaType(req.Header.Get("Content-Disposition")); err == nil {
+				fileName = p["filename"]
+			}
+		}
+	}
+
+	staged, err := s.svc.Stage(ctx, c.Param("id"), c.Param("slot"), body, fileName)
+	if err != nil {
+		return err
+	}
+	defer staged.Discard()
+	doc, err := s.svc.Commit(ctx, staged, principal(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"document": documentJSON(doc)})
+}
+
+func isFilePart(p *multipart.Part) bool { return p.FileName() != "" || p.FormName() == "file" }
+
+// filePart reads the one file part of a multipart body. At the end of the
+// part it reads the rest of the form: another file part fails the read with
+// errExtraFilePart, so the upload is refused before any check of content.
+type filePart struct {
+	mr   *multipart.Reader
+	part *multipart.Part
+	end  error // set once the part is read to its end
+}
+
+func firstFilePart(mr *multipart.Reader) (*filePart, error) {
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, badRequest("В форме нет файла: передайте его в части с именем file.", nil)
+		}
+		if err != nil {
+			return nil, badRequest("Тело multipart повреждено.", err)
+		}
+		if isFilePart(p) {
+			return &filePart{mr: mr, part: p}, nil
+		}
+		if err := skipField(p); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func skipField(p *multipart.Part) error {
+	n, err := io.Copy(io.Discard, io.LimitReader(p, multipartSlack+1))
+	if err != nil {
+		return badRequest("Тело multipart повреждено.", err)
+	}
+	if n > multipartSlack {
+		return badRequest("Поле формы "+strconv.Quote(p.FormName())+" слишком длинное.", nil)
+	}
+	return nil
+}
+
+func (f *filePart) Read(b []byte) (int, error) {
+	if f.end != nil {
+		return 0, f.end
+	}
+	n, err := f.part.Read(b)
+	if errors.Is(err, io.EOF) {
+		f.end = f.rest()
+		return n, f.end
+	}
+	if err != nil {
+		return n, badRequest("Тело multipart повреждено.", err)
+	}
+	return n, nil
+}
+
+// rest reads the parts after the file: small fields are fine, files not.
+func (f *filePart) rest() error {
+	for {
+		p, err := f.mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return io.EOF
+		}
+		if err != nil {
+			return badRequest("Тело multipart повреждено.", err)
+		}
+		if isFilePart(p) {
+			return errExtraFilePart
+		}
+		if err := skipField(p); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Server) getFile(c echo.Context) error {
+	rc, doc, err := s.svc.Open(c.Request().Context(), c.Param("id"), c.Param("slot"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentLength, strconv.FormatInt(doc.Size, 10))
+	h.Set("ETag", `"`+doc.SHA256+`"`)
+	h.Set("Last-Modified", doc.UploadedAt.UTC().Format(http.TimeFormat))
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(doc.FileName, c.Param("slot"))}))
+	if c.Request().Method == http.MethodHead {
+		return c.NoContent(http.StatusOK)
+	}
+	// A checksum mismatch surfaces at the end of the copy; the answer is
+	// then cut short rather than completed with bad bytes.
+	if err := c.Stream(http.StatusOK, "application/pdf", rc); err != nil {
+		s.log.Error("file read failed", "request_id", requestID(c), "error", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+func downloadName(name, slot string) string {
+	if name == "" {
+		return slot + ".pdf"
+	}
+	return name
+}
+
+func (s *Server) deleteFile(c echo.Context) error {
+	if err := s.svc.Delete(c.Request().Context(), c.Param("id"), c.Param("slot")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// HistoryJSON is an earlier file of a slot.
+type HistoryJSON struct {
+	DocumentJSON
+	EndedAt     time.Time `json:"ended_at"`
+	EndedReason string    `json:"ended_reason"`
+}
+
+func (s *Server) getHistory(c echo.Context) error {
+	h, err := s.svc.History(c.Request().Context(), c.Param("id"), c.Param("slot"))
+	if err != nil {
+		return err
+	}
+	out := make([]HistoryJSON, 0, len(h))
+	for _, e := range h {
+		out = append(out, HistoryJSON{DocumentJSON: *documentJSON(e.Document), EndedAt: e.EndedAt, EndedReason: e.EndedReason})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"history": out})
+}

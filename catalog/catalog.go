@@ -1,0 +1,254 @@
+// Package catalog holds what kinds of application exist, which document
+// slots each needs and when, and the specialty nomenclature. All of it is
+// data (data/*.json, embedded); the code only interprets it. From a form and
+// its documents the catalog computes each slot's state, what is missing and
+// whether the dossier is ready.
+package catalog
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"accredpack/dossier"
+)
+
+//go:embed data/*.json
+var dataFS embed.FS
+
+// Requirement says when a slot must hold a file.
+type Requirement string
+
+const (
+	Required    Requirement = "required"
+	Optional    Requirement = "optional"
+	Conditional Requirement = "conditional" // required when its condition holds
+)
+
+// Condition is a yes/no form field compared with a value.
+type Condition struct {
+	Field  string `json:"field"`
+	Equals bool   `json:"equals"`
+}
+
+// Slot is one document row of the FRMR form.
+type Slot struct {
+	ID          string      `json:"id"`
+	Title       string      `json:"title"`
+	FileTitle   string      `json:"file_title"` // used to name the file in the portal package
+	Requirement Requirement `json:"requirement"`
+	When        *Condition  `json:"when,omitempty"`
+	Repeatable  bool        `json:"repeatable,omitempty"`
+	MinRows     int         `json:"min_rows,omitempty"` // for repeatable required slots
+	Hint        string      `json:"hint,omitempty"`
+}
+
+// Kind is a kind of application with its slots in the order of the form.
+type Kind struct {
+	ID             string   `json:"id"`
+	Title          string   `json:"title"`
+	Source         string   `json:"source"`
+	RequiredFields []string `json:"required_fields"`
+	Slots          []Slot   `json:"slots"`
+}
+
+// Catalog is the set of kinds and the nomenclature.
+type Catalog struct {
+	kinds        map[string]*Kind
+	order        []string
+	Nomenclature *Nomenclature
+}
+
+// Load reads the embedded catalog and checks that it is coherent.
+func Load() (*Catalog, error) {
+	raw, err := dataFS.ReadFile("data/kinds.json")
+	if err != nil {
+		return nil, fmt.Errorf("read kinds: %w", err)
+	}
+	var file struct {
+		Kinds []*Kind `json:"kinds"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("parse kinds: %w", err)
+	}
+	c := &Catalog{kinds: map[string]*Kind{}}
+	for _, k := range file.Kinds {
+		if err := k.check(); err != nil {
+			return nil, fmt.Errorf("kind %q: %w", k.ID, err)
+		}
+		if _, dup := c.kinds[k.ID]; dup {
+			return nil, fmt.Errorf("kind %q defined twice", k.ID)
+		}
+		c.kinds[k.ID] = k
+		c.order = append(c.order, k.ID)
+	}
+	if c.Nomenclature, err = loadNomenclature(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (k *Kind) check() error {
+	seen := map[string]bool{}
+	for _, s := range k.Slots {
+		if s.ID == "" || s.Title == "" || s.FileTitle == "" {
+			return fmt.Errorf("slot %q: id, title and file_title are required", s.ID)
+		}
+		if seen[s.ID] {
+			return fmt.Errorf("slot %q defined twice", s.ID)
+		}
+		seen[s.ID] = true
+		switch s.Requirement {
+		case Required, Optional:
+			if s.When != nil {
+				return fmt.Errorf("slot %q: only a conditional slot has a condition", s.ID)
+			}
+		case Conditional:
+			if s.When == nil {
+				return fmt.Errorf("slot %q: a conditional slot needs a condition", s.ID)
+			}
+			if _, known := (&dossier.Form{NameChanged: true, ReportAgreed: new(bool), Employed: new(bool)}).Flag(s.When.Field); !known {
+				return fmt.Errorf("slot %q: condition on unknown yes/no field %q", s.ID, s.When.Field)
+			}
+		default:
+			return fmt.Errorf("slot %q: unknown requirement %q", s.ID, s.Requirement)
+		}
+		if s.MinRows > 0 && !s.Repeatable {
+			return fmt.Errorf("slot %q: min_rows needs repeatable", s.ID)
+		}
+	}
+	return nil
+}
+
+// Kinds lists the kinds in catalog order.
+func (c *Catalog) Kinds() []*Kind {
+	out := make([]*Kind, 0, len(c.order))
+	for _, id := range c.order {
+		out = append(out, c.kinds[id])
+	}
+	return out
+}
+
+// Kind finds a kind by id.
+func (c *Catalog) Kind(id string) (*Kind, bool) {
+	k, ok := c.kinds[id]
+	return k, ok
+}
+
+// Slot finds a slot of the kind by id.
+func (k *Kind) Slot(id string) (*Slot, bool) {
+	for i := range k.Slots {
+		if k.Slots[i].ID == id {
+			return &k.Slots[i], true
+		}
+	}
+	return nil, false
+}
+
+// RequiredFor tells whether the slot must hold a file for this form.
+func (s *Slot) RequiredFor(f *dossier.Form) bool {
+	switch s.Requirement {
+	case Required:
+		return true
+	case Conditional:
+		v, known := f.Flag(s.When.Field)
+		return known && v == s.When.Equals
+	}
+	return false
+}
+
+// SlotState is one row of the checklist shown to the user.
+type SlotState struct {
+	Ref      dossier.SlotRef
+	Slot     *Slot
+	Title    string
+	Required bool
+	Document *dossier.Document // nil when empty
+}
+
+// Layout is the checklist of an application: every slot row in form order,
+// and the rows still missing.
+type Layout struct {
+	Slots   []SlotState
+	Missing []string
+}
+
+// Layout lays out the slots of kind for a form and its documents. A
+// repeatable slot shows one row per existing row (rows up to the highest
+// filled one) and, while it has none, its first row, empty.
+func (k *Kind) Layout(f *dossier.Form, docs []dossier.Document) Layout {
+	byRef := make(map[dossier.SlotRef]*dossier.Document, len(docs))
+	lastRow := map[string]int{}
+	for i := range docs {
+		d := &docs[i]
+		byRef[d.Ref] = d
+		if d.Ref.Row > lastRow[d.Ref.Slot] {
+			lastRow[d.Ref.Slot] = d.Ref.Row
+		}
+	}
+	var out Layout
+	for i := range k.Slots {
+		s := &k.Slots[i]
+		required := s.RequiredFor(f)
+		if !s.Repeatable {
+			ref := dossier.SlotRef{Slot: s.ID}
+			st := SlotState{Ref: ref, Slot: s, Title: s.Title, Required: required, Document: byRef[ref]}
+			out.Slots = append(out.Slots, st)
+			if required && st.Document == nil {
+				out.Missing = append(out.Missing, ref.String())
+			}
+			continue
+		}
+		rows := max(lastRow[s.ID], 1)
+		filled := 0
+		var empty []dossier.SlotRef
+		for n := 1; n <= rows; n++ {
+			ref := dossier.SlotRef{Slot: s.ID, Row: n}
+			minRows := 0
+			if required {
+				minRows = max(s.MinRows, 1)
+			}
+			st := SlotState{Ref: ref, Slot: s, Title: fmt.Sprintf("%s (№ %d)", s.Title, n), Required: n <= minRows, Document: byRef[ref]}
+			out.Slots = append(out.Slots, st)
+			if st.Document != nil {
+				filled++
+			} else {
+				empty = append(empty, ref)
+			}
+		}
+		if required {
+			need := max(s.MinRows, 1) - filled
+			// Name the empty rows first, then the rows a PUT would create.
+			for n := rows + 1; need > len(empty); n++ {
+				empty = append(empty, dossier.SlotRef{Slot: s.ID, Row: n})
+			}
+			for _, ref := range empty[:max(need, 0)] {
+				out.Missing = append(out.Missing, ref.String())
+			}
+		}
+	}
+	return out
+}
+
+// NextRow is the row a PUT may create for a repeatable slot: one past the
+// highest existing row.
+func NextRow(slot string, docs []dossier.Document) int {
+	last := 0
+	for _, d := range docs {
+		if d.Ref.Slot == slot && d.Ref.Row > last {
+			last = d.Ref.Row
+		}
+	}
+	return last + 1
+}
+
+// sortedKeys is a helper for stable error messages.
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

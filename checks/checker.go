@@ -1,0 +1,102 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"accredpack/sandbox"
+)
+
+// Checker applies the FRMR file rules. It parses PDFs in sandboxed child
+// processes, at most as many at once as its runner allows.
+type Checker struct {
+	maxBytes int64
+	runner   *sandbox.Runner
+}
+
+// NewChecker returns a checker with a size limit in bytes.
+func NewChecker(maxBytes int64, runner *sandbox.Runner) *Checker {
+	return &Checker{maxBytes: maxBytes, runner: runner}
+}
+
+// MaxBytes is the size limit.
+func (c *Checker) MaxBytes() int64 { return c.maxBytes }
+
+// Verdict is an accepted file: the facts kept in the document record.
+type Verdict struct {
+	Size    int64
+	SHA256  string
+	Pages   int
+	Version string
+}
+
+// CheckStream is the stream form: it spools r into dir (reading at most the
+// limit plus one byte), then checks the spooled file. On success the caller
+// owns the spool file and must Remove it; on failure nothing is left. A
+// rule the file breaks is a *Problem; any other error is the machine's.
+func (c *Checker) CheckStream(ctx context.Context, r io.Reader, dir string) (*Spooled, Verdict, error) {
+	s, err := Spool(ctx, r, dir, c.maxBytes)
+	if err != nil {
+		return nil, Verdict{}, err
+	}
+	v, err := c.checkSpooled(ctx, s)
+	if err != nil {
+		s.Remove()
+		return nil, Verdict{}, err
+	}
+	return s, v, nil
+}
+
+// CheckFile is the file form, for a file already on disk.
+func (c *Checker) CheckFile(ctx context.Context, path string) (Verdict, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return Verdict{}, fmt.Errorf("stat %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return Verdict{}, fmt.Errorf("%s is not a regular file", path)
+	}
+	if fi.Size() > c.maxBytes {
+		return Verdict{}, TooLarge(c.maxBytes)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Verdict{}, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	// Hash and take head and tail in one pass, with the same code as uploads.
+	s, err := Spool(ctx, f, os.TempDir(), c.maxBytes)
+	if err != nil {
+		return Verdict{}, err
+	}
+	defer s.Remove()
+	return c.checkSpooled(ctx, s)
+}
+
+func (c *Checker) checkSpooled(ctx context.Context, s *Spooled) (Verdict, error) {
+	if p := sniff(s.Head, s.Size); p != nil {
+		return Verdict{}, p
+	}
+	if p := checkTrailer(s.Tail); p != nil {
+		return Verdict{}, p
+	}
+	var facts PDFFacts
+	err := c.runner.Run(ctx, TaskInspectPDF, inspectInput{Path: s.Path}, &facts)
+	if p := judgePDF(facts, s.Size, err); p != nil {
+		return Verdict{}, p
+	}
+	if err != nil {
+		return Verdict{}, fmt.Errorf("inspect PDF: %w", err)
+	}
+	return Verdict{Size: s.Size, SHA256: s.SHA256, Pages: facts.Pages, Version: facts.Version}, nil
+}
+
+// AsProblem returns the *Problem in err's chain, if any.
+func AsProblem(err error) (*Problem, bool) {
+	var p *Problem
+	ok := errors.As(err, &p)
+	return p, ok
+}

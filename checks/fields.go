@@ -1,0 +1,218 @@
+package checks
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-playground/validator/v10"
+
+	"accredpack/catalog"
+	"accredpack/dossier"
+	"accredpack/identifiers"
+)
+
+// FieldError is one violated rule of one form field.
+type FieldError struct {
+	Field   string `json:"field"`   // JSON path, e.g. "specialist.snils"
+	Code    string `json:"code"`    // the rule, e.g. "required", "snils"
+	Message string `json:"message"` // Russian, for the user; never echoes the value
+}
+
+// ValidationError lists every violated field at once.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	names := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		names[i] = f.Field + ":" + f.Code
+	}
+	return "validation failed: " + strings.Join(names, ", ")
+}
+
+// Rules of each form struct, by Go field name. Kept here rather than as tags
+// so that dossier stays a plain data model.
+var (
+	formRules = map[string]string{
+		"Kind":           "required",
+		"EducationLevel": "required",
+		"Specialty":      "required,max=200",
+		"Comment":        "max=2000",
+		"Consent":        "accepted",
+	}
+	specialistRules = map[string]string{
+		"LastName":   "required,max=100,person_name",
+		"FirstName":  "required,max=100,person_name",
+		"MiddleName": "max=100,person_name", // not everyone has a patronymic
+		"SNILS":      "required,snils",
+		"BirthDate":  "required,birth_date",
+	}
+	contactRules = map[string]string{
+		"Phone": "required,phone",
+		"Email": "required,max=254,email",
+	}
+)
+
+// messages are the Russian texts of each rule.
+var messages = map[string]string{
+	"required":    "Обязательное поле.",
+	"max":         "Слишком длинное значение.",
+	"person_name": "Допустимы только буквы, пробел, дефис и апостроф.",
+	"snils":       "СНИЛС указан неверно: нужно 11 цифр (XXX-XXX-XXX YY) с верным контрольным числом.",
+	"birth_date":  "Дата рождения указывается в формате ГГГГ-ММ-ДД и не может быть в будущем.",
+	"phone":       "Телефон указан неверно: нужен российский номер, +7 и 10 цифр.",
+	"email":       "Адрес электронной почты указан неверно: на него придут уведомления портала.",
+	"accepted":    "Без согласия на обработку персональных данных заявление не принимается.",
+	"oneof":       "Недопустимое значение.",
+	"specialty":   "Специальности нет в номенклатуре для выбранного уровня образования.",
+	"immutable":   "Это поле нельзя изменить после создания заявления.",
+	// Messages for one field's rule take precedence over the rule's own.
+	"kind:oneof":             "Вид аккредитации: periodic (периодическая) или primary_specialized (первичная специализированная).",
+	"education_level:oneof":  "Уровень образования: higher (высшее) или secondary_vocational (среднее профессиональное).",
+	"report_agreed:required": "Укажите, согласован ли отчёт о профессиональной деятельности с руководителем.",
+}
+
+func message(field, code string) string {
+	if m, ok := messages[field+":"+code]; ok {
+		return m
+	}
+	return messages[code]
+}
+
+// FormValidator checks application forms against the FRMR rules and the
+// catalog (kinds, their required fields, the specialty nomenclature).
+type FormValidator struct {
+	v       *validator.Validate
+	catalog *catalog.Catalog
+}
+
+// NewFormValidator builds the validator with the custom rules.
+func NewFormValidator(c *catalog.Catalog) (*FormValidator, error) {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	custom := map[string]validator.Func{
+		"snils": func(fl validator.FieldLevel) bool {
+			_, err := identifiers.ValidateSNILS(fl.Field().String())
+			return err == nil
+		},
+		"phone": func(fl validator.FieldLevel) bool {
+			_, err := identifiers.NormalizePhone(fl.Field().String())
+			return err == nil
+		},
+		"person_name": func(fl validator.FieldLevel) bool { return isPersonName(fl.Field().String()) },
+		"birth_date": func(fl validator.FieldLevel) bool {
+			d, err := time.Parse(time.DateOnly, fl.Field().String())
+			return err == nil && d.Year() >= 1900 && !d.After(time.Now())
+		},
+		"accepted": func(fl validator.FieldLevel) bool { return fl.Field().Bool() },
+	}
+	for tag, fn := range custom {
+		if err := v.RegisterValidation(tag, fn); err != nil {
+			return nil, fmt.Errorf("register rule %s: %w", tag, err)
+		}
+	}
+	v.RegisterStructValidationMapRules(formRules, dossier.Form{})
+	v.RegisterStructValidationMapRules(specialistRules, dossier.Specialist{})
+	v.RegisterStructValidationMapRules(contactRules, dossier.Contact{})
+	return &FormValidator{v: v, catalog: c}, nil
+}
+
+func isPersonName(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && r != ' ' && r != '-' && r != '\'' && r != '’' {
+			return false
+		}
+	}
+	return true
+}
+
+// Normalize puts a form in its stored shape: trimmed text, SNILS as 11
+// digits, phone as +7XXXXXXXXXX, e-mail in lower case, the specialty as the
+// nomenclature writes it. Values that are not valid are left as typed, for
+// Validate to report.
+func (fv *FormValidator) Normalize(f *dossier.Form, day time.Time) {
+	for _, p := range []*string{&f.Kind, &f.Specialist.LastName, &f.Specialist.FirstName, &f.Specialist.MiddleName,
+		&f.Specialist.SNILS, &f.Specialist.BirthDate, &f.Contact.Phone, &f.Contact.Email, &f.EducationLevel,
+		&f.Specialty, &f.Comment} {
+		*p = strings.TrimSpace(*p)
+	}
+	if s, err := identifiers.ValidateSNILS(f.Specialist.SNILS); err == nil {
+		f.Specialist.SNILS = s
+	}
+	if p, err := identifiers.NormalizePhone(f.Contact.Phone); err == nil {
+		f.Contact.Phone = p
+	}
+	f.Contact.Email = strings.ToLower(f.Contact.Email)
+	if name, ok := fv.catalog.Nomenclature.Lookup(f.EducationLevel, f.Specialty, day); ok {
+		f.Specialty = name
+	}
+}
+
+// Validate reports every violated rule of the form at once, or nil. day is
+// the date whose specialty nomenclature applies.
+func (fv *FormValidator) Validate(f *dossier.Form, day time.Time) error {
+	var out []FieldError
+	add := func(field, code string) {
+		out = append(out, FieldError{Field: field, Code: code, Message: message(field, code)})
+	}
+	err := fv.v.Struct(f)
+	var verrs validator.ValidationErrors
+	if err != nil && !errors.As(err, &verrs) {
+		return fmt.Errorf("validate form: %w", err)
+	}
+	for _, fe := range verrs {
+		// Namespace is "Form.specialist.snils": drop the type name.
+		_, path, _ := strings.Cut(fe.Namespace(), ".")
+		add(path, fe.Tag())
+	}
+	failed := func(field string) bool {
+		for _, e := range out {
+			if e.Field == field {
+				return true
+			}
+		}
+		return false
+	}
+
+	kind, known := fv.catalog.Kind(f.Kind)
+	if !known && !failed("kind") {
+		add("kind", "oneof")
+	}
+	if known {
+		for _, name := range kind.RequiredFields {
+			if _, answered := f.Flag(name); !answered {
+				add(name, "required")
+			}
+		}
+	}
+	levelKnown := fv.catalog.Nomenclature.KnowsLevel(f.EducationLevel)
+	if !levelKnown && !failed("education_level") {
+		add("education_level", "oneof")
+	}
+	if levelKnown && !failed("specialty") {
+		if _, ok := fv.catalog.Nomenclature.Lookup(f.EducationLevel, f.Specialty, day); !ok {
+			add("specialty", "specialty")
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: out}
+}
+
+// Check normalizes the form in place and validates it: what callers want.
+func (fv *FormValidator) Check(f *dossier.Form, day time.Time) error {
+	fv.Normalize(f, day)
+	return fv.Validate(f, day)
+}

@@ -1,0 +1,164 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"accredpack/dossier"
+)
+
+const applicationColumns = `id, owner, kind, status, last_name, first_name, middle_name, snils, birth_date,
+	phone, email, education_level, specialty, report_agreed, name_changed, employed, comment, consent,
+	created_at, updated_at, submitted_at`
+
+// CreateApplication inserts a new application.
+func (db *DB) CreateApplication(ctx context.Context, a *dossier.Application) error {
+	f := &a.Form
+	var submitted any
+	if a.SubmittedAt != nil {
+		submitted = ts(*a.SubmittedAt)
+	}
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO applications (`+applicationColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Owner, f.Kind, string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName,
+		f.Specialist.SNILS, f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty,
+		optBool(f.ReportAgreed), boolInt(f.NameChanged), optBool(f.Employed), f.Comment, boolInt(f.Consent),
+		ts(a.CreatedAt), ts(a.UpdatedAt), submitted)
+	if err != nil {
+		return fmt.Errorf("database: insert application: %w", err)
+	}
+	return nil
+}
+
+// UpdateApplication writes the form, status and times of an existing
+// application inside fn's transaction after fn approves the current row.
+// fn receives the stored application and changes it in place.
+func (db *DB) UpdateApplication(ctx context.Context, id string, fn func(a *dossier.Application) error) (*dossier.Application, error) {
+	var out *dossier.Application
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		a, err := getApplication(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+		f := &a.Form
+		var submitted any
+		if a.SubmittedAt != nil {
+			submitted = ts(*a.SubmittedAt)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE applications SET status = ?, last_name = ?, first_name = ?, middle_name = ?,
+			snils = ?, birth_date = ?, phone = ?, email = ?, education_level = ?, specialty = ?, report_agreed = ?,
+			name_changed = ?, employed = ?, comment = ?, consent = ?, updated_at = ?, submitted_at = ? WHERE id = ?`,
+			string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName, f.Specialist.SNILS,
+			f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty, optBool(f.ReportAgreed),
+			boolInt(f.NameChanged), optBool(f.Employed), f.Comment, boolInt(f.Consent), ts(a.UpdatedAt), submitted, a.ID)
+		if err != nil {
+			return fmt.Errorf("database: update application: %w", err)
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// GetApplication reads one application.
+func (db *DB) GetApplication(ctx context.Context, id string) (*dossier.Application, error) {
+	return getApplication(ctx, db.sql, id)
+}
+
+func getApplication(ctx context.Context, q querier, id string) (*dossier.Application, error) {
+	row := q.QueryRowContext(ctx, `SELECT `+applicationColumns+` FROM applications WHERE id = ?`, id)
+	a, err := scanApplication(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("application %s: %w", id, ErrNotFound)
+	}
+	return a, err
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanApplication(s scanner) (*dossier.Application, error) {
+	var (
+		a                      dossier.Application
+		status                 string
+		reportAgreed, employed sql.NullInt64
+		nameChanged, consent   int64
+		created, updated       string
+		submitted              sql.NullString
+	)
+	f := &a.Form
+	err := s.Scan(&a.ID, &a.Owner, &f.Kind, &status, &f.Specialist.LastName, &f.Specialist.FirstName,
+		&f.Specialist.MiddleName, &f.Specialist.SNILS, &f.Specialist.BirthDate, &f.Contact.Phone, &f.Contact.Email,
+		&f.EducationLevel, &f.Specialty, &reportAgreed, &nameChanged, &employed, &f.Comment, &consent,
+		&created, &updated, &submitted)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("database: read application: %w", err)
+	}
+	a.Status = dossier.Status(status)
+	f.ReportAgreed, f.Employed = scanOptBool(reportAgreed), scanOptBool(employed)
+	f.NameChanged, f.Consent = nameChanged != 0, consent != 0
+	if a.CreatedAt, err = parseTS(created); err != nil {
+		return nil, fmt.Errorf("database: application %s created_at: %w", a.ID, err)
+	}
+	if a.UpdatedAt, err = parseTS(updated); err != nil {
+		return nil, fmt.Errorf("database: application %s updated_at: %w", a.ID, err)
+	}
+	if submitted.Valid {
+		t, err := parseTS(submitted.String)
+		if err != nil {
+			return nil, fmt.Errorf("database: application %s submitted_at: %w", a.ID, err)
+		}
+		a.SubmittedAt = &t
+	}
+	return &a, nil
+}
+
+// Page is a position in a list: after the item created at CreatedAt with ID.
+type Page struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// ListApplications lists applications of owner (all owners when empty) in
+// creation order, at most limit, starting after the given position (nil for
+// the first page).
+func (db *DB) ListApplications(ctx context.Context, owner string, after *Page, limit int) ([]*dossier.Application, error) {
+	q := `SELECT ` + applicationColumns + ` FROM applications WHERE (? = '' OR owner = ?)`
+	args := []any{owner, owner}
+	if after != nil {
+		q += ` AND (created_at > ? OR (created_at = ? AND id > ?))`
+		args = append(args, ts(after.CreatedAt), ts(after.CreatedAt), after.ID)
+	}
+	q += ` ORDER BY created_at, id LIMIT ?`
+	args = append(args, limit)
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("database: list applications: %w", err)
+	}
+	defer rows.Close()
+	var out []*dossier.Application
+	for rows.Next() {
+		a, err := scanApplication(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("database: list applications: %w", err)
+	}
+	return out, nil
+}

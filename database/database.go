@@ -1,0 +1,144 @@
+// Package database keeps the metadata: applications, the current document of
+// each slot, and the history of replaced documents. It speaks SQL through
+// database/sql; the schema is migrated by goose from migrations embedded in
+// the binary. SQLite (modernc.org/sqlite, no cgo) is the embedded default.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// ErrNotFound reports a row that does not exist.
+var ErrNotFound = errors.New("database: not found")
+
+// DB is the metadata database.
+type DB struct {
+	sql     *sql.DB
+	dialect goose.Dialect
+}
+
+// Open connects to url: a path to an SQLite file, "sqlite:PATH", or (once
+// supported) a postgres:// URL. It does not migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return nil, errors.New("database: PostgreSQL is not supported by this build yet; leave ACCREDPACK_DATABASE_URL empty for the embedded SQLite database")
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
+	if path == "" {
+		return nil, errors.New("database: empty SQLite path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("database: create folder for %s: %w", path, err)
+	}
+	// WAL lets readers run beside the one writer; immediate transactions
+	// take the write lock up front, so two writers queue (busy_timeout)
+	// instead of failing; synchronous=FULL makes a commit durable.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database: open %s: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: connect to %s: %w", path, err)
+	}
+	return &DB{sql: db, dialect: goose.DialectSQLite3}, nil
+}
+
+// Close closes the connections.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping tells whether the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("database: ping: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies the embedded migrations that have not run yet and returns
+// how many ran.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	dir, err := fs.Sub(migrations, "migrations/"+db.folder())
+	if err != nil {
+		return 0, fmt.Errorf("database: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(db.dialect, db.sql, dir)
+	if err != nil {
+		return 0, fmt.Errorf("database: migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("database: migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+func (db *DB) folder() string {
+	if db.dialect == goose.DialectPostgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// timeLayout is fixed-width UTC, so that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTS(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func optBool(p *bool) any {
+	if p == nil {
+		return nil
+	}
+	return boolInt(*p)
+}
+
+func scanOptBool(v sql.NullInt64) *bool {
+	if !v.Valid {
+		return nil
+	}
+	b := v.Int64 != 0
+	return &b
+}
+
+// inTx runs fn in a transaction and commits it, or rolls back on error.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("database: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("database: commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"accredpack/dossier"
+)
+
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if n, err := db.Migrate(ctx); err != nil || n != 1 {
+		t.Fatalf("Migrate = %d, %v", n, err)
+	}
+	if n, err := db.Migrate(ctx); err != nil || n != 0 {
+		t.Fatalf("second Migrate = %d, %v; want nothing to do", n, err)
+	}
+	return db
+}
+
+func newApp(id string, created time.Time) *dossier.Application {
+	agreed := false
+	return &dossier.Application{
+		ID: id, Owner: "bootstrap", Status: dossier.StatusDraft, CreatedAt: created, UpdatedAt: created,
+		Form: dossier.Form{Kind: "periodic", Specialist: dossier.Specialist{LastName: "Петров", FirstName: "Пётр", SNILS: "11223344595", BirthDate: "1980-01-02"},
+			Contact: dossier.Contact{Phone: "+79123456789", Email: "p@example.ru"}, EducationLevel: "higher", Specialty: "Терапия",
+			ReportAgreed: &agreed, NameChanged: true, Consent: true, Comment: "декрет 2021-2023"},
+	}
+}
+
+func allowAll(*dossier.Application, []dossier.Document) error { return nil }
+
+func TestApplicationRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	created := time.Date(2026, 11, 23, 10, 0, 0, 123456000, time.UTC)
+	a := newApp("a1", created)
+	if err := db.CreateApplication(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.GetApplication(ctx, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Form.Specialist.SNILS != "11223344595" || got.Form.ReportAgreed == nil || *got.Form.ReportAgreed ||
+		!got.Form.NameChanged || got.Form.Employed != nil || !got.CreatedAt.Equal(created) || got.Form.Comment != a.Form.Comment {
+		t.Errorf("round trip changed the application: %+v", got)
+	}
+	if _, err := db.GetApplication(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing application: %v", err)
+	}
+	submittedAt := created.Add(time.Hour)
+	_, err = db.UpdateApplication(ctx, "a1", func(a *dossier.Application) error {
+		a.Status, a.SubmittedAt = dossier.StatusSubmitted, &submittedAt
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.GetApplication(ctx, "a1")
+	if got.Status != dossier.StatusSubmitted || got.SubmittedAt == nil || !got.SubmittedAt.Equal(submittedAt) {
+		t.Errorf("update lost: %+v", got)
+	}
+	refuse := errors.New("refused")
+	if _, err := db.UpdateApplication(ctx, "a1", func(a *dossier.Application) error { a.Form.Specialty = "X"; return refuse }); !errors.Is(err, refuse) {
+		t.Errorf("refusal: %v", err)
+	}
+	if got, _ = db.GetApplication(ctx, "a1"); got.Form.Specialty != "Терапия" {
+		t.Error("a refused update was written")
+	}
+}
+
+func TestListPages(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 7; i++ {
+		a := newApp(fmt.Sprintf("app%d", i), base.Add(time.Duration(i%3)*time.Second)) // equal times too
+		if i == 6 {
+			a.Owner = "someone-else"
+		}
+		if err := db.CreateApplication(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []string
+	var after *Page
+	for {
+		page, err := db.ListApplications(ctx, "bootstrap", after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page {
+			seen = append(seen, a.ID)
+		}
+		if len(page) < 2 {
+			break
+		}
+		last := page[len(page)-1]
+		after = &Page{CreatedAt: last.CreatedAt, ID: last.ID}
+	}
+	want := []string{"app0", "app3", "app1", "app4", "app2", "app5"}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("pages = %v; want %v", seen, want)
+	}
+	all, _ := db.ListApplications(ctx, "", nil, 100)
+	if len(all) != 7 {
+		t.Errorf("all owners: %d", len(all))
+	}
+}
+
+func doc(ref dossier.SlotRef, key string, at time.Time) dossier.Document {
+	return dossier.Document{Ref: ref, ObjectKey: key, SHA256: key + "-sum", Size: 10, Pages: 1, FileName: key + ".pdf", UploadedAt: at, UploadedBy: "bootstrap"}
+}
+
+func TestReplaceKeepsHistory(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	db.CreateApplication(ctx, newApp("a1", now))
+	ref := dossier.SlotRef{Slot: "snils"}
+	if prev, err := db.PutDocument(ctx, "a1", doc(ref, "k1", now), allowAll); err != nil || prev != nil {
+		t.Fatalf("first put: %v, %v", prev, err)
+	}
+	prev, err := db.PutDocument(ctx, "a1", doc(ref, "k2", now.Add(time.Minute)), allowAll)
+	if err != nil || prev == nil || prev.ObjectKey != "k1" {
+		t.Fatalf("replace: %v, %v", prev, err)
+	}
+	cur, err := db.Document(ctx, "a1", ref)
+	if err != nil || cur.ObjectKey != "k2" {
+		t.Fatalf("current = %+v, %v", cur, err)
+	}
+	if err := db.DeleteDocument(ctx, "a1", ref, now.Add(2*time.Minute), allowAll); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Document(ctx, "a1", ref); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after delete: %v", err)
+	}
+	if err := db.DeleteDocument(ctx, "a1", ref, now, allowAll); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleting an empty slot: %v", err)
+	}
+	h, err := db.History(ctx, "a1", ref)
+	if err != nil || len(h) != 2 || h[0].ObjectKey != "k1" || h[0].EndedReason != "replaced" || h[1].ObjectKey != "k2" || h[1].EndedReason != "deleted" {
+		t.Fatalf("history = %+v, %v", h, err)
+	}
+	refused := errors.New("locked")
+	if _, err := db.PutDocument(ctx, "a1", doc(ref, "k3", now), func(*dossier.Application, []dossier.Document) error { return refused }); !errors.Is(err, refused) {
+		t.Errorf("refusal: %v", err)
+	}
+	if docs, _ := db.Documents(ctx, "a1"); len(docs) != 0 {
+		t.Errorf("a refused put was written: %+v", docs)
+	}
+}
+
+func TestConcurrentPutsToOneSlot(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	now := time.Now()
+	db.CreateApplication(ctx, newApp("a1", now))
+	ref := dossier.SlotRef{Slot: "identity_document"}
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := db.PutDocument(ctx, "a1", doc(ref, fmt.Sprintf("k%d", i), now), allowAll)
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("concurrent put: %v", err)
+		}
+	}
+	docs, _ := db.Documents(ctx, "a1")
+	h, _ := db.History(ctx, "a1", ref)
+	if len(docs) != 1 || len(h) != n-1 {
+		t.Errorf("current %d, history %d; want 1 and %d", len(docs), len(h), n-1)
+	}
+}

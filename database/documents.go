@@ -1,0 +1,188 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"accredpack/dossier"
+)
+
+const documentColumns = `slot, row_no, object_key, sha256, size, pages, file_name, uploaded_at, uploaded_by`
+
+func scanDocument(s scanner) (dossier.Document, error) {
+	var d dossier.Document
+	var uploaded string
+	if err := s.Scan(&d.Ref.Slot, &d.Ref.Row, &d.ObjectKey, &d.SHA256, &d.Size, &d.Pages, &d.FileName, &uploaded, &d.UploadedBy); err != nil {
+		return d, err
+	}
+	t, err := parseTS(uploaded)
+	if err != nil {
+		return d, fmt.Errorf("database: document %s uploaded_at: %w", d.Ref, err)
+	}
+	d.UploadedAt = t
+	return d, nil
+}
+
+// Documents lists the current documents of an application.
+func (db *DB) Documents(ctx context.Context, appID string) ([]dossier.Document, error) {
+	return documents(ctx, db.sql, appID)
+}
+
+func documents(ctx context.Context, q querier, appID string) ([]dossier.Document, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+documentColumns+` FROM documents WHERE application_id = ? ORDER BY slot, row_no`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("database: list documents: %w", err)
+	}
+	defer rows.Close()
+	var out []dossier.Document
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, fmt.Errorf("database: read document: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("database: list documents: %w", err)
+	}
+	return out, nil
+}
+
+// Document reads the current document of one slot row.
+func (db *DB) Document(ctx context.Context, appID string, ref dossier.SlotRef) (dossier.Document, error) {
+	row := db.sql.QueryRowContext(ctx, `SELECT `+documentColumns+` FROM documents WHERE application_id = ? AND slot = ? AND row_no = ?`,
+		appID, ref.Slot, ref.Row)
+	d, err := scanDocument(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("document %s of %s: %w", ref, appID, ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("database: read document: %w", err)
+	}
+	return d, nil
+}
+
+// SlotChange is a rule check run inside the transaction that changes a slot:
+// it sees the application and its current documents as they are at that
+// moment and refuses the change by returning an error.
+type SlotChange func(a *dossier.Application, docs []dossier.Document) error
+
+// PutDocument makes d the current document of its slot row. A document it
+// replaces moves to the history. allow runs first, in the same transaction.
+func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document, allow SlotChange) (replaced *dossier.Document, err error) {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		prev, err := db.prepareSlotChange(ctx, tx, appID, d.Ref, allow)
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			if err := retire(ctx, tx, appID, *prev, d.UploadedAt, "replaced"); err != nil {
+				return err
+			}
+			replaced = prev
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO documents (application_id, `+documentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, d.FileName, ts(d.UploadedAt), d.UploadedBy)
+		if err != nil {
+			return fmt.Errorf("database: insert document: %w", err)
+		}
+		return touch(ctx, tx, appID, d.UploadedAt)
+	})
+	return replaced, err
+}
+
+// DeleteDocument empties a slot row; its document moves to the history.
+func (db *DB) DeleteDocument(ctx context.Context, appID string, ref dossier.SlotRef, at time.Time, allow SlotChange) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		prev, err := db.prepareSlotChange(ctx, tx, appID, ref, allow)
+		if err != nil {
+			return err
+		}
+		if prev == nil {
+			return fmt.Errorf("slot %s of %s is empty: %w", ref, appID, ErrNotFound)
+		}
+		if err := retire(ctx, tx, appID, *prev, at, "deleted"); err != nil {
+			return err
+		}
+		return touch(ctx, tx, appID, at)
+	})
+}
+
+// prepareSlotChange reads the application and its documents, runs allow,
+// and returns the slot row's current document, if any.
+func (db *DB) prepareSlotChange(ctx context.Context, tx *sql.Tx, appID string, ref dossier.SlotRef, allow SlotChange) (*dossier.Document, error) {
+	a, err := getApplication(ctx, tx, appID)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := documents(ctx, tx, appID)
+	if err != nil {
+		return nil, err
+	}
+	if err := allow(a, docs); err != nil {
+		return nil, err
+	}
+	for i := range docs {
+		if docs[i].Ref == ref {
+			return &docs[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func retire(ctx context.Context, tx *sql.Tx, appID string, d dossier.Document, at time.Time, reason string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO document_history (application_id, `+documentColumns+`, ended_at, ended_reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, d.FileName, ts(d.UploadedAt), d.UploadedBy, ts(at), reason)
+	if err != nil {
+		return fmt.Errorf("database: keep history of %s: %w", d.Ref, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE application_id = ? AND slot = ? AND row_no = ?`, appID, d.Ref.Slot, d.Ref.Row); err != nil {
+		return fmt.Errorf("database: remove current %s: %w", d.Ref, err)
+	}
+	return nil
+}
+
+func touch(ctx context.Context, tx *sql.Tx, appID string, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE applications SET updated_at = ? WHERE id = ?`, ts(at), appID); err != nil {
+		return fmt.Errorf("database: touch application: %w", err)
+	}
+	return nil
+}
+
+// HistoryEntry is a document that was replaced or removed.
+type HistoryEntry struct {
+	dossier.Document
+	EndedAt     time.Time
+	EndedReason string
+}
+
+// History lists the past documents of one slot row, oldest first.
+func (db *DB) History(ctx context.Context, appID string, ref dossier.SlotRef) ([]HistoryEntry, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+documentColumns+`, ended_at, ended_reason FROM document_history
+		WHERE application_id = ? AND slot = ? AND row_no = ? ORDER BY id`, appID, ref.Slot, ref.Row)
+	if err != nil {
+		return nil, fmt.Errorf("database: history: %w", err)
+	}
+	defer rows.Close()
+	var out []HistoryEntry
+	for rows.Next() {
+		var h HistoryEntry
+		var uploaded, ended string
+		d := &h.Document
+		if err := rows.Scan(&d.Ref.Slot, &d.Ref.Row, &d.ObjectKey, &d.SHA256, &d.Size, &d.Pages, &d.FileName, &uploaded, &d.UploadedBy, &ended, &h.EndedReason); err != nil {
+			return nil, fmt.Errorf("database: read history: %w", err)
+		}
+		if d.UploadedAt, err = parseTS(uploaded); err != nil {
+			return nil, fmt.Errorf("database: history uploaded_at: %w", err)
+		}
+		if h.EndedAt, err = parseTS(ended); err != nil {
+			return nil, fmt.Errorf("database: history ended_at: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}

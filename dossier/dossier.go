@@ -1,0 +1,130 @@
+// Package dossier holds the data model of an accreditation dossier: the
+// application form a specialist fills and the documents in its slots.
+// It has no behaviour beyond naming things; rules live in checks and catalog.
+package dossier
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Status is where an application is in its life.
+type Status string
+
+const (
+	// StatusDraft is an application being filled; its slots can change.
+	StatusDraft Status = "draft"
+	// StatusSubmitted is an application sent to the FRMR portal; it is
+	// locked so that the record of what was sent stays true.
+	StatusSubmitted Status = "submitted"
+)
+
+// Specialist identifies the person; SNILS is the key.
+type Specialist struct {
+	LastName   string `json:"last_name"`
+	FirstName  string `json:"first_name"`
+	MiddleName string `json:"middle_name"`
+	SNILS      string `json:"snils"`
+	BirthDate  string `json:"birth_date"`
+}
+
+// Contact is where the portal sends its notifications.
+type Contact struct {
+	Phone string `json:"phone"`
+	Email string `json:"email"`
+}
+
+// Form is the FRMR application form ("заявление").
+type Form struct {
+	Kind           string     `json:"kind"`
+	Specialist     Specialist `json:"specialist"`
+	Contact        Contact    `json:"contact"`
+	EducationLevel string     `json:"education_level"`
+	Specialty      string     `json:"specialty"`
+	// ReportAgreed is nil until answered: the question is required.
+	ReportAgreed *bool `json:"report_agreed"`
+	NameChanged  bool  `json:"name_changed"`
+	// Employed is nil when not stated, which counts as employed.
+	Employed *bool  `json:"employed,omitempty"`
+	Comment  string `json:"comment"`
+	Consent  bool   `json:"consent"`
+}
+
+// Flag returns the value of a yes/no field by its JSON name, for rules kept
+// as data (a slot required when name_changed is true). known is false for a
+// name that is not a yes/no field or a question not yet answered.
+func (f *Form) Flag(name string) (value, known bool) {
+	switch name {
+	case "name_changed":
+		return f.NameChanged, true
+	case "consent":
+		return f.Consent, true
+	case "report_agreed":
+		if f.ReportAgreed == nil {
+			return false, false
+		}
+		return *f.ReportAgreed, true
+	case "employed":
+		if f.Employed == nil {
+			return true, true
+		}
+		return *f.Employed, true
+	}
+	return false, false
+}
+
+// Application is a form with its identity and life-cycle.
+type Application struct {
+	ID          string
+	Owner       string
+	Status      Status
+	Form        Form
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	SubmittedAt *time.Time
+}
+
+// SlotRef addresses one slot of an application: a plain slot ("snils") or a
+// row of a repeatable slot ("qualification_certificates.2", Row 2).
+type SlotRef struct {
+	Slot string
+	Row  int // 0 for a plain slot, 1.. for rows of a repeatable slot
+}
+
+// String writes the reference as the API addresses it.
+func (r SlotRef) String() string {
+	if r.Row == 0 {
+		return r.Slot
+	}
+	return r.Slot + "." + strconv.Itoa(r.Row)
+}
+
+// ParseSlotRef reads "slot" or "slot.N" (N >= 1).
+func ParseSlotRef(s string) (SlotRef, error) {
+	name, row, found := strings.Cut(s, ".")
+	if name == "" {
+		return SlotRef{}, fmt.Errorf("empty slot name in %q", s)
+	}
+	if !found {
+		return SlotRef{Slot: name}, nil
+	}
+	n, err := strconv.Atoi(row)
+	if err != nil || n < 1 || strconv.Itoa(n) != row {
+		return SlotRef{}, fmt.Errorf("bad row number in %q", s)
+	}
+	return SlotRef{Slot: name, Row: n}, nil
+}
+
+// Document is the file accepted into one slot.
+type Document struct {
+	Ref        SlotRef
+	ObjectKey  string // where the bytes are in storage; reveals nothing personal
+	SHA256     string // hex
+	Size       int64
+	Pages      int
+	FileName   string // as the user named it; may be empty
+	UploadedAt time.Time
+	UploadedBy string
+}

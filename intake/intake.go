@@ -1,0 +1,253 @@
+// Package intake is what the service does with a dossier: create and update
+// applications, take a file into a slot (stage: spool and check; commit:
+// object first, database row last), read, replace and empty slots, submit.
+// HTTP lives in api; rules in checks and catalog; bytes in storage; rows in
+// database. Every failure leaves the dossier as it was.
+package intake
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"accredpack/catalog"
+	"accredpack/checks"
+	"accredpack/database"
+	"accredpack/dossier"
+	"accredpack/storage"
+)
+
+// Service holds the parts intake works with.
+type Service struct {
+	db       *database.DB
+	store    storage.Store
+	files    *checks.Checker
+	forms    *checks.FormValidator
+	catalog  *catalog.Catalog
+	spoolDir string
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// Deps are the parts a Service needs.
+type Deps struct {
+	DB       *database.DB
+	Store    storage.Store
+	Files    *checks.Checker
+	Forms    *checks.FormValidator
+	Catalog  *catalog.Catalog
+	SpoolDir string // temporary files of uploads; same disk as the store is best
+	Log      *slog.Logger
+}
+
+// New returns a Service.
+func New(d Deps) *Service {
+	return &Service{db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
+		spoolDir: d.SpoolDir, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Catalog is the catalog the service checks against.
+func (s *Service) Catalog() *catalog.Catalog { return s.catalog }
+
+// View is an application with everything computed from it.
+type View struct {
+	App    *dossier.Application
+	Kind   *catalog.Kind
+	Layout catalog.Layout
+	// Problems are the form's violations under today's rules (a stored form
+	// was valid when saved, but the nomenclature moves with dates).
+	Problems []checks.FieldError
+	Ready    bool
+}
+
+func newID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("intake: no randomness: %v", err))
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// backend marks an error of the database or the store as unavailability,
+// keeping not-found and refusals as they are.
+func backend(err error) error {
+	var r *Refusal
+	switch {
+	case err == nil, errors.As(err, &r):
+		return err
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// Create validates and stores a new application.
+func (s *Service) Create(ctx context.Context, owner string, f dossier.Form) (*View, error) {
+	now := s.now()
+	if err := s.forms.Check(&f, now); err != nil {
+		return nil, err
+	}
+	a := &dossier.Application{ID: newID(), Owner: owner, Status: dossier.StatusDraft, Form: f, CreatedAt: now, UpdatedAt: now}
+	if err := s.db.CreateApplication(ctx, a); err != nil {
+		return nil, backend(err)
+	}
+	s.log.InfoContext(ctx, "application created", "application", a.ID, "kind", f.Kind)
+	return s.view(a, nil), nil
+}
+
+// Get reads an application with its slots.
+func (s *Service) Get(ctx context.Context, id string) (*View, error) {
+	a, err := s.app(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := s.db.Documents(ctx, id)
+	if err != nil {
+		return nil, backend(err)
+	}
+	return s.view(a, docs), nil
+}
+
+func (s *Service) app(ctx context.Context, id string) (*dossier.Application, error) {
+	a, err := s.db.GetApplication(ctx, id)
+	if errors.Is(err, database.ErrNotFound) {
+		return nil, notFound("Заявление не найдено.")
+	}
+	return a, backend(err)
+}
+
+func (s *Service) view(a *dossier.Application, docs []dossier.Document) *View {
+	v := &View{App: a}
+	kind, ok := s.catalog.Kind(a.Form.Kind)
+	if !ok {
+		// A kind removed from the catalog: show the application, never ready.
+		v.Problems = []checks.FieldError{{Field: "kind", Code: "oneof", Message: "Такого вида аккредитации больше нет в каталоге."}}
+		return v
+	}
+	v.Kind = kind
+	v.Layout = kind.Layout(&a.Form, docs)
+	form := a.Form
+	var ve *checks.ValidationError
+	if err := s.forms.Check(&form, s.now()); errors.As(err, &ve) {
+		v.Problems = ve.Fields
+	}
+	v.Ready = len(v.Layout.Missing) == 0 && len(v.Problems) == 0
+	return v
+}
+
+// Update applies edit to the stored form, validates the result as a whole
+// and saves it. The kind cannot change; a submitted application is locked.
+func (s *Service) Update(ctx context.Context, id string, edit func(*dossier.Form) error) (*View, error) {
+	var docs []dossier.Document
+	a, err := s.db.UpdateApplication(ctx, id, func(a *dossier.Application) error {
+		if a.Status == dossier.StatusSubmitted {
+			return lockedErr()
+		}
+		f := a.Form
+		if err := edit(&f); err != nil {
+			return err
+		}
+		if f.Kind != a.Form.Kind {
+			return &checks.ValidationError{Fields: []checks.FieldError{{Field: "kind", Code: "immutable", Message: "Вид аккредитации нельзя изменить: создайте новое заявление."}}}
+		}
+		now := s.now()
+		if err := s.forms.Check(&f, now); err != nil {
+			return err
+		}
+		a.Form, a.UpdatedAt = f, now
+		return nil
+	})
+	if errors.Is(err, database.ErrNotFound) {
+		return nil, notFound("Заявление не найдено.")
+	}
+	if err != nil {
+		return nil, passValidation(err)
+	}
+	if docs, err = s.db.Documents(ctx, id); err != nil {
+		return nil, backend(err)
+	}
+	return s.view(a, docs), nil
+}
+
+func passValidation(err error) error {
+	var ve *checks.ValidationError
+	if errors.As(err, &ve) {
+		return err
+	}
+	return backend(err)
+}
+
+func lockedErr() error {
+	return conflict("Заявление отправлено и закрыто для изменений. Чтобы исправить его, сначала верните его в работу.")
+}
+
+// Submit locks a ready application and records when it was sent.
+func (s *Service) Submit(ctx context.Context, id string) (*View, error) {
+	return s.setStatus(ctx, id, dossier.StatusSubmitted)
+}
+
+// Reopen returns a submitted application to draft (e.g. the portal sent it
+// back for corrections).
+func (s *Service) Reopen(ctx context.Context, id string) (*View, error) {
+	return s.setStatus(ctx, id, dossier.StatusDraft)
+}
+
+func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status) (*View, error) {
+	_, err := s.db.UpdateApplication(ctx, id, func(a *dossier.Application) error {
+		if a.Status == to {
+			return conflict(fmt.Sprintf("Заявление уже в состоянии %q.", to))
+		}
+		if to == dossier.StatusSubmitted {
+			docs, err := s.db.Documents(ctx, id)
+			if err != nil {
+				return err
+			}
+			if v := s.view(a, docs); !v.Ready {
+				return conflict("Заявление не готово к отправке: заполните все обязательные поля и слоты (см. missing).")
+			}
+			now := s.now()
+			a.SubmittedAt = &now
+		} else {
+			a.SubmittedAt = nil
+		}
+		a.Status, a.UpdatedAt = to, s.now()
+		return nil
+	})
+	if errors.Is(err, database.ErrNotFound) {
+		return nil, notFound("Заявление не найдено.")
+	}
+	if err != nil {
+		return nil, backend(err)
+	}
+	s.log.InfoContext(ctx, "application status changed", "application", id, "status", to)
+	return s.Get(ctx, id)
+}
+
+// List returns applications of owner ("" for all) after a position.
+func (s *Service) List(ctx context.Context, owner string, after *database.Page, limit int) ([]*View, error) {
+	apps, err := s.db.ListApplications(ctx, owner, after, limit)
+	if err != nil {
+		return nil, backend(err)
+	}
+	out := make([]*View, 0, len(apps))
+	for _, a := range apps {
+		docs, err := s.db.Documents(ctx, a.ID)
+		if err != nil {
+			return nil, backend(err)
+		}
+		out = append(out, s.view(a, docs))
+	}
+	return out, nil
+}
+
+// Ping checks that the database and the store answer.
+func (s *Service) Ping(ctx context.Context) error {
+	if err := s.db.Ping(ctx); err != nil {
+		return err
+	}
+	return s.store.Ping(ctx)
+}

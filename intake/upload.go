@@ -1,0 +1,233 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"accredpack/catalog"
+	"accredpack/checks"
+	"accredpack/database"
+	"accredpack/dossier"
+	"accredpack/storage"
+)
+
+// Staged is an upload that passed the checks and waits to be committed. Its
+// spool file is removed by Commit or Discard.
+type Staged struct {
+	appID    string
+	ref      dossier.SlotRef
+	fileName string
+	spool    *checks.Spooled
+	verdict  checks.Verdict
+}
+
+// Discard removes the spool file; safe to call after Commit.
+func (st *Staged) Discard() {
+	if st != nil && st.spool != nil {
+		st.spool.Remove()
+	}
+}
+
+// resolve finds the slot a reference names in the application's kind, and
+// checks the row of a repeatable slot against the rows that exist.
+func (s *Service) resolve(a *dossier.Application, docs []dossier.Document, slotRef string) (dossier.SlotRef, *catalog.Slot, error) {
+	ref, err := dossier.ParseSlotRef(slotRef)
+	if err != nil {
+		return ref, nil, notFound(fmt.Sprintf("Слот %q не существует.", slotRef))
+	}
+	kind, ok := s.catalog.Kind(a.Form.Kind)
+	if !ok {
+		return ref, nil, notFound("Вид заявления не найден в каталоге.")
+	}
+	slot, ok := kind.Slot(ref.Slot)
+	if !ok {
+		return ref, nil, notFound(fmt.Sprintf("В заявлении вида %q нет слота %q.", kind.ID, ref.Slot))
+	}
+	switch {
+	case slot.Repeatable && ref.Row == 0:
+		return ref, nil, notFound(fmt.Sprintf("Слот %q состоит из строк: укажите строку, например %s.1.", slot.ID, slot.ID))
+	case !slot.Repeatable && ref.Row != 0:
+		return ref, nil, notFound(fmt.Sprintf("Слот %q не состоит из строк.", slot.ID))
+	case slot.Repeatable && ref.Row > catalog.NextRow(slot.ID, docs):
+		return ref, nil, notFound(fmt.Sprintf("Строки %s нет: следующая новая строка — %s.%d.", ref, slot.ID, catalog.NextRow(slot.ID, docs)))
+	}
+	return ref, slot, nil
+}
+
+// allowChange is the rule checked again inside the transaction that changes
+// a slot: the application is not locked and the row may exist.
+func (s *Service) allowChange(slotRef string) database.SlotChange {
+	return func(a *dossier.Application, docs []dossier.Document) error {
+		if a.Status == dossier.StatusSubmitted {
+			return lockedErr()
+		}
+		_, _, err := s.resolve(a, docs, slotRef)
+		return err
+	}
+}
+
+// Stage checks that the application and slot exist and accept files, then
+// spools body and applies the file rules. A rule the file breaks is a
+// *checks.Problem. Nothing is stored yet.
+func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Reader, fileName string) (*Staged, error) {
+	// Refuse before reading the body when the target is wrong.
+	a, err := s.app(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := s.db.Documents(ctx, appID)
+	if err != nil {
+		return nil, backend(err)
+	}
+	if err := s.allowChange(slotRef)(a, docs); err != nil {
+		return nil, err
+	}
+	ref, _, _ := s.resolve(a, docs, slotRef)
+	spool, verdict, err := s.files.CheckStream(ctx, body, s.spoolDir)
+	if err != nil {
+		if p, ok := checks.AsProblem(err); ok {
+			s.log.InfoContext(ctx, "file refused", "application", appID, "slot", ref.String(), "code", p.Code, "detail", p.Detail)
+		}
+		return nil, err
+	}
+	return &Staged{appID: appID, ref: ref, fileName: cleanFileName(fileName), spool: spool, verdict: verdict}, nil
+}
+
+// Commit stores a staged file: the object first, then the database row in
+// one transaction that also moves the slot's previous file to the history.
+// If the row cannot be written the new object is removed again; the slot
+// keeps its previous file either way.
+func (s *Service) Commit(ctx context.Context, st *Staged, by string) (dossier.Document, error) {
+	defer st.Discard()
+	f, err := st.spool.Open()
+	if err != nil {
+		return dossier.Document{}, fmt.Errorf("intake: reopen spooled upload: %w", err)
+	}
+	defer f.Close()
+	key := storage.NewKey()
+	if err := s.store.Put(ctx, key, f, st.verdict.Size, st.verdict.SHA256); err != nil {
+		return dossier.Document{}, backend(fmt.Errorf("store object: %w", err))
+	}
+	doc := dossier.Document{Ref: st.ref, ObjectKey: key, SHA256: st.verdict.SHA256, Size: st.verdict.Size,
+		Pages: st.verdict.Pages, FileName: st.fileName, UploadedAt: s.now(), UploadedBy: by}
+	replaced, err := s.db.PutDocument(ctx, st.appID, doc, s.allowChange(st.ref.String()))
+	if err != nil {
+		// The row never pointed at the object: remove it. If even that
+		// fails, the object is an orphan, harmless and found by its key
+		// being in no row.
+		if derr := s.store.Delete(context.WithoutCancel(ctx), key); derr != nil {
+			s.log.WarnContext(ctx, "orphan object left after a failed commit", "key", key, "error", derr)
+		}
+		if errors.Is(err, database.ErrNotFound) {
+			return dossier.Document{}, notFound("Заявление не найдено.")
+		}
+		return dossier.Document{}, backend(err)
+	}
+	s.log.InfoContext(ctx, "document accepted", "application", st.appID, "slot", st.ref.String(),
+		"size", doc.Size, "pages", doc.Pages, "sha256", doc.SHA256[:12], "replaced", replaced != nil)
+	return doc, nil
+}
+
+// Open returns the current file of a slot row, verified against its
+// checksum as it is read.
+func (s *Service) Open(ctx context.Context, appID, slotRef string) (io.ReadCloser, dossier.Document, error) {
+	doc, err := s.document(ctx, appID, slotRef)
+	if err != nil {
+		return nil, doc, err
+	}
+	rc, err := s.store.Open(ctx, doc.ObjectKey)
+	if err != nil {
+		return nil, doc, backend(fmt.Errorf("open object of %s: %w", doc.Ref, err))
+	}
+	return storage.Verify(rc, doc.Size, doc.SHA256), doc, nil
+}
+
+func (s *Service) document(ctx context.Context, appID, slotRef string) (dossier.Document, error) {
+	a, err := s.app(ctx, appID)
+	if err != nil {
+		return dossier.Document{}, err
+	}
+	docs, err := s.db.Documents(ctx, appID)
+	if err != nil {
+		return dossier.Document{}, backend(err)
+	}
+	ref, _, err := s.resolve(a, docs, slotRef)
+	if err != nil {
+		return dossier.Document{}, err
+	}
+	for _, d := range docs {
+		if d.Ref == ref {
+			return d, nil
+		}
+	}
+	return dossier.Document{}, notFound(fmt.Sprintf("В слоте %s нет файла.", ref))
+}
+
+// Delete empties a slot row. Its file stays in the history.
+func (s *Service) Delete(ctx context.Context, appID, slotRef string) error {
+	a, err := s.app(ctx, appID)
+	if err != nil {
+		return err
+	}
+	docs, err := s.db.Documents(ctx, appID)
+	if err != nil {
+		return backend(err)
+	}
+	ref, _, err := s.resolve(a, docs, slotRef)
+	if err != nil {
+		return err
+	}
+	err = s.db.DeleteDocument(ctx, appID, ref, s.now(), s.allowChange(slotRef))
+	if errors.Is(err, database.ErrNotFound) {
+		return notFound(fmt.Sprintf("В слоте %s нет файла.", ref))
+	}
+	if err != nil {
+		return backend(err)
+	}
+	s.log.InfoContext(ctx, "slot emptied", "application", appID, "slot", ref.String())
+	return nil
+}
+
+// History lists the earlier files of a slot row.
+func (s *Service) History(ctx context.Context, appID, slotRef string) ([]database.HistoryEntry, error) {
+	a, err := s.app(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := s.db.Documents(ctx, appID)
+	if err != nil {
+		return nil, backend(err)
+	}
+	ref, _, err := s.resolve(a, docs, slotRef)
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.db.History(ctx, appID, ref)
+	return h, backend(err)
+}
+
+// cleanFileName keeps the base name of what the user called the file,
+// valid UTF-8, without control characters, at most 200 characters.
+func cleanFileName(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" {
+		return ""
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	for utf8.RuneCountInString(name) > 200 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
+}

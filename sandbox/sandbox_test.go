@@ -1,0 +1,164 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type echoIn struct{ Text string }
+
+var testTasks = map[string]Task{
+	"echo": func(_ context.Context, in json.RawMessage) (any, error) {
+		var v echoIn
+		if err := json.Unmarshal(in, &v); err != nil {
+			return nil, err
+		}
+		return map[string]string{"text": v.Text + "!"}, nil
+	},
+	"refuse": func(context.Context, json.RawMessage) (any, error) {
+		return nil, &TaskError{Code: "nope", Message: "refused"}
+	},
+	"panic": func(context.Context, json.RawMessage) (any, error) {
+		var m map[string]int
+		m["x"] = 1 // nil map write: a runtime panic
+		return nil, nil
+	},
+	"hog": func(context.Context, json.RawMessage) (any, error) {
+		var keep [][]byte
+		for {
+			b := make([]byte, 16<<20)
+			for i := range b {
+				b[i] = 1
+			}
+			keep = append(keep, b)
+		}
+	},
+	"recurse": func(context.Context, json.RawMessage) (any, error) {
+		return recurse(0), nil
+	},
+	"hang": func(context.Context, json.RawMessage) (any, error) {
+		time.Sleep(time.Hour)
+		return nil, nil
+	},
+	"secret": func(context.Context, json.RawMessage) (any, error) {
+		return os.Getenv("SANDBOX_TEST_SECRET"), nil
+	},
+}
+
+func recurse(n int) int {
+	var pad [256]byte
+	pad[n%256] = byte(n)
+	return recurse(n+1) + int(pad[0])
+}
+
+func TestMain(m *testing.M) {
+	ServeChild(testTasks)
+	os.Exit(m.Run())
+}
+
+func newRunner(t *testing.T, l Limits) *Runner {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRunner(exe, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+var defaultLimits = Limits{Memory: 256 << 20, Timeout: 20 * time.Second, Parallel: 2}
+
+func TestRunAnswers(t *testing.T) {
+	r := newRunner(t, defaultLimits)
+	var out map[string]string
+	if err := r.Run(context.Background(), "echo", echoIn{Text: "привет"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out["text"] != "привет!" {
+		t.Errorf("out = %v", out)
+	}
+	var te *TaskError
+	if err := r.Run(context.Background(), "refuse", nil, nil); !errors.As(err, &te) || te.Code != "nope" {
+		t.Errorf("refuse: %v", err)
+	}
+	if err := r.Run(context.Background(), "panic", nil, nil); !errors.As(err, &te) || te.Code != "panic" {
+		t.Errorf("panic: %v", err)
+	}
+}
+
+func TestChildDoesNotSeeParentEnvironment(t *testing.T) {
+	t.Setenv("SANDBOX_TEST_SECRET", "s3cr3t")
+	r := newRunner(t, defaultLimits)
+	var out string
+	if err := r.Run(context.Background(), "secret", nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out != "" {
+		t.Errorf("the child saw %q", out)
+	}
+}
+
+func TestCrashesAreContained(t *testing.T) {
+	r := newRunner(t, Limits{Memory: 128 << 20, Timeout: 20 * time.Second, Parallel: 2})
+	for _, task := range []string{"hog", "recurse"} {
+		err := r.Run(context.Background(), task, nil, nil)
+		if !errors.Is(err, ErrCrashed) {
+			t.Errorf("%s: err = %v; want ErrCrashed", task, err)
+		}
+		t.Logf("%s: %v", task, err)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	r := newRunner(t, Limits{Memory: 128 << 20, Timeout: 300 * time.Millisecond, Parallel: 1})
+	if err := r.Run(context.Background(), "hang", nil, nil); !errors.Is(err, ErrTimeout) {
+		t.Errorf("err = %v; want ErrTimeout", err)
+	}
+}
+
+func TestCallerCancel(t *testing.T) {
+	r := newRunner(t, defaultLimits)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := r.Run(ctx, "hang", nil, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrTimeout) {
+		t.Errorf("err = %v; want the caller's deadline, not the sandbox timeout", err)
+	}
+}
+
+func TestParallelIsBounded(t *testing.T) {
+	r := newRunner(t, Limits{Memory: 128 << 20, Timeout: 20 * time.Second, Parallel: 1})
+	// Hold the only slot with a hanging child; a second call must wait and
+	// give up with its own context.
+	hold, release := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var started atomic.Bool
+	go func() {
+		defer wg.Done()
+		started.Store(true)
+		_ = r.Run(hold, "hang", nil, nil)
+	}()
+	for !started.Load() || len(r.slots) == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := r.Run(ctx, "echo", echoIn{}, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("second run: %v; want to wait for a slot and time out", err)
+	}
+	release()
+	wg.Wait()
+	if err := r.Run(context.Background(), "echo", echoIn{}, nil); err != nil {
+		t.Errorf("after release: %v", err)
+	}
+}

@@ -1,0 +1,137 @@
+// Package fsstore is the embedded default Store: objects are files under a
+// folder. A Put writes a temporary file, checks its size and SHA-256, syncs
+// it, renames it into place and syncs the folder, so an object is either
+// whole and durable or absent.
+package fsstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"accredpack/storage"
+)
+
+// Store keeps objects under root/objects, staging writes in root/tmp.
+type Store struct {
+	objects string
+	tmp     string
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// Open prepares the folders under root.
+func Open(root string) (*Store, error) {
+	s := &Store{objects: filepath.Join(root, "objects"), tmp: filepath.Join(root, "tmp")}
+	for _, dir := range []string{s.objects, s.tmp} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("fsstore: create %s: %w", dir, err)
+		}
+	}
+	return s, nil
+}
+
+func (s *Store) path(key string) (string, error) {
+	if err := storage.CheckKey(key); err != nil {
+		return "", err
+	}
+	return filepath.Join(s.objects, filepath.FromSlash(key)), nil
+}
+
+// Put implements storage.Store.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sha256hex string) error {
+	dst, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.tmp, "put-*")
+	if err != nil {
+		return fmt.Errorf("fsstore: stage %s: %w", key, err)
+	}
+	staged := f.Name()
+	defer func() {
+		f.Close()
+		os.Remove(staged) // no-op after the rename
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, size+1))
+	if err != nil {
+		return fmt.Errorf("fsstore: write %s: %w", key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("fsstore: write %s: %w", key, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); n != size || got != sha256hex {
+		return fmt.Errorf("fsstore: put %s: %w: got %d bytes %s, want %d bytes %s", key, storage.ErrChecksum, n, got, size, sha256hex)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("fsstore: sync %s: %w", key, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("fsstore: close %s: %w", key, err)
+	}
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("fsstore: create folder for %s: %w", key, err)
+	}
+	if err := os.Rename(staged, dst); err != nil {
+		return fmt.Errorf("fsstore: place %s: %w", key, err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("fsstore: open folder %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsstore: sync folder %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Open implements storage.Store.
+func (s *Store) Open(_ context.Context, key string) (io.ReadCloser, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("fsstore: %s: %w", key, storage.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fsstore: open %s: %w", key, err)
+	}
+	return f, nil
+}
+
+// Delete implements storage.Store.
+func (s *Store) Delete(_ context.Context, key string) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("fsstore: delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// Ping implements storage.Store: the staging folder must accept a file.
+func (s *Store) Ping(_ context.Context) error {
+	f, err := os.CreateTemp(s.tmp, "ping-*")
+	if err != nil {
+		return fmt.Errorf("fsstore: not writable: %w", err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

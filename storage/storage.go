@@ -1,0 +1,89 @@
+// Package storage is where document bytes live. Store is the interface both
+// backends implement (the local filesystem here, S3 in storage/s3store);
+// callers know sizes and checksums up front, so every Put is verified and
+// every read can be.
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"regexp"
+)
+
+// ErrNotFound reports a key with no object.
+var ErrNotFound = errors.New("storage: object not found")
+
+// ErrChecksum reports bytes that do not match their recorded SHA-256.
+var ErrChecksum = errors.New("storage: checksum mismatch")
+
+// Store keeps objects by key.
+type Store interface {
+	// Put stores exactly size bytes from r under key. If the bytes do not
+	// hash to sha256 (hex) nothing is stored. Put returns nil only once the
+	// object is durable.
+	Put(ctx context.Context, key string, r io.Reader, size int64, sha256 string) error
+	// Open reads an object. The reader is not yet verified: wrap it with
+	// Verify when the checksum is known.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Delete removes an object; a missing one is not an error.
+	Delete(ctx context.Context, key string) error
+	// Ping tells whether the store answers and accepts writes.
+	Ping(ctx context.Context) error
+}
+
+// NewKey returns a fresh object key that reveals nothing about its content
+// or owner: "documents/" and 128 random bits.
+func NewKey() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("storage: no randomness: %v", err))
+	}
+	return "documents/" + hex.EncodeToString(b[:])
+}
+
+var validKey = regexp.MustCompile(`^[a-z0-9]+(/[a-z0-9][a-z0-9._-]*)*$`)
+
+// CheckKey refuses keys that could escape a folder or carry odd names.
+func CheckKey(key string) error {
+	if len(key) > 200 || !validKey.MatchString(key) {
+		return fmt.Errorf("storage: invalid key %q", key)
+	}
+	return nil
+}
+
+// Verify wraps rc so that reading it to the end fails with ErrChecksum if
+// the bytes are not size bytes hashing to sha256.
+func Verify(rc io.ReadCloser, size int64, sha256hex string) io.ReadCloser {
+	return &verifier{rc: rc, h: sha256.New(), size: size, want: sha256hex}
+}
+
+type verifier struct {
+	rc   io.ReadCloser
+	h    hash.Hash
+	n    int64
+	size int64
+	want string
+}
+
+func (v *verifier) Read(p []byte) (int, error) {
+	n, err := v.rc.Read(p)
+	v.n += int64(n)
+	v.h.Write(p[:n])
+	if v.n > v.size {
+		return n, fmt.Errorf("%w: more than %d bytes", ErrChecksum, v.size)
+	}
+	if errors.Is(err, io.EOF) {
+		if got := hex.EncodeToString(v.h.Sum(nil)); v.n != v.size || got != v.want {
+			return n, fmt.Errorf("%w: got %d bytes %s, want %d bytes %s", ErrChecksum, v.n, got, v.size, v.want)
+		}
+	}
+	return n, err
+}
+
+func (v *verifier) Close() error { return v.rc.Close() }
