@@ -1,0 +1,50 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookup(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultsAreValid(t *testing.T) {
+	c, err := Parse("serve", nil, lookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.MaxFileBytes != 26214400 {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestEnvironmentAndFlags(t *testing.T) {
+	env := map[string]string{"ACCREDPACK_ADDR": "127.0.0.1:9000", "ACCREDPACK_MAX_FILE_BYTES": "10485760",
+		"ACCREDPACK_BOOTSTRAP_TOKEN": "tok", "ACCREDPACK_PARSE_TIMEOUT": "5s"}
+	c, err := Parse("serve", []string{"--addr", "127.0.0.1:9001"}, lookup(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9001" {
+		t.Errorf("the flag must win over the environment: %s", c.Addr)
+	}
+	if c.MaxFileBytes != 10485760 || c.BootstrapToken != "tok" || c.ParseTimeout != 5*time.Second {
+		t.Errorf("environment not read: %+v", c)
+	}
+}
+
+func TestEveryProblemReported(t *testing.T) {
+	env := map[string]string{"ACCREDPACK_ADDR": "nonsense", "ACCREDPACK_S3_ENDPOINT": "127.0.0.1:9000"}
+	_, err := Parse("serve", []string{"--max-file-bytes", "10", "--log-format", "xml", "--database-url", "postgres://x"}, lookup(env))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"addr", "max-file-bytes", "log-format", "PostgreSQL", "S3"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+	if _, err := Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_MAX_FILE_BYTES": "lots"})); err == nil || !strings.Contains(err.Error(), "ACCREDPACK_MAX_FILE_BYTES") {
+		t.Errorf("a bad variable must be named: %v", err)
+	}
+}

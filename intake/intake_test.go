@@ -1,0 +1,149 @@
+package intake
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"accredpack/catalog"
+	"accredpack/checks"
+	"accredpack/database"
+	"accredpack/dossier"
+	"accredpack/internal/testdocs"
+	"accredpack/sandbox"
+	"accredpack/storage"
+	"accredpack/storage/fsstore"
+)
+
+func TestMain(m *testing.M) {
+	sandbox.ServeChild(checks.SandboxTasks())
+	os.Exit(m.Run())
+}
+
+// faultyStore fails Put while failPut is set; everything else passes
+// through to a real filesystem store.
+type faultyStore struct {
+	storage.Store
+	failPut bool
+	keys    []string // keys Put succeeded for
+}
+
+func (f *faultyStore) Put(ctx context.Context, key string, r io.Reader, size int64, sum string) error {
+	if f.failPut {
+		return errors.New("injected: store is down")
+	}
+	err := f.Store.Put(ctx, key, r, size, sum)
+	if err == nil {
+		f.keys = append(f.keys, key)
+	}
+	return err
+}
+
+func newService(t *testing.T) (*Service, *database.DB, *faultyStore) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := database.Open(ctx, filepath.Join(dir, "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := fsstore.Open(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &faultyStore{Store: fs}
+	cat, _ := catalog.Load()
+	forms, _ := checks.NewFormValidator(cat)
+	exe, _ := os.Executable()
+	runner, _ := sandbox.NewRunner(exe, sandbox.Limits{Memory: 256 << 20, Timeout: 30 * time.Second, Parallel: 2})
+	svc := New(Deps{DB: db, Store: store, Files: checks.NewChecker(1<<20, runner), Forms: forms, Catalog: cat,
+		SpoolDir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return svc, db, store
+}
+
+func form() dossier.Form {
+	yes := true
+	return dossier.Form{Kind: "periodic", Specialist: dossier.Specialist{LastName: "Сидоров", FirstName: "Олег", SNILS: "112-233-445 95", BirthDate: "1970-05-05"},
+		Contact: dossier.Contact{Phone: "+79001234567", Email: "o@example.ru"}, EducationLevel: "higher", Specialty: "Хирургия", ReportAgreed: &yes, Consent: true}
+}
+
+func upload(svc *Service, appID, slot string, data []byte) (dossier.Document, error) {
+	ctx := context.Background()
+	st, err := svc.Stage(ctx, appID, slot, bytes.NewReader(data), "scan.pdf")
+	if err != nil {
+		return dossier.Document{}, err
+	}
+	return svc.Commit(ctx, st, "tester")
+}
+
+func currentBytes(t *testing.T, svc *Service, appID, slot string) []byte {
+	t.Helper()
+	rc, _, err := svc.Open(context.Background(), appID, slot)
+	if err != nil {
+		t.Fatalf("open %s: %v", slot, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestStoreFailureLeavesSlotAsItWas(t *testing.T) {
+	svc, _, store := newService(t)
+	v, err := svc.Create(context.Background(), "tester", form())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := testdocs.PDF(t, 1, "first")
+	if _, err := upload(svc, v.App.ID, "snils", first); err != nil {
+		t.Fatal(err)
+	}
+	store.failPut = true
+	_, err = upload(svc, v.App.ID, "snils", testdocs.PDF(t, 2, "second"))
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v; want ErrUnavailable", err)
+	}
+	if !bytes.Equal(currentBytes(t, svc, v.App.ID, "snils"), first) {
+		t.Error("the slot changed after a failed store write")
+	}
+	if h, _ := svc.History(context.Background(), v.App.ID, "snils"); len(h) != 0 {
+		t.Errorf("a failed upload wrote history: %v", h)
+	}
+}
+
+func TestDatabaseFailureRemovesTheNewObject(t *testing.T) {
+	svc, db, store := newService(t)
+	v, err := svc.Create(context.Background(), "tester", form())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := svc.Stage(context.Background(), v.App.ID, "snils", bytes.NewReader(testdocs.PDF(t, 1, "x")), "x.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close() // the database goes away between the checks and the commit
+	_, err = svc.Commit(context.Background(), st, "tester")
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v; want ErrUnavailable", err)
+	}
+	if len(store.keys) != 1 {
+		t.Fatalf("the object was not written first: %v", store.keys)
+	}
+	if _, err := store.Open(context.Background(), store.keys[0]); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the object of a failed commit is still stored: %v", err)
+	}
+	if _, err := os.Stat(st.spool.Path); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the spool file was left behind")
+	}
+}
