@@ -21,7 +21,7 @@ func (db *DB) CreateApplication(ctx context.Context, a *dossier.Application) err
 	if a.SubmittedAt != nil {
 		submitted = ts(*a.SubmittedAt)
 	}
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO applications (`+applicationColumns+`)
+	_, err := db.conn().exec(ctx, `INSERT INTO applications (`+applicationColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Owner, f.Kind, string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName,
 		f.Specialist.SNILS, f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty,
@@ -38,8 +38,8 @@ func (db *DB) CreateApplication(ctx context.Context, a *dossier.Application) err
 // fn receives the stored application and changes it in place.
 func (db *DB) UpdateApplication(ctx context.Context, id string, fn func(a *dossier.Application) error) (*dossier.Application, error) {
 	var out *dossier.Application
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		a, err := getApplication(ctx, tx, id)
+	err := db.inTx(ctx, func(tx conn) error {
+		a, err := getApplication(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func (db *DB) UpdateApplication(ctx context.Context, id string, fn func(a *dossi
 		if a.SubmittedAt != nil {
 			submitted = ts(*a.SubmittedAt)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE applications SET status = ?, last_name = ?, first_name = ?, middle_name = ?,
+		_, err = tx.exec(ctx, `UPDATE applications SET status = ?, last_name = ?, first_name = ?, middle_name = ?,
 			snils = ?, birth_date = ?, phone = ?, email = ?, education_level = ?, specialty = ?, report_agreed = ?,
 			name_changed = ?, employed = ?, comment = ?, consent = ?, updated_at = ?, submitted_at = ? WHERE id = ?`,
 			string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName, f.Specialist.SNILS,
@@ -66,18 +66,19 @@ func (db *DB) UpdateApplication(ctx context.Context, id string, fn func(a *dossi
 	return out, err
 }
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // GetApplication reads one application.
 func (db *DB) GetApplication(ctx context.Context, id string) (*dossier.Application, error) {
-	return getApplication(ctx, db.sql, id)
+	return getApplication(ctx, db.conn(), id, false)
 }
 
-func getApplication(ctx context.Context, q querier, id string) (*dossier.Application, error) {
-	row := q.QueryRowContext(ctx, `SELECT `+applicationColumns+` FROM applications WHERE id = ?`, id)
+// getApplication reads one application; lock holds its row until the end
+// of the transaction, so that changes to one application queue.
+func getApplication(ctx context.Context, c conn, id string, lock bool) (*dossier.Application, error) {
+	q := `SELECT ` + applicationColumns + ` FROM applications WHERE id = ?`
+	if lock {
+		q += c.forUpdate()
+	}
+	row := c.queryRow(ctx, q, id)
 	a, err := scanApplication(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("application %s: %w", id, ErrNotFound)
@@ -144,7 +145,7 @@ func (db *DB) ListApplications(ctx context.Context, owner string, after *Page, l
 	}
 	q += ` ORDER BY created_at, id LIMIT ?`
 	args = append(args, limit)
-	rows, err := db.sql.QueryContext(ctx, q, args...)
+	rows, err := db.conn().query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("database: list applications: %w", err)
 	}

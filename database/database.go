@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -32,11 +33,16 @@ type DB struct {
 	dialect goose.Dialect
 }
 
-// Open connects to url: a path to an SQLite file, "sqlite:PATH", or (once
-// supported) a postgres:// URL. It does not migrate.
+// IsPostgres tells whether url selects PostgreSQL.
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// Open connects to url: a postgres:// URL, or a path to an SQLite file
+// (optionally "sqlite:PATH"). It does not migrate.
 func Open(ctx context.Context, url string) (*DB, error) {
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
-		return nil, errors.New("database: PostgreSQL is not supported by this build yet; leave ACCREDPACK_DATABASE_URL empty for the embedded SQLite database")
+	if IsPostgres(url) {
+		return openPostgres(ctx, url)
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
 	if path == "" {
@@ -61,13 +67,30 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return &DB{sql: db, dialect: goose.DialectSQLite3}, nil
 }
 
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("database: open PostgreSQL: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetConnMaxIdleTime(time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: connect to PostgreSQL: %w", err)
+	}
+	return &DB{sql: db, dialect: goose.DialectPostgres}, nil
+}
+
+// Dialect names the database in use: "sqlite3" or "postgres".
+func (db *DB) Dialect() string { return string(db.dialect) }
+
 // Close closes the connections.
 func (db *DB) Close() error { return db.sql.Close() }
 
 // Ping tells whether the database answers a query.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
-	if err := db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := db.conn().queryRow(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("database: ping: %w", err)
 	}
 	return nil
@@ -127,13 +150,67 @@ func scanOptBool(v sql.NullInt64) *bool {
 	return &b
 }
 
+// conn runs queries written with ? placeholders on either dialect.
+type conn struct {
+	q  querier
+	pg bool
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (db *DB) conn() conn { return conn{q: db.sql, pg: db.dialect == goose.DialectPostgres} }
+
+// rebind turns ? placeholders into $1, $2, ... for PostgreSQL. The queries
+// of this package have no ? inside string literals.
+func (c conn) rebind(query string) string {
+	if !c.pg {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.rebind(query), args...)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.rebind(query), args...)
+}
+
+func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.rebind(query), args...)
+}
+
+// forUpdate locks the rows read in a transaction on PostgreSQL. SQLite needs
+// nothing: its immediate transactions already hold the only write lock.
+func (c conn) forUpdate() string {
+	if c.pg {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // inTx runs fn in a transaction and commits it, or rolls back on error.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("database: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(conn{q: tx, pg: db.dialect == goose.DialectPostgres}); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -10,12 +10,44 @@ import (
 	"time"
 
 	"accredpack/dossier"
+	"accredpack/internal/testenv"
 )
 
-func openTest(t *testing.T) *DB {
+// suite runs against every backend: the same tests, parameterized.
+var suite = []struct {
+	name string
+	test func(t *testing.T, db *DB)
+}{
+	{"ApplicationRoundTrip", testApplicationRoundTrip},
+	{"ListPages", testListPages},
+	{"ReplaceKeepsHistory", testReplaceKeepsHistory},
+	{"ConcurrentPutsToOneSlot", testConcurrentPutsToOneSlot},
+	{"ReferencedKeys", testReferencedKeys},
+}
+
+func TestSQLite(t *testing.T) {
+	for _, s := range suite {
+		t.Run(s.name, func(t *testing.T) { s.test(t, openTest(t, filepath.Join(t.TempDir(), "test.db"))) })
+	}
+}
+
+func TestPostgres(t *testing.T) {
+	pg := testenv.StartPostgres(t)
+	for _, s := range suite {
+		t.Run(s.name, func(t *testing.T) {
+			db := openTest(t, pg.NewDatabase(t))
+			if db.Dialect() != "postgres" {
+				t.Fatalf("dialect = %s", db.Dialect())
+			}
+			s.test(t, db)
+		})
+	}
+}
+
+func openTest(t *testing.T, url string) *DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	db, err := Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,9 +73,8 @@ func newApp(id string, created time.Time) *dossier.Application {
 
 func allowAll(*dossier.Application, []dossier.Document) error { return nil }
 
-func TestApplicationRoundTrip(t *testing.T) {
+func testApplicationRoundTrip(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := openTest(t)
 	created := time.Date(2026, 11, 23, 10, 0, 0, 123456000, time.UTC)
 	a := newApp("a1", created)
 	if err := db.CreateApplication(ctx, a); err != nil {
@@ -81,9 +112,8 @@ func TestApplicationRoundTrip(t *testing.T) {
 	}
 }
 
-func TestListPages(t *testing.T) {
+func testListPages(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := openTest(t)
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 7; i++ {
 		a := newApp(fmt.Sprintf("app%d", i), base.Add(time.Duration(i%3)*time.Second)) // equal times too
@@ -124,9 +154,8 @@ func doc(ref dossier.SlotRef, key string, at time.Time) dossier.Document {
 	return dossier.Document{Ref: ref, ObjectKey: key, SHA256: key + "-sum", Size: 10, Pages: 1, FileName: key + ".pdf", UploadedAt: at, UploadedBy: "bootstrap"}
 }
 
-func TestReplaceKeepsHistory(t *testing.T) {
+func testReplaceKeepsHistory(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := openTest(t)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	db.CreateApplication(ctx, newApp("a1", now))
 	ref := dossier.SlotRef{Slot: "snils"}
@@ -163,9 +192,8 @@ func TestReplaceKeepsHistory(t *testing.T) {
 	}
 }
 
-func TestConcurrentPutsToOneSlot(t *testing.T) {
+func testConcurrentPutsToOneSlot(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := openTest(t)
 	now := time.Now()
 	db.CreateApplication(ctx, newApp("a1", now))
 	ref := dossier.SlotRef{Slot: "identity_document"}
@@ -191,5 +219,22 @@ func TestConcurrentPutsToOneSlot(t *testing.T) {
 	h, _ := db.History(ctx, "a1", ref)
 	if len(docs) != 1 || len(h) != n-1 {
 		t.Errorf("current %d, history %d; want 1 and %d", len(docs), len(h), n-1)
+	}
+}
+
+func testReferencedKeys(t *testing.T, db *DB) {
+	ctx := context.Background()
+	now := time.Now()
+	db.CreateApplication(ctx, newApp("a1", now))
+	ref := dossier.SlotRef{Slot: "snils"}
+	db.PutDocument(ctx, "a1", doc(ref, "k1", now), allowAll)
+	db.PutDocument(ctx, "a1", doc(ref, "k2", now), allowAll)
+	db.PutDocument(ctx, "a1", doc(dossier.SlotRef{Slot: "qualification_certificates", Row: 1}, "k3", now), allowAll)
+	keys, err := db.ReferencedKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 3 || !keys["k1"] || !keys["k2"] || !keys["k3"] {
+		t.Errorf("keys = %v; want current and history keys", keys)
 	}
 }

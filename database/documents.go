@@ -28,11 +28,11 @@ func scanDocument(s scanner) (dossier.Document, error) {
 
 // Documents lists the current documents of an application.
 func (db *DB) Documents(ctx context.Context, appID string) ([]dossier.Document, error) {
-	return documents(ctx, db.sql, appID)
+	return documents(ctx, db.conn(), appID)
 }
 
-func documents(ctx context.Context, q querier, appID string) ([]dossier.Document, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+documentColumns+` FROM documents WHERE application_id = ? ORDER BY slot, row_no`, appID)
+func documents(ctx context.Context, c conn, appID string) ([]dossier.Document, error) {
+	rows, err := c.query(ctx, `SELECT `+documentColumns+` FROM documents WHERE application_id = ? ORDER BY slot, row_no`, appID)
 	if err != nil {
 		return nil, fmt.Errorf("database: list documents: %w", err)
 	}
@@ -53,7 +53,7 @@ func documents(ctx context.Context, q querier, appID string) ([]dossier.Document
 
 // Document reads the current document of one slot row.
 func (db *DB) Document(ctx context.Context, appID string, ref dossier.SlotRef) (dossier.Document, error) {
-	row := db.sql.QueryRowContext(ctx, `SELECT `+documentColumns+` FROM documents WHERE application_id = ? AND slot = ? AND row_no = ?`,
+	row := db.conn().queryRow(ctx, `SELECT `+documentColumns+` FROM documents WHERE application_id = ? AND slot = ? AND row_no = ?`,
 		appID, ref.Slot, ref.Row)
 	d, err := scanDocument(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -73,7 +73,7 @@ type SlotChange func(a *dossier.Application, docs []dossier.Document) error
 // PutDocument makes d the current document of its slot row. A document it
 // replaces moves to the history. allow runs first, in the same transaction.
 func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document, allow SlotChange) (replaced *dossier.Document, err error) {
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx conn) error {
 		prev, err := db.prepareSlotChange(ctx, tx, appID, d.Ref, allow)
 		if err != nil {
 			return err
@@ -84,7 +84,7 @@ func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document,
 			}
 			replaced = prev
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO documents (application_id, `+documentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = tx.exec(ctx, `INSERT INTO documents (application_id, `+documentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, d.FileName, ts(d.UploadedAt), d.UploadedBy)
 		if err != nil {
 			return fmt.Errorf("database: insert document: %w", err)
@@ -96,7 +96,7 @@ func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document,
 
 // DeleteDocument empties a slot row; its document moves to the history.
 func (db *DB) DeleteDocument(ctx context.Context, appID string, ref dossier.SlotRef, at time.Time, allow SlotChange) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx conn) error {
 		prev, err := db.prepareSlotChange(ctx, tx, appID, ref, allow)
 		if err != nil {
 			return err
@@ -113,8 +113,8 @@ func (db *DB) DeleteDocument(ctx context.Context, appID string, ref dossier.Slot
 
 // prepareSlotChange reads the application and its documents, runs allow,
 // and returns the slot row's current document, if any.
-func (db *DB) prepareSlotChange(ctx context.Context, tx *sql.Tx, appID string, ref dossier.SlotRef, allow SlotChange) (*dossier.Document, error) {
-	a, err := getApplication(ctx, tx, appID)
+func (db *DB) prepareSlotChange(ctx context.Context, tx conn, appID string, ref dossier.SlotRef, allow SlotChange) (*dossier.Document, error) {
+	a, err := getApplication(ctx, tx, appID, true)
 	if err != nil {
 		return nil, err
 	}
@@ -133,21 +133,21 @@ func (db *DB) prepareSlotChange(ctx context.Context, tx *sql.Tx, appID string, r
 	return nil, nil
 }
 
-func retire(ctx context.Context, tx *sql.Tx, appID string, d dossier.Document, at time.Time, reason string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO document_history (application_id, `+documentColumns+`, ended_at, ended_reason)
+func retire(ctx context.Context, tx conn, appID string, d dossier.Document, at time.Time, reason string) error {
+	_, err := tx.exec(ctx, `INSERT INTO document_history (application_id, `+documentColumns+`, ended_at, ended_reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, d.FileName, ts(d.UploadedAt), d.UploadedBy, ts(at), reason)
 	if err != nil {
 		return fmt.Errorf("database: keep history of %s: %w", d.Ref, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE application_id = ? AND slot = ? AND row_no = ?`, appID, d.Ref.Slot, d.Ref.Row); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM documents WHERE application_id = ? AND slot = ? AND row_no = ?`, appID, d.Ref.Slot, d.Ref.Row); err != nil {
 		return fmt.Errorf("database: remove current %s: %w", d.Ref, err)
 	}
 	return nil
 }
 
-func touch(ctx context.Context, tx *sql.Tx, appID string, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE applications SET updated_at = ? WHERE id = ?`, ts(at), appID); err != nil {
+func touch(ctx context.Context, tx conn, appID string, at time.Time) error {
+	if _, err := tx.exec(ctx, `UPDATE applications SET updated_at = ? WHERE id = ?`, ts(at), appID); err != nil {
 		return fmt.Errorf("database: touch application: %w", err)
 	}
 	return nil
@@ -162,7 +162,7 @@ type HistoryEntry struct {
 
 // History lists the past documents of one slot row, oldest first.
 func (db *DB) History(ctx context.Context, appID string, ref dossier.SlotRef) ([]HistoryEntry, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+documentColumns+`, ended_at, ended_reason FROM document_history
+	rows, err := db.conn().query(ctx, `SELECT `+documentColumns+`, ended_at, ended_reason FROM document_history
 		WHERE application_id = ? AND slot = ? AND row_no = ? ORDER BY id`, appID, ref.Slot, ref.Row)
 	if err != nil {
 		return nil, fmt.Errorf("database: history: %w", err)
@@ -185,4 +185,23 @@ func (db *DB) History(ctx context.Context, appID string, ref dossier.SlotRef) ([
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// ReferencedKeys returns every object key a row points at, current or
+// history: the objects that must be kept.
+func (db *DB) ReferencedKeys(ctx context.Context) (map[string]bool, error) {
+	rows, err := db.conn().query(ctx, `SELECT object_key FROM documents UNION SELECT object_key FROM document_history`)
+	if err != nil {
+		return nil, fmt.Errorf("database: referenced keys: %w", err)
+	}
+	defer rows.Close()
+	keys := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("database: referenced keys: %w", err)
+		}
+		keys[k] = true
+	}
+	return keys, rows.Err()
 }

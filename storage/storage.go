@@ -14,6 +14,7 @@ import (
 	"hash"
 	"io"
 	"regexp"
+	"time"
 )
 
 // ErrNotFound reports a key with no object.
@@ -33,8 +34,23 @@ type Store interface {
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
 	// Delete removes an object; a missing one is not an error.
 	Delete(ctx context.Context, key string) error
-	// Ping tells whether the store answers and accepts writes.
+	// Ping tells whether the store answers.
 	Ping(ctx context.Context) error
+	// List calls fn for every object whose key starts with prefix.
+	List(ctx context.Context, prefix string, fn func(Object) error) error
+}
+
+// Object is what List tells of an object.
+type Object struct {
+	Key      string
+	Size     int64
+	Modified time.Time
+}
+
+// Presigner is a Store that can hand out a time-limited link to an object,
+// so that a download need not pass through the service.
+type Presigner interface {
+	PresignGet(ctx context.Context, key, fileName string, ttl time.Duration) (string, error)
 }
 
 // NewKey returns a fresh object key that reveals nothing about its content

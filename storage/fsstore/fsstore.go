@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"accredpack/storage"
 )
@@ -134,4 +136,32 @@ func (s *Store) Ping(_ context.Context) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// List implements storage.Store.
+func (s *Store) List(ctx context.Context, prefix string, fn func(storage.Object) error) error {
+	return filepath.WalkDir(s.objects, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("fsstore: list: %w", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(s.objects, path)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return fmt.Errorf("fsstore: list %s: %w", key, err)
+		}
+		return fn(storage.Object{Key: key, Size: info.Size(), Modified: info.ModTime()})
+	})
 }

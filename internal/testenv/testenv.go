@@ -1,0 +1,163 @@
+// Package testenv starts the real servers the tests need, on loopback: a
+// MinIO server and a PostgreSQL cluster, each private to the test that asks
+// (own port, own data folder), stopped when the test ends or the test
+// binary dies. Fault tests stop and restart them.
+//
+// The binaries come from the test command (scripts/test.sh), which installs
+// them and sets ACCREDPACK_TEST_MINIO and ACCREDPACK_TEST_PG_BIN, and
+// ACCREDPACK_TEST_BACKENDS=require so that a missing server fails the run.
+// Without that variable (a bare `go test`) such tests are skipped with a
+// message naming the command that runs them.
+package testenv
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// need returns the value of a variable naming a binary, or skips/fails.
+func need(t testing.TB, variable, what string) string {
+	t.Helper()
+	v := os.Getenv(variable)
+	if v != "" {
+		return v
+	}
+	if os.Getenv("ACCREDPACK_TEST_BACKENDS") == "require" {
+		t.Fatalf("%s is not set: the test command must provide %s", variable, what)
+	}
+	t.Skipf("needs %s (%s): run `make test`, which installs and starts it", what, variable)
+	return ""
+}
+
+// freePort finds a free TCP port on 127.0.0.1.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// process is a server process that can be stopped and started again.
+type process struct {
+	t       testing.TB
+	name    string
+	newCmd  func() *exec.Cmd
+	cmd     *exec.Cmd
+	log     *os.File
+	waitErr chan error
+}
+
+func (p *process) start() {
+	p.t.Helper()
+	cmd := p.newCmd()
+	cmd.Stdout, cmd.Stderr = p.log, p.log
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL // never outlive the test binary
+	if err := cmd.Start(); err != nil {
+		p.t.Fatalf("start %s: %v", p.name, err)
+	}
+	p.cmd = cmd
+	p.waitErr = make(chan error, 1)
+	go func() { p.waitErr <- cmd.Wait() }()
+}
+
+// stop ends the server with sig and waits for it.
+func (p *process) stop(sig syscall.Signal) {
+	if p.cmd == nil {
+		return
+	}
+	p.cmd.Process.Signal(sig)
+	select {
+	case <-p.waitErr:
+	case <-time.After(20 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.waitErr
+	}
+	p.cmd = nil
+}
+
+func (p *process) logTail() string {
+	b, _ := os.ReadFile(p.log.Name())
+	s := string(b)
+	if len(s) > 3000 {
+		s = s[len(s)-3000:]
+	}
+	return s
+}
+
+// waitFor polls ok until it returns nil or the deadline passes.
+func (p *process) waitFor(what string, ok func() error) {
+	p.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = ok(); err == nil {
+			return
+		}
+		select {
+		case werr := <-p.waitErr:
+			p.t.Fatalf("%s exited while starting (%v):\n%s", p.name, werr, p.logTail())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	p.t.Fatalf("%s: %s not ready after 60s: %v\n%s", p.name, what, err, p.logTail())
+}
+
+// scratchDir makes a folder outside t.TempDir (whose 0700 parents other
+// users cannot enter), removed when the test ends.
+func scratchDir(t testing.TB, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func logFile(t testing.TB, dir, name string) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func sanitize(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return '_'
+	}, name)
+}
+
+var counter = time.Now().UnixNano() % 1_000_000
+
+// uniqueName returns a fresh lower-case name for a database or bucket.
+func uniqueName(t testing.TB, prefix string) string {
+	counter++
+	name := fmt.Sprintf("%s%d%s", prefix, counter, sanitize(t.Name()))
+	if len(name) > 50 {
+		name = name[:50]
+	}
+	return strings.TrimRight(name, "_-")
+}

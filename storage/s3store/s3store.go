@@ -1,0 +1,272 @@
+// Package s3store is the Store for S3-compatible object storage (MinIO in
+// production), through minio-go. It uses only plain S3 calls, so any S3
+// service can stand in. Objects are encrypted on the server (SSE-S3, or
+// SSE-C with a key from configuration); their keys are random and their
+// metadata holds only the SHA-256, never names or personal data.
+package s3store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"mime"
+	"net/url"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/encrypt"
+
+	"accredpack/storage"
+)
+
+// Encryption modes.
+const (
+	SSEAuto = "auto" // SSE-C when a key is given, else SSE-S3; refuse to start if the server has neither
+	SSES3   = "s3"
+	SSEC    = "c"
+	SSENone = "none"
+)
+
+// Config says where the bucket is and how to protect it.
+type Config struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+	Bucket    string
+	Region    string
+	UseSSL    bool
+	SSE       string
+	SSECKey   []byte // 32 bytes, for SSE-C
+}
+
+// Store is a bucket.
+type Store struct {
+	client *minio.Client
+	bucket string
+	sse    encrypt.ServerSide // nil when unencrypted
+	mode   string
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// singlePutMax is the size up to which an object goes in one PUT, streamed
+// from its reader without buffering. Slot files are at most 25 MiB; bigger
+// objects go in parts of this size.
+const singlePutMax = 64 << 20
+
+// Open connects, creates the bucket when missing and settles the
+// encryption mode.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	client, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: cfg.UseSSL,
+		Region: cfg.Region,
+		// The server checks a SHA-256 trailer against what it received.
+		TrailingHeaders: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3store: client for %s: %w", cfg.Endpoint, err)
+	}
+	s := &Store{client: client, bucket: cfg.Bucket}
+	exists, err := client.BucketExists(ctx, cfg.Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("s3store: bucket %s: %w", cfg.Bucket, err)
+	}
+	if !exists {
+		if err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region}); err != nil {
+			return nil, fmt.Errorf("s3store: create bucket %s: %w", cfg.Bucket, err)
+		}
+	}
+	if err := s.settleEncryption(ctx, cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Encryption names the mode in use: "s3", "c" or "none".
+func (s *Store) Encryption() string { return s.mode }
+
+func (s *Store) settleEncryption(ctx context.Context, cfg Config) error {
+	mode := cfg.SSE
+	if mode == "" {
+		mode = SSEAuto
+	}
+	if mode == SSEAuto {
+		mode = SSES3
+		if len(cfg.SSECKey) > 0 {
+			mode = SSEC
+		}
+	}
+	switch mode {
+	case SSENone:
+		s.mode = SSENone
+		return nil
+	case SSEC:
+		if !cfg.UseSSL {
+			return errors.New("s3store: SSE-C sends the key with every request and needs TLS (ACCREDPACK_S3_USE_SSL=true)")
+		}
+		sse, err := encrypt.NewSSEC(cfg.SSECKey)
+		if err != nil {
+			return fmt.Errorf("s3store: SSE-C key: %w", err)
+		}
+		s.sse, s.mode = sse, SSEC
+	case SSES3:
+		s.sse, s.mode = encrypt.NewSSE(), SSES3
+	default:
+		return fmt.Errorf("s3store: unknown encryption mode %q (auto, s3, c, none)", cfg.SSE)
+	}
+	// Prove the server accepts the mode before taking any document.
+	probe := []byte("accredpack encryption probe")
+	if err := s.Put(ctx, "probe/encryption", bytes.NewReader(probe), int64(len(probe)), hexSum(probe)); err != nil {
+		return fmt.Errorf("s3store: the server refused %s encryption (for SSE-S3 it needs a KMS; or give an SSE-C key; or set ACCREDPACK_S3_SSE=none to store unencrypted): %w", modeName(s.mode), err)
+	}
+	return s.Delete(ctx, "probe/encryption")
+}
+
+func modeName(m string) string {
+	switch m {
+	case SSEC:
+		return "SSE-C"
+	case SSES3:
+		return "SSE-S3"
+	}
+	return m
+}
+
+func hexSum(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
+
+// Put implements storage.Store. The bytes are hashed as they stream; a
+// mismatch aborts the upload, so nothing is stored.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sha256hex string) error {
+	if err := storage.CheckKey(key); err != nil {
+		return err
+	}
+	vr := &verifyingReader{r: io.LimitReader(r, size), h: sha256.New(), want: sha256hex, size: size}
+	_, err := s.client.PutObject(ctx, s.bucket, key, vr, size, minio.PutObjectOptions{
+		ContentType:          "application/octet-stream",
+		ServerSideEncryption: s.sse,
+		UserMetadata:         map[string]string{"sha256": sha256hex},
+		Checksum:             minio.ChecksumSHA256,
+		PartSize:             singlePutMax,
+	})
+	if vr.mismatch != nil {
+		return fmt.Errorf("s3store: put %s: %w", key, vr.mismatch)
+	}
+	if err != nil {
+		return fmt.Errorf("s3store: put %s: %w", key, err)
+	}
+	return nil
+}
+
+// verifyingReader fails the last read when the bytes are not the promised
+// ones, which makes the client abort the upload.
+type verifyingReader struct {
+	r        io.Reader
+	h        hash.Hash
+	n, size  int64
+	want     string
+	mismatch error
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	if errors.Is(err, io.EOF) || (err == nil && v.n == v.size) {
+		if got := hex.EncodeToString(v.h.Sum(nil)); v.n != v.size || got != v.want {
+			v.mismatch = fmt.Errorf("%w: got %d bytes %s, want %d bytes %s", storage.ErrChecksum, v.n, got, v.size, v.want)
+			return n, v.mismatch
+		}
+	}
+	return n, err
+}
+
+func notFound(err error) bool {
+	code := minio.ToErrorResponse(err).Code
+	return code == "NoSuchKey" || code == "NotFound"
+}
+
+// Open implements storage.Store.
+func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := storage.CheckKey(key); err != nil {
+		return nil, err
+	}
+	opts := minio.GetObjectOptions{}
+	if s.mode == SSEC {
+		opts.ServerSideEncryption = s.sse
+	}
+	obj, err := s.client.GetObject(ctx, s.bucket, key, opts)
+	if err != nil {
+		return nil, fmt.Errorf("s3store: get %s: %w", key, err)
+	}
+	// GetObject is lazy: ask now, so a missing object is ErrNotFound here.
+	if _, err := obj.Stat(); err != nil {
+		obj.Close()
+		if notFound(err) {
+			return nil, fmt.Errorf("s3store: %s: %w", key, storage.ErrNotFound)
+		}
+		return nil, fmt.Errorf("s3store: get %s: %w", key, err)
+	}
+	return obj, nil
+}
+
+// Delete implements storage.Store.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := storage.CheckKey(key); err != nil {
+		return err
+	}
+	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil && !notFound(err) {
+		return fmt.Errorf("s3store: delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// Ping implements storage.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("s3store: ping: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("s3store: bucket %s is gone", s.bucket)
+	}
+	return nil
+}
+
+// List implements storage.Store.
+func (s *Store) List(ctx context.Context, prefix string, fn func(storage.Object) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return fmt.Errorf("s3store: list: %w", o.Err)
+		}
+		if err := fn(storage.Object{Key: o.Key, Size: o.Size, Modified: o.LastModified}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PresignGet implements storage.Presigner: a link valid for ttl that
+// downloads the object under fileName. SSE-C objects cannot be fetched by a
+// plain link (the key would have to travel with it).
+func (s *Store) PresignGet(ctx context.Context, key, fileName string, ttl time.Duration) (string, error) {
+	if s.mode == SSEC {
+		return "", errors.New("s3store: SSE-C objects cannot be downloaded by presigned link")
+	}
+	params := url.Values{}
+	params.Set("response-content-type", "application/pdf")
+	params.Set("response-content-disposition", mime.FormatMediaType("attachment", map[string]string{"filename": fileName}))
+	u, err := s.client.PresignedGetObject(ctx, s.bucket, key, ttl, params)
+	if err != nil {
+		return "", fmt.Errorf("s3store: presign %s: %w", key, err)
+	}
+	return u.String(), nil
+}

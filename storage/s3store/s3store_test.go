@@ -1,0 +1,111 @@
+package s3store
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"accredpack/internal/testenv"
+	"accredpack/storage"
+	"accredpack/storage/storagetest"
+)
+
+func open(t *testing.T, m *testenv.MinIO, sse string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey,
+		Bucket: m.Bucket(t), Region: "us-east-1", SSE: sse})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	m := testenv.StartMinIO(t)
+	storagetest.Run(t, func(t *testing.T) storage.Store { return open(t, m, SSEAuto) })
+}
+
+func TestObjectsAreEncryptedAndCarryOnlyTheChecksum(t *testing.T) {
+	m := testenv.StartMinIO(t)
+	s := open(t, m, SSEAuto)
+	if s.Encryption() != SSES3 {
+		t.Fatalf("auto chose %q; want SSE-S3 on a server with a KMS", s.Encryption())
+	}
+	data := []byte("%PDF-1.4 паспорт")
+	key := storage.NewKey()
+	if err := s.Put(context.Background(), key, bytes.NewReader(data), int64(len(data)), storagetest.Sum(data)); err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.client.StatObject(context.Background(), s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Metadata.Get("X-Amz-Server-Side-Encryption") != "AES256" {
+		t.Errorf("object not encrypted with SSE-S3: %v", info.Metadata)
+	}
+	if info.UserMetadata["Sha256"] != storagetest.Sum(data) {
+		t.Errorf("user metadata = %v; want only the sha256", info.UserMetadata)
+	}
+	if len(info.UserMetadata) != 1 || len(info.UserTags) != 0 {
+		t.Errorf("object carries more than its checksum: %v %v", info.UserMetadata, info.UserTags)
+	}
+}
+
+func TestSSECNeedsTLS(t *testing.T) {
+	m := testenv.StartMinIO(t)
+	_, err := Open(context.Background(), Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey,
+		Bucket: m.Bucket(t), SSE: SSEC, SSECKey: bytes.Repeat([]byte{7}, 32)})
+	if err == nil {
+		t.Fatal("SSE-C over plain HTTP must be refused at start")
+	}
+}
+
+func TestPresignedLink(t *testing.T) {
+	m := testenv.StartMinIO(t)
+	s := open(t, m, SSEAuto)
+	data := []byte("%PDF-1.4 presigned")
+	key := storage.NewKey()
+	s.Put(context.Background(), key, bytes.NewReader(data), int64(len(data)), storagetest.Sum(data))
+	link, err := s.PresignGet(context.Background(), key, "Паспорт.pdf", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !bytes.Equal(got, data) || res.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("link: %d %q %q", res.StatusCode, got, res.Header.Get("Content-Type"))
+	}
+	expired, _ := s.PresignGet(context.Background(), key, "x.pdf", time.Second)
+	time.Sleep(2 * time.Second)
+	if res, err := http.Get(expired); err != nil || res.StatusCode != http.StatusForbidden {
+		t.Errorf("an expired link must be refused: %v %v", res.StatusCode, err)
+	}
+}
+
+func TestUnavailableServer(t *testing.T) {
+	m := testenv.StartMinIO(t)
+	s := open(t, m, SSEAuto)
+	m.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Ping(ctx); err == nil {
+		t.Error("ping of a stopped server succeeded")
+	}
+	data := []byte("x")
+	if err := s.Put(ctx, storage.NewKey(), bytes.NewReader(data), 1, storagetest.Sum(data)); err == nil {
+		t.Error("put to a stopped server succeeded")
+	}
+	m.Start()
+	if err := s.Ping(context.Background()); err != nil {
+		t.Errorf("ping after restart: %v", err)
+	}
+}
