@@ -210,3 +210,13 @@ func (s *Server) getHistory(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"history": out})
 }
+
+// linkFile answers a time-limited direct download link (S3 storage with
+// presign-ttl set), so large downloads need not pass through the service.
+func (s *Server) linkFile(c echo.Context) error {
+	link, err := s.svc.Link(c.Request().Context(), c.Param("id"), c.Param("slot"), s.cfg.PresignTTL)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"url": link.URL, "expires_at": link.ExpiresAt})
+}

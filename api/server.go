@@ -28,6 +28,8 @@ type Config struct {
 	// role. Until accounts exist it is the only token.
 	BootstrapToken string
 	MaxFileBytes   int64
+	// PresignTTL is the lifetime of direct download links; 0 turns them off.
+	PresignTTL time.Duration
 }
 
 // Server is the HTTP handler of the service.
@@ -70,6 +72,7 @@ func New(svc *intake.Service, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	v1.HEAD("/applications/:id/slots/:slot/file", s.getFile)
 	v1.DELETE("/applications/:id/slots/:slot/file", s.deleteFile)
 	v1.GET("/applications/:id/slots/:slot/history", s.getHistory)
+	v1.POST("/applications/:id/slots/:slot/file/link", s.linkFile)
 	return s
 }
 

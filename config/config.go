@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,7 +21,7 @@ type Config struct {
 	Addr           string
 	DataDir        string
 	DatabaseURL    string // empty: SQLite at DataDir/accredpack.db
-	S3Endpoint     string
+	S3             S3
 	BootstrapToken string
 	MaxFileBytes   int64
 	// Parsing untrusted PDFs in child processes.
@@ -28,6 +29,24 @@ type Config struct {
 	ParseTimeout  time.Duration
 	ParseParallel int
 	LogFormat     string // text or json
+	// PresignTTL, when not zero, lets clients ask for a time-limited direct
+	// download link (S3 storage only).
+	PresignTTL time.Duration
+	// GCGrace is how old an unreferenced object must be before gc removes
+	// it: younger ones may belong to an upload between its two writes.
+	GCGrace time.Duration
+}
+
+// S3 is the object storage; an endpoint selects it over the local store.
+type S3 struct {
+	Endpoint  string
+	AccessKey string
+	SecretKey string
+	Bucket    string
+	Region    string
+	UseSSL    bool
+	SSE       string // auto, s3, c, none
+	SSECKey   []byte // decoded from base64
 }
 
 // Default is the embedded default: everything local, under ./data.
@@ -40,6 +59,8 @@ func Default() Config {
 		ParseTimeout:  30 * time.Second,
 		ParseParallel: max(runtime.NumCPU(), 1),
 		LogFormat:     "text",
+		GCGrace:       time.Hour,
+		S3:            S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
 	}
 }
 
@@ -53,6 +74,16 @@ var env = map[string]string{
 	"ACCREDPACK_PARSE_TIMEOUT":   "parse-timeout",
 	"ACCREDPACK_PARSE_PARALLEL":  "parse-parallel",
 	"ACCREDPACK_LOG_FORMAT":      "log-format",
+	"ACCREDPACK_PRESIGN_TTL":     "presign-ttl",
+	"ACCREDPACK_GC_GRACE":        "gc-grace",
+	"ACCREDPACK_S3_ENDPOINT":     "s3-endpoint",
+	"ACCREDPACK_S3_ACCESS_KEY":   "s3-access-key",
+	"ACCREDPACK_S3_SECRET_KEY":   "s3-secret-key",
+	"ACCREDPACK_S3_BUCKET":       "s3-bucket",
+	"ACCREDPACK_S3_REGION":       "s3-region",
+	"ACCREDPACK_S3_USE_SSL":      "s3-use-ssl",
+	"ACCREDPACK_S3_SSE":          "s3-sse",
+	"ACCREDPACK_S3_SSE_C_KEY":    "s3-sse-c-key",
 }
 
 // Parse reads args (without the subcommand) over the environment lookup.
@@ -68,6 +99,16 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.DurationVar(&c.ParseTimeout, "parse-timeout", c.ParseTimeout, "time a PDF parse may take (ACCREDPACK_PARSE_TIMEOUT)")
 	fs.IntVar(&c.ParseParallel, "parse-parallel", c.ParseParallel, "PDF parses at once (ACCREDPACK_PARSE_PARALLEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (ACCREDPACK_LOG_FORMAT)")
+	fs.DurationVar(&c.PresignTTL, "presign-ttl", 0, "lifetime of direct download links, 0 = off; S3 only (ACCREDPACK_PRESIGN_TTL)")
+	fs.DurationVar(&c.GCGrace, "gc-grace", c.GCGrace, "age before gc removes an unreferenced object (ACCREDPACK_GC_GRACE)")
+	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", "", "S3 endpoint host:port; selects S3 storage (ACCREDPACK_S3_ENDPOINT)")
+	fs.StringVar(&c.S3.AccessKey, "s3-access-key", "", "S3 access key (ACCREDPACK_S3_ACCESS_KEY)")
+	fs.StringVar(&c.S3.SecretKey, "s3-secret-key", "", "S3 secret key (ACCREDPACK_S3_SECRET_KEY)")
+	fs.StringVar(&c.S3.Bucket, "s3-bucket", c.S3.Bucket, "S3 bucket, created when missing (ACCREDPACK_S3_BUCKET)")
+	fs.StringVar(&c.S3.Region, "s3-region", c.S3.Region, "S3 region (ACCREDPACK_S3_REGION)")
+	fs.BoolVar(&c.S3.UseSSL, "s3-use-ssl", false, "use HTTPS to the S3 endpoint (ACCREDPACK_S3_USE_SSL)")
+	fs.StringVar(&c.S3.SSE, "s3-sse", c.S3.SSE, "server-side encryption: auto, s3, c, none (ACCREDPACK_S3_SSE)")
+	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64 (ACCREDPACK_S3_SSE_C_KEY)")
 
 	// The environment first, as if given as flags; the command line after.
 	for variable, flagName := range env {
@@ -84,9 +125,18 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	c.ParseMemory = *memMB << 20
-	c.S3Endpoint = getenv("ACCREDPACK_S3_ENDPOINT")
 	c.BootstrapToken = getenv("ACCREDPACK_BOOTSTRAP_TOKEN")
-	return c, c.Validate()
+	var keyErr error
+	if *ssecKey != "" {
+		c.S3.SSECKey, keyErr = base64.StdEncoding.DecodeString(*ssecKey)
+		if keyErr == nil && len(c.S3.SSECKey) != 32 {
+			keyErr = fmt.Errorf("decodes to %d bytes, want 32", len(c.S3.SSECKey))
+		}
+		if keyErr != nil {
+			keyErr = fmt.Errorf("s3-sse-c-key: %w", keyErr)
+		}
+	}
+	return c, errors.Join(keyErr, c.Validate())
 }
 
 // Validate reports every problem of the configuration at once.
@@ -115,16 +165,40 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
 	}
-	if strings.HasPrefix(c.DatabaseURL, "postgres") {
-		errs = append(errs, errors.New("database-url: PostgreSQL is not supported by this build yet; leave it empty for the embedded SQLite database"))
+	if c.S3.Endpoint != "" {
+		if _, _, err := net.SplitHostPort(c.S3.Endpoint); err != nil || strings.Contains(c.S3.Endpoint, "/") {
+			errs = append(errs, fmt.Errorf("s3-endpoint %q: want host:port, without a scheme (HTTPS is s3-use-ssl)", c.S3.Endpoint))
+		}
+		if c.S3.AccessKey == "" || c.S3.SecretKey == "" {
+			errs = append(errs, errors.New("S3 storage needs ACCREDPACK_S3_ACCESS_KEY and ACCREDPACK_S3_SECRET_KEY"))
+		}
+		if c.S3.Bucket == "" {
+			errs = append(errs, errors.New("s3-bucket must not be empty"))
+		}
+		switch c.S3.SSE {
+		case "auto", "s3", "none":
+		case "c":
+			if len(c.S3.SSECKey) == 0 {
+				errs = append(errs, errors.New("s3-sse c needs ACCREDPACK_S3_SSE_C_KEY"))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("s3-sse %q: want auto, s3, c or none", c.S3.SSE))
+		}
 	}
-	if c.S3Endpoint != "" {
-		errs = append(errs, errors.New("ACCREDPACK_S3_ENDPOINT: S3 storage is not supported by this build yet; unset it to use the local file store under data-dir"))
+	if c.PresignTTL < 0 || c.PresignTTL > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("presign-ttl %s: want 0 (off) up to 168h", c.PresignTTL))
+	}
+	if c.PresignTTL > 0 && c.S3.Endpoint == "" {
+		errs = append(errs, errors.New("presign-ttl needs S3 storage: the local store has no direct links"))
+	}
+	if c.GCGrace < 0 {
+		errs = append(errs, fmt.Errorf("gc-grace %s must not be negative", c.GCGrace))
 	}
 	return errors.Join(errs...)
 }
 
-// DatabasePath is the SQLite database to use.
+// DatabasePath is the database to use: the URL given, or SQLite in the
+// data folder.
 func (c Config) DatabasePath() string {
 	if c.DatabaseURL != "" {
 		return c.DatabaseURL

@@ -34,17 +34,30 @@ func TestEnvironmentAndFlags(t *testing.T) {
 }
 
 func TestEveryProblemReported(t *testing.T) {
-	env := map[string]string{"ACCREDPACK_ADDR": "nonsense", "ACCREDPACK_S3_ENDPOINT": "127.0.0.1:9000"}
-	_, err := Parse("serve", []string{"--max-file-bytes", "10", "--log-format", "xml", "--database-url", "postgres://x"}, lookup(env))
+	env := map[string]string{"ACCREDPACK_ADDR": "nonsense", "ACCREDPACK_S3_ENDPOINT": "http://127.0.0.1:9000", "ACCREDPACK_S3_SSE_C_KEY": "c2hvcnQ="}
+	_, err := Parse("serve", []string{"--max-file-bytes", "10", "--log-format", "xml", "--presign-ttl", "720h"}, lookup(env))
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, want := range []string{"addr", "max-file-bytes", "log-format", "PostgreSQL", "S3"} {
+	for _, want := range []string{"addr", "max-file-bytes", "log-format", "s3-endpoint", "ACCREDPACK_S3_ACCESS_KEY", "s3-sse-c-key", "presign-ttl"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
 	}
 	if _, err := Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_MAX_FILE_BYTES": "lots"})); err == nil || !strings.Contains(err.Error(), "ACCREDPACK_MAX_FILE_BYTES") {
 		t.Errorf("a bad variable must be named: %v", err)
+	}
+}
+
+func TestS3AndPostgres(t *testing.T) {
+	env := map[string]string{"ACCREDPACK_S3_ENDPOINT": "127.0.0.1:9000", "ACCREDPACK_S3_ACCESS_KEY": "a", "ACCREDPACK_S3_SECRET_KEY": "b",
+		"ACCREDPACK_S3_USE_SSL": "true", "ACCREDPACK_DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "ACCREDPACK_PRESIGN_TTL": "5m",
+		"ACCREDPACK_S3_SSE": "c", "ACCREDPACK_S3_SSE_C_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
+	c, err := Parse("serve", nil, lookup(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.S3.UseSSL || c.S3.Bucket != "accredpack" || len(c.S3.SSECKey) != 32 || c.PresignTTL != 5*time.Minute || c.DatabasePath() != env["ACCREDPACK_DATABASE_URL"] {
+		t.Errorf("config = %+v", c)
 	}
 }

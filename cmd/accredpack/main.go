@@ -3,6 +3,7 @@
 //	accredpack serve           run the HTTP API (embedded default: SQLite + files under ./data)
 //	accredpack check FILE...   will the FRMR portal take these files? one verdict per file
 //	accredpack migrate         apply the database migrations and exit
+//	accredpack gc              remove stored objects that no database row points at
 //
 // The same binary is the sandbox child that parses untrusted PDFs.
 package main
@@ -32,7 +33,9 @@ import (
 	"accredpack/database"
 	"accredpack/intake"
 	"accredpack/sandbox"
+	"accredpack/storage"
 	"accredpack/storage/fsstore"
+	"accredpack/storage/s3store"
 )
 
 func main() {
@@ -48,6 +51,7 @@ const usage = `accredpack: FRMR accreditation packages
   accredpack serve [flags]            run the HTTP API on the embedded default
   accredpack check [flags] FILE...    check files against the FRMR upload rules
   accredpack migrate [flags]          apply database migrations
+  accredpack gc [flags] [--dry-run]   remove orphan objects (older than --gc-grace)
 
 Run "accredpack serve -h" for the flags; each has an ACCREDPACK_* variable.
 `
@@ -59,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
-	case "serve", "check", "migrate":
+	case "serve", "check", "migrate", "gc":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -70,6 +74,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	var files []string
 	if cmd == "check" {
 		rest, files = splitFiles(rest)
+	}
+	dryRun := false
+	if cmd == "gc" {
+		rest, dryRun = cutFlag(rest, "--dry-run")
 	}
 	cfg, err := config.Parse(cmd, rest, getenv)
 	if err != nil {
@@ -95,6 +103,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 		fmt.Fprintf(stdout, "applied %d migration(s)\n", n)
 		return 0
+	}
+	if cmd == "gc" {
+		return runGC(ctx, cfg, log, dryRun, stdout, stderr)
 	}
 	if err := serve(ctx, cfg, log, nil); err != nil {
 		log.Error("service stopped", "error", err)
@@ -124,6 +135,20 @@ func splitFiles(args []string) (flags, files []string) {
 	return flags, files
 }
 
+// cutFlag removes a boolean flag (and its single-dash form) from args.
+func cutFlag(args []string, name string) ([]string, bool) {
+	var out []string
+	found := false
+	for _, a := range args {
+		if a == name || a == name[1:] {
+			found = true
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, found
+}
+
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, nil))
@@ -147,44 +172,115 @@ func newChecker(cfg config.Config) (*checks.Checker, error) {
 	return checks.NewChecker(cfg.MaxFileBytes, runner), nil
 }
 
-// serve runs the API until ctx ends. When listening is non-nil it receives
-// the bound address once the server accepts connections.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening chan<- string) error {
+// newService opens the database (migrating it), the store and the
+// checkers. close releases what was opened.
+func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *intake.Service, close func(), err error) {
 	cat, err := catalog.Load()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	forms, err := checks.NewFormValidator(cat)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	files, err := newChecker(cfg)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	db, err := openDatabase(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer db.Close()
 	if n, err := db.Migrate(ctx); err != nil {
-		return err
+		db.Close()
+		return nil, nil, err
 	} else if n > 0 {
-		log.Info("database migrated", "migrations", n)
+		log.Info("database migrated", "migrations", n, "dialect", db.Dialect())
 	}
-	store, err := fsstore.Open(cfg.StoreDir())
+	store, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return err
+		db.Close()
+		return nil, nil, err
 	}
 	spoolDir := filepath.Join(cfg.DataDir, "spool")
 	if err := os.MkdirAll(spoolDir, 0o700); err != nil {
-		return fmt.Errorf("create spool folder: %w", err)
+		db.Close()
+		return nil, nil, fmt.Errorf("create spool folder: %w", err)
 	}
-	svc := intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, SpoolDir: spoolDir, Log: log})
+	removeStale(spoolDir, time.Hour, log)
+	svc = intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, SpoolDir: spoolDir, Log: log})
+	return svc, func() { db.Close() }, nil
+}
+
+// openStore opens S3 storage when an endpoint is configured, the local
+// file store otherwise.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (storage.Store, error) {
+	if cfg.S3.Endpoint == "" {
+		return fsstore.Open(cfg.StoreDir())
+	}
+	s, err := s3store.Open(ctx, s3store.Config{Endpoint: cfg.S3.Endpoint, AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey,
+		Bucket: cfg.S3.Bucket, Region: cfg.S3.Region, UseSSL: cfg.S3.UseSSL, SSE: cfg.S3.SSE, SSECKey: cfg.S3.SSECKey})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("S3 storage", "endpoint", cfg.S3.Endpoint, "bucket", cfg.S3.Bucket, "encryption", s.Encryption())
+	return s, nil
+}
+
+// removeStale deletes files older than age in dir: uploads in progress of
+// a process that was killed.
+func removeStale(dir string, age time.Duration, log *slog.Logger) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || e.IsDir() || time.Since(info.ModTime()) < age {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+			log.Info("removed a stale upload file", "file", e.Name())
+		}
+	}
+}
+
+func runGC(ctx context.Context, cfg config.Config, log *slog.Logger, dryRun bool, stdout, stderr io.Writer) int {
+	svc, closeSvc, err := newService(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "accredpack gc: %v\n", err)
+		return 1
+	}
+	defer closeSvc()
+	r, err := svc.CollectOrphans(ctx, cfg.GCGrace, dryRun)
+	if err != nil {
+		fmt.Fprintf(stderr, "accredpack gc: %v\n", err)
+		return 1
+	}
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	fmt.Fprintf(stdout, "objects %d, orphans %d (%d younger than %s kept), %s %d, failed %d\n",
+		r.Objects, r.Orphans, r.Young, cfg.GCGrace, verb, r.Orphans-r.Young, r.Failures)
+	if r.Failures > 0 {
+		return 1
+	}
+	return 0
+}
+
+// serve runs the API until ctx ends. When listening is non-nil it receives
+// the bound address once the server accepts connections.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening chan<- string) error {
+	svc, closeSvc, err := newService(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
 	if cfg.BootstrapToken == "" {
 		log.Warn("ACCREDPACK_BOOTSTRAP_TOKEN is not set: every /api/v1 call will be refused with 401")
 	}
-	handler := httpapi.New(svc, httpapi.Config{BootstrapToken: cfg.BootstrapToken, MaxFileBytes: cfg.MaxFileBytes}, log, prometheus.NewRegistry())
+	handler := httpapi.New(svc, httpapi.Config{BootstrapToken: cfg.BootstrapToken, MaxFileBytes: cfg.MaxFileBytes, PresignTTL: cfg.PresignTTL}, log, prometheus.NewRegistry())
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"accredpack/checks"
 	"accredpack/config"
 	"accredpack/internal/testdocs"
+	"accredpack/internal/testenv"
 	"accredpack/sandbox"
 )
 
@@ -36,14 +37,64 @@ type client struct {
 	base string
 }
 
-// startService runs the real service on a loopback port with its own data.
-func startService(t *testing.T, maxFileBytes int64) *client {
-	t.Helper()
+// testConfig is the configuration of a service under test: embedded
+// backends in a private folder, a loopback port, a small file limit.
+func testConfig(t *testing.T) config.Config {
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.BootstrapToken = token
-	cfg.MaxFileBytes = maxFileBytes
+	cfg.MaxFileBytes = 1 << 20
+	return cfg
+}
+
+// backend configures the database and the store of a service under test.
+type backend func(t *testing.T, cfg *config.Config)
+
+func embedded(*testing.T, *config.Config) {}
+
+// realServers starts PostgreSQL and MinIO; each service configured from it
+// gets a fresh database and bucket.
+func realServers(t *testing.T) (*testenv.Postgres, *testenv.MinIO, backend) {
+	pg, m := testenv.StartPostgres(t), testenv.StartMinIO(t)
+	return pg, m, func(t *testing.T, cfg *config.Config) {
+		cfg.DatabaseURL = pg.NewDatabase(t)
+		cfg.S3 = config.S3{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket(t), Region: "us-east-1", SSE: "auto"}
+	}
+}
+
+// contract is the part of the API every backend must serve the same way.
+var contract = []struct {
+	name string
+	test func(t *testing.T, c *client)
+}{
+	{"ApplicationLifecycle", testApplicationLifecycle},
+	{"SlotFiles", testSlotFiles},
+	{"RepeatableSlot", testRepeatableSlot},
+	{"ConcurrentUploadsToOneSlot", testConcurrentUploadsToOneSlot},
+	{"FiftyParallelUploads", testFiftyParallelUploads},
+}
+
+func TestContractEmbedded(t *testing.T) {
+	for _, tc := range contract {
+		t.Run(tc.name, func(t *testing.T) { tc.test(t, startService(t, testConfig(t))) })
+	}
+}
+
+func TestContractPostgresMinIO(t *testing.T) {
+	_, _, real := realServers(t)
+	for _, tc := range contract {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			real(t, &cfg)
+			tc.test(t, startService(t, cfg))
+		})
+	}
+}
+
+// startService runs the real service on a loopback port.
+func startService(t *testing.T, cfg config.Config) *client {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
@@ -174,7 +225,7 @@ func (c *client) create() string {
 func sum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
 func TestHealthAndAuth(t *testing.T) {
-	c := startService(t, 1<<20)
+	c := startService(t, testConfig(t))
 	if r := c.do("GET", "/healthz", nil, "", 0, false); r.status != 200 {
 		t.Errorf("healthz: %d", r.status)
 	}
@@ -199,8 +250,7 @@ func TestHealthAndAuth(t *testing.T) {
 	}
 }
 
-func TestApplicationLifecycle(t *testing.T) {
-	c := startService(t, 1<<20)
+func testApplicationLifecycle(t *testing.T, c *client) {
 
 	// Malformed JSON.
 	r := c.do("POST", "/api/v1/applications", strings.NewReader(`{"kind":`), "application/json", 0, true)
@@ -311,8 +361,7 @@ func TestApplicationLifecycle(t *testing.T) {
 	}
 }
 
-func TestSlotFiles(t *testing.T) {
-	c := startService(t, 1<<20)
+func testSlotFiles(t *testing.T, c *client) {
 	id := c.create()
 	first := testdocs.PDF(t, 3, "first")
 	second := testdocs.PDF(t, 1, "second")
@@ -431,8 +480,7 @@ func TestSlotFiles(t *testing.T) {
 	}
 }
 
-func TestRepeatableSlot(t *testing.T) {
-	c := startService(t, 1<<20)
+func testRepeatableSlot(t *testing.T, c *client) {
 	id := c.create()
 	pdf := testdocs.PDF(t, 1, "cert")
 	if r := c.putRaw(id, "qualification_certificates", pdf); r.status != 404 {
@@ -457,8 +505,7 @@ func TestRepeatableSlot(t *testing.T) {
 	}
 }
 
-func TestConcurrentUploadsToOneSlot(t *testing.T) {
-	c := startService(t, 1<<20)
+func testConcurrentUploadsToOneSlot(t *testing.T, c *client) {
 	id := c.create()
 	a, b := testdocs.PDF(t, 1, "client A"), testdocs.PDF(t, 1, "client B")
 	var wg sync.WaitGroup
@@ -511,5 +558,44 @@ func TestCheckCommand(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"serve", "--addr", "nonsense"}, &out, &errOut, env); code != 2 || !strings.Contains(errOut.String(), "addr") {
 		t.Errorf("bad configuration: exit %d: %s", code, errOut.String())
+	}
+}
+
+// testFiftyParallelUploads sends 50 uploads at once to 50 different slots
+// (ten applications, five slots each); all must land with their checksums.
+func testFiftyParallelUploads(t *testing.T, c *client) {
+	slots := []string{"identity_document", "snils", "education_diploma", "previous_accreditation", "professional_report"}
+	type job struct {
+		app, slot string
+		data      []byte
+	}
+	var jobs []job
+	for i := 0; i < 10; i++ {
+		id := c.create()
+		for j, slot := range slots {
+			jobs = append(jobs, job{id, slot, testdocs.PDF(t, 1+j%3, fmt.Sprintf("app %d slot %s", i, slot))})
+		}
+	}
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func(j job) {
+			defer wg.Done()
+			r := c.putRaw(j.app, j.slot, j.data)
+			if r.status != 201 {
+				t.Errorf("upload %s/%s: %d %s", j.app, j.slot, r.status, r.body)
+				return
+			}
+			if got := r.json(t)["document"].(map[string]any)["sha256"]; got != sum(j.data) {
+				t.Errorf("upload %s/%s: sha256 %v", j.app, j.slot, got)
+			}
+		}(j)
+	}
+	wg.Wait()
+	for _, j := range jobs {
+		got := c.do("GET", "/api/v1/applications/"+j.app+"/slots/"+j.slot+"/file", nil, "", 0, true)
+		if got.status != 200 || sum(got.body) != sum(j.data) {
+			t.Errorf("read back %s/%s: %d", j.app, j.slot, got.status)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"accredpack/storage"
 )
@@ -33,6 +34,14 @@ func Open(root string) (*Store, error) {
 	for _, dir := range []string{s.objects, s.tmp} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("fsstore: create %s: %w", dir, err)
+		}
+	}
+	// Staged files of a process killed mid-Put never became objects.
+	if entries, err := os.ReadDir(s.tmp); err == nil {
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
+				os.Remove(filepath.Join(s.tmp, e.Name()))
+			}
 		}
 	}
 	return s, nil
