@@ -27,6 +27,11 @@ import (
 
 func TestMain(m *testing.M) {
 	sandbox.ServeChild(checks.SandboxTasks())
+	// Tests that need the service as a separate process (to kill it) run
+	// this test binary as the accredpack binary.
+	if os.Getenv("ACCREDPACK_TEST_MAIN") == "1" {
+		main()
+	}
 	os.Exit(m.Run())
 }
 
