@@ -47,6 +47,7 @@ type S3 struct {
 	UseSSL    bool
 	SSE       string // auto, s3, c, none
 	SSECKey   []byte // decoded from base64
+	CAFile    string // extra PEM certificates to trust (a private CA)
 }
 
 // Default is the embedded default: everything local, under ./data.
@@ -84,6 +85,7 @@ var env = map[string]string{
 	"ACCREDPACK_S3_USE_SSL":      "s3-use-ssl",
 	"ACCREDPACK_S3_SSE":          "s3-sse",
 	"ACCREDPACK_S3_SSE_C_KEY":    "s3-sse-c-key",
+	"ACCREDPACK_S3_CA_FILE":      "s3-ca-file",
 }
 
 // Parse reads args (without the subcommand) over the environment lookup.
@@ -108,6 +110,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.StringVar(&c.S3.Region, "s3-region", c.S3.Region, "S3 region (ACCREDPACK_S3_REGION)")
 	fs.BoolVar(&c.S3.UseSSL, "s3-use-ssl", false, "use HTTPS to the S3 endpoint (ACCREDPACK_S3_USE_SSL)")
 	fs.StringVar(&c.S3.SSE, "s3-sse", c.S3.SSE, "server-side encryption: auto, s3, c, none (ACCREDPACK_S3_SSE)")
+	fs.StringVar(&c.S3.CAFile, "s3-ca-file", "", "PEM certificates to trust for the S3 endpoint (ACCREDPACK_S3_CA_FILE)")
 	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64 (ACCREDPACK_S3_SSE_C_KEY)")
 
 	// The environment first, as if given as flags; the command line after.

@@ -219,7 +219,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (storag
 		return fsstore.Open(cfg.StoreDir())
 	}
 	s, err := s3store.Open(ctx, s3store.Config{Endpoint: cfg.S3.Endpoint, AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey,
-		Bucket: cfg.S3.Bucket, Region: cfg.S3.Region, UseSSL: cfg.S3.UseSSL, SSE: cfg.S3.SSE, SSECKey: cfg.S3.SSECKey})
+		Bucket: cfg.S3.Bucket, Region: cfg.S3.Region, UseSSL: cfg.S3.UseSSL, SSE: cfg.S3.SSE, SSECKey: cfg.S3.SSECKey, CAFile: cfg.S3.CAFile})
 	if err != nil {
 		return nil, err
 	}

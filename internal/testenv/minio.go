@@ -1,9 +1,17 @@
 package testenv
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // MinIO is a private MinIO server with a static KMS key, so that SSE-S3
@@ -19,11 +28,21 @@ type MinIO struct {
 	Endpoint  string // host:port
 	AccessKey string
 	SecretKey string
-	proc      *process
+	// CAFile is the certificate to trust when the server runs with TLS.
+	CAFile string
+	client *http.Client
+	scheme string
+	proc   *process
 }
 
-// StartMinIO starts a MinIO server for this test.
-func StartMinIO(t testing.TB) *MinIO {
+// StartMinIO starts a MinIO server for this test, over plain HTTP.
+func StartMinIO(t testing.TB) *MinIO { return startMinIO(t, false) }
+
+// StartMinIOTLS starts a MinIO server that speaks HTTPS with a self-signed
+// certificate for 127.0.0.1 (SSE-C needs TLS).
+func StartMinIOTLS(t testing.TB) *MinIO { return startMinIO(t, true) }
+
+func startMinIO(t testing.TB, withTLS bool) *MinIO {
 	t.Helper()
 	bin := need(t, "ACCREDPACK_TEST_MINIO", "a MinIO server binary")
 	dir := scratchDir(t, "minio-")
@@ -37,6 +56,18 @@ func StartMinIO(t testing.TB) *MinIO {
 		SecretKey: "accredpack-test-secret",
 	}
 	console := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	args := []string{"server", data, "--address", m.Endpoint, "--console-address", console, "--quiet"}
+	m.client, m.scheme = http.DefaultClient, "http"
+	if withTLS {
+		certs := filepath.Join(dir, "certs")
+		m.CAFile = selfSignedCert(t, certs)
+		pool := x509.NewCertPool()
+		pem, _ := os.ReadFile(m.CAFile)
+		pool.AppendCertsFromPEM(pem)
+		m.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+		m.scheme = "https"
+		args = append(args, "--certs-dir", certs)
+	}
 	env := append(os.Environ(),
 		"MINIO_ROOT_USER="+m.AccessKey,
 		"MINIO_ROOT_PASSWORD="+m.SecretKey,
@@ -46,7 +77,7 @@ func StartMinIO(t testing.TB) *MinIO {
 		"HOME="+dir,
 	)
 	m.proc = &process{t: t, name: "minio", log: logFile(t, dir, "minio.log"), newCmd: func() *exec.Cmd {
-		cmd := exec.Command(bin, "server", data, "--address", m.Endpoint, "--console-address", console, "--quiet")
+		cmd := exec.Command(bin, args...)
 		cmd.Env = env
 		return cmd
 	}}
@@ -61,7 +92,7 @@ func (m *MinIO) Start() {
 	m.proc.t.Helper()
 	m.proc.start()
 	m.proc.waitFor("health", func() error {
-		res, err := http.Get("http://" + m.Endpoint + "/minio/health/ready")
+		res, err := m.client.Get(m.scheme + "://" + m.Endpoint + "/minio/health/ready")
 		if err != nil {
 			return err
 		}
@@ -79,4 +110,38 @@ func (m *MinIO) Stop() { m.proc.stop(syscall.SIGKILL) }
 // Bucket returns a fresh bucket name for a test (not created).
 func (m *MinIO) Bucket(t testing.TB) string {
 	return strings.ReplaceAll(uniqueName(t, "b"), "_", "-")
+}
+
+// selfSignedCert writes public.crt and private.key for 127.0.0.1 into dir,
+// as MinIO's --certs-dir expects, and returns the certificate's path.
+func selfSignedCert(t testing.TB, dir string) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "accredpack test MinIO"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(dir, 0o700)
+	crt := filepath.Join(dir, "public.crt")
+	os.WriteFile(crt, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(filepath.Join(dir, "private.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+	return crt
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"io"
 	"mime"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -43,6 +45,7 @@ type Config struct {
 	UseSSL    bool
 	SSE       string
 	SSECKey   []byte // 32 bytes, for SSE-C
+	CAFile    string // PEM certificates to trust for TLS, besides the system's
 }
 
 // Store is a bucket.
@@ -63,10 +66,29 @@ const singlePutMax = 64 << 20
 // Open connects, creates the bucket when missing and settles the
 // encryption mode.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
+	transport, err := minio.DefaultTransport(cfg.UseSSL)
+	if err != nil {
+		return nil, fmt.Errorf("s3store: transport: %w", err)
+	}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("s3store: CA file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("s3store: CA file %s holds no PEM certificate", cfg.CAFile)
+		}
+		transport.TLSClientConfig.RootCAs = pool
+	}
 	client, err := minio.New(cfg.Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure: cfg.UseSSL,
-		Region: cfg.Region,
+		Creds:     credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:    cfg.UseSSL,
+		Region:    cfg.Region,
+		Transport: transport,
 		// The server checks a SHA-256 trailer against what it received.
 		TrailingHeaders: true,
 	})

@@ -65,6 +65,49 @@ func TestSSECNeedsTLS(t *testing.T) {
 	}
 }
 
+func TestSSECWithTLS(t *testing.T) {
+	m := testenv.StartMinIOTLS(t)
+	key := bytes.Repeat([]byte{7}, 32)
+	cfg := Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket(t),
+		Region: "us-east-1", UseSSL: true, CAFile: m.CAFile, SSE: SSEAuto, SSECKey: key}
+	s, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Encryption() != SSEC {
+		t.Fatalf("auto with a key chose %q; want SSE-C", s.Encryption())
+	}
+	data := []byte("%PDF-1.4 SSE-C")
+	k := storage.NewKey()
+	if err := s.Put(context.Background(), k, bytes.NewReader(data), int64(len(data)), storagetest.Sum(data)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := storagetest.ReadBack(t, s, k, int64(len(data)), storagetest.Sum(data))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read with the key: %v", err)
+	}
+	// Without the key the server will not give the bytes out.
+	obj, err := s.client.GetObject(context.Background(), s.bucket, k, minio.GetObjectOptions{})
+	if err == nil {
+		_, err = io.ReadAll(obj)
+	}
+	if err == nil {
+		t.Error("an SSE-C object was readable without its key")
+	}
+	// A different key does not open it either.
+	cfg.SSECKey = bytes.Repeat([]byte{8}, 32)
+	other, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := storagetest.ReadBack(t, other, k, int64(len(data)), storagetest.Sum(data)); err == nil {
+		t.Error("an SSE-C object was readable with another key")
+	}
+	if _, err := s.PresignGet(context.Background(), k, "x.pdf", time.Minute); err == nil {
+		t.Error("SSE-C objects cannot have plain presigned links")
+	}
+}
+
 func TestPresignedLink(t *testing.T) {
 	m := testenv.StartMinIO(t)
 	s := open(t, m, SSEAuto)
