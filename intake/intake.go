@@ -101,13 +101,9 @@ func (s *Service) Create(ctx context.Context, owner string, f dossier.Form) (*Vi
 
 // Get reads an application with its slots.
 func (s *Service) Get(ctx context.Context, id string) (*View, error) {
-	a, err := s.app(ctx, id)
+	a, docs, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	docs, err := s.db.Documents(ctx, id)
-	if err != nil {
-		return nil, backend(err)
 	}
 	return s.view(a, docs), nil
 }

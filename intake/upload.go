@@ -59,16 +59,46 @@ func (s *Service) resolve(a *dossier.Application, docs []dossier.Document, slotR
 	return ref, slot, nil
 }
 
-// allowChange is the rule checked again inside the transaction that changes
-// a slot: the application is not locked and the row may exist.
+// checkChange is the rule for changing a slot: the application is not
+// locked and the slot row may exist. It returns the row's reference.
+func (s *Service) checkChange(a *dossier.Application, docs []dossier.Document, slotRef string) (dossier.SlotRef, error) {
+	if a.Status == dossier.StatusSubmitted {
+		return dossier.SlotRef{}, lockedErr()
+	}
+	ref, _, err := s.resolve(a, docs, slotRef)
+	return ref, err
+}
+
+// allowChange is checkChange run again inside the transaction that changes
+// the slot, on the rows as they are at that moment.
 func (s *Service) allowChange(slotRef string) database.SlotChange {
 	return func(a *dossier.Application, docs []dossier.Document) error {
-		if a.Status == dossier.StatusSubmitted {
-			return lockedErr()
-		}
-		_, _, err := s.resolve(a, docs, slotRef)
+		_, err := s.checkChange(a, docs, slotRef)
 		return err
 	}
+}
+
+// load reads an application and its current documents.
+func (s *Service) load(ctx context.Context, appID string) (*dossier.Application, []dossier.Document, error) {
+	a, err := s.app(ctx, appID)
+	if err != nil {
+		return nil, nil, err
+	}
+	docs, err := s.db.Documents(ctx, appID)
+	if err != nil {
+		return nil, nil, backend(err)
+	}
+	return a, docs, nil
+}
+
+// locate loads an application and resolves a slot reference in it.
+func (s *Service) locate(ctx context.Context, appID, slotRef string) (dossier.SlotRef, []dossier.Document, error) {
+	a, docs, err := s.load(ctx, appID)
+	if err != nil {
+		return dossier.SlotRef{}, nil, err
+	}
+	ref, _, err := s.resolve(a, docs, slotRef)
+	return ref, docs, err
 }
 
 // Stage checks that the application and slot exist and accept files, then
@@ -76,18 +106,14 @@ func (s *Service) allowChange(slotRef string) database.SlotChange {
 // *checks.Problem. Nothing is stored yet.
 func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Reader, fileName string) (*Staged, error) {
 	// Refuse before reading the body when the target is wrong.
-	a, err := s.app(ctx, appID)
+	a, docs, err := s.load(ctx, appID)
 	if err != nil {
 		return nil, err
 	}
-	docs, err := s.db.Documents(ctx, appID)
+	ref, err := s.checkChange(a, docs, slotRef)
 	if err != nil {
-		return nil, backend(err)
-	}
-	if err := s.allowChange(slotRef)(a, docs); err != nil {
 		return nil, err
 	}
-	ref, _, _ := s.resolve(a, docs, slotRef)
 	spool, verdict, err := s.files.CheckStream(ctx, body, s.spoolDir)
 	if err != nil {
 		if p, ok := checks.AsProblem(err); ok {
@@ -148,15 +174,7 @@ func (s *Service) Open(ctx context.Context, appID, slotRef string) (io.ReadClose
 }
 
 func (s *Service) document(ctx context.Context, appID, slotRef string) (dossier.Document, error) {
-	a, err := s.app(ctx, appID)
-	if err != nil {
-		return dossier.Document{}, err
-	}
-	docs, err := s.db.Documents(ctx, appID)
-	if err != nil {
-		return dossier.Document{}, backend(err)
-	}
-	ref, _, err := s.resolve(a, docs, slotRef)
+	ref, docs, err := s.locate(ctx, appID, slotRef)
 	if err != nil {
 		return dossier.Document{}, err
 	}
@@ -170,15 +188,7 @@ func (s *Service) document(ctx context.Context, appID, slotRef string) (dossier.
 
 // Delete empties a slot row. Its file stays in the history.
 func (s *Service) Delete(ctx context.Context, appID, slotRef string) error {
-	a, err := s.app(ctx, appID)
-	if err != nil {
-		return err
-	}
-	docs, err := s.db.Documents(ctx, appID)
-	if err != nil {
-		return backend(err)
-	}
-	ref, _, err := s.resolve(a, docs, slotRef)
+	ref, _, err := s.locate(ctx, appID, slotRef)
 	if err != nil {
 		return err
 	}
@@ -195,15 +205,7 @@ func (s *Service) Delete(ctx context.Context, appID, slotRef string) error {
 
 // History lists the earlier files of a slot row.
 func (s *Service) History(ctx context.Context, appID, slotRef string) ([]database.HistoryEntry, error) {
-	a, err := s.app(ctx, appID)
-	if err != nil {
-		return nil, err
-	}
-	docs, err := s.db.Documents(ctx, appID)
-	if err != nil {
-		return nil, backend(err)
-	}
-	ref, _, err := s.resolve(a, docs, slotRef)
+	ref, _, err := s.locate(ctx, appID, slotRef)
 	if err != nil {
 		return nil, err
 	}

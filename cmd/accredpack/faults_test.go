@@ -17,6 +17,7 @@ import (
 
 	"accredpack/config"
 	"accredpack/internal/testdocs"
+	"accredpack/internal/testenv"
 	"accredpack/storage"
 	"accredpack/storage/s3store"
 )
@@ -127,68 +128,74 @@ func unavailableOrDropped(t *testing.T, r *response) {
 	}
 }
 
-func TestMinIOStoppedDuringUpload(t *testing.T) {
-	_, m, real := realServers(t)
+// scene is a service on fresh real servers with one application whose
+// snils slot holds a first file.
+type scene struct {
+	c     *client
+	cfg   config.Config
+	pg    *testenv.Postgres
+	minio *testenv.MinIO
+	id    string
+	first []byte
+}
+
+func newScene(t *testing.T) scene {
+	pg, m, real := realServers(t)
 	cfg := testConfig(t)
 	real(t, &cfg)
-	c := startService(t, cfg)
-	id := c.create()
-	first := testdocs.PDF(t, 1, "first")
-	if r := c.putRaw(id, "snils", first); r.status != 201 {
+	sc := scene{c: startService(t, cfg), cfg: cfg, pg: pg, minio: m, first: testdocs.PDF(t, 1, "first")}
+	sc.id = sc.c.create()
+	if r := sc.c.putRaw(sc.id, "snils", sc.first); r.status != 201 {
 		t.Fatalf("first upload: %d %s", r.status, r.body)
 	}
+	return sc
+}
 
-	r := c.pausedUpload(id, "snils", testdocs.PDF(t, 2, "second"), m.Stop)
-	unavailableOrDropped(t, r)
-	c.waitReady(http.StatusServiceUnavailable)
-	if got := c.slotSHA(id, "snils"); got != sum(first) {
-		t.Errorf("while MinIO is down the slot shows %q; want the first file", got)
+// assertFirstFileOnly checks that the slot still holds the first file, the
+// failed upload left no history row, and only the first file's object is
+// stored.
+func (sc scene) assertFirstFileOnly(t *testing.T) {
+	t.Helper()
+	if got := sc.c.slotSHA(sc.id, "snils"); got != sum(sc.first) {
+		t.Errorf("the slot shows %q; want the first file", got)
 	}
-	if n := c.historyLen(id, "snils"); n != 0 {
+	if n := sc.c.historyLen(sc.id, "snils"); n != 0 {
 		t.Errorf("history has %d rows; a failed upload must write none", n)
 	}
-
-	m.Start()
-	c.waitReady(http.StatusOK) // without restarting the service
-	got := c.do("GET", "/api/v1/applications/"+id+"/slots/snils/file", nil, "", 0, true)
-	if got.status != 200 || !bytes.Equal(got.body, first) {
-		t.Errorf("after MinIO returns: %d", got.status)
+	got := sc.c.do("GET", "/api/v1/applications/"+sc.id+"/slots/snils/file", nil, "", 0, true)
+	if got.status != 200 || !bytes.Equal(got.body, sc.first) {
+		t.Errorf("download of the first file: %d", got.status)
 	}
-	if keys := objectKeys(t, cfg); len(keys) != 1 {
+	if keys := objectKeys(t, sc.cfg); len(keys) != 1 {
 		t.Errorf("objects = %v; want only the first file's", keys)
 	}
 }
 
-func TestPostgresStoppedDuringUpload(t *testing.T) {
-	pg, _, real := realServers(t)
-	cfg := testConfig(t)
-	real(t, &cfg)
-	c := startService(t, cfg)
-	id := c.create()
-	first := testdocs.PDF(t, 1, "first")
-	if r := c.putRaw(id, "snils", first); r.status != 201 {
-		t.Fatalf("first upload: %d %s", r.status, r.body)
-	}
-
-	r := c.pausedUpload(id, "snils", testdocs.PDF(t, 2, "second"), pg.Stop)
+func TestMinIOStoppedDuringUpload(t *testing.T) {
+	sc := newScene(t)
+	r := sc.c.pausedUpload(sc.id, "snils", testdocs.PDF(t, 2, "second"), sc.minio.Stop)
 	unavailableOrDropped(t, r)
-	c.waitReady(http.StatusServiceUnavailable)
-	if r := c.jsonCall("GET", "/api/v1/applications/"+id, nil); r.status != 503 || r.errorCode(t) != "unavailable" {
+	sc.c.waitReady(http.StatusServiceUnavailable)
+	if got := sc.c.slotSHA(sc.id, "snils"); got != sum(sc.first) {
+		t.Errorf("while MinIO is down the slot shows %q; want the first file", got)
+	}
+	sc.minio.Start()
+	sc.c.waitReady(http.StatusOK) // without restarting the service
+	sc.assertFirstFileOnly(t)
+}
+
+func TestPostgresStoppedDuringUpload(t *testing.T) {
+	sc := newScene(t)
+	r := sc.c.pausedUpload(sc.id, "snils", testdocs.PDF(t, 2, "second"), sc.pg.Stop)
+	unavailableOrDropped(t, r)
+	sc.c.waitReady(http.StatusServiceUnavailable)
+	if r := sc.c.jsonCall("GET", "/api/v1/applications/"+sc.id, nil); r.status != 503 || r.errorCode(t) != "unavailable" {
 		t.Errorf("reading while PostgreSQL is down: %d %s", r.status, r.body)
 	}
-
-	pg.Start()
-	c.waitReady(http.StatusOK)
-	if got := c.slotSHA(id, "snils"); got != sum(first) {
-		t.Errorf("after PostgreSQL returns the slot shows %q; want the first file", got)
-	}
-	if n := c.historyLen(id, "snils"); n != 0 {
-		t.Errorf("history has %d rows; a failed upload must write none", n)
-	}
+	sc.pg.Start()
+	sc.c.waitReady(http.StatusOK)
 	// The object written before the row failed was removed again.
-	if keys := objectKeys(t, cfg); len(keys) != 1 {
-		t.Errorf("objects = %v; want only the first file's", keys)
-	}
+	sc.assertFirstFileOnly(t)
 }
 
 // serviceProcess runs the service as a separate process (this test binary
