@@ -26,6 +26,16 @@ if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
 fi
 
+# poppler (pdfinfo, pdftotext) reads the generated PDFs in tests; qpdf is the
+# benchmark's reference merger.
+if ! command -v pdftotext >/dev/null || ! command -v qpdf >/dev/null; then
+	echo "== installing poppler-utils and qpdf"
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils qpdf >/dev/null
+fi
+
 export ACCREDPACK_TEST_MINIO=$minio_dir/minio
 export ACCREDPACK_TEST_PG_BIN=$(pg_bin)
 export ACCREDPACK_TEST_BACKENDS=require

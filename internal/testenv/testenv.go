@@ -161,3 +161,18 @@ func uniqueName(t testing.TB, prefix string) string {
 	}
 	return strings.TrimRight(name, "_-")
 }
+
+// Tool returns the path of a command-line tool the tests use (pdftotext,
+// pdfinfo, qpdf), which the test command installs.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("ACCREDPACK_TEST_BACKENDS") == "require" {
+		t.Fatalf("%s is not installed: the test command must install it", name)
+	}
+	t.Skipf("needs %s: run `make test`, which installs it", name)
+	return ""
+}
