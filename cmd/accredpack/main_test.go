@@ -539,7 +539,8 @@ func TestCheckCommand(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "Диплом.pdf")
 	photo := filepath.Join(dir, "photo.pdf")
-	os.WriteFile(good, testdocs.PDF(t, 2, "diploma"), 0o600)
+	diploma := testdocs.PDF(t, 2, "diploma")
+	os.WriteFile(good, diploma, 0o600)
 	os.WriteFile(photo, testdocs.JPEG(t), 0o600)
 	var out, errOut bytes.Buffer
 	env := func(string) string { return "" }
@@ -550,7 +551,8 @@ func TestCheckCommand(t *testing.T) {
 		t.Errorf("verdict: %s", out.String())
 	}
 	out.Reset()
-	code := run(context.Background(), []string{"check", "--max-file-bytes", "2048", good, photo}, &out, &errOut, env)
+	fits, over := fmt.Sprint(len(diploma)), fmt.Sprint(len(diploma)-1)
+	code := run(context.Background(), []string{"check", "--max-file-bytes", fits, good, photo}, &out, &errOut, env)
 	if code != 1 {
 		t.Errorf("with a bad file: exit %d", code)
 	}
@@ -558,7 +560,7 @@ func TestCheckCommand(t *testing.T) {
 	if len(lines) != 3 || !strings.Contains(lines[0], "OK") || !strings.Contains(lines[1], "not_pdf") {
 		t.Errorf("verdicts: %q", lines)
 	}
-	if code := run(context.Background(), []string{"check", "--max-file-bytes", "1024", good}, &out, &errOut, env); code != 1 {
+	if code := run(context.Background(), []string{"check", "--max-file-bytes", over, good}, &out, &errOut, env); code != 1 {
 		t.Errorf("over the limit: exit %d", code)
 	}
 	if code := run(context.Background(), []string{"serve", "--addr", "nonsense"}, &out, &errOut, env); code != 2 || !strings.Contains(errOut.String(), "addr") {

@@ -16,15 +16,20 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"accredpack/templates"
 )
 
 func init() { api.DisableConfigDir() }
 
-// PDF draws a valid PDF with the given number of pages, each saying label.
+// PDF draws a valid PDF with the given number of pages, each saying label,
+// in an embedded TrueType font (as generated documents are; pdfcpu's merge
+// keeps such fonts valid in strict mode, unlike the standard-14 fonts).
 func PDF(t testing.TB, pages int, label string) []byte {
 	t.Helper()
 	f := fpdf.New("P", "mm", "A4", "")
-	f.SetFont("Helvetica", "", 16)
+	f.AddUTF8FontFromBytes(templates.FontName, "", templates.FontRegular)
+	f.SetFont(templates.FontName, "", 16)
 	for i := 1; i <= pages; i++ {
 		f.AddPage()
 		f.Cell(0, 10, fmt.Sprintf("%s - page %d of %d", label, i, pages))

@@ -1,0 +1,188 @@
+package packager
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/font"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"accredpack/sandbox"
+	"accredpack/templates"
+)
+
+// TaskMergePortfolio is the sandbox task that merges a portfolio.
+const TaskMergePortfolio = "merge-portfolio"
+
+// SandboxTasks are the tasks of this package that run in a child process.
+func SandboxTasks() map[string]sandbox.Task {
+	return map[string]sandbox.Task{TaskMergePortfolio: mergeTask}
+}
+
+type mergeDoc struct {
+	Path  string `json:"path"`
+	Title string `json:"title"` // bookmark title, unique
+	Pages int    `json:"pages"`
+}
+
+type mergeInput struct {
+	Front    string     `json:"front"` // cover and inventory
+	Docs     []mergeDoc `json:"docs"`
+	Out      string     `json:"out"`
+	Stamp    string     `json:"stamp"`    // "стр. %p из %P"
+	Progress string     `json:"progress"` // file the child writes the document index it works on to
+	FontDir  string     `json:"font_dir"` // empty folder for pdfcpu's font files; the parent removes it
+}
+
+type mergeOutput struct {
+	Pages int `json:"pages"`
+}
+
+// merge runs the merge in a child. It polls the child's progress file to
+// report documents merged, and to name the document a crashed child was on.
+func (p *Packager) merge(ctx context.Context, in mergeInput, progress func(done int)) error {
+	pf, err := os.CreateTemp(p.tmpDir, "merge-progress-*")
+	if err != nil {
+		return fmt.Errorf("packager: progress file: %w", err)
+	}
+	pf.Close()
+	defer os.Remove(pf.Name())
+	in.Progress = pf.Name()
+	// The parent owns the font folder: a child killed mid-merge cannot clean up.
+	if in.FontDir, err = os.MkdirTemp(p.tmpDir, "merge-fonts-"); err != nil {
+		return fmt.Errorf("packager: font folder: %w", err)
+	}
+	defer os.RemoveAll(in.FontDir)
+	current := func() int {
+		b, _ := os.ReadFile(pf.Name())
+		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	done := make(chan error, 1)
+	var out mergeOutput
+	go func() { done <- p.merger.Run(ctx, TaskMergePortfolio, in, &out) }()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err == nil {
+				progress(len(in.Docs))
+				return nil
+			}
+			var te *sandbox.TaskError
+			n := current()
+			if errors.As(err, &te) && te.Code == "document" {
+				n, _ = strconv.Atoi(te.Message)
+			}
+			if n >= 0 && n < len(in.Docs) && (errors.As(err, &te) || errors.Is(err, sandbox.ErrCrashed) || errors.Is(err, sandbox.ErrTimeout)) {
+				title := in.Docs[n].Title
+				if _, t, ok := strings.Cut(title, ". "); ok {
+					title = t
+				}
+				return &DocumentError{Title: title, Err: err}
+			}
+			return fmt.Errorf("packager: merge: %w", err)
+		case <-tick.C:
+			if n := current(); n > 0 {
+				progress(n)
+			}
+		}
+	}
+}
+
+func readRelaxed(path string) (*model.Context, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.Optimize = false
+	return api.ReadAndValidate(f, conf)
+}
+
+// mergeTask runs in the child: merge the cross-reference tables of every
+// document into the front pages, add one bookmark per document, stamp page
+// numbers in the embedded Cyrillic font, write once.
+func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
+	var in mergeInput
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, fmt.Errorf("decode input: %w", err)
+	}
+	api.DisableConfigDir()
+	if err := installFont(in.FontDir); err != nil {
+		return nil, err
+	}
+	dest, err := readRelaxed(in.Front)
+	if err != nil {
+		return nil, fmt.Errorf("front pages: %w", err)
+	}
+	page := dest.PageCount + 1
+	var bookmarks []pdfcpu.Bookmark
+	for i, d := range in.Docs {
+		os.WriteFile(in.Progress, []byte(strconv.Itoa(i)), 0o600)
+		src, err := readRelaxed(d.Path)
+		if err == nil {
+			err = pdfcpu.MergeXRefTables("", src, dest, false, false)
+		}
+		if err != nil {
+			return nil, &sandbox.TaskError{Code: "document", Message: strconv.Itoa(i)}
+		}
+		bookmarks = append(bookmarks, pdfcpu.Bookmark{Title: d.Title, PageFrom: page})
+		page += d.Pages
+	}
+	os.WriteFile(in.Progress, []byte(strconv.Itoa(len(in.Docs))), 0o600)
+	if err := dest.EnsurePageCount(); err != nil {
+		return nil, fmt.Errorf("count pages: %w", err)
+	}
+	if len(bookmarks) > 0 {
+		if err := pdfcpu.AddBookmarks(dest, bookmarks, true); err != nil {
+			return nil, fmt.Errorf("bookmarks: %w", err)
+		}
+	}
+	wm, err := api.TextWatermark(in.Stamp, "fontname:"+templates.FontName+", points:9, position:bc, offset:0 12, scalefactor:1 abs, rotation:0, opacity:1, fillcolor:#000000", true, false, types.POINTS)
+	if err != nil {
+		return nil, fmt.Errorf("page stamp: %w", err)
+	}
+	if err := pdfcpu.AddWatermarks(dest, nil, wm); err != nil {
+		return nil, fmt.Errorf("page stamp: %w", err)
+	}
+	out, err := os.Create(in.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
+	if err := api.WriteContext(dest, out); err != nil {
+		return nil, fmt.Errorf("write: %w", err)
+	}
+	return mergeOutput{Pages: dest.PageCount}, out.Sync()
+}
+
+// installFont makes the embedded TrueType font known to pdfcpu for stamps,
+// through the font folder dir.
+func installFont(dir string) error {
+	ttf := filepath.Join(dir, templates.FontName+".ttf")
+	if err := os.WriteFile(ttf, templates.FontRegular, 0o600); err != nil {
+		return fmt.Errorf("write font: %w", err)
+	}
+	font.UserFontDir = dir
+	if _, err := font.InstallTrueTypeFont(dir, ttf); err != nil {
+		return fmt.Errorf("install font: %w", err)
+	}
+	return font.LoadUserFonts()
+}

@@ -1,0 +1,247 @@
+package packager
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"accredpack/checks"
+	"accredpack/identifiers"
+	"accredpack/sandbox"
+	"accredpack/storage"
+	"accredpack/templates"
+)
+
+// Packager builds bundles.
+type Packager struct {
+	store   storage.Store
+	files   *checks.Checker
+	merger  *sandbox.Runner
+	wording *templates.Wording
+	tmpDir  string
+}
+
+// New returns a packager. merger runs the merge of portfolios; its limits
+// are those of one merge (memory, time), usually larger than a parse's.
+func New(store storage.Store, files *checks.Checker, merger *sandbox.Runner, tmpDir string) (*Packager, error) {
+	wd, err := templates.LoadWording()
+	if err != nil {
+		return nil, err
+	}
+	return &Packager{store: store, files: files, merger: merger, wording: wd, tmpDir: tmpDir}, nil
+}
+
+// Progress reports documents done of total.
+type Progress func(done, total int)
+
+// DocumentError is a failure caused by one document of the bundle.
+type DocumentError struct {
+	Title string
+	Err   error
+}
+
+func (e *DocumentError) Error() string {
+	return fmt.Sprintf("документ «%s»: %v", e.Title, e.Err)
+}
+func (e *DocumentError) Unwrap() error { return e.Err }
+
+// Reason is the Russian explanation of a failed build, for the user.
+func Reason(err error) string {
+	var de *DocumentError
+	if errors.As(err, &de) {
+		if p, ok := checks.AsProblem(de.Err); ok {
+			return fmt.Sprintf("Документ «%s» не прошёл повторную проверку: %s", de.Title, p.Message)
+		}
+		if errors.Is(de.Err, sandbox.ErrCrashed) || errors.Is(de.Err, sandbox.ErrTimeout) {
+			return fmt.Sprintf("Документ «%s» не удалось объединить с остальными: программа сборки не справилась с ним. Сохраните этот документ заново и загрузите его ещё раз.", de.Title)
+		}
+		return fmt.Sprintf("Документ «%s» не удалось прочитать из хранилища. Повторите сборку позже.", de.Title)
+	}
+	return "Сборка не удалась из-за временной ошибки сервиса. Повторите сборку позже."
+}
+
+// fetch copies an item's stored bytes (verified against their SHA-256) to
+// a spool file and checks them again as an upload would be.
+func (p *Packager) fetch(ctx context.Context, it Item) (*checks.Spooled, checks.Verdict, error) {
+	rc, err := p.store.Open(ctx, it.Doc.ObjectKey)
+	if err != nil {
+		return nil, checks.Verdict{}, &DocumentError{Title: it.Title, Err: err}
+	}
+	defer rc.Close()
+	s, v, err := p.files.CheckStream(ctx, storage.Verify(rc, it.Doc.Size, it.Doc.SHA256), p.tmpDir)
+	if err != nil {
+		return nil, v, &DocumentError{Title: it.Title, Err: err}
+	}
+	return s, v, nil
+}
+
+// ManifestEntry is one file of the FRMR package.
+type ManifestEntry struct {
+	Slot     string `json:"slot"`
+	Title    string `json:"title"`
+	FileName string `json:"file_name"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+	Pages    int    `json:"pages"`
+}
+
+// Manifest is manifest.json: the specialist's own record of what was sent.
+type Manifest struct {
+	Application string          `json:"application"`
+	Kind        string          `json:"kind"`
+	Specialist  string          `json:"specialist"`
+	Generated   string          `json:"generated_at"`
+	Draft       bool            `json:"draft"`
+	Files       []ManifestEntry `json:"files"`
+	Missing     []string        `json:"missing"`
+}
+
+// FRMRPackage writes the ZIP for the portal to w, one document at a time:
+// memory holds one copy buffer, never a document or the package.
+func (p *Packager) FRMRPackage(ctx context.Context, plan Plan, w io.Writer, progress Progress) error {
+	zw := zip.NewWriter(w)
+	m := Manifest{Application: plan.App.ID, Kind: plan.App.Form.Kind, Specialist: FullName(plan.App.Form.Specialist),
+		Generated: plan.Generated.Format("2006-01-02T15:04:05Z07:00"), Draft: plan.Draft, Files: []ManifestEntry{}, Missing: plan.Missing}
+	if m.Missing == nil {
+		m.Missing = []string{}
+	}
+	total := len(plan.Items)
+	progress(0, total)
+	for i, it := range plan.Items {
+		if err := p.addDocument(ctx, zw, it, &m); err != nil {
+			return err
+		}
+		progress(i+1, total)
+	}
+	var checklist bytes.Buffer
+	if _, err := p.wording.DrawChecklist(&checklist, FullName(plan.App.Form.Specialist), plan.Checklist, plan.Missing, plan.Draft, plan.Generated); err != nil {
+		return err
+	}
+	if err := addBytes(zw, "checklist.pdf", checklist.Bytes(), plan); err != nil {
+		return err
+	}
+	manifest, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("packager: manifest: %w", err)
+	}
+	if err := addBytes(zw, "manifest.json", manifest, plan); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("packager: finish zip: %w", err)
+	}
+	return nil
+}
+
+func (p *Packager) addDocument(ctx context.Context, zw *zip.Writer, it Item, m *Manifest) error {
+	spool, v, err := p.fetch(ctx, it)
+	if err != nil {
+		return err
+	}
+	defer spool.Remove()
+	f, err := spool.Open()
+	if err != nil {
+		return fmt.Errorf("packager: reopen %s: %w", it.Ref, err)
+	}
+	defer f.Close()
+	// PDFs are compressed already: store them as they are.
+	entry, err := zw.CreateHeader(&zip.FileHeader{Name: it.FileName, Method: zip.Store, Modified: it.Doc.UploadedAt})
+	if err != nil {
+		return fmt.Errorf("packager: zip entry %s: %w", it.FileName, err)
+	}
+	if _, err := io.Copy(entry, f); err != nil {
+		return fmt.Errorf("packager: write %s: %w", it.FileName, err)
+	}
+	m.Files = append(m.Files, ManifestEntry{Slot: it.Ref.String(), Title: it.Title, FileName: it.FileName, Size: v.Size, SHA256: v.SHA256, Pages: v.Pages})
+	return nil
+}
+
+func addBytes(zw *zip.Writer, name string, b []byte, plan Plan) error {
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: plan.Generated})
+	if err != nil {
+		return fmt.Errorf("packager: zip entry %s: %w", name, err)
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("packager: write %s: %w", name, err)
+	}
+	return nil
+}
+
+// Portfolio writes the merged portfolio PDF to w: cover, inventory, then
+// every document in catalog order with a bookmark each, pages stamped
+// "стр. N из M".
+func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progress Progress) error {
+	total := len(plan.Items)
+	progress(0, 2*total) // fetching and checking, then merging
+	var spools []*checks.Spooled
+	defer func() {
+		for _, s := range spools {
+			s.Remove()
+		}
+	}()
+	var rows []templates.InventoryRow
+	in := mergeInput{Stamp: p.wording.PageStamp}
+	first := 1
+	for i, it := range plan.Items {
+		s, v, err := p.fetch(ctx, it)
+		if err != nil {
+			return err
+		}
+		spools = append(spools, s)
+		rows = append(rows, templates.InventoryRow{Title: it.Title, Pages: v.Pages, FirstPage: first})
+		// Bookmark titles must be unique (pdfcpu #1187): number them.
+		in.Docs = append(in.Docs, mergeDoc{Path: s.Path, Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: v.Pages})
+		first += v.Pages
+		progress(i+1, 2*total)
+	}
+
+	front, err := os.CreateTemp(p.tmpDir, "front-*.pdf")
+	if err != nil {
+		return fmt.Errorf("packager: front pages: %w", err)
+	}
+	defer os.Remove(front.Name())
+	cover := templates.Cover{Kind: plan.App.Form.Kind, Specialist: FullName(plan.App.Form.Specialist),
+		SNILS: identifiers.FormatSNILS(plan.App.Form.Specialist.SNILS), Specialty: plan.App.Form.Specialty,
+		Period: ReportingPeriod(plan.Generated), Documents: total, Generated: plan.Generated}
+	if _, err := p.wording.DrawFront(front, cover, rows); err != nil {
+		front.Close()
+		return err
+	}
+	if err := front.Close(); err != nil {
+		return fmt.Errorf("packager: front pages: %w", err)
+	}
+	in.Front = front.Name()
+
+	out, err := os.CreateTemp(p.tmpDir, "portfolio-*.pdf")
+	if err != nil {
+		return fmt.Errorf("packager: output: %w", err)
+	}
+	out.Close()
+	defer os.Remove(out.Name())
+	in.Out = out.Name()
+	if err := p.merge(ctx, in, func(done int) { progress(total+done, 2*total) }); err != nil {
+		return err
+	}
+	merged, err := os.Open(out.Name())
+	if err != nil {
+		return fmt.Errorf("packager: read merged portfolio: %w", err)
+	}
+	defer merged.Close()
+	if _, err := io.Copy(w, merged); err != nil {
+		return fmt.Errorf("packager: write portfolio: %w", err)
+	}
+	return nil
+}
+
+// ReportingPeriod is the five years before the day of the bundle. (When
+// the education ledger records the previous accreditation's date, that date
+// will set it.)
+func ReportingPeriod(day time.Time) string {
+	return day.AddDate(-5, 0, 0).Format("02.01.2006") + " – " + day.Format("02.01.2006")
+}

@@ -1,0 +1,281 @@
+package packager
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"accredpack/catalog"
+	"accredpack/checks"
+	"accredpack/dossier"
+	"accredpack/internal/testdocs"
+	"accredpack/internal/testenv"
+	"accredpack/sandbox"
+	"accredpack/storage"
+	"accredpack/storage/fsstore"
+	"accredpack/storage/storagetest"
+)
+
+func TestMain(m *testing.M) {
+	tasks := SandboxTasks()
+	for k, v := range checks.SandboxTasks() {
+		tasks[k] = v
+	}
+	sandbox.ServeChild(tasks)
+	api.DisableConfigDir()
+	os.Exit(m.Run())
+}
+
+type fixture struct {
+	pk    *Packager
+	store storage.Store
+	app   *dossier.Application
+	kind  *catalog.Kind
+	docs  []dossier.Document
+	data  map[string][]byte // by slot ref
+}
+
+func runner(t *testing.T, l sandbox.Limits) *sandbox.Runner {
+	exe, _ := os.Executable()
+	r, err := sandbox.NewRunner(exe, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func newFixture(t *testing.T, mergeMemory int64) *fixture {
+	t.Helper()
+	store, err := fsstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checker := checks.NewChecker(30<<20, runner(t, sandbox.Limits{Memory: 1 << 30, Timeout: time.Minute, Parallel: 2}))
+	pk, err := New(store, checker, runner(t, sandbox.Limits{Memory: mergeMemory, Timeout: time.Minute, Parallel: 1}), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := catalog.Load()
+	kind, _ := cat.Kind("periodic")
+	agreed := true
+	f := &fixture{pk: pk, store: store, kind: kind, data: map[string][]byte{},
+		app: &dossier.Application{ID: "app1", Form: dossier.Form{Kind: "periodic", Specialty: "Терапия", ReportAgreed: &agreed,
+			Specialist: dossier.Specialist{LastName: "Иванова", FirstName: "Анна", MiddleName: "Сергеевна", SNILS: "11223344595"}}}}
+	return f
+}
+
+func (f *fixture) put(t *testing.T, ref string, data []byte, pages int) {
+	t.Helper()
+	r, _ := dossier.ParseSlotRef(ref)
+	key := storage.NewKey()
+	if err := f.store.Put(context.Background(), key, bytes.NewReader(data), int64(len(data)), storagetest.Sum(data)); err != nil {
+		t.Fatal(err)
+	}
+	f.docs = append(f.docs, dossier.Document{Ref: r, ObjectKey: key, SHA256: storagetest.Sum(data), Size: int64(len(data)), Pages: pages, UploadedAt: time.Now()})
+	f.data[ref] = data
+}
+
+func (f *fixture) plan(draft bool) Plan {
+	return NewPlan(f.app, f.kind, f.docs, draft, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+}
+
+func noProgress(int, int) {}
+
+func TestFileNames(t *testing.T) {
+	if got := ShortName(dossier.Specialist{LastName: "Иванов", FirstName: "иван", MiddleName: "Иванович"}); got != "Иванов И.И." {
+		t.Errorf("ShortName = %q", got)
+	}
+	if got := ShortName(dossier.Specialist{LastName: "Смит", FirstName: "Джон"}); got != "Смит Д." {
+		t.Errorf("ShortName without patronymic = %q", got)
+	}
+	if got := SafeFileName(`Иванов И.И. - Диплом: "копия" <1/2>?*. `); got != "Иванов И.И. - Диплом_ _копия_ _1_2___.pdf" {
+		t.Errorf("SafeFileName = %q", got)
+	}
+}
+
+func TestFRMRPackage(t *testing.T) {
+	f := newFixture(t, 1<<30)
+	f.put(t, "identity_document", testdocs.PDF(t, 2, "passport"), 2)
+	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
+	f.put(t, "qualification_certificates.1", testdocs.PDF(t, 1, "cert 1"), 1)
+	f.put(t, "qualification_certificates.2", testdocs.PDF(t, 3, "cert 2"), 3)
+	var out bytes.Buffer
+	var steps []string
+	err := f.pk.FRMRPackage(context.Background(), f.plan(true), &out, func(d, n int) { steps = append(steps, fmt.Sprintf("%d/%d", d, n)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(steps, " ") != "0/4 1/4 2/4 3/4 4/4" {
+		t.Errorf("progress = %v", steps)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(out.Bytes()), int64(out.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	files := map[string][]byte{}
+	for _, e := range zr.File {
+		names = append(names, e.Name)
+		if e.Flags&0x800 == 0 && e.Name != "manifest.json" && e.Name != "checklist.pdf" {
+			t.Errorf("%s is not flagged UTF-8", e.Name)
+		}
+		rc, _ := e.Open()
+		files[e.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	want := []string{
+		"Иванова А.С. - Паспорт.pdf",
+		"Иванова А.С. - СНИЛС.pdf",
+		"Иванова А.С. - Удостоверение о повышении квалификации 1.pdf",
+		"Иванова А.С. - Удостоверение о повышении квалификации 2.pdf",
+		"checklist.pdf",
+		"manifest.json",
+	}
+	if strings.Join(names, "|") != strings.Join(want, "|") {
+		t.Fatalf("entries = %q", names)
+	}
+	if !bytes.Equal(files[want[0]], f.data["identity_document"]) {
+		t.Error("the passport's bytes changed in the package")
+	}
+	var m Manifest
+	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
+		t.Fatal(err)
+	}
+	if !m.Draft || len(m.Files) != 4 || len(m.Missing) == 0 {
+		t.Errorf("manifest = %+v", m)
+	}
+	for _, e := range m.Files {
+		if storagetest.Sum(files[e.FileName]) != e.SHA256 || int64(len(files[e.FileName])) != e.Size {
+			t.Errorf("manifest entry %s does not match the file", e.FileName)
+		}
+	}
+	if m.Files[3].Pages != 3 || m.Files[3].Slot != "qualification_certificates.2" {
+		t.Errorf("manifest entry = %+v", m.Files[3])
+	}
+	text := pdfText(t, files["checklist.pdf"])
+	for _, w := range []string{"ЧЕРНОВИК", "Паспорт", "Ещё не хватает", "Отчёт о профессиональной деятельности"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("checklist lacks %q", w)
+		}
+	}
+}
+
+func TestFRMRPackageRefusesADocumentThatChanged(t *testing.T) {
+	f := newFixture(t, 1<<30)
+	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
+	f.docs[0].SHA256 = storagetest.Sum([]byte("something else"))
+	err := f.pk.FRMRPackage(context.Background(), f.plan(false), io.Discard, noProgress)
+	var de *DocumentError
+	if !errors.As(err, &de) || !errors.Is(err, storage.ErrChecksum) || de.Title != "СНИЛС" {
+		t.Fatalf("err = %v; want a checksum failure naming СНИЛС", err)
+	}
+	if r := Reason(err); !strings.Contains(r, "СНИЛС") {
+		t.Errorf("reason = %q", r)
+	}
+}
+
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	tool := testenv.Tool(t, "pdftotext")
+	in := filepath.Join(t.TempDir(), "in.pdf")
+	os.WriteFile(in, pdf, 0o600)
+	out, err := exec.Command(tool, "-enc", "UTF-8", in, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+func TestPortfolio(t *testing.T) {
+	f := newFixture(t, 1<<30)
+	pages := map[string]int{"identity_document": 2, "snils": 1, "education_diploma": 4, "qualification_certificates.1": 1, "qualification_certificates.2": 2}
+	for _, ref := range []string{"identity_document", "snils", "education_diploma", "qualification_certificates.1", "qualification_certificates.2"} {
+		f.put(t, ref, testdocs.PDF(t, pages[ref], "doc "+ref), pages[ref])
+	}
+	var out bytes.Buffer
+	last := ""
+	if err := f.pk.Portfolio(context.Background(), f.plan(false), &out, func(d, n int) { last = fmt.Sprintf("%d/%d", d, n) }); err != nil {
+		t.Fatal(err)
+	}
+	if last != "10/10" {
+		t.Errorf("last progress = %s", last)
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationStrict
+	ctx, err := api.ReadAndValidate(bytes.NewReader(out.Bytes()), conf)
+	if err != nil {
+		t.Fatalf("strict validation: %v", err)
+	}
+	const front = 2 // cover and a one-page inventory
+	if ctx.PageCount != front+10 {
+		t.Errorf("pages = %d; want %d", ctx.PageCount, front+10)
+	}
+	bms, err := api.Bookmarks(bytes.NewReader(out.Bytes()), conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantBM := []string{"1. Паспорт (разворот с фотографией и страница с регистрацией)@3", "2. СНИЛС@5",
+		"3. Диплом о высшем или среднем медицинском образовании с приложением@6",
+		"4. Удостоверение о повышении квалификации за последние 5 лет (№ 1)@10",
+		"5. Удостоверение о повышении квалификации за последние 5 лет (№ 2)@11"}
+	var gotBM []string
+	for _, b := range bms {
+		gotBM = append(gotBM, fmt.Sprintf("%s@%d", b.Title, b.PageFrom))
+	}
+	if strings.Join(gotBM, "|") != strings.Join(wantBM, "|") {
+		t.Errorf("bookmarks =\n%q\nwant\n%q", gotBM, wantBM)
+	}
+	text := pdfText(t, out.Bytes())
+	pagesText := strings.Split(text, "\f")
+	for i := 0; i < ctx.PageCount; i++ {
+		if want := fmt.Sprintf("стр. %d из %d", i+1, ctx.PageCount); !strings.Contains(pagesText[i], want) {
+			t.Errorf("page %d lacks %q", i+1, want)
+		}
+	}
+	// The inventory gives each document its pages in the bundle.
+	for _, want := range []string{"Опись документов", "3–4", "6–9", "11–12", "Иванова Анна Сергеевна", "112-233-445 95"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("portfolio text lacks %q", want)
+		}
+	}
+	if !strings.Contains(pagesText[2], "doc identity_document - page 1 of 2") {
+		t.Error("page 3 is not the passport's first page")
+	}
+	if tool := testenv.Tool(t, "pdfinfo"); tool != "" {
+		p := filepath.Join(t.TempDir(), "p.pdf")
+		os.WriteFile(p, out.Bytes(), 0o600)
+		info, err := exec.Command(tool, p).Output()
+		if err != nil || !strings.Contains(strings.Join(strings.Fields(string(info)), " "), "Pages: 12") {
+			t.Errorf("pdfinfo: %v %s", err, info)
+		}
+	}
+}
+
+// A document that passes validation but kills the merge (here: 100,000
+// pages against a 64 MiB merge budget) fails the build naming the document.
+func TestPortfolioMergeCrashNamesTheDocument(t *testing.T) {
+	f := newFixture(t, 64<<20)
+	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
+	f.put(t, "education_diploma", testdocs.ManyPages(100_000), 100_000)
+	err := f.pk.Portfolio(context.Background(), f.plan(false), io.Discard, noProgress)
+	var de *DocumentError
+	if !errors.As(err, &de) || !strings.HasPrefix(de.Title, "Диплом") {
+		t.Fatalf("err = %v; want a failure naming the diploma", err)
+	}
+	if r := Reason(err); !strings.Contains(r, "Диплом") || !strings.Contains(r, "объединить") {
+		t.Errorf("reason = %q", r)
+	}
+}
