@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"accredpack/bundles"
 	"accredpack/intake"
 )
 
@@ -36,6 +37,7 @@ type Config struct {
 type Server struct {
 	echo    *echo.Echo
 	svc     *intake.Service
+	bundles *bundles.Service
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
@@ -43,8 +45,8 @@ type Server struct {
 }
 
 // New builds the routes.
-func New(svc *intake.Service, cfg Config, log *slog.Logger, reg *prometheus.Registry) *Server {
-	s := &Server{echo: echo.New(), svc: svc, cfg: cfg, log: log, metrics: newMetrics(reg)}
+func New(svc *intake.Service, bs *bundles.Service, cfg Config, log *slog.Logger, reg *prometheus.Registry) *Server {
+	s := &Server{echo: echo.New(), svc: svc, bundles: bs, cfg: cfg, log: log, metrics: newMetrics(reg)}
 	if cfg.BootstrapToken != "" {
 		s.token = sha256.Sum256([]byte(cfg.BootstrapToken))
 	}
@@ -73,6 +75,10 @@ func New(svc *intake.Service, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	v1.DELETE("/applications/:id/slots/:slot/file", s.deleteFile)
 	v1.GET("/applications/:id/slots/:slot/history", s.getHistory)
 	v1.POST("/applications/:id/slots/:slot/file/link", s.linkFile)
+	v1.POST("/applications/:id/bundles", s.requestBundle)
+	v1.GET("/bundles/:id", s.getBundle)
+	v1.GET("/bundles/:id/file", s.getBundleFile)
+	v1.POST("/bundles/:id/retry", s.retryBundle)
 	return s
 }
 

@@ -32,6 +32,14 @@ type Config struct {
 	// PresignTTL, when not zero, lets clients ask for a time-limited direct
 	// download link (S3 storage only).
 	PresignTTL time.Duration
+	// Bundles: builds at once in this process (0: a separate `accredpack
+	// worker` builds), the longest a build may take, how often a build
+	// proves it is alive, and the limits of one merge's child process.
+	Workers      int
+	BuildTimeout time.Duration
+	Heartbeat    time.Duration
+	MergeMemory  int64
+	MergeTimeout time.Duration
 	// GCGrace is how old an unreferenced object must be before gc removes
 	// it: younger ones may belong to an upload between its two writes.
 	GCGrace time.Duration
@@ -61,6 +69,11 @@ func Default() Config {
 		ParseParallel: max(runtime.NumCPU(), 1),
 		LogFormat:     "text",
 		GCGrace:       time.Hour,
+		Workers:       2,
+		BuildTimeout:  30 * time.Minute,
+		Heartbeat:     5 * time.Second,
+		MergeMemory:   2 << 30,
+		MergeTimeout:  10 * time.Minute,
 		S3:            S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
 	}
 }
@@ -77,6 +90,11 @@ var env = map[string]string{
 	"ACCREDPACK_LOG_FORMAT":      "log-format",
 	"ACCREDPACK_PRESIGN_TTL":     "presign-ttl",
 	"ACCREDPACK_GC_GRACE":        "gc-grace",
+	"ACCREDPACK_WORKERS":         "workers",
+	"ACCREDPACK_BUILD_TIMEOUT":   "build-timeout",
+	"ACCREDPACK_HEARTBEAT":       "heartbeat",
+	"ACCREDPACK_MERGE_MEMORY_MB": "merge-memory-mb",
+	"ACCREDPACK_MERGE_TIMEOUT":   "merge-timeout",
 	"ACCREDPACK_S3_ENDPOINT":     "s3-endpoint",
 	"ACCREDPACK_S3_ACCESS_KEY":   "s3-access-key",
 	"ACCREDPACK_S3_SECRET_KEY":   "s3-secret-key",
@@ -103,6 +121,11 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (ACCREDPACK_LOG_FORMAT)")
 	fs.DurationVar(&c.PresignTTL, "presign-ttl", 0, "lifetime of direct download links, 0 = off; S3 only (ACCREDPACK_PRESIGN_TTL)")
 	fs.DurationVar(&c.GCGrace, "gc-grace", c.GCGrace, "age before gc removes an unreferenced object (ACCREDPACK_GC_GRACE)")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "bundle builds at once in this process; 0 leaves them to `accredpack worker` (ACCREDPACK_WORKERS)")
+	fs.DurationVar(&c.BuildTimeout, "build-timeout", c.BuildTimeout, "longest a bundle build may take (ACCREDPACK_BUILD_TIMEOUT)")
+	fs.DurationVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "how often a build proves it is alive; a build silent for 5 beats is queued again (ACCREDPACK_HEARTBEAT)")
+	mergeMB := fs.Int64("merge-memory-mb", c.MergeMemory>>20, "memory a portfolio merge may use, MiB (ACCREDPACK_MERGE_MEMORY_MB)")
+	fs.DurationVar(&c.MergeTimeout, "merge-timeout", c.MergeTimeout, "time a portfolio merge may take (ACCREDPACK_MERGE_TIMEOUT)")
 	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", "", "S3 endpoint host:port; selects S3 storage (ACCREDPACK_S3_ENDPOINT)")
 	fs.StringVar(&c.S3.AccessKey, "s3-access-key", "", "S3 access key (ACCREDPACK_S3_ACCESS_KEY)")
 	fs.StringVar(&c.S3.SecretKey, "s3-secret-key", "", "S3 secret key (ACCREDPACK_S3_SECRET_KEY)")
@@ -128,6 +151,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	c.ParseMemory = *memMB << 20
+	c.MergeMemory = *mergeMB << 20
 	c.BootstrapToken = getenv("ACCREDPACK_BOOTSTRAP_TOKEN")
 	var keyErr error
 	if *ssecKey != "" {
@@ -193,6 +217,21 @@ func (c Config) Validate() error {
 	}
 	if c.PresignTTL > 0 && c.S3.Endpoint == "" {
 		errs = append(errs, errors.New("presign-ttl needs S3 storage: the local store has no direct links"))
+	}
+	if c.Workers < 0 || c.Workers > 64 {
+		errs = append(errs, fmt.Errorf("workers %d: want 0 .. 64", c.Workers))
+	}
+	if c.BuildTimeout < 10*time.Second {
+		errs = append(errs, fmt.Errorf("build-timeout %s: want at least 10s", c.BuildTimeout))
+	}
+	if c.Heartbeat < 100*time.Millisecond || c.Heartbeat > time.Minute {
+		errs = append(errs, fmt.Errorf("heartbeat %s: want 100ms .. 1m", c.Heartbeat))
+	}
+	if c.MergeMemory < 64<<20 {
+		errs = append(errs, fmt.Errorf("merge-memory-mb %d: want at least 64", c.MergeMemory>>20))
+	}
+	if c.MergeTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("merge-timeout %s: want at least 1s", c.MergeTimeout))
 	}
 	if c.GCGrace < 0 {
 		errs = append(errs, fmt.Errorf("gc-grace %s must not be negative", c.GCGrace))

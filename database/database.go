@@ -31,6 +31,7 @@ var ErrNotFound = errors.New("database: not found")
 type DB struct {
 	sql     *sql.DB
 	dialect goose.Dialect
+	url     string
 }
 
 // IsPostgres tells whether url selects PostgreSQL.
@@ -64,7 +65,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("database: connect to %s: %w", path, err)
 	}
-	return &DB{sql: db, dialect: goose.DialectSQLite3}, nil
+	return &DB{sql: db, dialect: goose.DialectSQLite3, url: path}, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
@@ -78,8 +79,15 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("database: connect to PostgreSQL: %w", err)
 	}
-	return &DB{sql: db, dialect: goose.DialectPostgres}, nil
+	return &DB{sql: db, dialect: goose.DialectPostgres, url: url}, nil
 }
+
+// Pool returns the connection pool, for the job queue that keeps its tables
+// in this database.
+func (db *DB) Pool() *sql.DB { return db.sql }
+
+// URL is the address the database was opened with.
+func (db *DB) URL() string { return db.url }
 
 // Dialect names the database in use: "sqlite3" or "postgres".
 func (db *DB) Dialect() string { return string(db.dialect) }

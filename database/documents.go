@@ -187,10 +187,11 @@ func (db *DB) History(ctx context.Context, appID string, ref dossier.SlotRef) ([
 	return out, rows.Err()
 }
 
-// ReferencedKeys returns every object key a row points at, current or
-// history: the objects that must be kept.
+// ReferencedKeys returns every object key a row points at (current
+// documents, their history, built bundles): the objects that must be kept.
 func (db *DB) ReferencedKeys(ctx context.Context) (map[string]bool, error) {
-	rows, err := db.conn().query(ctx, `SELECT object_key FROM documents UNION SELECT object_key FROM document_history`)
+	rows, err := db.conn().query(ctx, `SELECT object_key FROM documents UNION SELECT object_key FROM document_history
+		UNION SELECT object_key FROM bundles WHERE object_key <> ''`)
 	if err != nil {
 		return nil, fmt.Errorf("database: referenced keys: %w", err)
 	}

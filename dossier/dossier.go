@@ -128,3 +128,35 @@ type Document struct {
 	UploadedAt time.Time
 	UploadedBy string
 }
+
+// Bundle kinds.
+const (
+	BundleFRMRPackage = "frmr_package"
+	BundlePortfolio   = "portfolio_pdf"
+)
+
+// Bundle statuses.
+const (
+	BundleQueued  = "queued"
+	BundleRunning = "running"
+	BundleDone    = "done"
+	BundleFailed  = "failed"
+)
+
+// Bundle is a package or portfolio built in the background.
+type Bundle struct {
+	ID            string
+	ApplicationID string
+	Kind          string
+	Draft         bool
+	Status        string
+	Error         string // why it failed, Russian
+	Done, Total   int    // documents processed of all, while running
+	Attempts      int
+	JobID         int64 // the queue's job
+	ObjectKey     string
+	Size          int64
+	SHA256        string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}

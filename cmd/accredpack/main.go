@@ -4,6 +4,7 @@
 //	accredpack check FILE...   will the FRMR portal take these files? one verdict per file
 //	accredpack migrate         apply the database migrations and exit
 //	accredpack gc              remove stored objects that no database row points at
+//	accredpack worker          build bundles only (no HTTP), beside `serve --workers 0`
 //
 // The same binary is the sandbox child that parses untrusted PDFs.
 package main
@@ -27,19 +28,30 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	httpapi "accredpack/api"
+	"accredpack/bundles"
 	"accredpack/catalog"
 	"accredpack/checks"
 	"accredpack/config"
 	"accredpack/database"
 	"accredpack/intake"
+	"accredpack/packager"
 	"accredpack/sandbox"
 	"accredpack/storage"
 	"accredpack/storage/fsstore"
 	"accredpack/storage/s3store"
 )
 
+// sandboxTasks is the work this binary does as a sandbox child.
+func sandboxTasks() map[string]sandbox.Task {
+	tasks := checks.SandboxTasks()
+	for name, task := range packager.SandboxTasks() {
+		tasks[name] = task
+	}
+	return tasks
+}
+
 func main() {
-	sandbox.ServeChild(checks.SandboxTasks())
+	sandbox.ServeChild(sandboxTasks())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
@@ -52,6 +64,7 @@ const usage = `accredpack: FRMR accreditation packages
   accredpack check [flags] FILE...    check files against the FRMR upload rules
   accredpack migrate [flags]          apply database migrations
   accredpack gc [flags] [--dry-run]   remove orphan objects (older than --gc-grace)
+  accredpack worker [flags]           build bundles in this process only (no HTTP)
 
 Run "accredpack serve -h" for the flags; each has an ACCREDPACK_* variable.
 `
@@ -63,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
-	case "serve", "check", "migrate", "gc":
+	case "serve", "check", "migrate", "gc", "worker":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -106,6 +119,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if cmd == "gc" {
 		return runGC(ctx, cfg, log, dryRun, stdout, stderr)
+	}
+	if cmd == "worker" {
+		if err := runWorker(ctx, cfg, log); err != nil {
+			log.Error("worker stopped", "error", err)
+			return 1
+		}
+		return 0
 	}
 	if err := serve(ctx, cfg, log, nil); err != nil {
 		log.Error("service stopped", "error", err)
@@ -160,56 +180,87 @@ func openDatabase(ctx context.Context, cfg config.Config) (*database.DB, error) 
 	return database.Open(ctx, cfg.DatabasePath())
 }
 
-func newChecker(cfg config.Config) (*checks.Checker, error) {
+// newRunner starts sandbox children of this very binary.
+func newRunner(limits sandbox.Limits) (*sandbox.Runner, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find own executable for the PDF sandbox: %w", err)
 	}
-	runner, err := sandbox.NewRunner(exe, sandbox.Limits{Memory: cfg.ParseMemory, Timeout: cfg.ParseTimeout, Parallel: cfg.ParseParallel})
+	return sandbox.NewRunner(exe, limits)
+}
+
+func newChecker(cfg config.Config) (*checks.Checker, error) {
+	runner, err := newRunner(sandbox.Limits{Memory: cfg.ParseMemory, Timeout: cfg.ParseTimeout, Parallel: cfg.ParseParallel})
 	if err != nil {
 		return nil, err
 	}
 	return checks.NewChecker(cfg.MaxFileBytes, runner), nil
 }
 
-// newService opens the database (migrating it), the store and the
-// checkers. close releases what was opened.
-func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *intake.Service, close func(), err error) {
+// components are the parts of a running service.
+type components struct {
+	intake  *intake.Service
+	bundles *bundles.Service
+	queue   *bundles.Queue
+	close   func()
+}
+
+// newComponents opens the database (migrating it), the store, the checkers,
+// the packager and the job queue (with cfg.Workers workers, not started).
+func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*components, error) {
 	cat, err := catalog.Load()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	forms, err := checks.NewFormValidator(cat)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	files, err := newChecker(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	merger, err := newRunner(sandbox.Limits{Memory: cfg.MergeMemory, Timeout: cfg.MergeTimeout, Parallel: max(cfg.Workers, 1)})
+	if err != nil {
+		return nil, err
 	}
 	db, err := openDatabase(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	fail := func(err error) (*components, error) {
+		db.Close()
+		return nil, err
 	}
 	if n, err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, nil, err
+		return fail(err)
 	} else if n > 0 {
 		log.Info("database migrated", "migrations", n, "dialect", db.Dialect())
 	}
 	store, err := openStore(ctx, cfg, log)
 	if err != nil {
-		db.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	spoolDir := filepath.Join(cfg.DataDir, "spool")
 	if err := os.MkdirAll(spoolDir, 0o700); err != nil {
-		db.Close()
-		return nil, nil, fmt.Errorf("create spool folder: %w", err)
+		return fail(fmt.Errorf("create spool folder: %w", err))
 	}
 	removeStale(spoolDir, time.Hour, log)
-	svc = intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, SpoolDir: spoolDir, Log: log})
-	return svc, func() { db.Close() }, nil
+	pk, err := packager.New(store, files, merger, spoolDir)
+	if err != nil {
+		return fail(err)
+	}
+	c := &components{
+		intake: intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, SpoolDir: spoolDir, Log: log}),
+		bundles: bundles.New(bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, Forms: forms, TmpDir: spoolDir,
+			Log: log, Heartbeat: cfg.Heartbeat}),
+	}
+	c.queue, err = bundles.NewQueue(ctx, db, c.bundles, bundles.QueueConfig{Workers: cfg.Workers, BuildTimeout: cfg.BuildTimeout}, log)
+	if err != nil {
+		return fail(err)
+	}
+	c.close = func() { db.Close() }
+	return c, nil
 }
 
 // openStore opens S3 storage when an endpoint is configured, the local
@@ -246,13 +297,14 @@ func removeStale(dir string, age time.Duration, log *slog.Logger) {
 }
 
 func runGC(ctx context.Context, cfg config.Config, log *slog.Logger, dryRun bool, stdout, stderr io.Writer) int {
-	svc, closeSvc, err := newService(ctx, cfg, log)
+	cfg.Workers = 0
+	c, err := newComponents(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "accredpack gc: %v\n", err)
 		return 1
 	}
-	defer closeSvc()
-	r, err := svc.CollectOrphans(ctx, cfg.GCGrace, dryRun)
+	defer c.close()
+	r, err := c.intake.CollectOrphans(ctx, cfg.GCGrace, dryRun)
 	if err != nil {
 		fmt.Fprintf(stderr, "accredpack gc: %v\n", err)
 		return 1
@@ -272,15 +324,19 @@ func runGC(ctx context.Context, cfg config.Config, log *slog.Logger, dryRun bool
 // serve runs the API until ctx ends. When listening is non-nil it receives
 // the bound address once the server accepts connections.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening chan<- string) error {
-	svc, closeSvc, err := newService(ctx, cfg, log)
+	c, err := newComponents(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeSvc()
+	defer c.close()
+	if err := c.queue.Start(ctx); err != nil {
+		return err
+	}
+	defer stopQueue(ctx, c.queue, log)
 	if cfg.BootstrapToken == "" {
 		log.Warn("ACCREDPACK_BOOTSTRAP_TOKEN is not set: every /api/v1 call will be refused with 401")
 	}
-	handler := httpapi.New(svc, httpapi.Config{BootstrapToken: cfg.BootstrapToken, MaxFileBytes: cfg.MaxFileBytes, PresignTTL: cfg.PresignTTL}, log, prometheus.NewRegistry())
+	handler := httpapi.New(c.intake, c.bundles, httpapi.Config{BootstrapToken: cfg.BootstrapToken, MaxFileBytes: cfg.MaxFileBytes, PresignTTL: cfg.PresignTTL}, log, prometheus.NewRegistry())
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -315,5 +371,34 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// stopQueue lets running builds finish for up to 30 s; a build cut short is
+// resumed by another worker's sweeper.
+func stopQueue(ctx context.Context, q *bundles.Queue, log *slog.Logger) {
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := q.Stop(stopCtx); err != nil {
+		log.Warn("job queue stopped with an error", "error", err)
+	}
+}
+
+// runWorker builds bundles until ctx ends, without serving HTTP.
+func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.Workers == 0 {
+		cfg.Workers = 2
+	}
+	c, err := newComponents(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if err := c.queue.Start(ctx); err != nil {
+		return err
+	}
+	log.Info("accredpack worker is building bundles", "workers", cfg.Workers)
+	<-ctx.Done()
+	stopQueue(ctx, c.queue, log)
 	return nil
 }

@@ -18,7 +18,6 @@ import (
 	"sync"
 	"testing"
 
-	"accredpack/checks"
 	"accredpack/config"
 	"accredpack/internal/testdocs"
 	"accredpack/internal/testenv"
@@ -26,7 +25,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	sandbox.ServeChild(checks.SandboxTasks())
+	sandbox.ServeChild(sandboxTasks())
 	// Tests that need the service as a separate process (to kill it) run
 	// this test binary as the accredpack binary.
 	if os.Getenv("ACCREDPACK_TEST_MAIN") == "1" {
@@ -78,6 +77,8 @@ var contract = []struct {
 	{"RepeatableSlot", testRepeatableSlot},
 	{"ConcurrentUploadsToOneSlot", testConcurrentUploadsToOneSlot},
 	{"FiftyParallelUploads", testFiftyParallelUploads},
+	{"Bundles", testBundles},
+	{"BundleRules", testBundleRules},
 }
 
 func TestContractEmbedded(t *testing.T) {

@@ -1,0 +1,96 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"accredpack/dossier"
+)
+
+// BundleJSON is a bundle as the API shows it.
+type BundleJSON struct {
+	ID            string        `json:"id"`
+	ApplicationID string        `json:"application_id"`
+	Kind          string        `json:"kind"`
+	Draft         bool          `json:"draft"`
+	Status        string        `json:"status"`
+	Error         string        `json:"error"`
+	Progress      *ProgressJSON `json:"progress"`
+	Attempts      int           `json:"attempts"`
+	Size          int64         `json:"size"`
+	SHA256        string        `json:"sha256"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
+}
+
+// ProgressJSON is documents done of total, while running.
+type ProgressJSON struct {
+	Done  int `json:"done"`
+	Total int `json:"total"`
+}
+
+func bundleJSON(b *dossier.Bundle) BundleJSON {
+	out := BundleJSON{ID: b.ID, ApplicationID: b.ApplicationID, Kind: b.Kind, Draft: b.Draft, Status: b.Status, Error: b.Error,
+		Attempts: b.Attempts, Size: b.Size, SHA256: b.SHA256, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
+	if b.Status == dossier.BundleRunning || b.Status == dossier.BundleDone {
+		out.Progress = &ProgressJSON{Done: b.Done, Total: b.Total}
+	}
+	return out
+}
+
+func (s *Server) requestBundle(c echo.Context) error {
+	var body struct {
+		Kind  string `json:"kind"`
+		Draft bool   `json:"draft"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	b, err := s.bundles.Request(c.Request().Context(), c.Param("id"), body.Kind, body.Draft)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/bundles/"+b.ID)
+	return c.JSON(http.StatusAccepted, bundleJSON(b))
+}
+
+func (s *Server) getBundle(c echo.Context) error {
+	b, err := s.bundles.Get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, bundleJSON(b))
+}
+
+func (s *Server) retryBundle(c echo.Context) error {
+	b, err := s.bundles.Retry(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, bundleJSON(b))
+}
+
+func (s *Server) getBundleFile(c echo.Context) error {
+	rc, b, err := s.bundles.Open(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	contentType, name := "application/zip", "frmr-package-"+b.ID+".zip"
+	if b.Kind == dossier.BundlePortfolio {
+		contentType, name = "application/pdf", "portfolio-"+b.ID+".pdf"
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentLength, strconv.FormatInt(b.Size, 10))
+	h.Set("ETag", `"`+b.SHA256+`"`)
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	if err := c.Stream(http.StatusOK, contentType, rc); err != nil {
+		s.log.Error("bundle read failed", "request_id", requestID(c), "error", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}

@@ -1,0 +1,340 @@
+// Package bundles builds an application's bundles in the background: it
+// records each request, hands it to the job queue, runs the packager in a
+// worker, stores the result, and keeps the status (queued, running with
+// progress, done, failed with a reason) that clients poll. A worker that
+// dies mid-build is noticed by its stale heartbeat and the build is queued
+// again, so no bundle stays running forever.
+package bundles
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"accredpack/catalog"
+	"accredpack/checks"
+	"accredpack/database"
+	"accredpack/dossier"
+	"accredpack/intake"
+	"accredpack/packager"
+	"accredpack/storage"
+)
+
+// MaxResumes is how many times a build interrupted by a dead worker is
+// queued again before it fails.
+const MaxResumes = 3
+
+// Enqueuer puts a build on the job queue and returns the job's id.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, bundleID string) (int64, error)
+}
+
+// Service requests, builds and serves bundles.
+type Service struct {
+	db        *database.DB
+	store     storage.Store
+	pk        *packager.Packager
+	catalog   *catalog.Catalog
+	forms     *checks.FormValidator
+	tmpDir    string
+	log       *slog.Logger
+	heartbeat time.Duration
+	queue     Enqueuer
+	now       func() time.Time
+}
+
+// Deps are what a Service needs.
+type Deps struct {
+	DB        *database.DB
+	Store     storage.Store
+	Packager  *packager.Packager
+	Catalog   *catalog.Catalog
+	Forms     *checks.FormValidator
+	TmpDir    string
+	Log       *slog.Logger
+	Heartbeat time.Duration // how often a build proves it is alive; stale after 5 beats
+}
+
+// New returns a Service; SetQueue must follow before requests.
+func New(d Deps) *Service {
+	return &Service{db: d.DB, store: d.Store, pk: d.Packager, catalog: d.Catalog, forms: d.Forms, tmpDir: d.TmpDir,
+		log: d.Log, heartbeat: d.Heartbeat, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// SetQueue connects the job queue (built after the service, as its workers
+// call back into it).
+func (s *Service) SetQueue(q Enqueuer) { s.queue = q }
+
+func newID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("bundles: no randomness: %v", err))
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func unavailable(err error) error { return fmt.Errorf("%w: %w", intake.ErrUnavailable, err) }
+
+func notFound() error {
+	return &intake.Refusal{Kind: intake.ErrNotFound, Message: "Сборка не найдена."}
+}
+
+// Request records a bundle and queues its build. A package for an
+// application that is not ready is refused unless it is a draft.
+func (s *Service) Request(ctx context.Context, appID, kind string, draft bool) (*dossier.Bundle, error) {
+	if kind != dossier.BundleFRMRPackage && kind != dossier.BundlePortfolio {
+		return nil, &checks.ValidationError{Fields: []checks.FieldError{{Field: "kind", Code: "oneof",
+			Message: "Вид сборки: frmr_package (пакет для ФРМР) или portfolio_pdf (портфолио одним PDF)."}}}
+	}
+	app, err := s.db.GetApplication(ctx, appID)
+	if errors.Is(err, database.ErrNotFound) {
+		return nil, &intake.Refusal{Kind: intake.ErrNotFound, Message: "Заявление не найдено."}
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if kind == dossier.BundleFRMRPackage && !draft {
+		plan, err := s.plan(ctx, app, false)
+		if err != nil {
+			return nil, err
+		}
+		if len(plan.Missing) > 0 || s.forms.Validate(&app.Form, s.now()) != nil {
+			return nil, &intake.Refusal{Kind: intake.ErrConflict, Message: "Заявление не готово: не хватает обязательных документов или полей (см. missing в заявлении). Чтобы собрать пакет всё равно, отправьте {\"draft\": true}."}
+		}
+	}
+	now := s.now()
+	b := &dossier.Bundle{ID: newID(), ApplicationID: appID, Kind: kind, Draft: draft, Status: dossier.BundleQueued, CreatedAt: now, UpdatedAt: now}
+	if err := s.db.CreateBundle(ctx, b); err != nil {
+		return nil, unavailable(err)
+	}
+	if err := s.enqueue(ctx, b); err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "bundle requested", "bundle", b.ID, "application", appID, "kind", kind, "draft", draft)
+	return b, nil
+}
+
+// enqueue queues a build of b and records the job on the bundle.
+func (s *Service) enqueue(ctx context.Context, b *dossier.Bundle) error {
+	jobID, err := s.queue.Enqueue(ctx, b.ID)
+	if err != nil {
+		reason := "Не удалось поставить сборку в очередь. Повторите позже."
+		s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: ptr(dossier.BundleFailed), Error: &reason})
+		return unavailable(err)
+	}
+	queued := dossier.BundleQueued
+	if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{JobID: &jobID, Status: &queued, Error: ptr(""), Done: ptr(0)}); err != nil {
+		return unavailable(err)
+	}
+	b.JobID, b.Status = jobID, queued
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (s *Service) plan(ctx context.Context, app *dossier.Application, draft bool) (packager.Plan, error) {
+	kind, ok := s.catalog.Kind(app.Form.Kind)
+	if !ok {
+		return packager.Plan{}, &intake.Refusal{Kind: intake.ErrConflict, Message: "Вид заявления не найден в каталоге."}
+	}
+	docs, err := s.db.Documents(ctx, app.ID)
+	if err != nil {
+		return packager.Plan{}, unavailable(err)
+	}
+	return packager.NewPlan(app, kind, docs, draft, s.now()), nil
+}
+
+// Get reads a bundle.
+func (s *Service) Get(ctx context.Context, id string) (*dossier.Bundle, error) {
+	b, err := s.db.GetBundle(ctx, id)
+	if errors.Is(err, database.ErrNotFound) {
+		return nil, notFound()
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return b, nil
+}
+
+// Open returns a finished bundle's bytes, verified as they are read.
+func (s *Service) Open(ctx context.Context, id string) (io.ReadCloser, *dossier.Bundle, error) {
+	b, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b.Status != dossier.BundleDone {
+		return nil, b, &intake.Refusal{Kind: intake.ErrConflict, Message: fmt.Sprintf("Сборка ещё не готова (состояние %s).", b.Status)}
+	}
+	rc, err := s.store.Open(ctx, b.ObjectKey)
+	if err != nil {
+		return nil, b, unavailable(err)
+	}
+	return storage.Verify(rc, b.Size, b.SHA256), b, nil
+}
+
+// Retry queues a failed build again.
+func (s *Service) Retry(ctx context.Context, id string) (*dossier.Bundle, error) {
+	b, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.Status != dossier.BundleFailed {
+		return nil, &intake.Refusal{Kind: intake.ErrConflict, Message: "Повторить можно только неудавшуюся сборку."}
+	}
+	if err := s.enqueue(ctx, b); err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Build runs in a worker: it builds the bundle for job jobID. A job that is
+// no longer the bundle's (the build was queued again after its worker
+// died) does nothing. Failures are recorded on the bundle; the returned
+// error is for the queue's log.
+func (s *Service) Build(ctx context.Context, bundleID string, jobID int64) error {
+	running := dossier.BundleRunning
+	err := s.db.UpdateBundle(ctx, bundleID, s.now(), database.BundleUpdate{Status: &running, AddAttempt: true, Done: ptr(0),
+		OnlyIfStatus: []string{dossier.BundleQueued, dossier.BundleRunning}, OnlyIfJob: &jobID})
+	if errors.Is(err, database.ErrBundleState) || errors.Is(err, database.ErrNotFound) {
+		s.log.InfoContext(ctx, "stale build job skipped", "bundle", bundleID, "job", jobID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	b, err := s.db.GetBundle(ctx, bundleID)
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "bundle build started", "bundle", b.ID, "kind", b.Kind, "attempt", b.Attempts)
+
+	beat, stop := context.WithCancel(ctx)
+	defer stop()
+	go s.heartbeatLoop(beat, bundleID, jobID)
+
+	key, size, sum, err := s.build(ctx, b, jobID)
+	if err != nil {
+		if ctx.Err() != nil {
+			// Shutting down: leave the bundle running; its heartbeat stops
+			// and the sweeper queues it again.
+			return err
+		}
+		reason := packager.Reason(err)
+		s.log.WarnContext(ctx, "bundle build failed", "bundle", b.ID, "error", err)
+		failed := dossier.BundleFailed
+		return errors.Join(err, s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: &failed, Error: &reason, OnlyIfJob: &jobID}))
+	}
+	done := dossier.BundleDone
+	if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: &done, ObjectKey: &key, Size: &size, SHA256: &sum, OnlyIfJob: &jobID}); err != nil {
+		s.store.Delete(context.WithoutCancel(ctx), key)
+		return err
+	}
+	s.log.InfoContext(ctx, "bundle built", "bundle", b.ID, "size", size)
+	return nil
+}
+
+func (s *Service) heartbeatLoop(ctx context.Context, bundleID string, jobID int64) {
+	t := time.NewTicker(s.heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.db.UpdateBundle(ctx, bundleID, s.now(), database.BundleUpdate{OnlyIfJob: &jobID})
+		}
+	}
+}
+
+// build writes the bundle to a temporary file, hashing it, then stores it.
+func (s *Service) build(ctx context.Context, b *dossier.Bundle, jobID int64) (key string, size int64, sum string, err error) {
+	app, err := s.db.GetApplication(ctx, b.ApplicationID)
+	if err != nil {
+		return "", 0, "", err
+	}
+	plan, err := s.plan(ctx, app, b.Draft)
+	if err != nil {
+		return "", 0, "", err
+	}
+	f, err := os.CreateTemp(s.tmpDir, "bundle-*")
+	if err != nil {
+		return "", 0, "", fmt.Errorf("bundles: temporary file: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	h := sha256.New()
+	w := io.MultiWriter(f, h)
+	progress := func(done, total int) {
+		s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Done: &done, Total: &total, OnlyIfJob: &jobID})
+	}
+	if b.Kind == dossier.BundleFRMRPackage {
+		err = s.pk.FRMRPackage(ctx, plan, w, progress)
+	} else {
+		err = s.pk.Portfolio(ctx, plan, w, progress)
+	}
+	if err != nil {
+		return "", 0, "", err
+	}
+	if size, err = f.Seek(0, io.SeekCurrent); err != nil {
+		return "", 0, "", fmt.Errorf("bundles: size: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", 0, "", fmt.Errorf("bundles: rewind: %w", err)
+	}
+	sum = hex.EncodeToString(h.Sum(nil))
+	key = "bundles/" + newID()
+	if err := s.store.Put(ctx, key, f, size, sum); err != nil {
+		return "", 0, "", fmt.Errorf("bundles: store: %w", err)
+	}
+	return key, size, sum, nil
+}
+
+// Sweep queues again the builds whose worker stopped beating (it died), and
+// fails those that were resumed MaxResumes times already.
+func (s *Service) Sweep(ctx context.Context) error {
+	list, err := s.db.UnfinishedBundles(ctx)
+	if err != nil {
+		return err
+	}
+	stale := s.now().Add(-5 * s.heartbeat)
+	for _, b := range list {
+		// A queued bundle waits for a worker; only a running one beats.
+		if b.Status != dossier.BundleRunning || b.UpdatedAt.After(stale) {
+			continue
+		}
+		if b.Attempts >= MaxResumes {
+			reason := "Сборка прерывалась несколько раз подряд (перезапуски сервиса). Повторите сборку."
+			s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: ptr(dossier.BundleFailed), Error: &reason,
+				OnlyIfStatus: []string{dossier.BundleRunning}, OnlyIfJob: &b.JobID})
+			continue
+		}
+		s.log.WarnContext(ctx, "bundle build interrupted; queued again", "bundle", b.ID, "attempts", b.Attempts)
+		if err := s.enqueue(ctx, &b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RunSweeper sweeps every heartbeat until ctx ends.
+func (s *Service) RunSweeper(ctx context.Context) {
+	t := time.NewTicker(s.heartbeat)
+	defer t.Stop()
+	for {
+		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "bundle sweep failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"accredpack/internal/testdocs"
+)
+
+// waitBundle polls a bundle until it is done or failed.
+func (c *client) waitBundle(id string) map[string]any {
+	c.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		r := c.jsonCall("GET", "/api/v1/bundles/"+id, nil)
+		if r.status != 200 {
+			c.t.Fatalf("bundle %s: %d %s", id, r.status, r.body)
+		}
+		b := r.json(c.t)
+		if s := b["status"]; s == "done" || s == "failed" {
+			return b
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("bundle %s still %v", id, b["status"])
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (c *client) requestBundle(appID, kind string, draft bool) response {
+	c.t.Helper()
+	return c.jsonCall("POST", "/api/v1/applications/"+appID+"/bundles", map[string]any{"kind": kind, "draft": draft})
+}
+
+// readyApplication creates an application and fills every required slot;
+// it returns the id and the uploaded bytes by slot.
+func (c *client) readyApplication() (string, map[string][]byte) {
+	c.t.Helper()
+	id := c.create()
+	files := map[string][]byte{}
+	for i, slot := range []string{"identity_document", "snils", "education_diploma", "previous_accreditation",
+		"qualification_certificates.1", "qualification_certificates.2", "work_record", "professional_report"} {
+		files[slot] = testdocs.PDF(c.t, 1+i%3, slot)
+		if r := c.putRaw(id, slot, files[slot]); r.status != 201 {
+			c.t.Fatalf("upload %s: %d %s", slot, r.status, r.body)
+		}
+	}
+	return id, files
+}
+
+func testBundles(t *testing.T, c *client) {
+	id, files := c.readyApplication()
+
+	// The FRMR package.
+	r := c.requestBundle(id, "frmr_package", false)
+	if r.status != 202 || r.json(t)["status"] != "queued" {
+		t.Fatalf("request package: %d %s", r.status, r.body)
+	}
+	b := c.waitBundle(r.json(t)["id"].(string))
+	if b["status"] != "done" || b["size"].(float64) <= 0 || len(b["sha256"].(string)) != 64 {
+		t.Fatalf("package bundle = %v", b)
+	}
+	got := c.do("GET", "/api/v1/bundles/"+b["id"].(string)+"/file", nil, "", 0, true)
+	if got.status != 200 || got.header.Get("Content-Type") != "application/zip" || sum(got.body) != b["sha256"] {
+		t.Fatalf("package download: %d %s", got.status, got.header.Get("Content-Type"))
+	}
+	zr, err := zip.NewReader(bytes.NewReader(got.body), int64(len(got.body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := map[string][]byte{}
+	for _, e := range zr.File {
+		rc, _ := e.Open()
+		entries[e.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	if !bytes.Equal(entries["Иванова А.С. - Паспорт.pdf"], files["identity_document"]) ||
+		!bytes.Equal(entries["Иванова А.С. - Удостоверение о повышении квалификации 2.pdf"], files["qualification_certificates.2"]) {
+		t.Errorf("entries = %v", keys(entries))
+	}
+	var m struct {
+		Draft bool
+		Files []struct {
+			Slot, SHA256 string
+			Pages        int
+		}
+	}
+	json.Unmarshal(entries["manifest.json"], &m)
+	if m.Draft || len(m.Files) != len(files) {
+		t.Errorf("manifest: draft=%v files=%d", m.Draft, len(m.Files))
+	}
+	for _, f := range m.Files {
+		if f.SHA256 != sum(files[f.Slot]) {
+			t.Errorf("manifest checksum of %s", f.Slot)
+		}
+	}
+	if _, ok := entries["checklist.pdf"]; !ok {
+		t.Error("no checklist.pdf")
+	}
+
+	// The portfolio.
+	r = c.requestBundle(id, "portfolio_pdf", false)
+	b = c.waitBundle(r.json(t)["id"].(string))
+	if b["status"] != "done" {
+		t.Fatalf("portfolio bundle = %v", b)
+	}
+	if p := b["progress"].(map[string]any); p["done"] != p["total"] || p["total"].(float64) < 1 {
+		t.Errorf("progress of a done bundle = %v", p)
+	}
+	got = c.do("GET", "/api/v1/bundles/"+b["id"].(string)+"/file", nil, "", 0, true)
+	if got.header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("portfolio content type %q", got.header.Get("Content-Type"))
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationStrict
+	ctx, err := api.ReadAndValidate(bytes.NewReader(got.body), conf)
+	if err != nil {
+		t.Fatalf("portfolio strict validation: %v", err)
+	}
+	docPages := 0
+	for i := range files {
+		_ = i
+	}
+	for i := 0; i < len(files); i++ {
+		docPages += 1 + i%3
+	}
+	if ctx.PageCount != 2+docPages {
+		t.Errorf("portfolio pages = %d; want 2 + %d", ctx.PageCount, docPages)
+	}
+	if bms, _ := api.Bookmarks(bytes.NewReader(got.body), conf); len(bms) != len(files) {
+		t.Errorf("bookmarks = %d; want %d", len(bms), len(files))
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func testBundleRules(t *testing.T, c *client) {
+	id := c.create()
+	c.putRaw(id, "snils", testdocs.PDF(t, 1, "snils"))
+	if r := c.requestBundle(id, "frmr_package", false); r.status != 409 || r.errorCode(t) != "conflict" {
+		t.Errorf("package of an unready application: %d %s", r.status, r.body)
+	}
+	r := c.requestBundle(id, "frmr_package", true)
+	if r.status != 202 {
+		t.Fatalf("draft package: %d %s", r.status, r.body)
+	}
+	bid := r.json(t)["id"].(string)
+	if r := c.do("GET", "/api/v1/bundles/"+bid+"/file", nil, "", 0, true); r.status != 409 && r.status != 200 {
+		t.Errorf("file of an unfinished bundle: %d", r.status)
+	}
+	if b := c.waitBundle(bid); b["status"] != "done" || b["draft"] != true {
+		t.Errorf("draft bundle = %v", b)
+	}
+	if r := c.requestBundle(id, "archive", false); r.status != 422 || r.errorCode(t) != "validation_failed" {
+		t.Errorf("unknown kind: %d %s", r.status, r.body)
+	}
+	if r := c.requestBundle("nope", "portfolio_pdf", false); r.status != 404 {
+		t.Errorf("unknown application: %d", r.status)
+	}
+	if r := c.jsonCall("GET", "/api/v1/bundles/nope", nil); r.status != 404 || r.errorCode(t) != "not_found" {
+		t.Errorf("unknown bundle: %d", r.status)
+	}
+	if r := c.jsonCall("POST", "/api/v1/bundles/"+bid+"/retry", nil); r.status != 409 {
+		t.Errorf("retry of a done bundle: %d", r.status)
+	}
+}
+
+// A bundle whose document cannot be read back fails with a reason naming
+// it, and can be retried once the cause is gone.
+func testBundleFailureAndRetry(t *testing.T, c *client, corrupt func(appID string), repair func(appID string)) {
+	id, _ := c.readyApplication()
+	corrupt(id)
+	r := c.requestBundle(id, "portfolio_pdf", false)
+	b := c.waitBundle(r.json(t)["id"].(string))
+	if b["status"] != "failed" || !strings.Contains(b["error"].(string), "СНИЛС") {
+		t.Fatalf("bundle with a damaged document = %v", b)
+	}
+	repair(id)
+	r = c.jsonCall("POST", "/api/v1/bundles/"+b["id"].(string)+"/retry", nil)
+	if r.status != 202 {
+		t.Fatalf("retry: %d %s", r.status, r.body)
+	}
+	if b := c.waitBundle(b["id"].(string)); b["status"] != "done" || b["error"] != "" {
+		t.Errorf("retried bundle = %v", b)
+	}
+}
+
+var _ = fmt.Sprint
+var _ = http.StatusOK
