@@ -265,9 +265,10 @@ func TestPortfolio(t *testing.T) {
 }
 
 // A document that passes validation but kills the merge (here: 100,000
-// pages against a 64 MiB merge budget) fails the build naming the document.
+// pages, ~280 MB parsed, against a 200 MiB merge budget) fails the build
+// naming the document.
 func TestPortfolioMergeCrashNamesTheDocument(t *testing.T) {
-	f := newFixture(t, 64<<20)
+	f := newFixture(t, 200<<20)
 	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
 	f.put(t, "education_diploma", testdocs.ManyPages(100_000), 100_000)
 	err := f.pk.Portfolio(context.Background(), f.plan(false), io.Discard, noProgress)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -128,9 +127,6 @@ func testBundles(t *testing.T, c *client) {
 		t.Fatalf("portfolio strict validation: %v", err)
 	}
 	docPages := 0
-	for i := range files {
-		_ = i
-	}
 	for i := 0; i < len(files); i++ {
 		docPages += 1 + i%3
 	}
@@ -181,19 +177,29 @@ func testBundleRules(t *testing.T, c *client) {
 	}
 }
 
-// A bundle whose document cannot be read back fails with a reason naming
-// it, and can be retried once the cause is gone.
-func testBundleFailureAndRetry(t *testing.T, c *client, corrupt func(appID string), repair func(appID string)) {
+// A document that passes the checks but is too heavy for the merge budget
+// fails the portfolio with a reason naming it; after the user replaces it,
+// a retry builds the portfolio from the current documents.
+func TestBundleFailureAndRetry(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxFileBytes = 20 << 20
+	cfg.MergeMemory = 200 << 20
+	c := startService(t, cfg)
 	id, _ := c.readyApplication()
-	corrupt(id)
+	if r := c.putRaw(id, "snils", testdocs.ManyPages(100_000)); r.status != 201 {
+		t.Fatalf("heavy upload: %d %s", r.status, r.body)
+	}
 	r := c.requestBundle(id, "portfolio_pdf", false)
 	b := c.waitBundle(r.json(t)["id"].(string))
-	if b["status"] != "failed" || !strings.Contains(b["error"].(string), "СНИЛС") {
-		t.Fatalf("bundle with a damaged document = %v", b)
+	if b["status"] != "failed" || !strings.Contains(b["error"].(string), "«СНИЛС»") {
+		t.Fatalf("bundle with a document the merge cannot take = %v", b)
 	}
-	repair(id)
+	if r := c.jsonCall("GET", "/readyz", nil); r.status != 200 {
+		t.Errorf("the service is not ready after a merge crash: %d", r.status)
+	}
+	c.putRaw(id, "snils", testdocs.PDF(t, 1, "snils again"))
 	r = c.jsonCall("POST", "/api/v1/bundles/"+b["id"].(string)+"/retry", nil)
-	if r.status != 202 {
+	if r.status != 202 || r.json(t)["status"] != "queued" {
 		t.Fatalf("retry: %d %s", r.status, r.body)
 	}
 	if b := c.waitBundle(b["id"].(string)); b["status"] != "done" || b["error"] != "" {
@@ -201,5 +207,43 @@ func testBundleFailureAndRetry(t *testing.T, c *client, corrupt func(appID strin
 	}
 }
 
-var _ = fmt.Sprint
-var _ = http.StatusOK
+// A service killed in the middle of a build: the next process notices the
+// silent build and builds it again; it never stays running.
+func TestRestartDuringBuild(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Heartbeat = 200 * time.Millisecond
+	procA, a := serviceProcess(t, cfg)
+	id := a.create()
+	for n := 1; n <= 30; n++ {
+		if r := a.putRaw(id, fmt.Sprintf("qualification_certificates.%d", n), testdocs.PDF(t, 1, fmt.Sprint("cert ", n))); r.status != 201 {
+			t.Fatalf("upload %d: %d %s", n, r.status, r.body)
+		}
+	}
+	r := a.requestBundle(id, "portfolio_pdf", false)
+	bid := r.json(t)["id"].(string)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b := a.jsonCall("GET", "/api/v1/bundles/"+bid, nil).json(t)
+		if b["status"] == "running" && b["progress"].(map[string]any)["done"].(float64) >= 1 {
+			break
+		}
+		if b["status"] == "done" || time.Now().After(deadline) {
+			t.Fatalf("could not catch the build running: %v", b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	procA.Process.Kill()
+	procA.Wait()
+
+	_, b := serviceProcess(t, cfg)
+	got := b.waitBundle(bid)
+	if got["status"] != "done" || got["attempts"].(float64) != 2 {
+		t.Fatalf("after the restart the bundle = %v; want done on the second attempt", got)
+	}
+	pdf := b.do("GET", "/api/v1/bundles/"+bid+"/file", nil, "", 0, true)
+	conf := model.NewDefaultConfiguration()
+	ctx, err := api.ReadAndValidate(bytes.NewReader(pdf.body), conf)
+	if err != nil || ctx.PageCount != 30+3 { // cover, two inventory pages, 30 certificates
+		t.Errorf("resumed portfolio: %v, %d pages", err, ctx.PageCount)
+	}
+}

@@ -225,6 +225,7 @@ func serviceProcess(t *testing.T, cfg config.Config) (*exec.Cmd, *client) {
 		"ACCREDPACK_S3_BUCKET="+cfg.S3.Bucket,
 		"ACCREDPACK_BOOTSTRAP_TOKEN="+token,
 		fmt.Sprintf("ACCREDPACK_MAX_FILE_BYTES=%d", cfg.MaxFileBytes),
+		"ACCREDPACK_HEARTBEAT="+cfg.Heartbeat.String(),
 	)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -104,7 +104,7 @@ func startService(t *testing.T, cfg config.Config) *client {
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLog(), nil))
 	go func() { done <- serve(ctx, cfg, log, listening) }()
 	select {
 	case addr := <-listening:
@@ -606,4 +606,13 @@ func testFiftyParallelUploads(t *testing.T, c *client) {
 			t.Errorf("read back %s/%s: %d", j.app, j.slot, got.status)
 		}
 	}
+}
+
+// testLog is where services under test log: nowhere, unless
+// ACCREDPACK_TEST_LOG=1 asks for stderr.
+func testLog() io.Writer {
+	if os.Getenv("ACCREDPACK_TEST_LOG") == "1" {
+		return os.Stderr
+	}
+	return io.Discard
 }
