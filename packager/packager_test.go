@@ -36,7 +36,11 @@ func TestMain(m *testing.M) {
 	}
 	sandbox.ServeChild(tasks)
 	api.DisableConfigDir()
-	os.Exit(m.Run())
+	code := m.Run()
+	if benchCache != nil {
+		os.RemoveAll(benchCache.dir)
+	}
+	os.Exit(code)
 }
 
 type fixture struct {
@@ -48,7 +52,7 @@ type fixture struct {
 	data  map[string][]byte // by slot ref
 }
 
-func runner(t *testing.T, l sandbox.Limits) *sandbox.Runner {
+func runner(t testing.TB, l sandbox.Limits) *sandbox.Runner {
 	exe, _ := os.Executable()
 	r, err := sandbox.NewRunner(exe, l)
 	if err != nil {
@@ -57,14 +61,21 @@ func runner(t *testing.T, l sandbox.Limits) *sandbox.Runner {
 	return r
 }
 
-func newFixture(t *testing.T, mergeMemory int64) *fixture {
+func newFixture(t testing.TB, mergeMemory int64) *fixture {
+	return newFixtureIn(t, t.TempDir(), mergeMemory)
+}
+
+// newFixtureIn keeps the store and temporary files under dir.
+func newFixtureIn(t testing.TB, dir string, mergeMemory int64) *fixture {
 	t.Helper()
-	store, err := fsstore.Open(t.TempDir())
+	tmp := filepath.Join(dir, "tmp")
+	os.MkdirAll(tmp, 0o700)
+	store, err := fsstore.Open(filepath.Join(dir, "store"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checker := checks.NewChecker(30<<20, runner(t, sandbox.Limits{Memory: 1 << 30, Timeout: time.Minute, Parallel: 2}))
-	pk, err := New(store, checker, runner(t, sandbox.Limits{Memory: mergeMemory, Timeout: time.Minute, Parallel: 1}), t.TempDir())
+	pk, err := New(store, checker, runner(t, sandbox.Limits{Memory: mergeMemory, Timeout: time.Minute, Parallel: 1}), tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +88,7 @@ func newFixture(t *testing.T, mergeMemory int64) *fixture {
 	return f
 }
 
-func (f *fixture) put(t *testing.T, ref string, data []byte, pages int) {
+func (f *fixture) put(t testing.TB, ref string, data []byte, pages int) {
 	t.Helper()
 	r, _ := dossier.ParseSlotRef(ref)
 	key := storage.NewKey()

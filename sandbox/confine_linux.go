@@ -29,21 +29,25 @@ func confine(memory int64) error {
 }
 
 // addressSpace reads VmSize of this process in bytes.
-func addressSpace() (int64, error) {
-	f, err := os.Open("/proc/self/status")
+func addressSpace() (int64, error) { return ProcStatus("self", "VmSize") }
+
+// ProcStatus reads a size field (VmSize, VmRSS, VmHWM...) of a process
+// ("self" or a pid) from /proc, in bytes.
+func ProcStatus(pid, field string) (int64, error) {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
-		return 0, fmt.Errorf("read own status: %w", err)
+		return 0, fmt.Errorf("read status of %s: %w", pid, err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmSize:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("parse VmSize %q: %w", rest, err)
+				return 0, fmt.Errorf("parse %s %q: %w", field, rest, err)
 			}
 			return kb << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("no VmSize in /proc/self/status")
+	return 0, fmt.Errorf("no %s in /proc/%s/status", field, pid)
 }

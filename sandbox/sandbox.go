@@ -61,6 +61,10 @@ type Runner struct {
 	exe    string
 	limits Limits
 	slots  chan struct{}
+	// OnExit, when set, is told the task, peak resident memory (bytes, as
+	// the child measured its own high-water mark; 0 for a child that died)
+	// and wall time of each child that ran: for metrics and benchmarks.
+	OnExit func(task string, peakRSS int64, wall time.Duration)
 }
 
 // NewRunner returns a runner for exe (normally os.Executable()).
@@ -105,7 +109,19 @@ func (r *Runner) Run(ctx context.Context, task string, input, output any) error 
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = time.Second
+	started := time.Now()
 	runErr := cmd.Run()
+	var answer struct {
+		Output  json.RawMessage `json:"output"`
+		Error   *TaskError      `json:"error"`
+		PeakRSS int64           `json:"peak_rss"`
+	}
+	// rusage's ru_maxrss is no use here: exec carries the parent's high-water
+	// mark into the child. The child reports its own.
+	parseErr := json.Unmarshal(stdout.Bytes(), &answer)
+	if r.OnExit != nil {
+		r.OnExit(task, answer.PeakRSS, time.Since(started))
+	}
 
 	if runCtx.Err() != nil && ctx.Err() == nil {
 		return fmt.Errorf("%w (%s)", ErrTimeout, r.limits.Timeout)
@@ -116,15 +132,11 @@ func (r *Runner) Run(ctx context.Context, task string, input, output any) error 
 	if runErr != nil {
 		return fmt.Errorf("%w: %v: %s", ErrCrashed, runErr, firstLine(stderr.String()))
 	}
-	var answer struct {
-		Output json.RawMessage `json:"output"`
-		Error  *TaskError      `json:"error"`
-	}
 	if stdout.overflow {
 		return fmt.Errorf("%w: answer longer than %d bytes", ErrCrashed, maxExchange)
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &answer); err != nil {
-		return fmt.Errorf("%w: unreadable answer: %v", ErrCrashed, err)
+	if parseErr != nil {
+		return fmt.Errorf("%w: unreadable answer: %v", ErrCrashed, parseErr)
 	}
 	if answer.Error != nil {
 		return answer.Error
@@ -196,8 +208,9 @@ func serveChild(name string, tasks map[string]Task, stdin io.Reader, stdout io.W
 	}
 	out, err := runRecovered(task, in)
 	var answer struct {
-		Output any        `json:"output,omitempty"`
-		Error  *TaskError `json:"error,omitempty"`
+		Output  any        `json:"output,omitempty"`
+		Error   *TaskError `json:"error,omitempty"`
+		PeakRSS int64      `json:"peak_rss"`
 	}
 	var te *TaskError
 	switch {
@@ -208,6 +221,7 @@ func serveChild(name string, tasks map[string]Task, stdin io.Reader, stdout io.W
 	default:
 		answer.Output = out
 	}
+	answer.PeakRSS, _ = ProcStatus("self", "VmHWM")
 	if err := json.NewEncoder(stdout).Encode(answer); err != nil {
 		fmt.Fprintf(os.Stderr, "sandbox: write answer: %v\n", err)
 		return 3

@@ -46,6 +46,13 @@ var testTasks = map[string]Task{
 		time.Sleep(time.Hour)
 		return nil, nil
 	},
+	"touch64": func(context.Context, json.RawMessage) (any, error) {
+		b := make([]byte, 64<<20)
+		for i := range b {
+			b[i] = 1
+		}
+		return len(b), nil
+	},
 	"secret": func(context.Context, json.RawMessage) (any, error) {
 		return os.Getenv("SANDBOX_TEST_SECRET"), nil
 	},
@@ -160,5 +167,24 @@ func TestParallelIsBounded(t *testing.T) {
 	wg.Wait()
 	if err := r.Run(context.Background(), "echo", echoIn{}, nil); err != nil {
 		t.Errorf("after release: %v", err)
+	}
+}
+
+func TestOnExitReportsPeakMemory(t *testing.T) {
+	r := newRunner(t, Limits{Memory: 256 << 20, Timeout: 20 * time.Second, Parallel: 1})
+	peaks := map[string]int64{}
+	r.OnExit = func(task string, rss int64, _ time.Duration) { peaks[task] = rss }
+	r.Run(context.Background(), "touch64", nil, nil)
+	r.Run(context.Background(), "echo", echoIn{}, nil)
+	r.Run(context.Background(), "hog", nil, nil)
+	// touch64 keeps 64 MiB resident; echo next to nothing; the hog died.
+	if p := peaks["touch64"]; p < 64<<20 || p > 128<<20 {
+		t.Errorf("peak RSS of touch64 = %d MiB", p>>20)
+	}
+	if p := peaks["echo"]; p <= 0 || p > 48<<20 {
+		t.Errorf("peak RSS of echo = %d MiB", p>>20)
+	}
+	if p, ok := peaks["hog"]; !ok || p != 0 {
+		t.Errorf("a dead child reports no peak: %d, %v", p, ok)
 	}
 }

@@ -1,0 +1,246 @@
+package packager
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+
+	"accredpack/internal/testenv"
+	"accredpack/sandbox"
+)
+
+// Benchmarks of the bundle builds on 20 documents of about 12 MB each, one
+// scanned-like page (an incompressible JPEG) per document, beside qpdf and
+// a plain copy of the same bytes. Run:
+//
+//	go test -run XXX -bench 20x12MB -benchtime 3x ./packager
+//
+// Custom metrics: peak-RSS-MB of the process doing the work (the merge's
+// child for the portfolio, this process for the ZIP), rss-base-MB before.
+
+const benchDocs = 20
+
+type benchInput struct {
+	dir   string
+	f     *fixture
+	paths []string
+	total int64
+}
+
+var benchCache *benchInput
+
+func benchInputs(b *testing.B) *benchInput {
+	if benchCache != nil {
+		return benchCache
+	}
+	dir, err := os.MkdirTemp("", "accredpack-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := newFixtureIn(b, dir, 4<<30)
+	in := &benchInput{dir: dir, f: f}
+	for i := 0; i < benchDocs; i++ {
+		pdf := scanLikePDF(b, i)
+		path := filepath.Join(dir, fmt.Sprintf("doc%02d.pdf", i))
+		os.WriteFile(path, pdf, 0o600)
+		in.paths = append(in.paths, path)
+		in.total += int64(len(pdf))
+		f.put(b, fmt.Sprintf("qualification_certificates.%d", i+1), pdf, 1)
+		delete(f.data, fmt.Sprintf("qualification_certificates.%d", i+1)) // on disk only
+	}
+	benchCache = in
+	return in
+}
+
+// scanLikePDF is one A4 page holding a ~12 MB JPEG of noise.
+func scanLikePDF(b *testing.B, seed int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 3750, 3750))
+	r := rand.New(rand.NewPCG(uint64(seed), 7))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(r.UintN(256))
+	}
+	img.Set(0, 0, color.RGBA{uint8(seed), 0, 0, 255})
+	var jb bytes.Buffer
+	if err := jpeg.Encode(&jb, img, &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.AddPage()
+	pdf.RegisterImageOptionsReader("scan", fpdf.ImageOptions{ImageType: "JPG"}, &jb)
+	pdf.ImageOptions("scan", 0, 0, 210, 297, false, fpdf.ImageOptions{ImageType: "JPG"}, 0, "")
+	var out bytes.Buffer
+	if err := pdf.Output(&out); err != nil {
+		b.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// rssSampler records this process's peak VmRSS while it runs.
+type rssSampler struct {
+	peak atomic.Int64
+	stop chan struct{}
+	done chan struct{}
+}
+
+func vmRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func sampleRSS() *rssSampler {
+	s := &rssSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for {
+			if v := vmRSS(); v > s.peak.Load() {
+				s.peak.Store(v)
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return s
+}
+
+func (s *rssSampler) end() int64 {
+	close(s.stop)
+	<-s.done
+	return s.peak.Load()
+}
+
+func mb(n int64) float64 { return float64(n) / (1 << 20) }
+
+func BenchmarkPortfolio20x12MB(b *testing.B) {
+	in := benchInputs(b)
+	var childPeak, mergeNanos atomic.Int64
+	in.f.pk.merger.OnExit = func(task string, rss int64, wall time.Duration) {
+		if task == TaskMergePortfolio {
+			if rss > childPeak.Load() {
+				childPeak.Store(rss)
+			}
+			mergeNanos.Add(int64(wall))
+		}
+	}
+	defer func() { in.f.pk.merger.OnExit = nil }()
+	plan := in.f.plan(false)
+	b.SetBytes(in.total)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, _ := os.CreateTemp("", "portfolio-*.pdf")
+		if err := in.f.pk.Portfolio(context.Background(), plan, out, noProgress); err != nil {
+			b.Fatal(err)
+		}
+		out.Close()
+		os.Remove(out.Name())
+	}
+	b.ReportMetric(mb(childPeak.Load()), "peak-RSS-MB")
+	b.ReportMetric(float64(mergeNanos.Load())/float64(b.N)/1e9, "merge-s/op")
+	b.ReportMetric(mb(in.total/benchDocs), "largest-input-MB")
+}
+
+func BenchmarkFRMRPackage20x12MB(b *testing.B) {
+	in := benchInputs(b)
+	plan := in.f.plan(false)
+	runtimeGC()
+	base := vmRSS()
+	s := sampleRSS()
+	b.SetBytes(in.total)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, _ := os.CreateTemp("", "package-*.zip")
+		if err := in.f.pk.FRMRPackage(context.Background(), plan, out, noProgress); err != nil {
+			b.Fatal(err)
+		}
+		out.Close()
+		os.Remove(out.Name())
+	}
+	b.StopTimer()
+	b.ReportMetric(mb(s.end()), "peak-RSS-MB")
+	b.ReportMetric(mb(base), "rss-base-MB")
+	b.ReportMetric(mb(in.total/benchDocs), "largest-input-MB")
+}
+
+func BenchmarkQPDFMerge20x12MB(b *testing.B) {
+	in := benchInputs(b)
+	qpdf := testenv.Tool(b, "qpdf")
+	var peak int64
+	b.SetBytes(in.total)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out := filepath.Join(os.TempDir(), "qpdf-bench.pdf")
+		cmd := exec.Command(qpdf, append(append([]string{"--empty", "--pages"}, in.paths...), "--", out)...)
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		// Sample qpdf's own high-water mark (rusage would report ours).
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		pid := strconv.Itoa(cmd.Process.Pid)
+	wait:
+		for {
+			if hwm, err := sandbox.ProcStatus(pid, "VmHWM"); err == nil && hwm > peak {
+				peak = hwm
+			}
+			select {
+			case err := <-done:
+				if err != nil {
+					b.Fatalf("qpdf: %v", err)
+				}
+				break wait
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+		os.Remove(out)
+	}
+	b.ReportMetric(mb(peak), "peak-RSS-MB")
+}
+
+func BenchmarkPlainCopy20x12MB(b *testing.B) {
+	in := benchInputs(b)
+	b.SetBytes(in.total)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, _ := os.CreateTemp("", "copy-*")
+		for _, p := range in.paths {
+			f, _ := os.Open(p)
+			io.Copy(out, f)
+			f.Close()
+		}
+		out.Close()
+		os.Remove(out.Name())
+	}
+}
+
+func runtimeGC() { runtime.GC(); debug.FreeOSMemory() }
