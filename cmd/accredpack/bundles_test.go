@@ -232,8 +232,7 @@ func TestRestartDuringBuild(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	procA.Process.Kill()
-	procA.Wait()
+	procA.kill()
 
 	_, b := serviceProcess(t, cfg)
 	got := b.waitBundle(bid)

@@ -198,10 +198,22 @@ func TestPostgresStoppedDuringUpload(t *testing.T) {
 	sc.assertFirstFileOnly(t)
 }
 
+// proc is a service process of a test.
+type proc struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once the process has been waited for
+}
+
+// kill kills the process with SIGKILL and waits until it is gone.
+func (p *proc) kill() {
+	p.cmd.Process.Kill()
+	<-p.exited
+}
+
 // serviceProcess runs the service as a separate process (this test binary
 // as the accredpack binary), configured through the environment as in
 // production. It is killed when the test ends.
-func serviceProcess(t *testing.T, cfg config.Config) (*exec.Cmd, *client) {
+func serviceProcess(t *testing.T, cfg config.Config) (*proc, *client) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -233,22 +245,19 @@ func serviceProcess(t *testing.T, cfg config.Config) (*exec.Cmd, *client) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.exited) }()
+	t.Cleanup(p.kill)
 	c := &client{t: t, base: "http://" + addr}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		res, err := http.Get(c.base + "/healthz")
 		if err == nil {
 			res.Body.Close()
-			return cmd, c
+			return p, c
 		}
 		select {
-		case <-exited:
+		case <-p.exited:
 			t.Fatalf("service process exited:\n%s", logs.String())
 		default:
 		}
@@ -302,7 +311,7 @@ func TestKilledBetweenObjectAndRow(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	proc.Process.Signal(syscall.SIGKILL) // between the object write and the row write
+	proc.kill() // between the object write and the row write
 	if r, ok := <-answered; ok {
 		t.Errorf("the killed service answered %d %s", r.status, r.body)
 	}
