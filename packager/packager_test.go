@@ -176,7 +176,7 @@ func TestFRMRPackage(t *testing.T) {
 	if m.Files[3].Pages != 3 || m.Files[3].Slot != "qualification_certificates.2" {
 		t.Errorf("manifest entry = %+v", m.Files[3])
 	}
-	text := pdfText(t, files["checklist.pdf"])
+	text := testenv.PDFText(t, files["checklist.pdf"])
 	for _, w := range []string{"ЧЕРНОВИК", "Паспорт", "Ещё не хватает", "Отчёт о профессиональной деятельности"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("checklist lacks %q", w)
@@ -198,17 +198,6 @@ func TestFRMRPackageRefusesADocumentThatChanged(t *testing.T) {
 	}
 }
 
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	tool := testenv.Tool(t, "pdftotext")
-	in := filepath.Join(t.TempDir(), "in.pdf")
-	os.WriteFile(in, pdf, 0o600)
-	out, err := exec.Command(tool, "-enc", "UTF-8", in, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
-}
 
 func TestPortfolio(t *testing.T) {
 	f := newFixture(t, 1<<30)
@@ -249,7 +238,7 @@ func TestPortfolio(t *testing.T) {
 	if strings.Join(gotBM, "|") != strings.Join(wantBM, "|") {
 		t.Errorf("bookmarks =\n%q\nwant\n%q", gotBM, wantBM)
 	}
-	text := pdfText(t, out.Bytes())
+	text := testenv.PDFText(t, out.Bytes())
 	pagesText := strings.Split(text, "\f")
 	for i := 0; i < ctx.PageCount; i++ {
 		if want := fmt.Sprintf("стр. %d из %d", i+1, ctx.PageCount); !strings.Contains(pagesText[i], want) {

@@ -177,12 +177,11 @@ func TestOnExitReportsPeakMemory(t *testing.T) {
 	r.Run(context.Background(), "touch64", nil, nil)
 	r.Run(context.Background(), "echo", echoIn{}, nil)
 	r.Run(context.Background(), "hog", nil, nil)
-	// touch64 keeps 64 MiB resident; echo next to nothing; the hog died.
-	if p := peaks["touch64"]; p < 64<<20 || p > 128<<20 {
-		t.Errorf("peak RSS of touch64 = %d MiB", p>>20)
-	}
-	if p := peaks["echo"]; p <= 0 || p > 48<<20 {
-		t.Errorf("peak RSS of echo = %d MiB", p>>20)
+	// touch64 keeps 64 MiB more resident than echo (up to about 3x that
+	// under the race detector, whose shadow memory counts too); the hog died.
+	extra := peaks["touch64"] - peaks["echo"]
+	if peaks["echo"] <= 0 || extra < 60<<20 || extra > 256<<20 {
+		t.Errorf("peak RSS: echo %d MiB, touch64 %d MiB", peaks["echo"]>>20, peaks["touch64"]>>20)
 	}
 	if p, ok := peaks["hog"]; !ok || p != 0 {
 		t.Errorf("a dead child reports no peak: %d, %v", p, ok)

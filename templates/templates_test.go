@@ -3,9 +3,6 @@ package templates
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,18 +15,6 @@ import (
 
 func init() { api.DisableConfigDir() }
 
-// pdfText extracts the text with poppler's pdftotext; pages end in \f.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	tool := testenv.Tool(t, "pdftotext")
-	in := filepath.Join(t.TempDir(), "in.pdf")
-	os.WriteFile(in, pdf, 0o600)
-	out, err := exec.Command(tool, "-enc", "UTF-8", in, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
-}
 
 func strictPages(t *testing.T, b []byte) int {
 	t.Helper()
@@ -63,7 +48,7 @@ func TestFrontPagesAndRanges(t *testing.T) {
 		t.Fatalf("front has %d pages, Front said %d; want a cover and a multi-page inventory", got, n)
 	}
 	// The text is real, searchable Cyrillic text.
-	text := pdfText(t, b.Bytes())
+	text := testenv.PDFText(t, b.Bytes())
 	for _, want := range []string{"Портфолио", "Иванова Анна Сергеевна", "Опись документов", "Удостоверение о повышении квалификации № 60"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q", want)
@@ -90,7 +75,7 @@ func TestChecklistDraftOnEveryPage(t *testing.T) {
 		t.Fatalf("checklist pages = %d", n)
 	}
 	// Every page carries the draft banner.
-	pages := strings.Split(pdfText(t, b.Bytes()), "\f")
+	pages := strings.Split(testenv.PDFText(t, b.Bytes()), "\f")
 	for i, p := range pages[:n] {
 		if !strings.Contains(p, "ЧЕРНОВИК") {
 			t.Errorf("page %d has no draft banner", i+1)

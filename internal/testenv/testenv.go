@@ -176,3 +176,19 @@ func Tool(t testing.TB, name string) string {
 	t.Skipf("needs %s: run `make test`, which installs it", name)
 	return ""
 }
+
+// PDFText extracts the text of a PDF with poppler's pdftotext; pages end
+// in a form feed.
+func PDFText(t testing.TB, pdf []byte) string {
+	t.Helper()
+	tool := Tool(t, "pdftotext")
+	in := filepath.Join(t.TempDir(), "in.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tool, "-enc", "UTF-8", in, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
