@@ -198,7 +198,6 @@ func TestFRMRPackageRefusesADocumentThatChanged(t *testing.T) {
 	}
 }
 
-
 func TestPortfolio(t *testing.T) {
 	f := newFixture(t, 1<<30)
 	pages := map[string]int{"identity_document": 2, "snils": 1, "education_diploma": 4, "qualification_certificates.1": 1, "qualification_certificates.2": 2}

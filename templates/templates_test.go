@@ -15,7 +15,6 @@ import (
 
 func init() { api.DisableConfigDir() }
 
-
 func strictPages(t *testing.T, b []byte) int {
 	t.Helper()
 	conf := model.NewDefaultConfiguration()
