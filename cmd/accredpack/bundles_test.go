@@ -246,3 +246,23 @@ func TestRestartDuringBuild(t *testing.T) {
 		t.Errorf("resumed portfolio: %v, %d pages", err, ctx.PageCount)
 	}
 }
+
+// `serve --workers 0` only queues builds; a separate `accredpack worker`
+// process builds them.
+func TestSeparateWorker(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Workers = 0
+	_, c := serviceProcess(t, cfg)
+	id, _ := c.readyApplication()
+	r := c.requestBundle(id, "frmr_package", false)
+	bid := r.json(t)["id"].(string)
+	time.Sleep(1500 * time.Millisecond) // several queue polls
+	if b := c.jsonCall("GET", "/api/v1/bundles/"+bid, nil).json(t); b["status"] != "queued" {
+		t.Fatalf("without workers the bundle = %v; want queued", b["status"])
+	}
+	cfg.Workers = 1
+	startProcess(t, cfg, "worker")
+	if b := c.waitBundle(bid); b["status"] != "done" {
+		t.Fatalf("the worker process left the bundle %v", b)
+	}
+}

@@ -210,6 +210,41 @@ func (p *proc) kill() {
 	<-p.exited
 }
 
+// startProcess runs this test binary as `accredpack <command>`, configured
+// through the environment as in production; it is killed when the test ends.
+func startProcess(t *testing.T, cfg config.Config, command string) (*proc, *bytes.Buffer) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, command)
+	cmd.Env = append(os.Environ(),
+		"ACCREDPACK_TEST_MAIN=1",
+		"ACCREDPACK_ADDR="+cfg.Addr,
+		"ACCREDPACK_DATA_DIR="+cfg.DataDir,
+		"ACCREDPACK_DATABASE_URL="+cfg.DatabaseURL,
+		"ACCREDPACK_S3_ENDPOINT="+cfg.S3.Endpoint,
+		"ACCREDPACK_S3_ACCESS_KEY="+cfg.S3.AccessKey,
+		"ACCREDPACK_S3_SECRET_KEY="+cfg.S3.SecretKey,
+		"ACCREDPACK_S3_BUCKET="+cfg.S3.Bucket,
+		"ACCREDPACK_BOOTSTRAP_TOKEN="+token,
+		fmt.Sprintf("ACCREDPACK_MAX_FILE_BYTES=%d", cfg.MaxFileBytes),
+		"ACCREDPACK_HEARTBEAT="+cfg.Heartbeat.String(),
+		fmt.Sprintf("ACCREDPACK_WORKERS=%d", cfg.Workers),
+	)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.exited) }()
+	t.Cleanup(p.kill)
+	return p, &logs
+}
+
 // serviceProcess runs the service as a separate process (this test binary
 // as the accredpack binary), configured through the environment as in
 // production. It is killed when the test ends.
@@ -221,33 +256,8 @@ func serviceProcess(t *testing.T, cfg config.Config) (*proc, *client) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "serve")
-	cmd.Env = append(os.Environ(),
-		"ACCREDPACK_TEST_MAIN=1",
-		"ACCREDPACK_ADDR="+addr,
-		"ACCREDPACK_DATA_DIR="+cfg.DataDir,
-		"ACCREDPACK_DATABASE_URL="+cfg.DatabaseURL,
-		"ACCREDPACK_S3_ENDPOINT="+cfg.S3.Endpoint,
-		"ACCREDPACK_S3_ACCESS_KEY="+cfg.S3.AccessKey,
-		"ACCREDPACK_S3_SECRET_KEY="+cfg.S3.SecretKey,
-		"ACCREDPACK_S3_BUCKET="+cfg.S3.Bucket,
-		"ACCREDPACK_BOOTSTRAP_TOKEN="+token,
-		fmt.Sprintf("ACCREDPACK_MAX_FILE_BYTES=%d", cfg.MaxFileBytes),
-		"ACCREDPACK_HEARTBEAT="+cfg.Heartbeat.String(),
-	)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, exited: make(chan struct{})}
-	go func() { cmd.Wait(); close(p.exited) }()
-	t.Cleanup(p.kill)
+	cfg.Addr = addr
+	p, logs := startProcess(t, cfg, "serve")
 	c := &client{t: t, base: "http://" + addr}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
