@@ -12,7 +12,7 @@ import (
 
 const applicationColumns = `id, owner, kind, status, last_name, first_name, middle_name, snils, birth_date,
 	phone, email, education_level, specialty, report_agreed, name_changed, employed, comment, consent,
-	created_at, updated_at, submitted_at`
+	created_at, updated_at, submitted_at, previous_accreditation_date, employment_ended`
 
 // CreateApplication inserts a new application.
 func (db *DB) CreateApplication(ctx context.Context, a *dossier.Application) error {
@@ -22,11 +22,11 @@ func (db *DB) CreateApplication(ctx context.Context, a *dossier.Application) err
 		submitted = ts(*a.SubmittedAt)
 	}
 	_, err := db.conn().exec(ctx, `INSERT INTO applications (`+applicationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Owner, f.Kind, string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName,
 		f.Specialist.SNILS, f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty,
 		optBool(f.ReportAgreed), boolInt(f.NameChanged), optBool(f.Employed), f.Comment, boolInt(f.Consent),
-		ts(a.CreatedAt), ts(a.UpdatedAt), submitted)
+		ts(a.CreatedAt), ts(a.UpdatedAt), submitted, f.PreviousAccreditationDate, f.EmploymentEnded)
 	if err != nil {
 		return fmt.Errorf("database: insert application: %w", err)
 	}
@@ -53,10 +53,12 @@ func (db *DB) UpdateApplication(ctx context.Context, id string, fn func(a *dossi
 		}
 		_, err = tx.exec(ctx, `UPDATE applications SET status = ?, last_name = ?, first_name = ?, middle_name = ?,
 			snils = ?, birth_date = ?, phone = ?, email = ?, education_level = ?, specialty = ?, report_agreed = ?,
-			name_changed = ?, employed = ?, comment = ?, consent = ?, updated_at = ?, submitted_at = ? WHERE id = ?`,
+			name_changed = ?, employed = ?, comment = ?, consent = ?, updated_at = ?, submitted_at = ?,
+			previous_accreditation_date = ?, employment_ended = ? WHERE id = ?`,
 			string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName, f.Specialist.SNILS,
 			f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty, optBool(f.ReportAgreed),
-			boolInt(f.NameChanged), optBool(f.Employed), f.Comment, boolInt(f.Consent), ts(a.UpdatedAt), submitted, a.ID)
+			boolInt(f.NameChanged), optBool(f.Employed), f.Comment, boolInt(f.Consent), ts(a.UpdatedAt), submitted,
+			f.PreviousAccreditationDate, f.EmploymentEnded, a.ID)
 		if err != nil {
 			return fmt.Errorf("database: update application: %w", err)
 		}
@@ -101,7 +103,7 @@ func scanApplication(s scanner) (*dossier.Application, error) {
 	err := s.Scan(&a.ID, &a.Owner, &f.Kind, &status, &f.Specialist.LastName, &f.Specialist.FirstName,
 		&f.Specialist.MiddleName, &f.Specialist.SNILS, &f.Specialist.BirthDate, &f.Contact.Phone, &f.Contact.Email,
 		&f.EducationLevel, &f.Specialty, &reportAgreed, &nameChanged, &employed, &f.Comment, &consent,
-		&created, &updated, &submitted)
+		&created, &updated, &submitted, &f.PreviousAccreditationDate, &f.EmploymentEnded)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err

@@ -23,6 +23,7 @@ var suite = []struct {
 	{"ReplaceKeepsHistory", testReplaceKeepsHistory},
 	{"ConcurrentPutsToOneSlot", testConcurrentPutsToOneSlot},
 	{"ReferencedKeys", testReferencedKeys},
+	{"Ledger", testLedger},
 }
 
 func TestSQLite(t *testing.T) {
@@ -237,5 +238,58 @@ func testReferencedKeys(t *testing.T, db *DB) {
 	}
 	if len(keys) != 3 || !keys["k1"] || !keys["k2"] || !keys["k3"] {
 		t.Errorf("keys = %v; want current and history keys", keys)
+	}
+}
+
+func testLedger(t *testing.T, db *DB) {
+	ctx := context.Background()
+	now := time.Now()
+	db.CreateApplication(ctx, newApp("a1", now))
+	db.CreateApplication(ctx, newApp("a2", now)) // the same specialist (SNILS)
+	other := newApp("a3", now)
+	other.Form.Specialist.SNILS = "02600238900"
+	db.CreateApplication(ctx, other)
+
+	c := dossier.Course{ID: "c1", Title: "Терапия", Organization: "РМАНПО", Hours: 36, StartDate: "2024-01-10", EndDate: "2024-01-20", InSpecialty: true, FRDONumber: "1234"}
+	if err := db.PutCourse(ctx, "a1", c, now); err != nil {
+		t.Fatal(err)
+	}
+	c.Hours = 72
+	if err := db.PutCourse(ctx, "a1", c, now); err != nil { // replace
+		t.Fatal(err)
+	}
+	courses, _ := db.Courses(ctx, "a1")
+	if len(courses) != 1 || courses[0] != c {
+		t.Errorf("courses = %+v", courses)
+	}
+	if err := db.PutCourse(ctx, "nope", c, now); !errors.Is(err, ErrNotFound) {
+		t.Errorf("course of a missing application: %v", err)
+	}
+
+	act := dossier.NMOActivity{ID: "n1", Title: "Конгресс", Date: "2024-03-01", Credits: 6, Code: "ABCD-12345678", Kind: dossier.NMOEvent}
+	if err := db.PutNMOActivity(ctx, "a1", act, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutNMOActivity(ctx, "a1", act, now); err != nil {
+		t.Errorf("replacing an activity with its own code: %v", err)
+	}
+	dup := act
+	dup.ID = "n2"
+	if err := db.PutNMOActivity(ctx, "a2", dup, now); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("the same code in another application of the same specialist: %v", err)
+	}
+	theirs := dup
+	theirs.ID = "n3"
+	if err := db.PutNMOActivity(ctx, "a3", theirs, now); err != nil {
+		t.Errorf("the same code for another specialist: %v", err)
+	}
+	if err := db.DeleteNMOActivity(ctx, "a1", "n1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutNMOActivity(ctx, "a2", dup, now); err != nil {
+		t.Errorf("a code freed by deletion: %v", err)
+	}
+	if err := db.DeleteCourse(ctx, "a1", "missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("delete of a missing course: %v", err)
 	}
 }

@@ -50,6 +50,11 @@ type Form struct {
 	Employed *bool  `json:"employed,omitempty"`
 	Comment  string `json:"comment"`
 	Consent  bool   `json:"consent"`
+	// PreviousAccreditationDate (YYYY-MM-DD) starts the 5-year period and
+	// sets the deadlines; EmploymentEnded (YYYY-MM-DD), when the specialist
+	// does not work now, measures the work gap.
+	PreviousAccreditationDate string `json:"previous_accreditation_date"`
+	EmploymentEnded           string `json:"employment_ended"`
 }
 
 // Flag returns the value of a yes/no field by its JSON name, for rules kept
@@ -159,4 +164,36 @@ type Bundle struct {
 	SHA256        string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// Course is an advanced-training course (повышение квалификации) in the
+// education ledger.
+type Course struct {
+	ID              string `json:"id"`
+	Title           string `json:"title"`
+	Organization    string `json:"organization"`
+	Hours           int    `json:"hours"`
+	StartDate       string `json:"start_date"`
+	EndDate         string `json:"end_date"`
+	InSpecialty     bool   `json:"in_specialty"`
+	FRDONumber      string `json:"frdo_number"`      // registration in FIS FRDO; empty when not registered
+	CertificateSlot string `json:"certificate_slot"` // the slot row holding its certificate, e.g. qualification_certificates.2
+}
+
+// NMO activity kinds.
+const (
+	NMOEvent     = "event"
+	NMOEModule   = "e_module"
+	NMOProgramme = "programme"
+)
+
+// NMOActivity is a continuing-education activity with credits (ЗЕТ).
+type NMOActivity struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Date    string `json:"date"`
+	Credits int    `json:"credits"`
+	Code    string `json:"code"` // individual confirmation code, XXXX-XXXXXXXX
+	Kind    string `json:"kind"`
+	Foreign bool   `json:"foreign"`
 }
