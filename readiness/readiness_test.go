@@ -1,0 +1,168 @@
+package readiness
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"accredpack/calendar"
+	"accredpack/dossier"
+)
+
+func setup(t *testing.T) (*Rules, *calendar.Calendar) {
+	t.Helper()
+	r, err := LoadRules("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := calendar.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, c
+}
+
+var today = time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+
+func form(prev string) dossier.Form {
+	agreed := true
+	return dossier.Form{Kind: "periodic", ReportAgreed: &agreed, PreviousAccreditationDate: prev}
+}
+
+func course(hours int, end string, inSpecialty bool) dossier.Course {
+	return dossier.Course{Title: "Курс", Organization: "ВУЗ", Hours: hours, StartDate: end, EndDate: end, InSpecialty: inSpecialty, FRDONumber: "ФРДО-1"}
+}
+
+func has(r Report, code string) bool {
+	for _, f := range r.Findings {
+		if f.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHoursAtTheBoundary(t *testing.T) {
+	rules, cal := setup(t)
+	// The period of an accreditation of 2021-09-15 is 2021-09-15 .. 2026-09-14.
+	in := Input{Form: form("2021-09-15"), Today: today, Courses: []dossier.Course{course(143, "2022-03-01", true)}}
+	r := Evaluate(in, rules, cal)
+	if r.Ready || !has(r, "education_hours") || r.Totals.Courses != 143 {
+		t.Errorf("143 hours must not be enough: %+v", r.Findings)
+	}
+	in.Courses[0].Hours = 144
+	if r := Evaluate(in, rules, cal); !r.Ready || has(r, "education_hours") {
+		t.Errorf("144 hours must be enough: %+v", r.Findings)
+	}
+}
+
+func TestACourseADayOutsideThePeriod(t *testing.T) {
+	rules, cal := setup(t)
+	in := Input{Form: form("2021-09-15"), Today: today, Courses: []dossier.Course{course(144, "2021-09-14", true)}}
+	r := Evaluate(in, rules, cal)
+	if r.Totals.Courses != 0 || r.Excluded.OutsidePeriodHours != 144 || r.Ready {
+		t.Errorf("a course ending the day before the period counted: %+v", r.Totals)
+	}
+	in.Courses[0].EndDate = "2021-09-15"
+	if r := Evaluate(in, rules, cal); r.Totals.Courses != 144 || !r.Ready {
+		t.Errorf("a course ending on the first day of the period: %+v %+v", r.Totals, r.Findings)
+	}
+	in.Courses[0].EndDate = "2026-09-15" // the day after the period
+	if r := Evaluate(in, rules, cal); r.Totals.Courses != 0 {
+		t.Errorf("a course ending after the period counted: %+v", r.Totals)
+	}
+}
+
+func TestRuleSets(t *testing.T) {
+	rules, cal := setup(t)
+	nmo := func(credits int, kind string, foreign bool) dossier.NMOActivity {
+		return dossier.NMOActivity{Title: "Конференция", Date: "2023-04-01", Credits: credits, Kind: kind, Foreign: foreign, Code: "ABCD-12345678"}
+	}
+	cases := []struct {
+		name    string
+		courses []dossier.Course
+		nmo     []dossier.NMOActivity
+		met     string // the rule set met, or ""
+	}{
+		{"74 + 70 non-formal", []dossier.Course{course(74, "2023-01-01", false)}, []dossier.NMOActivity{nmo(70, dossier.NMOEvent, false)}, "74+70"},
+		{"74 + 69", []dossier.Course{course(74, "2023-01-01", false)}, []dossier.NMOActivity{nmo(69, dossier.NMOEModule, false)}, ""},
+		{"74 + 70 foreign", []dossier.Course{course(74, "2023-01-01", false)}, []dossier.NMOActivity{nmo(70, dossier.NMOEvent, true)}, ""},
+		{"74 + 70 programmes are not non-formal", []dossier.Course{course(74, "2023-01-01", false)}, []dossier.NMOActivity{nmo(70, dossier.NMOProgramme, false)}, ""},
+		{"72 in specialty + 72 more", []dossier.Course{course(72, "2023-01-01", true), course(72, "2024-01-01", false)}, nil, "72+72"},
+		{"72 in specialty + 72 non-formal", []dossier.Course{course(72, "2023-01-01", true)}, []dossier.NMOActivity{nmo(72, dossier.NMOEvent, false)}, "72+72"},
+		{"71 in specialty + 73", []dossier.Course{course(71, "2023-01-01", true), course(73, "2024-01-01", false)}, nil, "144"},
+	}
+	for _, c := range cases {
+		r := Evaluate(Input{Form: form("2021-09-15"), Today: today, Courses: c.courses, Activities: c.nmo}, rules, cal)
+		var met []string
+		for _, rs := range r.RuleSets {
+			if rs.Met {
+				met = append(met, rs.ID)
+			}
+		}
+		got := strings.Join(met, ",")
+		if (c.met == "" && got != "") || (c.met != "" && !strings.Contains(got, c.met)) {
+			t.Errorf("%s: met %q; want %q", c.name, got, c.met)
+		}
+	}
+}
+
+func TestFindings(t *testing.T) {
+	rules, cal := setup(t)
+	c := course(144, "2023-01-01", true)
+	c.FRDONumber = ""
+	in := Input{Form: form("2021-09-15"), Today: today, Courses: []dossier.Course{c},
+		Activities: []dossier.NMOActivity{{Title: "Берлин", Date: "2023-01-01", Credits: 12, Kind: dossier.NMOEvent, Foreign: true}},
+		Missing:    []string{"СНИЛС"}}
+	in.Form.EmploymentEnded = "2021-05-01" // exactly five years before today
+	r := Evaluate(in, rules, cal)
+	for _, code := range []string{"frdo_missing", "foreign_credits", "missing_document", "work_gap", "nmo_total", "nmo_year"} {
+		if !has(r, code) {
+			t.Errorf("no %s finding: %+v", code, r.Findings)
+		}
+	}
+	if r.Ready || r.Excluded.ForeignCredits != 12 {
+		t.Errorf("report = %+v", r)
+	}
+	in.Form.EmploymentEnded = "2021-05-02" // a day short of five years
+	if has(Evaluate(in, rules, cal), "work_gap") {
+		t.Error("a gap a day short of five years is not blocking")
+	}
+	for _, f := range r.Findings {
+		if f.Severity != Blocking && f.Severity != Warning || f.Message == "" {
+			t.Errorf("finding %+v", f)
+		}
+	}
+}
+
+func TestDeadlines(t *testing.T) {
+	rules, cal := setup(t)
+	r := Evaluate(Input{Form: form("2021-09-15"), Today: today}, rules, cal)
+	d := r.Deadlines
+	if d == nil || d.Expiry != "2026-09-15" || d.SubmitFrom != "2026-07-01" || d.SubmitBy != "2026-07-31" {
+		t.Fatalf("deadlines = %+v", d)
+	}
+	// From 1 July 2026: 10 working days end on 15 July, 5 more on 22 July,
+	// 20 more on 19 August (counted by hand on the 2026 calendar).
+	want := []string{"2026-07-15", "2026-07-22", "2026-08-19"}
+	for i, st := range d.Stages {
+		if st.Ends != want[i] {
+			t.Errorf("stage %s ends %s; want %s", st.ID, st.Ends, want[i])
+		}
+	}
+	no := false
+	f := form("2021-09-15")
+	f.ReportAgreed = &no
+	if d := Evaluate(Input{Form: f, Today: today}, rules, cal).Deadlines; d.SubmitFrom != "2026-06-01" {
+		t.Errorf("an unagreed report moves submission a month earlier: %+v", d)
+	}
+	// An accreditation of 2022-12-20 expires in December 2027: the stages run
+	// into 2028, which has no calendar: said, not guessed.
+	late := Evaluate(Input{Form: form("2022-12-20"), Today: time.Date(2027, 12, 1, 0, 0, 0, 0, time.UTC)}, rules, cal)
+	if !has(late, "calendar") {
+		t.Errorf("a stage past the calendar's years: %+v", late.Findings)
+	}
+	if !has(Evaluate(Input{Form: form(""), Today: today}, rules, cal), "previous_accreditation_date") {
+		t.Error("a periodic application without the previous date gets a warning")
+	}
+}
