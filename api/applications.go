@@ -18,6 +18,7 @@ import (
 	"accredpack/dossier"
 	"accredpack/identifiers"
 	"accredpack/intake"
+	"accredpack/readiness"
 )
 
 // ApplicationJSON is an application as the API shows it.
@@ -25,13 +26,14 @@ type ApplicationJSON struct {
 	ID     string `json:"id"`
 	Status string `json:"status"`
 	dossier.Form
-	CreatedAt   time.Time           `json:"created_at"`
-	UpdatedAt   time.Time           `json:"updated_at"`
-	SubmittedAt *time.Time          `json:"submitted_at"`
-	Slots       []SlotJSON          `json:"slots"`
-	Missing     []string            `json:"missing"`
-	Ready       bool                `json:"ready"`
-	Problems    []checks.FieldError `json:"problems"`
+	CreatedAt   time.Time            `json:"created_at"`
+	UpdatedAt   time.Time            `json:"updated_at"`
+	SubmittedAt *time.Time           `json:"submitted_at"`
+	Slots       []SlotJSON           `json:"slots"`
+	Missing     []string             `json:"missing"`
+	Ready       bool                 `json:"ready"`
+	Problems    []checks.FieldError  `json:"problems"`
+	Deadlines   *readiness.Deadlines `json:"deadlines"`
 }
 
 // SlotJSON is one row of the checklist.
@@ -63,7 +65,7 @@ func documentJSON(d dossier.Document) *DocumentJSON {
 func applicationJSON(v *intake.View) ApplicationJSON {
 	a := v.App
 	out := ApplicationJSON{ID: a.ID, Status: string(a.Status), Form: a.Form, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-		SubmittedAt: a.SubmittedAt, Slots: []SlotJSON{}, Missing: v.Layout.Missing, Ready: v.Ready, Problems: v.Problems}
+		SubmittedAt: a.SubmittedAt, Slots: []SlotJSON{}, Missing: v.Layout.Missing, Ready: v.Ready, Problems: v.Problems, Deadlines: v.Deadlines}
 	out.Form.Specialist.SNILS = identifiers.FormatSNILS(a.Form.Specialist.SNILS)
 	if out.Missing == nil {
 		out.Missing = []string{}
@@ -202,18 +204,32 @@ func (s *Server) listApplications(c echo.Context) error {
 		}
 		after = p
 	}
+	var f intake.Filter
+	if d := c.QueryParam("due_before"); d != "" {
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return badRequest("due_before — дата в формате ГГГГ-ММ-ДД.", err)
+		}
+		f.DueBefore = t
+	}
+	if r := c.QueryParam("ready"); r != "" {
+		b, err := strconv.ParseBool(r)
+		if err != nil {
+			return badRequest("ready — true или false.", err)
+		}
+		f.Ready = &b
+	}
 	// The bootstrap administrator sees every application.
-	views, err := s.svc.List(c.Request().Context(), "", after, limit+1)
+	views, more, err := s.svc.List(c.Request().Context(), "", after, limit, f)
 	if err != nil {
 		return err
 	}
 	out := ListJSON{Items: []ApplicationJSON{}}
-	for i, v := range views {
-		if i == limit {
-			out.NextCursor = encodeCursor(views[limit-1].App)
-			break
-		}
+	for _, v := range views {
 		out.Items = append(out.Items, applicationJSON(v))
+	}
+	if more && len(views) > 0 {
+		out.NextCursor = encodeCursor(views[len(views)-1].App)
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -44,6 +44,9 @@ var (
 		"Specialty":      "required,max=200",
 		"Comment":        "max=2000",
 		"Consent":        "accepted",
+		// Optional dates: empty, or a real date not in the future.
+		"PreviousAccreditationDate": "omitempty,past_date",
+		"EmploymentEnded":           "omitempty,past_date",
 	}
 	specialistRules = map[string]string{
 		"LastName":   "required,max=100,person_name",
@@ -71,6 +74,7 @@ var messages = map[string]string{
 	"oneof":       "Недопустимое значение.",
 	"specialty":   "Специальности нет в номенклатуре для выбранного уровня образования.",
 	"immutable":   "Это поле нельзя изменить после создания заявления.",
+	"past_date":   "Дата в формате ГГГГ-ММ-ДД, не в будущем.",
 	// Messages for one field's rule take precedence over the rule's own.
 	"kind:oneof":             "Вид аккредитации: periodic (периодическая) или primary_specialized (первичная специализированная).",
 	"education_level:oneof":  "Уровень образования: higher (высшее) или secondary_vocational (среднее профессиональное).",
@@ -116,6 +120,10 @@ func NewFormValidator(c *catalog.Catalog) (*FormValidator, error) {
 			return err == nil && d.Year() >= 1900 && !d.After(time.Now())
 		},
 		"accepted": func(fl validator.FieldLevel) bool { return fl.Field().Bool() },
+		"past_date": func(fl validator.FieldLevel) bool {
+			d, err := time.Parse(time.DateOnly, fl.Field().String())
+			return err == nil && d.Year() >= 1950 && !d.After(time.Now())
+		},
 	}
 	for tag, fn := range custom {
 		if err := v.RegisterValidation(tag, fn); err != nil {
@@ -125,6 +133,8 @@ func NewFormValidator(c *catalog.Catalog) (*FormValidator, error) {
 	v.RegisterStructValidationMapRules(formRules, dossier.Form{})
 	v.RegisterStructValidationMapRules(specialistRules, dossier.Specialist{})
 	v.RegisterStructValidationMapRules(contactRules, dossier.Contact{})
+	v.RegisterStructValidationMapRules(courseRules, dossier.Course{})
+	v.RegisterStructValidationMapRules(nmoRules, dossier.NMOActivity{})
 	return &FormValidator{v: v, catalog: c}, nil
 }
 
@@ -144,7 +154,7 @@ func isPersonName(s string) bool {
 func (fv *FormValidator) Normalize(f *dossier.Form, day time.Time) {
 	for _, p := range []*string{&f.Kind, &f.Specialist.LastName, &f.Specialist.FirstName, &f.Specialist.MiddleName,
 		&f.Specialist.SNILS, &f.Specialist.BirthDate, &f.Contact.Phone, &f.Contact.Email, &f.EducationLevel,
-		&f.Specialty, &f.Comment} {
+		&f.Specialty, &f.Comment, &f.PreviousAccreditationDate, &f.EmploymentEnded} {
 		*p = strings.TrimSpace(*p)
 	}
 	if s, err := identifiers.ValidateSNILS(f.Specialist.SNILS); err == nil {

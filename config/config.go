@@ -40,6 +40,9 @@ type Config struct {
 	Heartbeat    time.Duration
 	MergeMemory  int64
 	MergeTimeout time.Duration
+	// RulesFile replaces the shipped education rules and deadlines
+	// (readiness/data/rules.json) when set.
+	RulesFile string
 	// GCGrace is how old an unreferenced object must be before gc removes
 	// it: younger ones may belong to an upload between its two writes.
 	GCGrace time.Duration
@@ -90,6 +93,7 @@ var env = map[string]string{
 	"ACCREDPACK_LOG_FORMAT":      "log-format",
 	"ACCREDPACK_PRESIGN_TTL":     "presign-ttl",
 	"ACCREDPACK_GC_GRACE":        "gc-grace",
+	"ACCREDPACK_RULES_FILE":      "rules-file",
 	"ACCREDPACK_WORKERS":         "workers",
 	"ACCREDPACK_BUILD_TIMEOUT":   "build-timeout",
 	"ACCREDPACK_HEARTBEAT":       "heartbeat",
@@ -121,6 +125,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (ACCREDPACK_LOG_FORMAT)")
 	fs.DurationVar(&c.PresignTTL, "presign-ttl", 0, "lifetime of direct download links, 0 = off; S3 only (ACCREDPACK_PRESIGN_TTL)")
 	fs.DurationVar(&c.GCGrace, "gc-grace", c.GCGrace, "age before gc removes an unreferenced object (ACCREDPACK_GC_GRACE)")
+	fs.StringVar(&c.RulesFile, "rules-file", "", "education rules and deadlines as JSON, instead of the shipped ones (ACCREDPACK_RULES_FILE)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "bundle builds at once in this process; 0 leaves them to `accredpack worker` (ACCREDPACK_WORKERS)")
 	fs.DurationVar(&c.BuildTimeout, "build-timeout", c.BuildTimeout, "longest a bundle build may take (ACCREDPACK_BUILD_TIMEOUT)")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "how often a build proves it is alive; a build silent for 5 beats is queued again (ACCREDPACK_HEARTBEAT)")

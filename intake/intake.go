@@ -14,10 +14,12 @@ import (
 	"log/slog"
 	"time"
 
+	"accredpack/calendar"
 	"accredpack/catalog"
 	"accredpack/checks"
 	"accredpack/database"
 	"accredpack/dossier"
+	"accredpack/readiness"
 	"accredpack/storage"
 )
 
@@ -28,6 +30,8 @@ type Service struct {
 	files    *checks.Checker
 	forms    *checks.FormValidator
 	catalog  *catalog.Catalog
+	rules    *readiness.Rules
+	calendar *calendar.Calendar
 	spoolDir string
 	log      *slog.Logger
 	now      func() time.Time
@@ -40,6 +44,8 @@ type Deps struct {
 	Files    *checks.Checker
 	Forms    *checks.FormValidator
 	Catalog  *catalog.Catalog
+	Rules    *readiness.Rules
+	Calendar *calendar.Calendar
 	SpoolDir string // temporary files of uploads; same disk as the store is best
 	Log      *slog.Logger
 }
@@ -47,7 +53,7 @@ type Deps struct {
 // New returns a Service.
 func New(d Deps) *Service {
 	return &Service{db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
-		spoolDir: d.SpoolDir, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
+		rules: d.Rules, calendar: d.Calendar, spoolDir: d.SpoolDir, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Catalog is the catalog the service checks against.
@@ -62,6 +68,9 @@ type View struct {
 	// was valid when saved, but the nomenclature moves with dates).
 	Problems []checks.FieldError
 	Ready    bool
+	// Deadlines of the cycle; nil without the previous accreditation's date
+	// (or when the calendar does not cover the dates).
+	Deadlines *readiness.Deadlines
 }
 
 func newID() string {
@@ -132,6 +141,9 @@ func (s *Service) view(a *dossier.Application, docs []dossier.Document) *View {
 		v.Problems = ve.Fields
 	}
 	v.Ready = len(v.Layout.Missing) == 0 && len(v.Problems) == 0
+	if s.rules != nil {
+		v.Deadlines, _ = readiness.DeadlinesFor(a.Form, s.now(), s.rules, s.calendar)
+	}
 	return v
 }
 
@@ -223,21 +235,55 @@ func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status) (
 	return s.Get(ctx, id)
 }
 
-// List returns applications of owner ("" for all) after a position.
-func (s *Service) List(ctx context.Context, owner string, after *database.Page, limit int) ([]*View, error) {
-	apps, err := s.db.ListApplications(ctx, owner, after, limit)
-	if err != nil {
-		return nil, backend(err)
+// Filter narrows a list: applications due (recommended submission month
+// ending) before a date, ready or not. Zero fields do not filter.
+type Filter struct {
+	DueBefore time.Time
+	Ready     *bool
+}
+
+func (f Filter) keeps(v *View) bool {
+	if f.Ready != nil && v.Ready != *f.Ready {
+		return false
 	}
-	out := make([]*View, 0, len(apps))
-	for _, a := range apps {
-		docs, err := s.db.Documents(ctx, a.ID)
-		if err != nil {
-			return nil, backend(err)
+	if !f.DueBefore.IsZero() {
+		if v.Deadlines == nil {
+			return false
 		}
-		out = append(out, s.view(a, docs))
+		by, err := time.Parse(time.DateOnly, v.Deadlines.SubmitBy)
+		if err != nil || !by.Before(f.DueBefore) {
+			return false
+		}
 	}
-	return out, nil
+	return true
+}
+
+// List returns up to limit applications of owner ("" for all) after a
+// position that pass the filter, and whether more may follow.
+func (s *Service) List(ctx context.Context, owner string, after *database.Page, limit int, f Filter) ([]*View, bool, error) {
+	out := make([]*View, 0, limit)
+	for {
+		apps, err := s.db.ListApplications(ctx, owner, after, limit+1)
+		if err != nil {
+			return nil, false, backend(err)
+		}
+		for i, a := range apps {
+			if len(out) == limit || i == limit {
+				return out, true, nil
+			}
+			after = &database.Page{CreatedAt: a.CreatedAt, ID: a.ID}
+			docs, err := s.db.Documents(ctx, a.ID)
+			if err != nil {
+				return nil, false, backend(err)
+			}
+			if v := s.view(a, docs); f.keeps(v) {
+				out = append(out, v)
+			}
+		}
+		if len(apps) <= limit {
+			return out, false, nil
+		}
+	}
 }
 
 // Ping checks that the database and the store answer.

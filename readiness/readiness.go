@@ -289,6 +289,16 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 	return r
 }
 
+// DeadlinesFor computes the deadlines of a form, or nil when the previous
+// accreditation's date is not known.
+func DeadlinesFor(f dossier.Form, today time.Time, rules *Rules, cal *calendar.Calendar) (*Deadlines, error) {
+	prev, ok := parseDate(f.PreviousAccreditationDate)
+	if !ok {
+		return nil, nil
+	}
+	return deadlines(f, prev, time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC), rules, cal)
+}
+
 // deadlines counts the cycle's dates: expiry five years after the previous
 // accreditation; submission in the month 2 (report agreed) or 3 (not
 // agreed) months before the expiry month; the stages after submission in

@@ -29,12 +29,14 @@ import (
 
 	httpapi "accredpack/api"
 	"accredpack/bundles"
+	"accredpack/calendar"
 	"accredpack/catalog"
 	"accredpack/checks"
 	"accredpack/config"
 	"accredpack/database"
 	"accredpack/intake"
 	"accredpack/packager"
+	"accredpack/readiness"
 	"accredpack/sandbox"
 	"accredpack/storage"
 	"accredpack/storage/fsstore"
@@ -220,6 +222,14 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return nil, err
 	}
+	rules, err := readiness.LoadRules(cfg.RulesFile)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := calendar.Load()
+	if err != nil {
+		return nil, err
+	}
 	merger, err := newRunner(sandbox.Limits{Memory: cfg.MergeMemory, Timeout: cfg.MergeTimeout, Parallel: max(cfg.Workers, 1)})
 	if err != nil {
 		return nil, err
@@ -251,7 +261,8 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 		return fail(err)
 	}
 	c := &components{
-		intake: intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, SpoolDir: spoolDir, Log: log}),
+		intake: intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, Rules: rules, Calendar: cal,
+			SpoolDir: spoolDir, Log: log}),
 		bundles: bundles.New(bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, Forms: forms, TmpDir: spoolDir,
 			Log: log, Heartbeat: cfg.Heartbeat}),
 	}

@@ -79,6 +79,7 @@ var contract = []struct {
 	{"FiftyParallelUploads", testFiftyParallelUploads},
 	{"Bundles", testBundles},
 	{"BundleRules", testBundleRules},
+	{"LedgerAndReadiness", testLedgerAndReadiness},
 }
 
 func TestContractEmbedded(t *testing.T) {

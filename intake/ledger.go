@@ -1,0 +1,160 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"accredpack/database"
+	"accredpack/dossier"
+	"accredpack/readiness"
+)
+
+// editable reads an application that may still change.
+func (s *Service) editable(ctx context.Context, appID string) (*dossier.Application, error) {
+	a, err := s.app(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status == dossier.StatusSubmitted {
+		return nil, lockedErr()
+	}
+	return a, nil
+}
+
+// Courses lists the courses of an application.
+func (s *Service) Courses(ctx context.Context, appID string) ([]dossier.Course, error) {
+	if _, err := s.app(ctx, appID); err != nil {
+		return nil, err
+	}
+	c, err := s.db.Courses(ctx, appID)
+	return c, backend(err)
+}
+
+// PutCourse adds a course (empty id) or replaces an existing one.
+func (s *Service) PutCourse(ctx context.Context, appID string, c dossier.Course) (dossier.Course, error) {
+	if _, err := s.editable(ctx, appID); err != nil {
+		return c, err
+	}
+	if c.ID == "" {
+		c.ID = newID()
+	} else if err := s.exists(ctx, appID, c.ID, true); err != nil {
+		return c, err
+	}
+	if err := s.forms.CheckCourse(&c); err != nil {
+		return c, err
+	}
+	return c, s.ledgerErr(s.db.PutCourse(ctx, appID, c, s.now()))
+}
+
+// exists checks that a ledger record belongs to the application.
+func (s *Service) exists(ctx context.Context, appID, id string, course bool) error {
+	if course {
+		list, err := s.db.Courses(ctx, appID)
+		if err != nil {
+			return backend(err)
+		}
+		for _, c := range list {
+			if c.ID == id {
+				return nil
+			}
+		}
+	} else {
+		list, err := s.db.NMOActivities(ctx, appID)
+		if err != nil {
+			return backend(err)
+		}
+		for _, a := range list {
+			if a.ID == id {
+				return nil
+			}
+		}
+	}
+	return notFound("Запись не найдена.")
+}
+
+func (s *Service) ledgerErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, database.ErrNotFound):
+		return notFound("Заявление или запись не найдены.")
+	case errors.Is(err, database.ErrDuplicate):
+		return conflict("Этот индивидуальный код подтверждения уже использован в заявлениях этого специалиста: код активируется один раз.")
+	}
+	return backend(err)
+}
+
+// DeleteCourse removes a course.
+func (s *Service) DeleteCourse(ctx context.Context, appID, id string) error {
+	if _, err := s.editable(ctx, appID); err != nil {
+		return err
+	}
+	return s.ledgerErr(s.db.DeleteCourse(ctx, appID, id))
+}
+
+// NMOActivities lists the NMO activities of an application.
+func (s *Service) NMOActivities(ctx context.Context, appID string) ([]dossier.NMOActivity, error) {
+	if _, err := s.app(ctx, appID); err != nil {
+		return nil, err
+	}
+	a, err := s.db.NMOActivities(ctx, appID)
+	return a, backend(err)
+}
+
+// PutNMOActivity adds (empty id) or replaces an NMO activity. A code the
+// specialist already used is a conflict.
+func (s *Service) PutNMOActivity(ctx context.Context, appID string, a dossier.NMOActivity) (dossier.NMOActivity, error) {
+	if _, err := s.editable(ctx, appID); err != nil {
+		return a, err
+	}
+	if a.ID == "" {
+		a.ID = newID()
+	} else if err := s.exists(ctx, appID, a.ID, false); err != nil {
+		return a, err
+	}
+	if err := s.forms.CheckNMO(&a); err != nil {
+		return a, err
+	}
+	return a, s.ledgerErr(s.db.PutNMOActivity(ctx, appID, a, s.now()))
+}
+
+// DeleteNMOActivity removes an NMO activity.
+func (s *Service) DeleteNMOActivity(ctx context.Context, appID, id string) error {
+	if _, err := s.editable(ctx, appID); err != nil {
+		return err
+	}
+	return s.ledgerErr(s.db.DeleteNMOActivity(ctx, appID, id))
+}
+
+// Readiness evaluates an application against the education rules, its
+// documents and its deadlines.
+func (s *Service) Readiness(ctx context.Context, appID string) (readiness.Report, error) {
+	v, err := s.Get(ctx, appID)
+	if err != nil {
+		return readiness.Report{}, err
+	}
+	courses, err := s.db.Courses(ctx, appID)
+	if err != nil {
+		return readiness.Report{}, backend(err)
+	}
+	acts, err := s.db.NMOActivities(ctx, appID)
+	if err != nil {
+		return readiness.Report{}, backend(err)
+	}
+	in := readiness.Input{Form: v.App.Form, Courses: courses, Activities: acts, Today: s.now()}
+	titles := map[string]string{}
+	for _, st := range v.Layout.Slots {
+		titles[st.Ref.String()] = st.Title
+	}
+	for _, m := range v.Layout.Missing {
+		if t, ok := titles[m]; ok {
+			m = t
+		}
+		in.Missing = append(in.Missing, m)
+	}
+	for _, p := range v.Problems {
+		in.FormProblems = append(in.FormProblems, fmt.Sprintf("%s: %s", p.Field, p.Message))
+	}
+	return readiness.Evaluate(in, s.rules, s.calendar), nil
+}
