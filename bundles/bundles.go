@@ -24,6 +24,7 @@ import (
 	"accredpack/dossier"
 	"accredpack/intake"
 	"accredpack/packager"
+	"accredpack/readiness"
 	"accredpack/storage"
 )
 
@@ -46,6 +47,7 @@ type Service struct {
 	tmpDir    string
 	log       *slog.Logger
 	heartbeat time.Duration
+	readiness ReadinessFunc
 	queue     Enqueuer
 	now       func() time.Time
 }
@@ -60,12 +62,16 @@ type Deps struct {
 	TmpDir    string
 	Log       *slog.Logger
 	Heartbeat time.Duration // how often a build proves it is alive; stale after 5 beats
+	Readiness ReadinessFunc // for the portfolio's readiness page; nil leaves it out
 }
+
+// ReadinessFunc evaluates an application's readiness.
+type ReadinessFunc func(ctx context.Context, appID string) (readiness.Report, error)
 
 // New returns a Service; SetQueue must follow before requests.
 func New(d Deps) *Service {
 	return &Service{db: d.DB, store: d.Store, pk: d.Packager, catalog: d.Catalog, forms: d.Forms, tmpDir: d.TmpDir,
-		log: d.Log, heartbeat: d.Heartbeat, now: func() time.Time { return time.Now().UTC() }}
+		log: d.Log, heartbeat: d.Heartbeat, readiness: d.Readiness, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetQueue connects the job queue (built after the service, as its workers
@@ -277,6 +283,13 @@ func (s *Service) build(ctx context.Context, b *dossier.Bundle, jobID int64) (ke
 	if b.Kind == dossier.BundleFRMRPackage {
 		err = s.pk.FRMRPackage(ctx, plan, w, progress)
 	} else {
+		if s.readiness != nil {
+			report, rerr := s.readiness(ctx, app.ID)
+			if rerr != nil {
+				return "", 0, "", rerr
+			}
+			plan.Readiness = packager.ReadinessPage(report)
+		}
 		err = s.pk.Portfolio(ctx, plan, w, progress)
 	}
 	if err != nil {

@@ -209,7 +209,7 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 	cover := templates.Cover{Kind: plan.App.Form.Kind, Specialist: FullName(plan.App.Form.Specialist),
 		SNILS: identifiers.FormatSNILS(plan.App.Form.Specialist.SNILS), Specialty: plan.App.Form.Specialty,
 		Period: ReportingPeriod(plan.Generated), Documents: total, Generated: plan.Generated}
-	if _, err := p.wording.DrawFront(front, cover, rows); err != nil {
+	if _, err := p.wording.DrawFront(front, cover, rows, plan.Readiness); err != nil {
 		front.Close()
 		return err
 	}

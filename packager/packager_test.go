@@ -23,6 +23,7 @@ import (
 	"accredpack/dossier"
 	"accredpack/internal/testdocs"
 	"accredpack/internal/testenv"
+	"accredpack/readiness"
 	"accredpack/sandbox"
 	"accredpack/storage"
 	"accredpack/storage/fsstore"
@@ -277,5 +278,30 @@ func TestPortfolioMergeCrashNamesTheDocument(t *testing.T) {
 	}
 	if r := Reason(err); !strings.Contains(r, "Диплом") || !strings.Contains(r, "объединить") {
 		t.Errorf("reason = %q", r)
+	}
+}
+
+func TestPortfolioReadinessPage(t *testing.T) {
+	f := newFixture(t, 1<<30)
+	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
+	plan := f.plan(false)
+	var rep readiness.Report
+	rep.PeriodFrom, rep.PeriodTo = "2021-09-15", "2026-09-14"
+	rep.ByYear = []readiness.YearTotals{{Year: 2023, Totals: readiness.Totals{Courses: 144, CoursesInSpecialty: 144}}}
+	rep.Findings = []readiness.Finding{{Severity: readiness.Blocking, Code: "missing_document", Message: "Не загружен обязательный документ: Паспорт."}}
+	plan.Readiness = ReadinessPage(rep)
+	var out bytes.Buffer
+	if err := f.pk.Portfolio(context.Background(), plan, &out, noProgress); err != nil {
+		t.Fatal(err)
+	}
+	bms, _ := api.Bookmarks(bytes.NewReader(out.Bytes()), model.NewDefaultConfiguration())
+	if len(bms) != 1 || bms[0].PageFrom != 4 {
+		t.Fatalf("bookmarks = %+v; want the document after cover, опись and readiness page", bms)
+	}
+	text := testenv.PDFText(t, out.Bytes())
+	for _, want := range []string{"Готовность к аккредитации", "15.09.2021 – 14.09.2026", "Препятствует подаче: Не загружен обязательный документ: Паспорт."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("portfolio lacks %q", want)
+		}
 	}
 }

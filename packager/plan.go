@@ -12,6 +12,7 @@ import (
 
 	"accredpack/catalog"
 	"accredpack/dossier"
+	"accredpack/readiness"
 	"accredpack/templates"
 )
 
@@ -32,6 +33,8 @@ type Plan struct {
 	Missing   []string // titles of the required rows still empty
 	Draft     bool
 	Generated time.Time
+	// Readiness, when set, adds the readiness page to a portfolio's front.
+	Readiness *templates.ReadinessPage
 }
 
 // NewPlan lays out an application's filled slots in catalog order.
@@ -110,4 +113,32 @@ func uniqueName(name string, used map[string]bool) string {
 	}
 	used[strings.ToLower(name)] = true
 	return name
+}
+
+// ReadinessPage turns a readiness report into the portfolio's page.
+func ReadinessPage(r readiness.Report) *templates.ReadinessPage {
+	date := func(s string) string {
+		if t, err := time.Parse("2006-01-02", s); err == nil {
+			return t.Format("02.01.2006")
+		}
+		return s
+	}
+	p := &templates.ReadinessPage{Period: date(r.PeriodFrom) + " – " + date(r.PeriodTo)}
+	for _, y := range r.ByYear {
+		p.Years = append(p.Years, templates.ReadinessYear{Year: y.Year, Courses: y.Courses, InSpecialty: y.CoursesInSpecialty, NMO: y.NMO})
+	}
+	for _, rs := range r.RuleSets {
+		p.RuleSets = append(p.RuleSets, templates.ReadinessRule{Title: rs.Title, Met: rs.Met})
+	}
+	if d := r.Deadlines; d != nil {
+		p.Deadlines = [][2]string{{"Аккредитация действует до", date(d.Expiry)},
+			{"Рекомендуемый срок подачи", date(d.SubmitFrom) + " – " + date(d.SubmitBy)}}
+		for _, st := range d.Stages {
+			p.Deadlines = append(p.Deadlines, [2]string{fmt.Sprintf("%s (%d раб. дн.), ожидаемое окончание", st.Title, st.WorkingDays), date(st.Ends)})
+		}
+	}
+	for _, f := range r.Findings {
+		p.Findings = append(p.Findings, templates.ReadinessFinding{Blocking: f.Severity == readiness.Blocking, Text: f.Message})
+	}
+	return p
 }

@@ -43,7 +43,39 @@ type Wording struct {
 		NothingMissing                                                           string `json:"nothing_missing"`
 		DraftBanner                                                              string `json:"draft_banner"`
 	} `json:"checklist"`
+	Readiness struct {
+		Title, Period, Year, Courses, NMO, Met, Nothing, Blocking, Warning, Deadlines, Findings string
+		InSpecialty                                                                             string `json:"in_specialty"`
+		RuleSets                                                                                string `json:"rule_sets"`
+		NotMet                                                                                  string `json:"not_met"`
+	} `json:"readiness"`
 	PageStamp string `json:"page_stamp"`
+}
+
+// ReadinessPage is what the readiness page of a portfolio shows.
+type ReadinessPage struct {
+	Period    string
+	Years     []ReadinessYear
+	RuleSets  []ReadinessRule
+	Deadlines [][2]string // label, value
+	Findings  []ReadinessFinding
+}
+
+// ReadinessYear is one row of hours by year.
+type ReadinessYear struct {
+	Year, Courses, InSpecialty, NMO int
+}
+
+// ReadinessRule is a rule set and whether it is met.
+type ReadinessRule struct {
+	Title string
+	Met   bool
+}
+
+// ReadinessFinding is one thing to do.
+type ReadinessFinding struct {
+	Blocking bool
+	Text     string
 }
 
 // LoadWording reads the embedded wording.
@@ -91,20 +123,21 @@ type InventoryRow struct {
 	FirstPage int // in the bundle
 }
 
-// DrawFront draws the cover and the inventory. Page ranges in rows start after
+// DrawFront draws the cover, the inventory and, when given, the readiness
+// page. Page ranges in rows start after
 // the front pages themselves: FirstPage values are relative to the first
 // document (1 = the first page after the front), and Front shifts them by
 // its own length, which it finds by drawing twice.
-func (wd *Wording) DrawFront(w io.Writer, c Cover, rows []InventoryRow) (pages int, err error) {
+func (wd *Wording) DrawFront(w io.Writer, c Cover, rows []InventoryRow, ready *ReadinessPage) (pages int, err error) {
 	var probe bytes.Buffer
-	n, err := wd.drawFront(&probe, c, rows, 0)
+	n, err := wd.drawFront(&probe, c, rows, ready, 0)
 	if err != nil {
 		return 0, err
 	}
-	return wd.drawFront(w, c, rows, n)
+	return wd.drawFront(w, c, rows, ready, n)
 }
 
-func (wd *Wording) drawFront(w io.Writer, c Cover, rows []InventoryRow, offset int) (int, error) {
+func (wd *Wording) drawFront(w io.Writer, c Cover, rows []InventoryRow, ready *ReadinessPage, offset int) (int, error) {
 	f := newDoc()
 	f.AddPage()
 	f.SetFont(FontName, "B", 22)
@@ -156,7 +189,64 @@ func (wd *Wording) drawFront(w io.Writer, c Cover, rows []InventoryRow, offset i
 		f.CellFormat(widths[2], h, fmt.Sprint(r.Pages), "1", 0, "C", false, 0, "")
 		f.CellFormat(widths[3], h, rng, "1", 1, "C", false, 0, "")
 	}
+	if ready != nil {
+		wd.drawReadiness(f, ready)
+	}
 	return output(f, w)
+}
+
+func (wd *Wording) drawReadiness(f *fpdf.Fpdf, r *ReadinessPage) {
+	rw := wd.Readiness
+	f.AddPage()
+	f.SetFont(FontName, "B", 16)
+	f.CellFormat(0, 12, rw.Title, "", 1, "C", false, 0, "")
+	f.SetFont(FontName, "", 11)
+	f.MultiCell(0, 7, rw.Period+": "+r.Period, "", "L", false)
+	f.Ln(2)
+	widths := []float64{25, 55, 55, 35}
+	f.SetFont(FontName, "B", 9)
+	for i, h := range []string{rw.Year, rw.Courses, rw.InSpecialty, rw.NMO} {
+		f.CellFormat(widths[i], 7, h, "1", 0, "C", false, 0, "")
+	}
+	f.Ln(-1)
+	f.SetFont(FontName, "", 9)
+	for _, y := range r.Years {
+		for i, v := range []int{y.Year, y.Courses, y.InSpecialty, y.NMO} {
+			f.CellFormat(widths[i], 6, fmt.Sprint(v), "1", 0, "C", false, 0, "")
+		}
+		f.Ln(-1)
+	}
+	section := func(title string) {
+		f.Ln(3)
+		f.SetFont(FontName, "B", 12)
+		f.MultiCell(0, 7, title, "", "L", false)
+		f.SetFont(FontName, "", 10)
+	}
+	section(rw.RuleSets)
+	for _, rs := range r.RuleSets {
+		state := rw.NotMet
+		if rs.Met {
+			state = rw.Met
+		}
+		f.MultiCell(0, 6, "• "+rs.Title+": "+state, "", "L", false)
+	}
+	if len(r.Deadlines) > 0 {
+		section(rw.Deadlines)
+		for _, d := range r.Deadlines {
+			f.MultiCell(0, 6, d[0]+": "+d[1], "", "L", false)
+		}
+	}
+	section(rw.Findings)
+	if len(r.Findings) == 0 {
+		f.MultiCell(0, 6, rw.Nothing, "", "L", false)
+	}
+	for _, fd := range r.Findings {
+		label := rw.Warning
+		if fd.Blocking {
+			label = rw.Blocking
+		}
+		f.MultiCell(0, 6, "• "+label+": "+fd.Text, "", "L", false)
+	}
 }
 
 // ChecklistRow is one slot row in the package checklist.

@@ -39,7 +39,11 @@ func TestFrontPagesAndRanges(t *testing.T) {
 	}
 	var b bytes.Buffer
 	n, err := wd.DrawFront(&b, Cover{Kind: "periodic", Specialist: "Иванова Анна Сергеевна", SNILS: "112-233-445 95",
-		Specialty: "Терапия", Period: "2021–2026", Documents: 60, Generated: time.Now()}, rows)
+		Specialty: "Терапия", Period: "2021–2026", Documents: 60, Generated: time.Now()}, rows,
+		&ReadinessPage{Period: "15.09.2021 – 14.09.2026", Years: []ReadinessYear{{Year: 2023, Courses: 144, InSpecialty: 72, NMO: 50}},
+			RuleSets:  []ReadinessRule{{Title: "144 часа повышения квалификации", Met: true}},
+			Deadlines: [][2]string{{"Подать до", "31.07.2026"}},
+			Findings:  []ReadinessFinding{{Blocking: true, Text: "Не загружен обязательный документ: СНИЛС."}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +52,8 @@ func TestFrontPagesAndRanges(t *testing.T) {
 	}
 	// The text is real, searchable Cyrillic text.
 	text := testenv.PDFText(t, b.Bytes())
-	for _, want := range []string{"Портфолио", "Иванова Анна Сергеевна", "Опись документов", "Удостоверение о повышении квалификации № 60"} {
+	for _, want := range []string{"Портфолио", "Иванова Анна Сергеевна", "Опись документов", "Удостоверение о повышении квалификации № 60",
+		"Готовность к аккредитации", "выполнено", "Препятствует подаче: Не загружен обязательный документ: СНИЛС.", "31.07.2026"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q", want)
 		}

@@ -130,11 +130,12 @@ func testBundles(t *testing.T, c *client) {
 	for i := 0; i < len(files); i++ {
 		docPages += 1 + i%3
 	}
-	if ctx.PageCount != 2+docPages {
-		t.Errorf("portfolio pages = %d; want 2 + %d", ctx.PageCount, docPages)
+	// Cover, опись, readiness page, then the documents.
+	if ctx.PageCount != 3+docPages {
+		t.Errorf("portfolio pages = %d; want 3 + %d", ctx.PageCount, docPages)
 	}
-	if bms, _ := api.Bookmarks(bytes.NewReader(got.body), conf); len(bms) != len(files) {
-		t.Errorf("bookmarks = %d; want %d", len(bms), len(files))
+	if bms, _ := api.Bookmarks(bytes.NewReader(got.body), conf); len(bms) != len(files) || bms[0].PageFrom != 4 {
+		t.Errorf("bookmarks = %d, first on page %d; want %d, first on page 4", len(bms), bms[0].PageFrom, len(files))
 	}
 }
 
@@ -242,8 +243,12 @@ func TestRestartDuringBuild(t *testing.T) {
 	pdf := b.do("GET", "/api/v1/bundles/"+bid+"/file", nil, "", 0, true)
 	conf := model.NewDefaultConfiguration()
 	ctx, err := api.ReadAndValidate(bytes.NewReader(pdf.body), conf)
-	if err != nil || ctx.PageCount != 30+3 { // cover, two inventory pages, 30 certificates
-		t.Errorf("resumed portfolio: %v, %d pages", err, ctx.PageCount)
+	if err != nil {
+		t.Fatalf("resumed portfolio: %v", err)
+	}
+	bms, _ := api.Bookmarks(bytes.NewReader(pdf.body), conf)
+	if len(bms) != 30 || ctx.PageCount != bms[0].PageFrom-1+30 || bms[0].PageFrom < 4 {
+		t.Errorf("resumed portfolio: %d pages, %d bookmarks", ctx.PageCount, len(bms))
 	}
 }
 

@@ -260,11 +260,12 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return fail(err)
 	}
+	in := intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, Rules: rules, Calendar: cal,
+		SpoolDir: spoolDir, Log: log})
 	c := &components{
-		intake: intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, Rules: rules, Calendar: cal,
-			SpoolDir: spoolDir, Log: log}),
+		intake: in,
 		bundles: bundles.New(bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, Forms: forms, TmpDir: spoolDir,
-			Log: log, Heartbeat: cfg.Heartbeat}),
+			Log: log, Heartbeat: cfg.Heartbeat, Readiness: in.Readiness}),
 	}
 	c.queue, err = bundles.NewQueue(ctx, db, c.bundles, bundles.QueueConfig{Workers: cfg.Workers, BuildTimeout: cfg.BuildTimeout}, log)
 	if err != nil {
