@@ -62,6 +62,16 @@ func (db *DB) UpdateApplication(ctx context.Context, id string, fn func(a *dossi
 		if err != nil {
 			return fmt.Errorf("database: update application: %w", err)
 		}
+		// NMO codes are unique per specialist: they follow a corrected SNILS,
+		// and may not collide with the codes already recorded under it.
+		_, err = tx.exec(ctx, `UPDATE nmo_activities SET snils = ? WHERE application_id = ? AND snils <> ?`,
+			f.Specialist.SNILS, a.ID, f.Specialist.SNILS)
+		if uniqueViolation(err) {
+			return fmt.Errorf("NMO codes of %s under the new SNILS: %w", a.ID, ErrDuplicate)
+		}
+		if err != nil {
+			return fmt.Errorf("database: move NMO codes: %w", err)
+		}
 		out = a
 		return nil
 	})

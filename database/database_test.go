@@ -292,4 +292,15 @@ func testLedger(t *testing.T, db *DB) {
 	if err := db.DeleteCourse(ctx, "a1", "missing"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("delete of a missing course: %v", err)
 	}
+	// Correcting a3's SNILS to a1's moves its codes: the shared code collides.
+	_, err := db.UpdateApplication(ctx, "a3", func(a *dossier.Application) error {
+		a.Form.Specialist.SNILS = "11223344595"
+		return nil
+	})
+	if !errors.Is(err, ErrDuplicate) {
+		t.Errorf("a SNILS change that makes a code used twice: %v", err)
+	}
+	if a, _ := db.GetApplication(ctx, "a3"); a.Form.Specialist.SNILS != "02600238900" {
+		t.Error("the refused change was written")
+	}
 }

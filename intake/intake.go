@@ -172,6 +172,9 @@ func (s *Service) Update(ctx context.Context, id string, edit func(*dossier.Form
 	if errors.Is(err, database.ErrNotFound) {
 		return nil, notFound("Заявление не найдено.")
 	}
+	if errors.Is(err, database.ErrDuplicate) {
+		return nil, conflict("У специалиста с этим СНИЛС уже есть коды подтверждения НМО из этого заявления: код активируется один раз.")
+	}
 	if err != nil {
 		return nil, passValidation(err)
 	}
