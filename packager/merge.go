@@ -21,6 +21,10 @@ import (
 	"accredpack/templates"
 )
 
+// ErrPortfolioTooLarge reports a portfolio whose documents each merged but
+// whose whole did not fit the merge's memory or time.
+var ErrPortfolioTooLarge = errors.New("packager: the portfolio is too large for the merge limits")
+
 // TaskMergePortfolio is the sandbox task that merges a portfolio.
 const TaskMergePortfolio = "merge-portfolio"
 
@@ -88,12 +92,18 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, progress func(done 
 			if errors.As(err, &te) && te.Code == "document" {
 				n, _ = strconv.Atoi(te.Message)
 			}
-			if n >= 0 && n < len(in.Docs) && (errors.As(err, &te) || errors.Is(err, sandbox.ErrCrashed) || errors.Is(err, sandbox.ErrTimeout)) {
+			limits := errors.Is(err, sandbox.ErrCrashed) || errors.Is(err, sandbox.ErrTimeout)
+			switch {
+			case n >= 0 && n < len(in.Docs) && (errors.As(err, &te) || limits):
 				title := in.Docs[n].Title
 				if _, t, ok := strings.Cut(title, ". "); ok {
 					title = t
 				}
 				return &DocumentError{Title: title, Err: err}
+			case n == len(in.Docs) && limits:
+				// Every document merged; the whole ran out of memory or time
+				// while bookmarking, stamping or writing.
+				return fmt.Errorf("%w: %w", ErrPortfolioTooLarge, err)
 			}
 			return fmt.Errorf("packager: merge: %w", err)
 		case <-tick.C:

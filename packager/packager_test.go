@@ -265,10 +265,10 @@ func TestPortfolio(t *testing.T) {
 }
 
 // A document that passes validation but kills the merge (here: 100,000
-// pages, ~280 MB parsed, against a 200 MiB merge budget) fails the build
+// pages, ~280 MB parsed, against a 128 MiB merge budget) fails the build
 // naming the document.
 func TestPortfolioMergeCrashNamesTheDocument(t *testing.T) {
-	f := newFixture(t, 200<<20)
+	f := newFixture(t, 128<<20)
 	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
 	f.put(t, "education_diploma", testdocs.ManyPages(100_000), 100_000)
 	err := f.pk.Portfolio(context.Background(), f.plan(false), io.Discard, noProgress)
@@ -303,5 +303,19 @@ func TestPortfolioReadinessPage(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("portfolio lacks %q", want)
 		}
+	}
+}
+
+func TestReasons(t *testing.T) {
+	whole := fmt.Errorf("%w: %w", ErrPortfolioTooLarge, sandbox.ErrCrashed)
+	if r := Reason(whole); !strings.Contains(r, "слишком большим") {
+		t.Errorf("too large: %q", r)
+	}
+	doc := &DocumentError{Title: "СНИЛС", Err: &checks.Problem{Code: checks.CodeNotPDF, Message: "Файл не PDF."}}
+	if r := Reason(doc); !strings.Contains(r, "«СНИЛС»") || !strings.Contains(r, "Файл не PDF.") {
+		t.Errorf("document problem: %q", r)
+	}
+	if r := Reason(errors.New("disk")); !strings.Contains(r, "временной") {
+		t.Errorf("other: %q", r)
 	}
 }

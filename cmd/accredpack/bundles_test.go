@@ -184,7 +184,9 @@ func testBundleRules(t *testing.T, c *client) {
 func TestBundleFailureAndRetry(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.MaxFileBytes = 20 << 20
-	cfg.MergeMemory = 200 << 20
+	// 128 MiB: plenty for ordinary documents, far below the ~280 MB the
+	// 100,000-page document needs, so the merge dies while reading it.
+	cfg.MergeMemory = 128 << 20
 	c := startService(t, cfg)
 	id, _ := c.readyApplication()
 	if r := c.putRaw(id, "snils", testdocs.ManyPages(100_000)); r.status != 201 {

@@ -336,15 +336,11 @@ func runGC(ctx context.Context, cfg config.Config, log *slog.Logger, dryRun bool
 // serve runs the API until ctx ends. When listening is non-nil it receives
 // the bound address once the server accepts connections.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening chan<- string) error {
-	c, err := newComponents(ctx, cfg, log)
+	c, stop, err := startComponents(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer c.close()
-	if err := c.queue.Start(ctx); err != nil {
-		return err
-	}
-	defer stopQueue(ctx, c.queue, log)
+	defer stop()
 	if cfg.BootstrapToken == "" {
 		log.Warn("ACCREDPACK_BOOTSTRAP_TOKEN is not set: every /api/v1 call will be refused with 401")
 	}
@@ -386,6 +382,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	return nil
 }
 
+// startComponents opens the components and starts this process's workers;
+// stop lets running builds finish, then closes everything.
+func startComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*components, func(), error) {
+	c, err := newComponents(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.queue.Start(ctx); err != nil {
+		c.close()
+		return nil, nil, err
+	}
+	return c, func() {
+		stopQueue(ctx, c.queue, log)
+		c.close()
+	}, nil
+}
+
 // stopQueue lets running builds finish for up to 30 s; a build cut short is
 // resumed by another worker's sweeper.
 func stopQueue(ctx context.Context, q *bundles.Queue, log *slog.Logger) {
@@ -401,16 +414,12 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.Workers == 0 {
 		cfg.Workers = 2
 	}
-	c, err := newComponents(ctx, cfg, log)
+	_, stop, err := startComponents(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer c.close()
-	if err := c.queue.Start(ctx); err != nil {
-		return err
-	}
+	defer stop()
 	log.Info("accredpack worker is building bundles", "workers", cfg.Workers)
 	<-ctx.Done()
-	stopQueue(ctx, c.queue, log)
 	return nil
 }
