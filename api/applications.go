@@ -12,6 +12,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"accredpack/access"
+	"accredpack/audit"
 	"accredpack/catalog"
 	"accredpack/checks"
 	"accredpack/database"
@@ -110,9 +112,26 @@ func (s *Server) createApplication(c echo.Context) error {
 	if err := decodeJSON(c, &f); err != nil {
 		return err
 	}
-	v, err := s.svc.Create(c.Request().Context(), principal(c), f)
+	// A specialist's application is their own; one created by consultancy
+	// staff is shared with their organization from the start; one created
+	// by an administrator belongs to nobody until shared.
+	p := principal(c)
+	var owner string
+	var grants []database.Grant
+	switch p.Role {
+	case access.Specialist:
+		owner = p.UserID
+	case access.Consultant:
+		grants = append(grants, database.Grant{OrgID: p.OrgID, CreatedBy: actor(p)})
+	}
+	ctx := c.Request().Context()
+	v, err := s.svc.Create(ctx, owner, f, grants...)
 	if err != nil {
 		return err
+	}
+	err = s.audit.Record(ctx, s.auditRequest(c), audit.Event{Action: access.CreateApplication, ApplicationID: v.App.ID, OwnerID: owner, Outcome: audit.Granted})
+	if err != nil {
+		s.log.ErrorContext(ctx, "audit line of a created application not written", "application", v.App.ID, "error", err)
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/applications/"+v.App.ID)
 	return c.JSON(http.StatusCreated, applicationJSON(v))
@@ -143,6 +162,15 @@ func (s *Server) updateApplication(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, applicationJSON(v))
+}
+
+// deleteApplication removes the application, its files and records; the
+// audit log keeps its lines.
+func (s *Server) deleteApplication(c echo.Context) error {
+	if err := s.svc.DeleteApplication(c.Request().Context(), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) submitApplication(c echo.Context) error {
@@ -219,9 +247,18 @@ func (s *Server) listApplications(c echo.Context) error {
 		}
 		f.Ready = &b
 	}
-	// The bootstrap administrator sees every application.
-	views, more, err := s.svc.List(c.Request().Context(), "", after, limit, f)
+	ctx := c.Request().Context()
+	views, more, err := s.svc.List(ctx, access.ListScope(principal(c)), after, limit, f)
 	if err != nil {
+		return err
+	}
+	// Listing shows personal fields: one audit line per application shown,
+	// written before the answer.
+	events := make([]audit.Event, len(views))
+	for i, v := range views {
+		events[i] = audit.Event{Action: access.ReadApplication, ApplicationID: v.App.ID, OwnerID: v.App.Owner, Target: "list", Outcome: audit.Granted}
+	}
+	if err := s.audit.Record(ctx, s.auditRequest(c), events...); err != nil {
 		return err
 	}
 	out := ListJSON{Items: []ApplicationJSON{}}

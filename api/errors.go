@@ -8,12 +8,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"accredpack/checks"
+	"accredpack/fault"
 	"accredpack/intake"
 )
 
 // Errors of the HTTP layer itself.
 var (
-	errUnauthorized     = errors.New("missing or unknown token")
+	errUnauthorized     = fault.ErrUnauthorized
 	errBadRequest       = errors.New("malformed request")
 	errExtraFilePart    = errors.New("more than one file part")
 	errMethodNotAllowed = errors.New("method not allowed")
@@ -43,6 +44,7 @@ var errorTable = []struct {
 	{errExtraFilePart, http.StatusBadRequest, "one_file_per_slot", "В один слот загружается ровно один файл. Если у документа несколько страниц или частей, объедините их в один PDF."},
 	{errBadRequest, http.StatusBadRequest, "bad_request", "Запрос составлен неверно."},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", "Этот метод не поддерживается для данного адреса."},
+	{fault.ErrForbidden, http.StatusForbidden, "forbidden", "Это действие недоступно вашей роли."},
 	{intake.ErrNotFound, http.StatusNotFound, "not_found", "Не найдено."},
 	{intake.ErrConflict, http.StatusConflict, "conflict", "Действие невозможно в текущем состоянии заявления."},
 	{intake.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "База данных или хранилище файлов временно недоступны. Ничего не записано: повторите попытку позже."},
@@ -58,6 +60,10 @@ var fileProblemStatus = map[string]int{
 
 // publicError turns any error into a status and the contract's body.
 func publicError(err error) (int, ErrorDetail) {
+	var rl *errRateLimited
+	if errors.As(err, &rl) {
+		return http.StatusTooManyRequests, ErrorDetail{Code: "rate_limited", Message: "Слишком много попыток подряд: подождите и повторите (см. заголовок Retry-After)."}
+	}
 	var ve *checks.ValidationError
 	if errors.As(err, &ve) {
 		return http.StatusUnprocessableEntity, ErrorDetail{Code: "validation_failed", Message: "Некоторые поля заполнены неверно: см. fields.", Fields: ve.Fields}
@@ -127,6 +133,10 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		status, detail := publicError(err)
 		if status >= 500 {
 			log.ErrorContext(c.Request().Context(), "request failed", "request_id", requestID(c), "status", status, "error", err)
+		}
+		var rl *errRateLimited
+		if errors.As(err, &rl) {
+			retryAfter(c, rl)
 		}
 		if status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="accredpack"`)

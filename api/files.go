@@ -67,12 +67,12 @@ func (s *Server) takeFile(c echo.Context) error {
 		}
 	}
 
-	staged, err := s.svc.Stage(ctx, c.Param("id"), c.Param("slot"), body, fileName)
+	staged, err := s.svc.Stage(ctx, c.Param("id"), c.Param("slot"), body, fileName, decision(c).AddOnly)
 	if err != nil {
 		return err
 	}
 	defer staged.Discard()
-	doc, err := s.svc.Commit(ctx, staged, principal(c))
+	doc, err := s.svc.Commit(ctx, staged, actor(principal(c)))
 	if err != nil {
 		return err
 	}

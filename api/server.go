@@ -7,117 +7,94 @@ package api
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"accredpack/access"
+	"accredpack/accounts"
+	"accredpack/audit"
 	"accredpack/bundles"
 	"accredpack/intake"
 )
 
-// Config is what the API needs besides the service.
+// Config is what the API needs besides the services.
 type Config struct {
-	// BootstrapToken, when set, is a bearer token with the administrator
-	// role. Until accounts exist it is the only token.
-	BootstrapToken string
-	MaxFileBytes   int64
+	MaxFileBytes int64
 	// PresignTTL is the lifetime of direct download links; 0 turns them off.
 	PresignTTL time.Duration
+	// AllowSignup lets specialists create their own accounts.
+	AllowSignup bool
+	// SecureCookies marks the session cookie Secure even when this process
+	// does not see TLS (a TLS-terminating proxy in front).
+	SecureCookies bool
+	// LoginPerMinute bounds login and sign-up attempts per address and per
+	// e-mail; UploadsPerMinute bounds uploads per principal. 0: no limit.
+	LoginPerMinute   int
+	UploadsPerMinute int
+}
+
+// Deps are the services behind the API.
+type Deps struct {
+	Intake   *intake.Service
+	Bundles  *bundles.Service
+	Accounts *accounts.Service
+	Audit    *audit.Log
+	Policy   access.Policy
+	Log      *slog.Logger
+	Registry *prometheus.Registry
 }
 
 // Server is the HTTP handler of the service.
 type Server struct {
-	echo    *echo.Echo
-	svc     *intake.Service
-	bundles *bundles.Service
-	cfg     Config
-	log     *slog.Logger
-	metrics *metrics
-	token   [32]byte // SHA-256 of the bootstrap token
+	echo     *echo.Echo
+	svc      *intake.Service
+	bundles  *bundles.Service
+	accounts *accounts.Service
+	audit    *audit.Log
+	policy   access.Policy
+	cfg      Config
+	log      *slog.Logger
+	metrics  *metrics
+	logins   *limiter
+	uploads  *limiter
 }
 
 // New builds the routes.
-func New(svc *intake.Service, bs *bundles.Service, cfg Config, log *slog.Logger, reg *prometheus.Registry) *Server {
-	s := &Server{echo: echo.New(), svc: svc, bundles: bs, cfg: cfg, log: log, metrics: newMetrics(reg)}
-	if cfg.BootstrapToken != "" {
-		s.token = sha256.Sum256([]byte(cfg.BootstrapToken))
-	}
+func New(d Deps, cfg Config) *Server {
+	s := &Server{echo: echo.New(), svc: d.Intake, bundles: d.Bundles, accounts: d.Accounts, audit: d.Audit, policy: d.Policy,
+		cfg: cfg, log: d.Log, metrics: newMetrics(d.Registry),
+		logins: newLimiter(cfg.LoginPerMinute), uploads: newLimiter(cfg.UploadsPerMinute)}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	// Only the direct peer: forwarding headers are anyone's to forge.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.HTTPErrorHandler = errorHandler(log)
+	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.Use(s.requestLog, s.recoverPanics)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(s.metrics.handler(reg)))
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler(d.Registry)))
 
-	v1 := e.Group("/api/v1", s.authenticate)
-	v1.GET("/catalog", s.getCatalog)
-	v1.POST("/applications", s.createApplication)
-	v1.GET("/applications", s.listApplications)
-	v1.GET("/applications/:id", s.getApplication)
-	v1.PATCH("/applications/:id", s.updateApplication)
-	v1.POST("/applications/:id/submit", s.submitApplication)
-	v1.POST("/applications/:id/reopen", s.reopenApplication)
-	v1.PUT("/applications/:id/slots/:slot/file", s.putFile)
-	v1.GET("/applications/:id/slots/:slot/file", s.getFile)
-	v1.HEAD("/applications/:id/slots/:slot/file", s.getFile)
-	v1.DELETE("/applications/:id/slots/:slot/file", s.deleteFile)
-	v1.GET("/applications/:id/slots/:slot/history", s.getHistory)
-	v1.POST("/applications/:id/slots/:slot/file/link", s.linkFile)
-	v1.GET("/applications/:id/readiness", s.getReadiness)
-	v1.GET("/applications/:id/courses", s.listCourses)
-	v1.POST("/applications/:id/courses", s.putCourse)
-	v1.PUT("/applications/:id/courses/:rid", s.putCourse)
-	v1.DELETE("/applications/:id/courses/:rid", s.deleteCourse)
-	v1.GET("/applications/:id/nmo", s.listNMO)
-	v1.POST("/applications/:id/nmo", s.putNMO)
-	v1.PUT("/applications/:id/nmo/:rid", s.putNMO)
-	v1.DELETE("/applications/:id/nmo/:rid", s.deleteNMO)
-	v1.POST("/applications/:id/bundles", s.requestBundle)
-	v1.GET("/bundles/:id", s.getBundle)
-	v1.GET("/bundles/:id/file", s.getBundleFile)
-	v1.POST("/bundles/:id/retry", s.retryBundle)
+	for _, r := range s.routes() {
+		var mw []echo.MiddlewareFunc
+		if r.on != public {
+			mw = append(mw, s.authenticate)
+		}
+		mw = append(mw, s.guard(r))
+		mw = append(mw, r.extra...)
+		e.Add(r.method, "/api/v1"+r.path, r.handler, mw...)
+	}
 	return s
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
-
-const principalKey = "principal"
-
-// authenticate accepts the bootstrap token. The comparison is of SHA-256
-// digests in constant time, so neither length nor content leaks by timing.
-func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		token, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-		token = strings.TrimSpace(token)
-		if !ok || token == "" || s.cfg.BootstrapToken == "" {
-			return errUnauthorized
-		}
-		sum := sha256.Sum256([]byte(token))
-		if subtle.ConstantTimeCompare(sum[:], s.token[:]) != 1 {
-			return errUnauthorized
-		}
-		c.Set(principalKey, "bootstrap-admin")
-		return next(c)
-	}
-}
-
-func principal(c echo.Context) string {
-	p, _ := c.Get(principalKey).(string)
-	return p
-}
 
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 

@@ -42,6 +42,9 @@ type Slot struct {
 	Repeatable  bool        `json:"repeatable,omitempty"`
 	MinRows     int         `json:"min_rows,omitempty"` // for repeatable required slots
 	Hint        string      `json:"hint,omitempty"`
+	// TrainingCenters: documents training centers issue (certificates of
+	// advanced training, retraining diplomas); the only slots they may fill.
+	TrainingCenters bool `json:"training_centers,omitempty"`
 }
 
 // Kind is a kind of application with its slots in the order of the form.
@@ -134,6 +137,17 @@ func (c *Catalog) Kinds() []*Kind {
 func (c *Catalog) Kind(id string) (*Kind, bool) {
 	k, ok := c.kinds[id]
 	return k, ok
+}
+
+// IssuedByTrainingCenters tells whether a slot of a kind holds documents
+// training centers issue.
+func (c *Catalog) IssuedByTrainingCenters(kind, slot string) bool {
+	k, ok := c.Kind(kind)
+	if !ok {
+		return false
+	}
+	s, ok := k.Slot(slot)
+	return ok && s.TrainingCenters
 }
 
 // Slot finds a slot of the kind by id.

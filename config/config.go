@@ -46,6 +46,19 @@ type Config struct {
 	// GCGrace is how old an unreferenced object must be before gc removes
 	// it: younger ones may belong to an upload between its two writes.
 	GCGrace time.Duration
+	// Accounts and sessions.
+	AllowSignup   bool          // specialists may create their own accounts
+	SecureCookies bool          // session cookie Secure even without TLS here (a TLS proxy in front)
+	SessionTTL    time.Duration // how long a login lasts
+	// Rate limits per minute (0: none): login and sign-up attempts per
+	// address and per e-mail; uploads per principal.
+	LoginPerMinute   int
+	UploadsPerMinute int
+	// HTTP timeouts: a slow client cannot hold a connection longer.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration // the whole request, body included
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
 }
 
 // S3 is the object storage; an endpoint selects it over the local store.
@@ -78,36 +91,56 @@ func Default() Config {
 		MergeMemory:   2 << 30,
 		MergeTimeout:  10 * time.Minute,
 		S3:            S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
+		AllowSignup:   true,
+		SessionTTL:    12 * time.Hour,
+		// Ten attempts a minute stop guessing and leave a person typing.
+		LoginPerMinute:   10,
+		UploadsPerMinute: 120,
+		// A 25 MB scan over a slow mobile link (about 0.5 Mbit/s) takes
+		// about 7 minutes.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Minute,
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
 	}
 }
 
 // env lists the environment variables and the flags they stand for.
 var env = map[string]string{
-	"ACCREDPACK_ADDR":            "addr",
-	"ACCREDPACK_DATA_DIR":        "data-dir",
-	"ACCREDPACK_DATABASE_URL":    "database-url",
-	"ACCREDPACK_MAX_FILE_BYTES":  "max-file-bytes",
-	"ACCREDPACK_PARSE_MEMORY_MB": "parse-memory-mb",
-	"ACCREDPACK_PARSE_TIMEOUT":   "parse-timeout",
-	"ACCREDPACK_PARSE_PARALLEL":  "parse-parallel",
-	"ACCREDPACK_LOG_FORMAT":      "log-format",
-	"ACCREDPACK_PRESIGN_TTL":     "presign-ttl",
-	"ACCREDPACK_GC_GRACE":        "gc-grace",
-	"ACCREDPACK_RULES_FILE":      "rules-file",
-	"ACCREDPACK_WORKERS":         "workers",
-	"ACCREDPACK_BUILD_TIMEOUT":   "build-timeout",
-	"ACCREDPACK_HEARTBEAT":       "heartbeat",
-	"ACCREDPACK_MERGE_MEMORY_MB": "merge-memory-mb",
-	"ACCREDPACK_MERGE_TIMEOUT":   "merge-timeout",
-	"ACCREDPACK_S3_ENDPOINT":     "s3-endpoint",
-	"ACCREDPACK_S3_ACCESS_KEY":   "s3-access-key",
-	"ACCREDPACK_S3_SECRET_KEY":   "s3-secret-key",
-	"ACCREDPACK_S3_BUCKET":       "s3-bucket",
-	"ACCREDPACK_S3_REGION":       "s3-region",
-	"ACCREDPACK_S3_USE_SSL":      "s3-use-ssl",
-	"ACCREDPACK_S3_SSE":          "s3-sse",
-	"ACCREDPACK_S3_SSE_C_KEY":    "s3-sse-c-key",
-	"ACCREDPACK_S3_CA_FILE":      "s3-ca-file",
+	"ACCREDPACK_ADDR":                "addr",
+	"ACCREDPACK_DATA_DIR":            "data-dir",
+	"ACCREDPACK_DATABASE_URL":        "database-url",
+	"ACCREDPACK_MAX_FILE_BYTES":      "max-file-bytes",
+	"ACCREDPACK_PARSE_MEMORY_MB":     "parse-memory-mb",
+	"ACCREDPACK_PARSE_TIMEOUT":       "parse-timeout",
+	"ACCREDPACK_PARSE_PARALLEL":      "parse-parallel",
+	"ACCREDPACK_LOG_FORMAT":          "log-format",
+	"ACCREDPACK_PRESIGN_TTL":         "presign-ttl",
+	"ACCREDPACK_GC_GRACE":            "gc-grace",
+	"ACCREDPACK_RULES_FILE":          "rules-file",
+	"ACCREDPACK_WORKERS":             "workers",
+	"ACCREDPACK_BUILD_TIMEOUT":       "build-timeout",
+	"ACCREDPACK_HEARTBEAT":           "heartbeat",
+	"ACCREDPACK_MERGE_MEMORY_MB":     "merge-memory-mb",
+	"ACCREDPACK_MERGE_TIMEOUT":       "merge-timeout",
+	"ACCREDPACK_S3_ENDPOINT":         "s3-endpoint",
+	"ACCREDPACK_S3_ACCESS_KEY":       "s3-access-key",
+	"ACCREDPACK_S3_SECRET_KEY":       "s3-secret-key",
+	"ACCREDPACK_S3_BUCKET":           "s3-bucket",
+	"ACCREDPACK_S3_REGION":           "s3-region",
+	"ACCREDPACK_S3_USE_SSL":          "s3-use-ssl",
+	"ACCREDPACK_S3_SSE":              "s3-sse",
+	"ACCREDPACK_S3_SSE_C_KEY":        "s3-sse-c-key",
+	"ACCREDPACK_S3_CA_FILE":          "s3-ca-file",
+	"ACCREDPACK_ALLOW_SIGNUP":        "allow-signup",
+	"ACCREDPACK_SECURE_COOKIES":      "secure-cookies",
+	"ACCREDPACK_SESSION_TTL":         "session-ttl",
+	"ACCREDPACK_LOGIN_PER_MINUTE":    "login-per-minute",
+	"ACCREDPACK_UPLOADS_PER_MINUTE":  "uploads-per-minute",
+	"ACCREDPACK_READ_HEADER_TIMEOUT": "read-header-timeout",
+	"ACCREDPACK_READ_TIMEOUT":        "read-timeout",
+	"ACCREDPACK_WRITE_TIMEOUT":       "write-timeout",
+	"ACCREDPACK_IDLE_TIMEOUT":        "idle-timeout",
 }
 
 // Parse reads args (without the subcommand) over the environment lookup.
@@ -139,6 +172,15 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.BoolVar(&c.S3.UseSSL, "s3-use-ssl", false, "use HTTPS to the S3 endpoint (ACCREDPACK_S3_USE_SSL)")
 	fs.StringVar(&c.S3.SSE, "s3-sse", c.S3.SSE, "server-side encryption: auto, s3, c, none (ACCREDPACK_S3_SSE)")
 	fs.StringVar(&c.S3.CAFile, "s3-ca-file", "", "PEM certificates to trust for the S3 endpoint (ACCREDPACK_S3_CA_FILE)")
+	fs.BoolVar(&c.AllowSignup, "allow-signup", c.AllowSignup, "specialists may create their own accounts (ACCREDPACK_ALLOW_SIGNUP)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark the session cookie Secure; set behind a TLS proxy (ACCREDPACK_SECURE_COOKIES)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long a login lasts (ACCREDPACK_SESSION_TTL)")
+	fs.IntVar(&c.LoginPerMinute, "login-per-minute", c.LoginPerMinute, "login attempts a minute per address and per e-mail, 0 = no limit (ACCREDPACK_LOGIN_PER_MINUTE)")
+	fs.IntVar(&c.UploadsPerMinute, "uploads-per-minute", c.UploadsPerMinute, "uploads a minute per principal, 0 = no limit (ACCREDPACK_UPLOADS_PER_MINUTE)")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time to send request headers (ACCREDPACK_READ_HEADER_TIMEOUT)")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time to send a whole request, body included (ACCREDPACK_READ_TIMEOUT)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time to send a whole answer (ACCREDPACK_WRITE_TIMEOUT)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open (ACCREDPACK_IDLE_TIMEOUT)")
 	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64 (ACCREDPACK_S3_SSE_C_KEY)")
 
 	// The environment first, as if given as flags; the command line after.
@@ -237,6 +279,18 @@ func (c Config) Validate() error {
 	}
 	if c.MergeTimeout < time.Second {
 		errs = append(errs, fmt.Errorf("merge-timeout %s: want at least 1s", c.MergeTimeout))
+	}
+	if c.SessionTTL < time.Minute || c.SessionTTL > 30*24*time.Hour {
+		errs = append(errs, fmt.Errorf("session-ttl %s: want 1m .. 720h", c.SessionTTL))
+	}
+	if c.LoginPerMinute < 0 || c.UploadsPerMinute < 0 {
+		errs = append(errs, errors.New("login-per-minute and uploads-per-minute must not be negative"))
+	}
+	for name, d := range map[string]time.Duration{"read-header-timeout": c.ReadHeaderTimeout, "read-timeout": c.ReadTimeout,
+		"write-timeout": c.WriteTimeout, "idle-timeout": c.IdleTimeout} {
+		if d < 100*time.Millisecond {
+			errs = append(errs, fmt.Errorf("%s %s: want at least 100ms", name, d))
+		}
 	}
 	if c.GCGrace < 0 {
 		errs = append(errs, fmt.Errorf("gc-grace %s must not be negative", c.GCGrace))

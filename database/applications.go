@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"accredpack/access"
 	"accredpack/dossier"
 )
 
@@ -14,14 +15,30 @@ const applicationColumns = `id, owner, kind, status, last_name, first_name, midd
 	phone, email, education_level, specialty, report_agreed, name_changed, employed, comment, consent,
 	created_at, updated_at, submitted_at, previous_accreditation_date, employment_ended`
 
-// CreateApplication inserts a new application.
-func (db *DB) CreateApplication(ctx context.Context, a *dossier.Application) error {
+// CreateApplication inserts a new application, shared with the
+// organizations of grants in the same transaction.
+func (db *DB) CreateApplication(ctx context.Context, a *dossier.Application, grants ...Grant) error {
+	return db.inTx(ctx, func(tx conn) error {
+		if err := insertApplication(ctx, tx, a); err != nil {
+			return err
+		}
+		for _, g := range grants {
+			g.ApplicationID = a.ID
+			if err := putGrant(ctx, tx, g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func insertApplication(ctx context.Context, tx conn, a *dossier.Application) error {
 	f := &a.Form
 	var submitted any
 	if a.SubmittedAt != nil {
 		submitted = ts(*a.SubmittedAt)
 	}
-	_, err := db.conn().exec(ctx, `INSERT INTO applications (`+applicationColumns+`)
+	_, err := tx.exec(ctx, `INSERT INTO applications (`+applicationColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Owner, f.Kind, string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName,
 		f.Specialist.SNILS, f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty,
@@ -145,12 +162,23 @@ type Page struct {
 	ID        string
 }
 
-// ListApplications lists applications of owner (all owners when empty) in
-// creation order, at most limit, starting after the given position (nil for
-// the first page).
-func (db *DB) ListApplications(ctx context.Context, owner string, after *Page, limit int) ([]*dossier.Application, error) {
-	q := `SELECT ` + applicationColumns + ` FROM applications WHERE (? = '' OR owner = ?)`
-	args := []any{owner, owner}
+// ListApplications lists the applications in scope in creation order, at
+// most limit, starting after the given position (nil for the first page).
+func (db *DB) ListApplications(ctx context.Context, scope access.Scope, after *Page, limit int) ([]*dossier.Application, error) {
+	q := `SELECT ` + applicationColumns + ` FROM applications WHERE `
+	var args []any
+	switch {
+	case scope.All:
+		q += `1 = 1`
+	case scope.Owner != "":
+		q += `owner = ?`
+		args = append(args, scope.Owner)
+	case scope.Org != "":
+		q += `id IN (SELECT application_id FROM grants WHERE organization_id = ?)`
+		args = append(args, scope.Org)
+	default:
+		return nil, nil
+	}
 	if after != nil {
 		q += ` AND (created_at > ? OR (created_at = ? AND id > ?))`
 		args = append(args, ts(after.CreatedAt), ts(after.CreatedAt), after.ID)
@@ -174,4 +202,45 @@ func (db *DB) ListApplications(ctx context.Context, owner string, after *Page, l
 		return nil, fmt.Errorf("database: list applications: %w", err)
 	}
 	return out, nil
+}
+
+// DeleteApplication removes an application and every row that belongs to
+// it (documents, history, ledger, bundles, sharing) in one transaction and
+// returns the object keys those rows pointed at, for the caller to remove
+// from storage. The audit log keeps its lines.
+func (db *DB) DeleteApplication(ctx context.Context, id string) (keys []string, err error) {
+	err = db.inTx(ctx, func(tx conn) error {
+		if _, err := getApplication(ctx, tx, id, true); err != nil {
+			return err
+		}
+		rows, err := tx.query(ctx, `SELECT object_key FROM documents WHERE application_id = ?
+			UNION SELECT object_key FROM document_history WHERE application_id = ?
+			UNION SELECT object_key FROM bundles WHERE application_id = ? AND object_key <> ''`, id, id, id)
+		if err != nil {
+			return fmt.Errorf("database: keys of application: %w", err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return fmt.Errorf("database: keys of application: %w", err)
+			}
+			keys = append(keys, k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("database: keys of application: %w", err)
+		}
+		// Children first: the same order works with or without cascades.
+		for _, table := range []string{"documents", "document_history", "courses", "nmo_activities", "bundles", "grants", "share_codes"} {
+			if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE application_id = ?`, id); err != nil {
+				return fmt.Errorf("database: delete %s of application: %w", table, err)
+			}
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM applications WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("database: delete application: %w", err)
+		}
+		return nil
+	})
+	return keys, err
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"accredpack/access"
 	"accredpack/dossier"
 	"accredpack/internal/testenv"
 )
@@ -24,6 +25,10 @@ var suite = []struct {
 	{"ConcurrentPutsToOneSlot", testConcurrentPutsToOneSlot},
 	{"ReferencedKeys", testReferencedKeys},
 	{"Ledger", testLedger},
+	{"Accounts", testAccounts},
+	{"SharingAndScope", testSharingAndScope},
+	{"AuditIsAppendOnly", testAuditIsAppendOnly},
+	{"DeleteApplication", testDeleteApplication},
 }
 
 func TestSQLite(t *testing.T) {
@@ -129,7 +134,7 @@ func testListPages(t *testing.T, db *DB) {
 	var seen []string
 	var after *Page
 	for {
-		page, err := db.ListApplications(ctx, "bootstrap", after, 2)
+		page, err := db.ListApplications(ctx, access.Scope{Owner: "bootstrap"}, after, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,9 +151,12 @@ func testListPages(t *testing.T, db *DB) {
 	if fmt.Sprint(seen) != fmt.Sprint(want) {
 		t.Errorf("pages = %v; want %v", seen, want)
 	}
-	all, _ := db.ListApplications(ctx, "", nil, 100)
+	all, _ := db.ListApplications(ctx, access.Scope{All: true}, nil, 100)
 	if len(all) != 7 {
 		t.Errorf("all owners: %d", len(all))
+	}
+	if none, err := db.ListApplications(ctx, access.Scope{}, nil, 100); err != nil || len(none) != 0 {
+		t.Errorf("empty scope lists %d, %v; want nothing", len(none), err)
 	}
 }
 

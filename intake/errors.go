@@ -1,22 +1,17 @@
 package intake
 
-import "errors"
+import "accredpack/fault"
 
-// Kinds of refusal; the API maps each to a status and code.
+// Kinds of refusal (see package fault); the API maps each to a status and
+// code.
 var (
-	ErrNotFound    = errors.New("not found")
-	ErrConflict    = errors.New("conflict")
-	ErrUnavailable = errors.New("a backend is unavailable")
+	ErrNotFound    = fault.ErrNotFound
+	ErrConflict    = fault.ErrConflict
+	ErrUnavailable = fault.ErrUnavailable
 )
 
 // Refusal is a refusal with a message for the user (Russian).
-type Refusal struct {
-	Kind    error
-	Message string
-}
+type Refusal = fault.Refusal
 
-func (r *Refusal) Error() string { return r.Kind.Error() + ": " + r.Message }
-func (r *Refusal) Unwrap() error { return r.Kind }
-
-func notFound(msg string) error { return &Refusal{Kind: ErrNotFound, Message: msg} }
-func conflict(msg string) error { return &Refusal{Kind: ErrConflict, Message: msg} }
+func notFound(msg string) error { return fault.NotFound(msg) }
+func conflict(msg string) error { return fault.Conflict(msg) }

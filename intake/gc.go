@@ -32,21 +32,23 @@ func (s *Service) CollectOrphans(ctx context.Context, grace time.Duration, dryRu
 	}
 	cutoff := s.now().Add(-grace)
 	var orphans []string
-	err = s.store.List(ctx, "documents/", func(o storage.Object) error {
-		r.Objects++
-		if keys[o.Key] {
+	for _, prefix := range []string{"documents/", "bundles/"} {
+		err = s.store.List(ctx, prefix, func(o storage.Object) error {
+			r.Objects++
+			if keys[o.Key] {
+				return nil
+			}
+			r.Orphans++
+			if o.Modified.After(cutoff) {
+				r.Young++
+				return nil
+			}
+			orphans = append(orphans, o.Key)
 			return nil
+		})
+		if err != nil {
+			return r, backend(fmt.Errorf("list objects: %w", err))
 		}
-		r.Orphans++
-		if o.Modified.After(cutoff) {
-			r.Young++
-			return nil
-		}
-		orphans = append(orphans, o.Key)
-		return nil
-	})
-	if err != nil {
-		return r, backend(fmt.Errorf("list objects: %w", err))
 	}
 	for _, key := range orphans {
 		if dryRun {

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"accredpack/access"
 	"accredpack/calendar"
 	"accredpack/catalog"
 	"accredpack/checks"
@@ -94,14 +95,18 @@ func backend(err error) error {
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
 
-// Create validates and stores a new application.
-func (s *Service) Create(ctx context.Context, owner string, f dossier.Form) (*View, error) {
+// Create validates and stores a new application of owner (a specialist's
+// user id, or empty), shared at once with the organizations of grants.
+func (s *Service) Create(ctx context.Context, owner string, f dossier.Form, grants ...database.Grant) (*View, error) {
 	now := s.now()
 	if err := s.forms.Check(&f, now); err != nil {
 		return nil, err
 	}
 	a := &dossier.Application{ID: newID(), Owner: owner, Status: dossier.StatusDraft, Form: f, CreatedAt: now, UpdatedAt: now}
-	if err := s.db.CreateApplication(ctx, a); err != nil {
+	for i := range grants {
+		grants[i].CreatedAt = now
+	}
+	if err := s.db.CreateApplication(ctx, a, grants...); err != nil {
 		return nil, backend(err)
 	}
 	s.log.InfoContext(ctx, "application created", "application", a.ID, "kind", f.Kind)
@@ -261,12 +266,12 @@ func (f Filter) keeps(v *View) bool {
 	return true
 }
 
-// List returns up to limit applications of owner ("" for all) after a
-// position that pass the filter, and whether more may follow.
-func (s *Service) List(ctx context.Context, owner string, after *database.Page, limit int, f Filter) ([]*View, bool, error) {
+// List returns up to limit applications in scope after a position that
+// pass the filter, and whether more may follow.
+func (s *Service) List(ctx context.Context, scope access.Scope, after *database.Page, limit int, f Filter) ([]*View, bool, error) {
 	out := make([]*View, 0, limit)
 	for {
-		apps, err := s.db.ListApplications(ctx, owner, after, limit+1)
+		apps, err := s.db.ListApplications(ctx, scope, after, limit+1)
 		if err != nil {
 			return nil, false, backend(err)
 		}
@@ -295,4 +300,27 @@ func (s *Service) Ping(ctx context.Context) error {
 		return err
 	}
 	return s.store.Ping(ctx)
+}
+
+// DeleteApplication removes an application with everything it holds: the
+// rows in one transaction, then the stored objects (documents, their
+// history, bundles). An object that cannot be removed now is an orphan that
+// gc removes later; no row points at it any more.
+func (s *Service) DeleteApplication(ctx context.Context, id string) error {
+	keys, err := s.db.DeleteApplication(ctx, id)
+	if errors.Is(err, database.ErrNotFound) {
+		return notFound("Заявление не найдено.")
+	}
+	if err != nil {
+		return backend(err)
+	}
+	failed := 0
+	for _, key := range keys {
+		if err := s.store.Delete(context.WithoutCancel(ctx), key); err != nil {
+			failed++
+			s.log.WarnContext(ctx, "object of a deleted application left for gc", "key", key, "error", err)
+		}
+	}
+	s.log.InfoContext(ctx, "application deleted", "application", id, "objects", len(keys), "left_for_gc", failed)
+	return nil
 }

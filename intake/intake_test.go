@@ -78,7 +78,7 @@ func form() dossier.Form {
 
 func upload(svc *Service, appID, slot string, data []byte) (dossier.Document, error) {
 	ctx := context.Background()
-	st, err := svc.Stage(ctx, appID, slot, bytes.NewReader(data), "scan.pdf")
+	st, err := svc.Stage(ctx, appID, slot, bytes.NewReader(data), "scan.pdf", false)
 	if err != nil {
 		return dossier.Document{}, err
 	}
@@ -128,7 +128,7 @@ func TestDatabaseFailureRemovesTheNewObject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := svc.Stage(context.Background(), v.App.ID, "snils", bytes.NewReader(testdocs.PDF(t, 1, "x")), "x.pdf")
+	st, err := svc.Stage(context.Background(), v.App.ID, "snils", bytes.NewReader(testdocs.PDF(t, 1, "x")), "x.pdf", false)
 	if err != nil {
 		t.Fatal(err)
 	}

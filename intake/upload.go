@@ -24,6 +24,7 @@ type Staged struct {
 	fileName string
 	spool    *checks.Spooled
 	verdict  checks.Verdict
+	addOnly  bool
 }
 
 // Discard removes the spool file; safe to call after Commit.
@@ -61,19 +62,27 @@ func (s *Service) resolve(a *dossier.Application, docs []dossier.Document, slotR
 
 // checkChange is the rule for changing a slot: the application is not
 // locked and the slot row may exist. It returns the row's reference.
-func (s *Service) checkChange(a *dossier.Application, docs []dossier.Document, slotRef string) (dossier.SlotRef, error) {
+func (s *Service) checkChange(a *dossier.Application, docs []dossier.Document, slotRef string, addOnly bool) (dossier.SlotRef, error) {
 	if a.Status == dossier.StatusSubmitted {
 		return dossier.SlotRef{}, lockedErr()
 	}
 	ref, _, err := s.resolve(a, docs, slotRef)
-	return ref, err
+	if err != nil || !addOnly {
+		return ref, err
+	}
+	for _, d := range docs {
+		if d.Ref == ref {
+			return ref, conflict(fmt.Sprintf("Строка %s уже заполнена: здесь можно только добавить новый документ в свободную строку.", ref))
+		}
+	}
+	return ref, nil
 }
 
 // allowChange is checkChange run again inside the transaction that changes
 // the slot, on the rows as they are at that moment.
-func (s *Service) allowChange(slotRef string) database.SlotChange {
+func (s *Service) allowChange(slotRef string, addOnly bool) database.SlotChange {
 	return func(a *dossier.Application, docs []dossier.Document) error {
-		_, err := s.checkChange(a, docs, slotRef)
+		_, err := s.checkChange(a, docs, slotRef, addOnly)
 		return err
 	}
 }
@@ -103,14 +112,15 @@ func (s *Service) locate(ctx context.Context, appID, slotRef string) (dossier.Sl
 
 // Stage checks that the application and slot exist and accept files, then
 // spools body and applies the file rules. A rule the file breaks is a
-// *checks.Problem. Nothing is stored yet.
-func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Reader, fileName string) (*Staged, error) {
+// *checks.Problem. Nothing is stored yet. With addOnly the slot row must be
+// empty (a training center adds, never replaces).
+func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Reader, fileName string, addOnly bool) (*Staged, error) {
 	// Refuse before reading the body when the target is wrong.
 	a, docs, err := s.load(ctx, appID)
 	if err != nil {
 		return nil, err
 	}
-	ref, err := s.checkChange(a, docs, slotRef)
+	ref, err := s.checkChange(a, docs, slotRef, addOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +131,7 @@ func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Read
 		}
 		return nil, err
 	}
-	return &Staged{appID: appID, ref: ref, fileName: cleanFileName(fileName), spool: spool, verdict: verdict}, nil
+	return &Staged{appID: appID, ref: ref, fileName: cleanFileName(fileName), spool: spool, verdict: verdict, addOnly: addOnly}, nil
 }
 
 // Commit stores a staged file: the object first, then the database row in
@@ -141,7 +151,7 @@ func (s *Service) Commit(ctx context.Context, st *Staged, by string) (dossier.Do
 	}
 	doc := dossier.Document{Ref: st.ref, ObjectKey: key, SHA256: st.verdict.SHA256, Size: st.verdict.Size,
 		Pages: st.verdict.Pages, FileName: st.fileName, UploadedAt: s.now(), UploadedBy: by}
-	replaced, err := s.db.PutDocument(ctx, st.appID, doc, s.allowChange(st.ref.String()))
+	replaced, err := s.db.PutDocument(ctx, st.appID, doc, s.allowChange(st.ref.String(), st.addOnly))
 	if err != nil {
 		// The row never pointed at the object: remove it. If even that
 		// fails, the object is an orphan, harmless and found by its key
@@ -192,7 +202,7 @@ func (s *Service) Delete(ctx context.Context, appID, slotRef string) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.DeleteDocument(ctx, appID, ref, s.now(), s.allowChange(slotRef))
+	err = s.db.DeleteDocument(ctx, appID, ref, s.now(), s.allowChange(slotRef, false))
 	if errors.Is(err, database.ErrNotFound) {
 		return notFound(fmt.Sprintf("В слоте %s нет файла.", ref))
 	}

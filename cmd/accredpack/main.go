@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -27,7 +28,10 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"accredpack/access"
+	"accredpack/accounts"
 	httpapi "accredpack/api"
+	"accredpack/audit"
 	"accredpack/bundles"
 	"accredpack/calendar"
 	"accredpack/catalog"
@@ -36,6 +40,7 @@ import (
 	"accredpack/database"
 	"accredpack/intake"
 	"accredpack/packager"
+	"accredpack/pii"
 	"accredpack/readiness"
 	"accredpack/sandbox"
 	"accredpack/storage"
@@ -172,10 +177,12 @@ func cutFlag(args []string, name string) ([]string, bool) {
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	// Every record passes redaction: a SNILS or phone number that reaches a
+	// log line by any path (a database error's detail) is masked.
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(pii.NewHandler(slog.NewJSONHandler(w, nil)))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(pii.NewHandler(slog.NewTextHandler(w, nil)))
 }
 
 func openDatabase(ctx context.Context, cfg config.Config) (*database.DB, error) {
@@ -201,10 +208,13 @@ func newChecker(cfg config.Config) (*checks.Checker, error) {
 
 // components are the parts of a running service.
 type components struct {
-	intake  *intake.Service
-	bundles *bundles.Service
-	queue   *bundles.Queue
-	close   func()
+	intake   *intake.Service
+	bundles  *bundles.Service
+	queue    *bundles.Queue
+	accounts *accounts.Service
+	audit    *audit.Log
+	policy   access.Policy
+	close    func()
 }
 
 // newComponents opens the database (migrating it), the store, the checkers,
@@ -267,6 +277,13 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 		bundles: bundles.New(bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, Forms: forms, TmpDir: spoolDir,
 			Log: log, Heartbeat: cfg.Heartbeat, Readiness: in.Readiness}),
 	}
+	c.accounts, err = accounts.New(ctx, db, accounts.Config{BootstrapToken: cfg.BootstrapToken, SessionTTL: cfg.SessionTTL,
+		HashParallel: max(runtime.NumCPU(), 2)}, log)
+	if err != nil {
+		return fail(err)
+	}
+	c.audit = audit.New(db)
+	c.policy = access.Policy{TrainingSlot: cat.IssuedByTrainingCenters}
 	c.queue, err = bundles.NewQueue(ctx, db, c.bundles, bundles.QueueConfig{Workers: cfg.Workers, BuildTimeout: cfg.BuildTimeout}, log)
 	if err != nil {
 		return fail(err)
@@ -344,7 +361,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	if cfg.BootstrapToken == "" {
 		log.Warn("ACCREDPACK_BOOTSTRAP_TOKEN is not set: every /api/v1 call will be refused with 401")
 	}
-	handler := httpapi.New(c.intake, c.bundles, httpapi.Config{BootstrapToken: cfg.BootstrapToken, MaxFileBytes: cfg.MaxFileBytes, PresignTTL: cfg.PresignTTL}, log, prometheus.NewRegistry())
+	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Audit: c.audit, Policy: c.policy,
+		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, PresignTTL: cfg.PresignTTL,
+		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -352,12 +371,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	}
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		// A 25 MB scan over a slow mobile link takes minutes.
-		ReadTimeout:  10 * time.Minute,
-		WriteTimeout: 10 * time.Minute,
-		IdleTimeout:  2 * time.Minute,
-		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("accredpack is serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_file_bytes", cfg.MaxFileBytes)
 	if listening != nil {

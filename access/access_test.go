@@ -1,0 +1,123 @@
+package access
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestDecide(t *testing.T) {
+	pol := Policy{TrainingSlot: func(kind, slot string) bool { return kind == "periodic" && slot == "qualification_certificates" }}
+	owned := Facts{Kind: "periodic", Owner: "spec", Orgs: map[string]OrgKind{"cons": Consultancy, "tc": TrainingProvider}}
+	unowned := Facts{Kind: "periodic", Orgs: map[string]OrgKind{"cons": Consultancy}}
+	var (
+		admin    = Principal{Role: Admin}
+		spec     = Principal{UserID: "spec", Role: Specialist}
+		other    = Principal{UserID: "other", Role: Specialist}
+		staff    = Principal{UserID: "s1", Role: Consultant, OrgID: "cons"}
+		stranger = Principal{UserID: "s2", Role: Consultant, OrgID: "cons2"}
+		tc       = Principal{UserID: "t1", Role: TrainingCenter, OrgID: "tc"}
+		// A consultant whose organization id happens to be a training
+		// center's grant: the kinds must match, not just the id.
+		crossed = Principal{UserID: "x", Role: Consultant, OrgID: "tc"}
+	)
+	const (
+		allow = iota
+		forbid
+		hide
+	)
+	cases := []struct {
+		who  Principal
+		act  Action
+		f    Facts
+		slot string
+		want int
+		add  bool
+	}{
+		{spec, ReadDocument, owned, "", allow, false},
+		{spec, DeleteApplication, owned, "", allow, false},
+		{spec, ReadAudit, owned, "", allow, false},
+		{spec, ManageSharing, owned, "", allow, false},
+		{other, ReadApplication, owned, "", hide, false},
+		{other, ReadApplication, unowned, "", hide, false},
+		{Principal{Role: Specialist}, ReadApplication, unowned, "", hide, false}, // no user id never matches an empty owner
+		{admin, ReadAudit, owned, "", allow, false},
+		{admin, DeleteApplication, owned, "", allow, false},
+		{staff, ReadDocument, owned, "", allow, false},
+		{staff, WriteDocument, owned, "", allow, false},
+		{staff, BuildBundle, owned, "", allow, false},
+		{staff, ReadAudit, owned, "", forbid, false},
+		{staff, DeleteApplication, owned, "", forbid, false},
+		{staff, ManageSharing, owned, "", forbid, false},
+		{staff, DeleteApplication, unowned, "", allow, false},
+		{staff, ManageSharing, unowned, "", allow, false},
+		{stranger, ReadApplication, owned, "", hide, false},
+		{crossed, ReadApplication, owned, "", hide, false},
+		{tc, AddLedger, owned, "", allow, true},
+		{tc, WriteDocument, owned, "qualification_certificates", allow, true},
+		{tc, WriteDocument, owned, "identity_document", forbid, false},
+		{tc, WriteDocument, Facts{Kind: "primary_specialized", Owner: "spec", Orgs: owned.Orgs}, "qualification_certificates", forbid, false},
+		{tc, ReadDocument, owned, "qualification_certificates", forbid, false},
+		{tc, ReadApplication, owned, "", forbid, false},
+		{tc, ReadLedger, owned, "", forbid, false},
+		{tc, WriteLedger, owned, "", forbid, false},
+		{tc, ReadApplication, unowned, "", hide, false},
+		{Principal{}, ReadApplication, owned, "", hide, false},
+	}
+	for _, c := range cases {
+		d, err := pol.Decide(c.who, c.act, c.f, Target{Slot: c.slot})
+		got := allow
+		switch {
+		case errors.Is(err, ErrNoRelation):
+			got = hide
+		case errors.Is(err, ErrForbidden):
+			got = forbid
+		case err != nil:
+			t.Fatalf("unexpected error %v", err)
+		}
+		if got != c.want || d.AddOnly != c.add {
+			t.Errorf("%s %s (%s) on %+v: got %d add-only %v; want %d add-only %v", c.who.Role, c.act, c.slot, c.f, got, d.AddOnly, c.want, c.add)
+		}
+	}
+}
+
+func TestAllow(t *testing.T) {
+	roles := map[Role]Principal{
+		Admin:          {Role: Admin},
+		Specialist:     {UserID: "u", Role: Specialist},
+		Consultant:     {UserID: "u", Role: Consultant, OrgID: "o"},
+		TrainingCenter: {UserID: "u", Role: TrainingCenter, OrgID: "o"},
+	}
+	want := map[Action][]Role{
+		CreateApplication: {Admin, Specialist, Consultant},
+		ListApplications:  {Admin, Specialist, Consultant},
+		ManageAccounts:    {Admin},
+		ReadAllAudit:      {Admin},
+		ReadOwnAudit:      {Specialist},
+		RedeemShareCode:   {Consultant, TrainingCenter},
+		ManageOwnKeys:     {Specialist, Consultant, TrainingCenter}, // the bootstrap admin has no user
+		ReadCatalog:       {Admin, Specialist, Consultant, TrainingCenter},
+	}
+	for act, allowed := range want {
+		for role, p := range roles {
+			ok := false
+			for _, r := range allowed {
+				ok = ok || r == role
+			}
+			if err := (Policy{}).Allow(p, act); (err == nil) != ok {
+				t.Errorf("%s %s: allowed=%v, want %v", role, act, err == nil, ok)
+			}
+		}
+	}
+	if err := (Policy{}).Allow(Principal{UserID: "a", Role: Admin}, ManageOwnKeys); err != nil {
+		t.Errorf("an administrator with an account may make keys: %v", err)
+	}
+}
+
+func TestListScope(t *testing.T) {
+	if s := ListScope(Principal{Role: TrainingCenter, OrgID: "o"}); s != (Scope{}) {
+		t.Errorf("training center scope = %+v; want nothing", s)
+	}
+	if s := ListScope(Principal{Role: Consultant, OrgID: "o"}); s.Org != "o" || s.All {
+		t.Errorf("consultant scope = %+v", s)
+	}
+}

@@ -1,0 +1,166 @@
+package api
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"accredpack/access"
+	"accredpack/audit"
+	"accredpack/dossier"
+	"accredpack/fault"
+)
+
+const (
+	principalKey = "principal"
+	decisionKey  = "decision"
+	factsKey     = "facts"
+	csrfKey      = "csrf"
+)
+
+// sessionCookie holds a login's random token.
+const sessionCookie = "accredpack_session"
+
+func principal(c echo.Context) access.Principal {
+	p, _ := c.Get(principalKey).(access.Principal)
+	return p
+}
+
+func decision(c echo.Context) access.Decision {
+	d, _ := c.Get(decisionKey).(access.Decision)
+	return d
+}
+
+func facts(c echo.Context) access.Facts {
+	f, _ := c.Get(factsKey).(access.Facts)
+	return f
+}
+
+// actor is who did something, for the records of the dossier.
+func actor(p access.Principal) string {
+	if p.UserID == "" {
+		return "bootstrap"
+	}
+	return p.UserID
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// authenticate finds the principal: a bearer token (the bootstrap token or
+// an API key) or a session cookie. Writes with a cookie must carry the
+// session's CSRF token in X-CSRF-Token: another site can make a browser send
+// the cookie, but cannot read the token.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		ctx := req.Context()
+		if h := req.Header.Get(echo.HeaderAuthorization); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			token = strings.TrimSpace(token)
+			if !ok || token == "" {
+				return errUnauthorized
+			}
+			p, err := s.accounts.Bearer(ctx, token)
+			if err != nil {
+				return err
+			}
+			c.Set(principalKey, p)
+			return next(c)
+		}
+		if ck, err := req.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			p, csrf, err := s.accounts.Session(ctx, ck.Value)
+			if err != nil {
+				return err
+			}
+			if !safeMethod(req.Method) && subtle.ConstantTimeCompare([]byte(req.Header.Get("X-CSRF-Token")), []byte(csrf)) != 1 {
+				return fault.Forbidden("Запрос без действующего токена CSRF: передайте заголовок X-CSRF-Token из ответа на вход (GET /api/v1/auth/me).")
+			}
+			c.Set(principalKey, p)
+			c.Set(csrfKey, csrf)
+			return next(c)
+		}
+		return errUnauthorized
+	}
+}
+
+var errNoApplication = fault.NotFound("Заявление не найдено.")
+
+// guard asks the policy about the route's action. On an application (or a
+// bundle of one) it records the attempt in the audit log before anything is
+// read or changed, and answers "not found" to a principal with no relation
+// to it, exactly as for an application that does not exist.
+func (s *Server) guard(r route) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if r.on == public {
+				return next(c)
+			}
+			p := principal(c)
+			if r.on == service {
+				if err := s.policy.Allow(p, r.act); err != nil {
+					return fault.Forbidden("Это действие недоступно вашей роли.")
+				}
+				return next(c)
+			}
+			ctx := c.Request().Context()
+			appID, missing := c.Param("id"), errNoApplication
+			target := firstNonEmpty(c.Param("slot"), c.Param("rid"), c.Param("org"))
+			if r.on == bundle {
+				b, err := s.bundles.Get(ctx, c.Param("id"))
+				if err != nil {
+					return err
+				}
+				appID, target, missing = b.ApplicationID, b.ID, errNoBundle
+			}
+			f, err := s.accounts.Facts(ctx, appID)
+			if err != nil {
+				if errors.Is(err, fault.ErrNotFound) {
+					return missing
+				}
+				return err
+			}
+			var slot string
+			if ref, err := dossier.ParseSlotRef(c.Param("slot")); err == nil {
+				slot = ref.Slot
+			}
+			d, denied := s.policy.Decide(p, r.act, f, access.Target{Slot: slot})
+			outcome := audit.Granted
+			if denied != nil {
+				outcome = audit.Denied
+			}
+			err = s.audit.Record(ctx, s.auditRequest(c), audit.Event{Action: r.act, ApplicationID: appID, OwnerID: f.Owner, Target: target, Outcome: outcome})
+			if err != nil {
+				return err
+			}
+			switch {
+			case errors.Is(denied, access.ErrNoRelation):
+				return missing
+			case denied != nil:
+				return fault.Forbidden("Это действие с заявлением недоступно вашей роли.")
+			}
+			c.Set(decisionKey, d)
+			c.Set(factsKey, f)
+			return next(c)
+		}
+	}
+}
+
+var errNoBundle = fault.NotFound("Сборка не найдена.")
+
+func (s *Server) auditRequest(c echo.Context) audit.Request {
+	return audit.Request{Principal: principal(c), Remote: c.RealIP(), RequestID: requestID(c)}
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

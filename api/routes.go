@@ -1,0 +1,99 @@
+package api
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"accredpack/access"
+)
+
+// on is what a route acts on, and so how the policy is asked.
+type on int
+
+const (
+	public      on = iota // no authentication (login, sign-up)
+	service               // the service as a whole: policy.Allow
+	application           // the application :id: policy.Decide, audited
+	bundle                // the bundle :id, judged by its application
+)
+
+// route is one endpoint with the action it performs: the route table is
+// where every endpoint meets the policy.
+type route struct {
+	method, path string
+	handler      echo.HandlerFunc
+	act          access.Action
+	on           on
+	extra        []echo.MiddlewareFunc
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"POST", "/auth/login", s.login, "", public, nil},
+		{"POST", "/auth/register", s.register, "", public, nil},
+		{"POST", "/auth/logout", s.logout, access.ReadOwnPrincipal, service, nil},
+		{"GET", "/auth/me", s.me, access.ReadOwnPrincipal, service, nil},
+		{"GET", "/catalog", s.getCatalog, access.ReadCatalog, service, nil},
+		{"GET", "/organizations", s.listOrganizations, access.ReadOrganizations, service, nil},
+		{"POST", "/organizations", s.createOrganization, access.ManageAccounts, service, nil},
+		{"GET", "/users", s.listUsers, access.ManageAccounts, service, nil},
+		{"POST", "/users", s.createUser, access.ManageAccounts, service, nil},
+		{"GET", "/api-keys", s.listKeys, access.ManageOwnKeys, service, nil},
+		{"POST", "/api-keys", s.createKey, access.ManageOwnKeys, service, nil},
+		{"DELETE", "/api-keys/:kid", s.revokeKey, access.ManageOwnKeys, service, nil},
+		{"GET", "/audit", s.readAllAudit, access.ReadAllAudit, service, nil},
+		{"GET", "/me/audit", s.readOwnAudit, access.ReadOwnAudit, service, nil},
+		{"POST", "/share-codes/redeem", s.redeemShareCode, access.RedeemShareCode, service, nil},
+
+		{"POST", "/applications", s.createApplication, access.CreateApplication, service, nil},
+		{"GET", "/applications", s.listApplications, access.ListApplications, service, nil},
+		{"GET", "/applications/:id", s.getApplication, access.ReadApplication, application, nil},
+		{"PATCH", "/applications/:id", s.updateApplication, access.UpdateApplication, application, nil},
+		{"DELETE", "/applications/:id", s.deleteApplication, access.DeleteApplication, application, nil},
+		{"POST", "/applications/:id/submit", s.submitApplication, access.SubmitApplication, application, nil},
+		{"POST", "/applications/:id/reopen", s.reopenApplication, access.SubmitApplication, application, nil},
+		{"PUT", "/applications/:id/slots/:slot/file", s.putFile, access.WriteDocument, application, []echo.MiddlewareFunc{s.limitUploads}},
+		{"GET", "/applications/:id/slots/:slot/file", s.getFile, access.ReadDocument, application, nil},
+		{"HEAD", "/applications/:id/slots/:slot/file", s.getFile, access.ReadDocument, application, nil},
+		{"DELETE", "/applications/:id/slots/:slot/file", s.deleteFile, access.WriteDocument, application, nil},
+		{"GET", "/applications/:id/slots/:slot/history", s.getHistory, access.ReadDocument, application, nil},
+		{"POST", "/applications/:id/slots/:slot/file/link", s.linkFile, access.ReadDocument, application, nil},
+		{"GET", "/applications/:id/readiness", s.getReadiness, access.ReadApplication, application, nil},
+		{"GET", "/applications/:id/courses", s.listCourses, access.ReadLedger, application, nil},
+		{"POST", "/applications/:id/courses", s.putCourse, access.AddLedger, application, nil},
+		{"PUT", "/applications/:id/courses/:rid", s.putCourse, access.WriteLedger, application, nil},
+		{"DELETE", "/applications/:id/courses/:rid", s.deleteCourse, access.WriteLedger, application, nil},
+		{"GET", "/applications/:id/nmo", s.listNMO, access.ReadLedger, application, nil},
+		{"POST", "/applications/:id/nmo", s.putNMO, access.AddLedger, application, nil},
+		{"PUT", "/applications/:id/nmo/:rid", s.putNMO, access.WriteLedger, application, nil},
+		{"DELETE", "/applications/:id/nmo/:rid", s.deleteNMO, access.WriteLedger, application, nil},
+		{"POST", "/applications/:id/bundles", s.requestBundle, access.BuildBundle, application, nil},
+		{"GET", "/applications/:id/grants", s.listGrants, access.ManageSharing, application, nil},
+		{"POST", "/applications/:id/grants", s.createGrant, access.ManageSharing, application, nil},
+		{"DELETE", "/applications/:id/grants/:org", s.deleteGrant, access.ManageSharing, application, nil},
+		{"POST", "/applications/:id/share-codes", s.createShareCode, access.ManageSharing, application, nil},
+		{"GET", "/applications/:id/audit", s.readApplicationAudit, access.ReadAudit, application, nil},
+		{"GET", "/bundles/:id", s.getBundle, access.ReadBundle, bundle, nil},
+		{"GET", "/bundles/:id/file", s.getBundleFile, access.ReadBundle, bundle, nil},
+		{"POST", "/bundles/:id/retry", s.retryBundle, access.BuildBundle, bundle, nil},
+	}
+}
+
+// Route describes an endpoint for documentation and tests.
+type Route struct {
+	Method, Path string
+	Action       access.Action
+	Public       bool
+	// PerApplication: the policy judges it against one application (the
+	// :id of an application or of a bundle), and access is audited.
+	PerApplication bool
+}
+
+// Routes lists every /api/v1 endpoint.
+func Routes() []Route {
+	var out []Route
+	for _, r := range (&Server{}).routes() {
+		out = append(out, Route{Method: r.method, Path: "/api/v1" + r.path, Action: r.act, Public: r.on == public,
+			PerApplication: r.on == application || r.on == bundle})
+	}
+	return out
+}

@@ -1,0 +1,111 @@
+package database
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	ID            int64     `json:"id"`
+	At            time.Time `json:"at"`
+	ActorID       string    `json:"actor_id"`
+	ActorRole     string    `json:"actor_role"`
+	ActorLabel    string    `json:"actor"`
+	OrgID         string    `json:"organization_id"`
+	Action        string    `json:"action"`
+	ApplicationID string    `json:"application_id"`
+	OwnerID       string    `json:"owner_id"`
+	Target        string    `json:"target"`
+	Outcome       string    `json:"outcome"`
+	Remote        string    `json:"remote"`
+	RequestID     string    `json:"request_id"`
+}
+
+const auditColumns = `at, actor_id, actor_role, actor_label, organization_id, action, application_id, owner_id, target, outcome, remote, request_id`
+
+// AppendAudit appends entries in one transaction: all or none.
+func (db *DB) AppendAudit(ctx context.Context, entries []AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	return db.inTx(ctx, func(tx conn) error {
+		for _, e := range entries {
+			_, err := tx.exec(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				ts(e.At), e.ActorID, e.ActorRole, e.ActorLabel, e.OrgID, e.Action, e.ApplicationID, e.OwnerID, e.Target, e.Outcome, e.Remote, e.RequestID)
+			if err != nil {
+				return fmt.Errorf("database: append audit: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// AuditFilter selects audit entries; zero fields do not filter.
+type AuditFilter struct {
+	ApplicationID string
+	OwnerID       string
+	ActorID       string
+	From, To      time.Time // at >= From, at < To
+	AfterID       int64
+	Limit         int // 0: no limit
+}
+
+// EachAudit calls fn for every entry that passes the filter, in order.
+func (db *DB) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		where = append(where, cond)
+		args = append(args, arg)
+	}
+	if f.ApplicationID != "" {
+		add("application_id = ?", f.ApplicationID)
+	}
+	if f.OwnerID != "" {
+		add("owner_id = ?", f.OwnerID)
+	}
+	if f.ActorID != "" {
+		add("actor_id = ?", f.ActorID)
+	}
+	if !f.From.IsZero() {
+		add("at >= ?", ts(f.From))
+	}
+	if !f.To.IsZero() {
+		add("at < ?", ts(f.To))
+	}
+	if f.AfterID > 0 {
+		add("id > ?", f.AfterID)
+	}
+	q := `SELECT id, ` + auditColumns + ` FROM audit_log`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	rows, err := db.conn().query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("database: read audit: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AuditEntry
+		var at string
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorRole, &e.ActorLabel, &e.OrgID, &e.Action, &e.ApplicationID,
+			&e.OwnerID, &e.Target, &e.Outcome, &e.Remote, &e.RequestID); err != nil {
+			return fmt.Errorf("database: read audit: %w", err)
+		}
+		if e.At, err = parseTS(at); err != nil {
+			return fmt.Errorf("database: audit %d time: %w", e.ID, err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
