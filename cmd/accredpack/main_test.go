@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -39,6 +38,7 @@ const token = "test-token-0123456789"
 type client struct {
 	t    *testing.T
 	base string
+	cfg  config.Config
 }
 
 // testConfig is the configuration of a service under test: embedded
@@ -80,6 +80,7 @@ var contract = []struct {
 	{"Bundles", testBundles},
 	{"BundleRules", testBundleRules},
 	{"LedgerAndReadiness", testLedgerAndReadiness},
+	{"AuditAndDeletion", testAuditAndDeletion},
 }
 
 func TestContractEmbedded(t *testing.T) {
@@ -102,10 +103,17 @@ func TestContractPostgresMinIO(t *testing.T) {
 // startService runs the real service on a loopback port.
 func startService(t *testing.T, cfg config.Config) *client {
 	t.Helper()
+	return startServiceLogging(t, cfg, testLog())
+}
+
+// startServiceLogging runs the service with its production logger writing
+// to w.
+func startServiceLogging(t *testing.T, cfg config.Config, w io.Writer) *client {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(testLog(), nil))
+	log := newLogger(cfg, w)
 	go func() { done <- serve(ctx, cfg, log, listening) }()
 	select {
 	case addr := <-listening:
@@ -115,7 +123,7 @@ func startService(t *testing.T, cfg config.Config) *client {
 				t.Errorf("serve: %v", err)
 			}
 		})
-		return &client{t: t, base: "http://" + addr}
+		return &client{t: t, base: "http://" + addr, cfg: cfg}
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
 	}

@@ -1,0 +1,423 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	httpapi "accredpack/api"
+	"accredpack/config"
+	"accredpack/internal/testdocs"
+)
+
+// caller is someone calling the API: with a bearer token, with a session
+// cookie (and its CSRF token), or anonymously.
+type caller struct {
+	t      *testing.T
+	base   string
+	name   string
+	bearer string
+	http   *http.Client
+	csrf   string
+	email  string
+	userID string
+	orgID  string
+}
+
+// anonymous has no credentials and keeps no cookies.
+func (c *client) anonymous(name string) *caller {
+	return &caller{t: c.t, base: c.base, name: name, http: &http.Client{}}
+}
+
+// browser keeps cookies.
+func (c *client) browser(name string) *caller {
+	jar, _ := cookiejar.New(nil)
+	return &caller{t: c.t, base: c.base, name: name, http: &http.Client{Jar: jar}}
+}
+
+func (c *client) admin() *caller {
+	a := c.anonymous("bootstrap")
+	a.bearer = token
+	return a
+}
+
+// call sends a JSON body (or raw bytes for []byte) and reads the answer.
+func (a *caller) call(method, path string, body any, hdr ...string) response {
+	a.t.Helper()
+	var r io.Reader
+	contentType := ""
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r, contentType = bytes.NewReader(b), "application/pdf"
+	default:
+		j, _ := json.Marshal(b)
+		r, contentType = bytes.NewReader(j), "application/json"
+	}
+	req, err := http.NewRequest(method, a.base+path, r)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if a.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+a.bearer)
+	}
+	if a.csrf != "" {
+		req.Header.Set("X-CSRF-Token", a.csrf)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := a.http.Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// must calls and insists on a status.
+func (a *caller) must(status int, method, path string, body any) map[string]any {
+	a.t.Helper()
+	r := a.call(method, path, body)
+	if r.status != status {
+		a.t.Fatalf("%s: %s %s = %d %s; want %d", a.name, method, path, r.status, r.body, status)
+	}
+	if len(r.body) == 0 {
+		return nil
+	}
+	return r.json(a.t)
+}
+
+const password = "правильная лошадь"
+
+var seq atomic.Int64
+
+func unique(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1)) }
+
+// account creates a user through the bootstrap administrator, logs in with
+// a password (cookie session) and makes an API key; the returned caller
+// uses the key.
+func (c *client) account(role, orgID, name string) *caller {
+	c.t.Helper()
+	email := unique(name) + "@example.ru"
+	u := c.admin().must(201, "POST", "/api/v1/users", map[string]any{"email": email, "password": password, "name": name, "role": role, "organization_id": orgID})
+	web := c.login(email, password)
+	key := web.must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "тест"})
+	a := c.anonymous(name)
+	a.bearer, a.userID, a.orgID, a.email = key["token"].(string), u["id"].(string), orgID, email
+	return a
+}
+
+// login is a browser's session: cookie plus CSRF token.
+func (c *client) login(email, pw string) *caller {
+	c.t.Helper()
+	a := c.browser(email)
+	s := a.must(200, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": pw})
+	a.csrf, a.userID = s["csrf_token"].(string), s["user_id"].(string)
+	return a
+}
+
+func (c *client) organization(kind, name string) string {
+	c.t.Helper()
+	return c.admin().must(201, "POST", "/api/v1/organizations", map[string]any{"name": name, "kind": kind})["id"].(string)
+}
+
+// world is every kind of principal, each with a foreign twin.
+type world struct {
+	c                              *client
+	anon, admin, owner, other      *caller
+	staff, staffX, center, centerX *caller
+	consultancy, trainingCenter    string
+}
+
+func newWorld(c *client) *world {
+	w := &world{c: c, anon: c.anonymous("anonymous")}
+	w.consultancy = c.organization("consultancy", "Консалт")
+	otherConsultancy := c.organization("consultancy", "Чужой консалт")
+	w.trainingCenter = c.organization("training_center", "Учебный центр")
+	otherCenter := c.organization("training_center", "Чужой учебный центр")
+	w.admin = c.account("admin", "", "admin")
+	w.owner = c.account("specialist", "", "owner")
+	w.other = c.account("specialist", "", "other")
+	w.staff = c.account("consultant", w.consultancy, "staff")
+	w.staffX = c.account("consultant", otherConsultancy, "staffX")
+	w.center = c.account("training_center", w.trainingCenter, "center")
+	w.centerX = c.account("training_center", otherCenter, "centerX")
+	return w
+}
+
+// roles in the order of the expectation strings.
+func (w *world) roles() []*caller {
+	return []*caller{w.anon, w.admin, w.owner, w.other, w.staff, w.staffX, w.center, w.centerX}
+}
+
+// fixture is an application of the owner, shared with the consultancy
+// (by organization id) and the training center (by a share code), with a
+// document, a certificate row, a course, an NMO activity and, when asked,
+// a finished bundle.
+type fixture struct {
+	app, course, nmo, bundle string
+}
+
+func nmoBody() map[string]any {
+	return map[string]any{"title": "Вебинар", "date": "2025-03-01", "credits": 2, "code": fmt.Sprintf("AB12-%08d", seq.Add(1)), "kind": "event"}
+}
+
+func courseBody() map[string]any {
+	return map[string]any{"title": "ПК по терапии", "organization": "Учебный центр", "hours": 36, "start_date": "2025-02-01",
+		"end_date": "2025-02-20", "in_specialty": true, "frdo_number": "ФРДО-1"}
+}
+
+func (w *world) fixture(withBundle bool) fixture {
+	t := w.c.t
+	t.Helper()
+	o := w.owner
+	var f fixture
+	f.app = o.must(201, "POST", "/api/v1/applications", validForm())["id"].(string)
+	base := "/api/v1/applications/" + f.app
+	o.must(201, "PUT", base+"/slots/identity_document/file", testdocs.PDF(t, 1, "passport"))
+	o.must(201, "PUT", base+"/slots/qualification_certificates.1/file", testdocs.PDF(t, 1, "cert"))
+	f.course = o.must(201, "POST", base+"/courses", courseBody())["id"].(string)
+	f.nmo = o.must(201, "POST", base+"/nmo", nmoBody())["id"].(string)
+	o.must(201, "POST", base+"/grants", map[string]any{"organization_id": w.consultancy})
+	code := o.must(201, "POST", base+"/share-codes", nil)["code"].(string)
+	if got := w.center.must(200, "POST", "/api/v1/share-codes/redeem", map[string]any{"code": code})["application_id"]; got != f.app {
+		t.Fatalf("redeemed %v; want %s", got, f.app)
+	}
+	if withBundle {
+		f.bundle = o.must(202, "POST", base+"/bundles", map[string]any{"kind": "frmr_package", "draft": true})["id"].(string)
+		waitBundle(t, o, f.bundle)
+	}
+	return f
+}
+
+func waitBundle(t *testing.T, a *caller, id string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		b := a.must(200, "GET", "/api/v1/bundles/"+id, nil)
+		switch b["status"] {
+		case "done":
+			return
+		case "failed":
+			t.Fatalf("bundle failed: %v", b["error"])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("bundle not done in 60 s")
+}
+
+// endpoint is one row of the matrix: how to call the route, and what each
+// role gets, in the order anonymous, administrator, owner, another
+// specialist, consultancy staff of the client, staff of another
+// consultancy, the training center shared with, another training center:
+// A = allowed (answered with status ok), F = 403, H = 404 (as if the
+// application did not exist), U = 401.
+type endpoint struct {
+	method, path string
+	expect       string
+	ok           int // the status of an allowed call
+	bundle       bool
+	request      func(w *world, f fixture, who *caller) (path string, body any)
+}
+
+func (w *world) endpoints() []endpoint {
+	t := w.c.t
+	app := func(suffix string, body func() any) func(*world, fixture, *caller) (string, any) {
+		return func(_ *world, f fixture, _ *caller) (string, any) {
+			var b any
+			if body != nil {
+				b = body()
+			}
+			return "/api/v1/applications/" + f.app + suffix, b
+		}
+	}
+	fixed := func(path string, body func(who *caller) any) func(*world, fixture, *caller) (string, any) {
+		return func(_ *world, _ fixture, who *caller) (string, any) {
+			var b any
+			if body != nil {
+				b = body(who)
+			}
+			return path, b
+		}
+	}
+	pdf := func() any { return testdocs.PDF(t, 1, "new") }
+	return []endpoint{
+		{"POST", "/api/v1/auth/login", "AAAAAAAA", 200, false, func(w *world, _ fixture, _ *caller) (string, any) {
+			return "/api/v1/auth/login", map[string]any{"email": w.owner.email, "password": password}
+		}},
+		{"POST", "/api/v1/auth/register", "AAAAAAAA", 201, false, fixed("/api/v1/auth/register", func(*caller) any {
+			return map[string]any{"email": unique("new") + "@example.ru", "password": password, "name": "Новый"}
+		})},
+		{"POST", "/api/v1/auth/logout", "UAAAAAAA", 204, false, fixed("/api/v1/auth/logout", nil)},
+		{"GET", "/api/v1/auth/me", "UAAAAAAA", 200, false, fixed("/api/v1/auth/me", nil)},
+		{"GET", "/api/v1/catalog", "UAAAAAAA", 200, false, fixed("/api/v1/catalog", nil)},
+		{"GET", "/api/v1/organizations", "UAAAAAAA", 200, false, fixed("/api/v1/organizations", nil)},
+		{"POST", "/api/v1/organizations", "UAFFFFFF", 201, false, fixed("/api/v1/organizations", func(*caller) any {
+			return map[string]any{"name": unique("Орг"), "kind": "consultancy"}
+		})},
+		{"GET", "/api/v1/users", "UAFFFFFF", 200, false, fixed("/api/v1/users", nil)},
+		{"POST", "/api/v1/users", "UAFFFFFF", 201, false, fixed("/api/v1/users", func(*caller) any {
+			return map[string]any{"email": unique("u") + "@example.ru", "password": password, "name": "Пользователь", "role": "specialist"}
+		})},
+		{"GET", "/api/v1/api-keys", "UAAAAAAA", 200, false, fixed("/api/v1/api-keys", nil)},
+		{"POST", "/api/v1/api-keys", "UAAAAAAA", 201, false, fixed("/api/v1/api-keys", func(*caller) any { return map[string]any{"name": "ещё"} })},
+		{"DELETE", "/api/v1/api-keys/:kid", "UAAAAAAA", 204, false, func(w *world, _ fixture, who *caller) (string, any) {
+			// Each revokes a spare key of their own (or, anonymously, any).
+			id := "000000000000000000000000"
+			if who.bearer != "" {
+				id = who.must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "запасной"})["id"].(string)
+			}
+			return "/api/v1/api-keys/" + id, nil
+		}},
+		{"GET", "/api/v1/audit", "UAFFFFFF", 200, false, fixed("/api/v1/audit", nil)},
+		{"GET", "/api/v1/me/audit", "UFAAFFFF", 200, false, fixed("/api/v1/me/audit", nil)},
+		{"POST", "/api/v1/share-codes/redeem", "UFFFAAAA", 200, false, func(w *world, f fixture, _ *caller) (string, any) {
+			code := w.owner.must(201, "POST", "/api/v1/applications/"+f.app+"/share-codes", nil)["code"]
+			return "/api/v1/share-codes/redeem", map[string]any{"code": code}
+		}},
+		{"POST", "/api/v1/applications", "UAAAAAFF", 201, false, fixed("/api/v1/applications", func(*caller) any { return validForm() })},
+		{"GET", "/api/v1/applications", "UAAAAAFF", 200, false, fixed("/api/v1/applications", nil)},
+		{"GET", "/api/v1/applications/:id", "UAAHAHFH", 200, false, app("", nil)},
+		{"PATCH", "/api/v1/applications/:id", "UAAHAHFH", 200, false, app("", func() any { return map[string]any{"comment": "правка"} })},
+		{"DELETE", "/api/v1/applications/:id", "UAAHFHFH", 204, false, app("", nil)},
+		{"POST", "/api/v1/applications/:id/submit", "UAAHAHFH", 409, false, app("/submit", nil)},
+		{"POST", "/api/v1/applications/:id/reopen", "UAAHAHFH", 409, false, app("/reopen", nil)},
+		{"PUT", "/api/v1/applications/:id/slots/:slot/file", "UAAHAHAH", 201, false, app("/slots/qualification_certificates.2/file", pdf)},
+		{"GET", "/api/v1/applications/:id/slots/:slot/file", "UAAHAHFH", 200, false, app("/slots/identity_document/file", nil)},
+		{"HEAD", "/api/v1/applications/:id/slots/:slot/file", "UAAHAHFH", 200, false, app("/slots/identity_document/file", nil)},
+		{"DELETE", "/api/v1/applications/:id/slots/:slot/file", "UAAHAHFH", 204, false, app("/slots/identity_document/file", nil)},
+		{"GET", "/api/v1/applications/:id/slots/:slot/history", "UAAHAHFH", 200, false, app("/slots/identity_document/history", nil)},
+		// Direct links need S3: an allowed caller is told they are off.
+		{"POST", "/api/v1/applications/:id/slots/:slot/file/link", "UAAHAHFH", 409, false, app("/slots/identity_document/file/link", nil)},
+		{"GET", "/api/v1/applications/:id/readiness", "UAAHAHFH", 200, false, app("/readiness", nil)},
+		{"GET", "/api/v1/applications/:id/courses", "UAAHAHFH", 200, false, app("/courses", nil)},
+		{"POST", "/api/v1/applications/:id/courses", "UAAHAHAH", 201, false, app("/courses", func() any { return courseBody() })},
+		{"PUT", "/api/v1/applications/:id/courses/:rid", "UAAHAHFH", 200, false, func(_ *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/applications/" + f.app + "/courses/" + f.course, courseBody()
+		}},
+		{"DELETE", "/api/v1/applications/:id/courses/:rid", "UAAHAHFH", 204, false, func(_ *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/applications/" + f.app + "/courses/" + f.course, nil
+		}},
+		{"GET", "/api/v1/applications/:id/nmo", "UAAHAHFH", 200, false, app("/nmo", nil)},
+		{"POST", "/api/v1/applications/:id/nmo", "UAAHAHAH", 201, false, app("/nmo", func() any { return nmoBody() })},
+		{"PUT", "/api/v1/applications/:id/nmo/:rid", "UAAHAHFH", 200, false, func(_ *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/applications/" + f.app + "/nmo/" + f.nmo, nmoBody()
+		}},
+		{"DELETE", "/api/v1/applications/:id/nmo/:rid", "UAAHAHFH", 204, false, func(_ *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/applications/" + f.app + "/nmo/" + f.nmo, nil
+		}},
+		{"POST", "/api/v1/applications/:id/bundles", "UAAHAHFH", 202, false, app("/bundles", func() any {
+			return map[string]any{"kind": "frmr_package", "draft": true}
+		})},
+		{"GET", "/api/v1/applications/:id/grants", "UAAHFHFH", 200, false, app("/grants", nil)},
+		{"POST", "/api/v1/applications/:id/grants", "UAAHFHFH", 201, false, func(w *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/applications/" + f.app + "/grants", map[string]any{"organization_id": w.consultancy}
+		}},
+		{"DELETE", "/api/v1/applications/:id/grants/:org", "UAAHFHFH", 204, false, func(w *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/applications/" + f.app + "/grants/" + w.consultancy, nil
+		}},
+		{"POST", "/api/v1/applications/:id/share-codes", "UAAHFHFH", 201, false, app("/share-codes", nil)},
+		{"GET", "/api/v1/applications/:id/audit", "UAAHFHFH", 200, false, app("/audit", nil)},
+		{"GET", "/api/v1/bundles/:id", "UAAHAHFH", 200, true, func(_ *world, f fixture, _ *caller) (string, any) { return "/api/v1/bundles/" + f.bundle, nil }},
+		{"GET", "/api/v1/bundles/:id/file", "UAAHAHFH", 200, true, func(_ *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/bundles/" + f.bundle + "/file", nil
+		}},
+		// Only a failed build is retried: an allowed caller hears so.
+		{"POST", "/api/v1/bundles/:id/retry", "UAAHAHFH", 409, true, func(_ *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/bundles/" + f.bundle + "/retry", nil
+		}},
+	}
+}
+
+// accessConfig is a service without rate limits: the matrix logs in and
+// uploads far more than a person would.
+func accessConfig(t *testing.T) config.Config {
+	cfg := testConfig(t)
+	cfg.LoginPerMinute, cfg.UploadsPerMinute = 0, 0
+	return cfg
+}
+
+// TestAccessMatrix tries every /api/v1 endpoint as every kind of principal
+// against one application: its owner's, shared with one consultancy and
+// one training center. Refusals change nothing, so they share a fixture;
+// every allowed call that changes something gets a fresh one.
+func TestAccessMatrix(t *testing.T) {
+	c := startService(t, accessConfig(t))
+	w := newWorld(c)
+	endpoints := w.endpoints()
+
+	// The table covers exactly the routes the server has.
+	covered := map[string]bool{}
+	for _, e := range endpoints {
+		covered[e.method+" "+e.path] = true
+	}
+	for _, r := range httpapi.Routes() {
+		key := r.Method + " " + r.Path
+		if !covered[key] {
+			t.Errorf("route %s has no row in the access matrix", key)
+		}
+		delete(covered, key)
+	}
+	for key := range covered {
+		t.Errorf("matrix row %s names no route", key)
+	}
+
+	roles := w.roles()
+	// One test, not subtests: the callers belong to it.
+	for _, e := range endpoints {
+		func() {
+			if len(e.expect) != len(roles) {
+				t.Fatalf("expectation %q: want %d letters", e.expect, len(roles))
+			}
+			shared := w.fixture(e.bundle)
+			for i, who := range roles {
+				f := shared
+				want := e.expect[i]
+				if want == 'A' && e.method != "GET" && e.method != "HEAD" {
+					f = w.fixture(e.bundle)
+				}
+				path, body := e.request(w, f, who)
+				r := who.call(e.method, path, body)
+				var ok bool
+				switch want {
+				case 'A':
+					ok = r.status == e.ok
+				case 'F':
+					ok = r.status == http.StatusForbidden
+				case 'H':
+					ok = r.status == http.StatusNotFound
+				case 'U':
+					ok = r.status == http.StatusUnauthorized
+				}
+				if !ok {
+					t.Errorf("%s: %s %s = %d %.200s; want %c", who.name, e.method, path, r.status, r.body, want)
+				}
+			}
+			// Refusals changed nothing: the shared application is intact.
+			if !strings.Contains(e.path, ":id") || e.bundle {
+				return
+			}
+			got := w.owner.must(200, "GET", "/api/v1/applications/"+shared.app, nil)
+			slots := map[string]string{}
+			for _, s := range got["slots"].([]any) {
+				s := s.(map[string]any)
+				slots[s["id"].(string)] = s["status"].(string)
+			}
+			if slots["identity_document"] != "accepted" || slots["qualification_certificates.1"] != "accepted" || got["comment"] != "" {
+				t.Errorf("%s %s: a refused call changed the application: %v, comment %q", e.method, e.path, slots, got["comment"])
+			}
+		}()
+	}
+}
