@@ -66,3 +66,20 @@ func TestParseKey(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPasswordVerify is the cost of one login's password check: what
+// an attacker pays per guess and what bounds logins per second per core.
+func BenchmarkPasswordVerify(b *testing.B) {
+	ctx := context.Background()
+	h := NewHasher(1)
+	enc, err := h.Hash(ctx, "правильный пароль")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, _ := h.Verify(ctx, enc, "правильный пароль"); !ok {
+			b.Fatal("no match")
+		}
+	}
+}

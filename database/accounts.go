@@ -117,20 +117,7 @@ func (db *DB) Organization(ctx context.Context, id string) (Organization, error)
 
 // Organizations lists every organization by name.
 func (db *DB) Organizations(ctx context.Context) ([]Organization, error) {
-	rows, err := db.conn().query(ctx, `SELECT id, name, kind, created_at FROM organizations ORDER BY name, id`)
-	if err != nil {
-		return nil, fmt.Errorf("database: list organizations: %w", err)
-	}
-	defer rows.Close()
-	out := []Organization{}
-	for rows.Next() {
-		o, err := scanOrganization(rows)
-		if err != nil {
-			return nil, fmt.Errorf("database: list organizations: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.conn(), "list organizations", scanOrganization, `SELECT id, name, kind, created_at FROM organizations ORDER BY name, id`)
 }
 
 const userColumns = `id, email, name, role, organization_id, password_hash, created_at, disabled_at`
@@ -191,20 +178,7 @@ func (db *DB) User(ctx context.Context, id string) (User, error) {
 
 // Users lists every user by e-mail.
 func (db *DB) Users(ctx context.Context) ([]User, error) {
-	rows, err := db.conn().query(ctx, `SELECT `+userColumns+` FROM users ORDER BY email`)
-	if err != nil {
-		return nil, fmt.Errorf("database: list users: %w", err)
-	}
-	defer rows.Close()
-	out := []User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("database: list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.conn(), "list users", scanUser, `SELECT `+userColumns+` FROM users ORDER BY email`)
 }
 
 // CreateSession inserts a session.
@@ -299,20 +273,7 @@ func (db *DB) APIKey(ctx context.Context, id string) (APIKey, error) {
 
 // APIKeys lists a user's keys, newest first.
 func (db *DB) APIKeys(ctx context.Context, userID string) ([]APIKey, error) {
-	rows, err := db.conn().query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE user_id = ? ORDER BY created_at DESC, id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("database: list API keys: %w", err)
-	}
-	defer rows.Close()
-	out := []APIKey{}
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("database: list API keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.conn(), "list API keys", scanKey, `SELECT `+keyColumns+` FROM api_keys WHERE user_id = ? ORDER BY created_at DESC, id`, userID)
 }
 
 // TouchAPIKey records a use of a key (at most once a minute per key, to
@@ -341,25 +302,19 @@ func (db *DB) RevokeAPIKey(ctx context.Context, userID, id string, at time.Time)
 
 // Grants lists the organizations an application is shared with.
 func (db *DB) Grants(ctx context.Context, appID string) ([]Grant, error) {
-	rows, err := db.conn().query(ctx, `SELECT g.application_id, g.organization_id, o.name, o.kind, g.created_at, g.created_by
+	return queryAll(ctx, db.conn(), "list grants", scanGrant, `SELECT g.application_id, g.organization_id, o.name, o.kind, g.created_at, g.created_by
 		FROM grants g JOIN organizations o ON o.id = g.organization_id WHERE g.application_id = ? ORDER BY g.created_at, o.id`, appID)
-	if err != nil {
-		return nil, fmt.Errorf("database: list grants: %w", err)
+}
+
+func scanGrant(s scanner) (Grant, error) {
+	var g Grant
+	var created string
+	if err := s.Scan(&g.ApplicationID, &g.OrgID, &g.OrgName, &g.OrgKind, &created, &g.CreatedBy); err != nil {
+		return g, err
 	}
-	defer rows.Close()
-	out := []Grant{}
-	for rows.Next() {
-		var g Grant
-		var created string
-		if err := rows.Scan(&g.ApplicationID, &g.OrgID, &g.OrgName, &g.OrgKind, &created, &g.CreatedBy); err != nil {
-			return nil, fmt.Errorf("database: list grants: %w", err)
-		}
-		if g.CreatedAt, err = parseTS(created); err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	var err error
+	g.CreatedAt, err = parseTS(created)
+	return g, err
 }
 
 // PutGrant shares an application with an organization (again: no change).
@@ -447,4 +402,26 @@ func (db *DB) AccessFacts(ctx context.Context, appID string) (kind, owner string
 		orgs[id] = k
 	}
 	return kind, owner, orgs, rows.Err()
+}
+
+// queryAll runs a query and scans every row; what names the query in errors.
+// The result is never nil.
+func queryAll[T any](ctx context.Context, c conn, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("database: %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("database: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("database: %s: %w", what, err)
+	}
+	return out, nil
 }

@@ -171,11 +171,16 @@ func TestParallelIsBounded(t *testing.T) {
 }
 
 func TestOnExitReportsPeakMemory(t *testing.T) {
-	r := newRunner(t, Limits{Memory: 256 << 20, Timeout: 20 * time.Second, Parallel: 1})
+	// A budget far above touch64's needs even under the race detector
+	// (whose shadow memory counts against the address space too).
+	r := newRunner(t, Limits{Memory: 768 << 20, Timeout: 20 * time.Second, Parallel: 1})
 	peaks := map[string]int64{}
 	r.OnExit = func(task string, rss int64, _ time.Duration) { peaks[task] = rss }
-	r.Run(context.Background(), "touch64", nil, nil)
-	r.Run(context.Background(), "echo", echoIn{}, nil)
+	for _, task := range []string{"touch64", "echo"} {
+		if err := r.Run(context.Background(), task, echoIn{}, nil); err != nil {
+			t.Fatalf("%s: %v", task, err)
+		}
+	}
 	r.Run(context.Background(), "hog", nil, nil)
 	// touch64 keeps 64 MiB more resident than echo (up to about 3x that
 	// under the race detector, whose shadow memory counts too); the hog died.
