@@ -164,6 +164,20 @@ func (s *Server) updateApplication(c echo.Context) error {
 	return c.JSON(http.StatusOK, applicationJSON(v))
 }
 
+// checkForm applies the form rules to a form without storing anything:
+// the web page's inline validation uses the server's own rules. 200 with
+// the normalized form, or 422 with every field's problem.
+func (s *Server) checkForm(c echo.Context) error {
+	var f dossier.Form
+	if err := decodeJSON(c, &f); err != nil {
+		return err
+	}
+	if err := s.svc.CheckForm(&f); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"valid": true, "form": f})
+}
+
 // deleteApplication removes the application, its files and records; the
 // audit log keeps its lines.
 func (s *Server) deleteApplication(c echo.Context) error {

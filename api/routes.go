@@ -44,6 +44,7 @@ func (s *Server) routes() []route {
 		{"GET", "/me/audit", s.readOwnAudit, access.ReadOwnAudit, service, nil},
 		{"POST", "/share-codes/redeem", s.redeemShareCode, access.RedeemShareCode, service, nil},
 
+		{"POST", "/forms/check", s.checkForm, access.CreateApplication, service, nil},
 		{"POST", "/applications", s.createApplication, access.CreateApplication, service, nil},
 		{"GET", "/applications", s.listApplications, access.ListApplications, service, nil},
 		{"GET", "/applications/:id", s.getApplication, access.ReadApplication, application, nil},

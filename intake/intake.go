@@ -113,6 +113,12 @@ func (s *Service) Create(ctx context.Context, owner string, f dossier.Form, gran
 	return s.view(a, nil), nil
 }
 
+// CheckForm normalizes and validates a form as Create would, storing
+// nothing.
+func (s *Service) CheckForm(f *dossier.Form) error {
+	return s.forms.Check(f, s.now())
+}
+
 // Get reads an application with its slots.
 func (s *Service) Get(ctx context.Context, id string) (*View, error) {
 	a, docs, err := s.load(ctx, id)

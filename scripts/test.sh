@@ -27,18 +27,21 @@ if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
 fi
 
 # poppler (pdfinfo, pdftotext) reads the generated PDFs in tests; qpdf is the
-# benchmark's reference merger.
-if ! command -v pdftotext >/dev/null || ! command -v qpdf >/dev/null; then
-	echo "== installing poppler-utils and qpdf"
+# benchmark's reference merger; chromium runs the web interface's tests.
+if ! command -v pdftotext >/dev/null || ! command -v qpdf >/dev/null || ! command -v chromium >/dev/null; then
+	echo "== installing poppler-utils, qpdf and chromium"
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo=sudo
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils qpdf >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils qpdf chromium >/dev/null
 fi
 
 export ACCREDPACK_TEST_MINIO=$minio_dir/minio
 export ACCREDPACK_TEST_PG_BIN=$(pg_bin)
 export ACCREDPACK_TEST_BACKENDS=require
+# Screenshots of the browser tests land here.
+export ACCREDPACK_TEST_ARTIFACTS=$root/.artifacts
+rm -rf "$ACCREDPACK_TEST_ARTIFACTS"
 
 cleanup() {
 	pkill -KILL -f "^$ACCREDPACK_TEST_MINIO server" 2>/dev/null || true

@@ -287,6 +287,7 @@ func (w *world) endpoints() []endpoint {
 			code := w.owner.must(201, "POST", "/api/v1/applications/"+f.app+"/share-codes", nil)["code"]
 			return "/api/v1/share-codes/redeem", map[string]any{"code": code}
 		}},
+		{"POST", "/api/v1/forms/check", "UAAAAAFF", 200, false, fixed("/api/v1/forms/check", func(*caller) any { return validForm() })},
 		{"POST", "/api/v1/applications", "UAAAAAFF", 201, false, fixed("/api/v1/applications", func(*caller) any { return validForm() })},
 		{"GET", "/api/v1/applications", "UAAAAAFF", 200, false, fixed("/api/v1/applications", nil)},
 		{"GET", "/api/v1/applications/:id", "UAAHAHFH", 200, false, app("", nil)},

@@ -46,6 +46,7 @@ import (
 	"accredpack/storage"
 	"accredpack/storage/fsstore"
 	"accredpack/storage/s3store"
+	"accredpack/web"
 )
 
 // sandboxTasks is the work this binary does as a sandbox child.
@@ -365,12 +366,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, PresignTTL: cfg.PresignTTL,
 		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute})
 
+	pages, err := web.New()
+	if err != nil {
+		return fmt.Errorf("web pages: %w", err)
+	}
+	// The web interface's pages under /app/ (and / leads there); the API,
+	// health and metrics from Echo.
+	mux := http.NewServeMux()
+	mux.Handle("/app/", pages)
+	mux.Handle("/{$}", pages)
+	mux.Handle("/", handler)
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           mux,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"accredpack/internal/testdocs"
+)
+
+// chromium finds Debian's chromium. The test command installs it and
+// requires it (ACCREDPACK_TEST_BACKENDS=require); elsewhere its absence
+// skips the browser tests.
+func chromium(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("ACCREDPACK_TEST_BACKENDS") == "require" {
+			t.Fatalf("chromium is required for the browser tests: %v", err)
+		}
+		t.Skip("chromium not installed")
+	}
+	return path
+}
+
+// artifacts is where screenshots go: ACCREDPACK_TEST_ARTIFACTS (the test
+// command sets .artifacts/ in the checkout), else the test's temp folder.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("ACCREDPACK_TEST_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	dir = filepath.Join(dir, "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// browserTab opens headless chromium with a phone-sized window.
+func browserTab(t *testing.T) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.WindowSize(412, 915),
+		chromedp.Flag("disable-dev-shm-usage", true))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
+	// The page's script errors and console lines go to the test log.
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			t.Logf("page exception: %s", ev.ExceptionDetails.Error())
+		case *runtime.EventConsoleAPICalled:
+			for _, a := range ev.Args {
+				t.Logf("console.%s: %s", ev.Type, a.Value)
+			}
+		}
+	})
+	return ctx
+}
+
+func screenshot(t *testing.T, dir, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var png []byte
+		if err := chromedp.FullScreenshot(&png, 100).Do(ctx); err != nil {
+			return err
+		}
+		path := filepath.Join(dir, name+".png")
+		t.Logf("screenshot %s", path)
+		return os.WriteFile(path, png, 0o644)
+	})
+}
+
+// waitFor waits up to 30 s for a selector to be visible; when it is not,
+// the page's text and a screenshot go to the log and the artifacts.
+func waitFor(t *testing.T, sel string, opts ...chromedp.QueryOption) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		err := chromedp.WaitVisible(sel, opts...).Do(wctx)
+		if err == nil {
+			return nil
+		}
+		var txt, loc string
+		chromedp.Evaluate(`document.body.innerText`, &txt).Do(ctx)
+		chromedp.Location(&loc).Do(ctx)
+		screenshot(t, artifacts(t), "failure").Do(ctx)
+		return fmt.Errorf("waiting for %s at %s: %w; the page reads:\n%s", sel, loc, err, txt)
+	})
+}
+
+// uploadTo puts a file into a slot row's file input and waits for the row
+// to show it accepted.
+func uploadTo(t *testing.T, slot, file string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.SetUploadFiles(`li[data-slot="`+slot+`"] input[type=file]`, []string{file}, chromedp.ByQuery),
+		waitFor(t, `li.slot.accepted[data-slot="`+slot+`"]`, chromedp.ByQuery),
+	}
+}
+
+// TestWebSpecialistJourney drives the web interface in headless chromium
+// as a specialist: log in, create an application with the form, upload a
+// valid PDF and a JPEG named .pdf (and read the error shown), fill every
+// required slot, build the FRMR package and download it. Then consultancy
+// staff see the client in their list.
+func TestWebSpecialistJourney(t *testing.T) {
+	c := startService(t, accessConfig(t))
+	shots := artifacts(t)
+	files := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(files, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pdf := write("Паспорт.pdf", testdocs.PDF(t, 2, "passport"))
+	jpeg := write("фото.pdf", testdocs.JPEG(t))
+	other := write("document.pdf", testdocs.PDF(t, 1, "document"))
+
+	consultancy := c.organization("consultancy", "Консалт")
+	owner := c.account("specialist", "", "anna")
+	staff := c.account("consultant", consultancy, "maria")
+
+	ctx := browserTab(t)
+	var appURL, notPDF, ready, href string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(c.base+"/app/"),
+		waitFor(t, `#login-form`, chromedp.ByQuery), // not logged in: sent to the login page
+		chromedp.SendKeys(`#login-form input[name=email]`, owner.email, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-form input[name=password]`, password, chromedp.ByQuery),
+		screenshot(t, shots, "01-login"),
+		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#new-application`, chromedp.ByQuery),
+		chromedp.Click(`#new-application`, chromedp.ByQuery),
+		waitFor(t, `#application-form`, chromedp.ByQuery),
+		chromedp.WaitReady(`select[name=education_level] option[value=higher]`, chromedp.ByQuery),
+		// A bad SNILS first: the server's message appears next to the field.
+		chromedp.SendKeys(`input[name="specialist.snils"]`, "112-233-445 96", chromedp.ByQuery),
+		chromedp.Click(`input[name="specialist.last_name"]`, chromedp.ByQuery),
+		waitFor(t, `//span[@data-err="specialist.snils"][normalize-space(.) != ""]`),
+		screenshot(t, shots, "02-inline-validation"),
+		chromedp.SetValue(`input[name="specialist.snils"]`, "112-233-445 95", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="specialist.last_name"]`, "Иванова", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="specialist.first_name"]`, "Анна", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="specialist.middle_name"]`, "Сергеевна", chromedp.ByQuery),
+		chromedp.SetValue(`input[name="specialist.birth_date"]`, "1985-04-12", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="contact.phone"]`, "8 912 345-67-89", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="contact.email"]`, "anna@example.ru", chromedp.ByQuery),
+		chromedp.SetValue(`select[name=education_level]`, "higher", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=specialty]`, "Терапия", chromedp.ByQuery),
+		chromedp.SetValue(`input[name=previous_accreditation_date]`, "2022-03-15", chromedp.ByQuery),
+		chromedp.SetValue(`select[name=report_agreed]`, "true", chromedp.ByQuery),
+		chromedp.Click(`input[name=consent]`, chromedp.ByQuery),
+		screenshot(t, shots, "03-form"),
+		chromedp.Click(`#save`, chromedp.ByQuery),
+		waitFor(t, `#slots li.slot`, chromedp.ByQuery),
+		chromedp.Location(&appURL),
+
+		uploadTo(t, "identity_document", pdf),
+		chromedp.SetUploadFiles(`li[data-slot="snils"] input[type=file]`, []string{jpeg}, chromedp.ByQuery),
+		waitFor(t, `li[data-slot="snils"] .status.error`, chromedp.ByQuery),
+		chromedp.Text(`li[data-slot="snils"] .status`, &notPDF, chromedp.ByQuery),
+		screenshot(t, shots, "04-jpeg-refused"),
+
+		uploadTo(t, "snils", other),
+		uploadTo(t, "education_diploma", other),
+		uploadTo(t, "previous_accreditation", other),
+		uploadTo(t, "qualification_certificates.1", other),
+		uploadTo(t, "work_record", other),
+		uploadTo(t, "professional_report", other),
+		waitFor(t, `#ready-line.ok`, chromedp.ByQuery),
+		chromedp.Text(`#ready-line`, &ready, chromedp.ByQuery),
+		screenshot(t, shots, "05-ready"),
+
+		chromedp.Click(`button.build[data-kind=frmr_package]`, chromedp.ByQuery),
+		waitFor(t, `#bundles a.download`, chromedp.ByQuery),
+		chromedp.AttributeValue(`#bundles a.download`, "href", &href, nil, chromedp.ByQuery),
+		screenshot(t, shots, "06-package-built"),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v (at %s)", err, appURL)
+	}
+	if !strings.Contains(notPDF, "файл не PDF") {
+		t.Errorf("error shown for a JPEG named .pdf: %q; want it to say «файл не PDF»", notPDF)
+	}
+	if !strings.Contains(ready, "готово к подаче") {
+		t.Errorf("ready line %q", ready)
+	}
+
+	// The download link gives the ZIP (fetched by the page, with its cookie).
+	var download struct {
+		Status int    `json:"status"`
+		Head   string `json:"head"`
+		Size   int    `json:"size"`
+	}
+	err = chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`fetch(%q).then(async r => {
+		const b = new Uint8Array(await r.arrayBuffer());
+		return {status: r.status, head: String.fromCharCode(b[0], b[1]), size: b.length};
+	})`, href), &download, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	if err != nil || download.Status != 200 || download.Head != "PK" || download.Size < 1000 {
+		t.Errorf("download %s: %+v, %v; want a ZIP", href, download, err)
+	}
+	appID := appURL[strings.LastIndex(appURL, "/")+1:]
+	got := owner.must(200, "GET", "/api/v1/applications/"+appID, nil)
+	if got["ready"] != true || got["specialist"].(map[string]any)["last_name"] != "Иванова" {
+		t.Errorf("the application the page made: ready %v, %v", got["ready"], got["specialist"])
+	}
+
+	// Consultancy staff: the client appears in their list with readiness and
+	// the submission date, once shared; a second client sorts before it.
+	owner.must(201, "POST", "/api/v1/applications/"+appID+"/grants", map[string]any{"organization_id": consultancy})
+	second := validForm()
+	second["specialist"].(map[string]any)["last_name"] = "Андреева"
+	second["previous_accreditation_date"] = "2021-12-01"
+	staff.must(201, "POST", "/api/v1/applications", second)
+	staffTab := browserTab(t)
+	var firstRow, firstAfterClick, dueHeader string
+	var rows int
+	err = chromedp.Run(staffTab,
+		chromedp.Navigate(c.base+"/app/login"),
+		waitFor(t, `#login-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-form input[name=email]`, staff.email, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-form input[name=password]`, password, chromedp.ByQuery),
+		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#applications tbody tr:nth-child(2)`, chromedp.ByQuery),
+		// Sorted by the submission date, earliest first; a click reverses.
+		chromedp.Text(`#applications tbody tr:first-child`, &firstRow, chromedp.ByQuery),
+		chromedp.Click(`th[data-sort=due]`, chromedp.ByQuery),
+		chromedp.AttributeValue(`th[data-sort=due]`, "aria-sort", &dueHeader, nil, chromedp.ByQuery),
+		chromedp.Text(`#applications tbody tr:first-child`, &firstAfterClick, chromedp.ByQuery),
+		screenshot(t, shots, "07-consultancy-list"),
+		chromedp.SendKeys(`#filter-text`, "иванова", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#applications tbody tr").length`, &rows),
+	)
+	if err != nil {
+		t.Fatalf("staff browser: %v", err)
+	}
+	if !strings.Contains(firstRow, "Андреева") || !strings.Contains(firstAfterClick, "Иванова") || dueHeader != "descending" {
+		t.Errorf("by due date: first %q, after a click (%s) %q; want Андреева (due earlier), then Иванова", firstRow, dueHeader, firstAfterClick)
+	}
+	if rows != 1 {
+		t.Errorf("filtered by name: %d rows; want 1", rows)
+	}
+}
+
+// TestWebPages: the shells are served with a strict content policy, and
+// unknown pages are 404.
+func TestWebPages(t *testing.T) {
+	c := startService(t, testConfig(t))
+	r := c.do("GET", "/app/login", nil, "", 0, false)
+	if r.status != 200 || !strings.Contains(string(r.body), `data-view="login"`) ||
+		!strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'self'") {
+		t.Errorf("login page: %d %q", r.status, r.header.Get("Content-Security-Policy"))
+	}
+	if r := c.do("GET", "/app/static/app.js", nil, "", 0, false); r.status != 200 || !strings.Contains(r.header.Get("Content-Type"), "javascript") {
+		t.Errorf("script: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	for _, p := range []string{"/app/a/../../etc/passwd", "/app/a/xyz", "/app/nothing"} {
+		if r := c.do("GET", p, nil, "", 0, false); r.status != 404 {
+			t.Errorf("%s: %d; want 404", p, r.status)
+		}
+	}
+	if r := c.do("GET", "/", nil, "", 0, false); r.status != 200 || !strings.Contains(string(r.body), `data-view="list"`) {
+		t.Errorf("/ leads to the list page: %d", r.status)
+	}
+}
