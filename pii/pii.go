@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+
+	"accredpack/identifiers"
 )
 
 // elevenDigits matches a SNILS written in any of the usual ways
@@ -15,27 +17,12 @@ import (
 // 11-digit phone numbers: both are personal.
 var elevenDigits = regexp.MustCompile(`\d{3}[- ]?\d{3}[- ]?\d{3}[- ]?\d{2}`)
 
-// MaskSNILS shows a SNILS with only its check number: ***-***-*** 01.
-// Anything that is not 11 digits is masked whole.
-func MaskSNILS(s string) string {
-	var digits []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			digits = append(digits, s[i])
-		}
-	}
-	if len(digits) != 11 {
-		return "***"
-	}
-	return "***-***-*** " + string(digits[9:])
-}
-
 // Redact replaces every SNILS-like number in text by its mask.
 func Redact(text string) string {
 	if !hasRun(text) {
 		return text
 	}
-	return elevenDigits.ReplaceAllStringFunc(text, MaskSNILS)
+	return elevenDigits.ReplaceAllStringFunc(text, identifiers.MaskSNILS)
 }
 
 // hasRun is a fast pre-check: nine digits in a row, allowing separators.

@@ -234,8 +234,10 @@ func TestWebSpecialistJourney(t *testing.T) {
 		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
 		waitFor(t, `#applications tbody tr:nth-child(2)`, chromedp.ByQuery),
 		// Sorted by the submission date, earliest first; a click reverses.
+		waitFor(t, `th[data-sort=due][aria-sort=ascending]`, chromedp.ByQuery),
 		chromedp.Text(`#applications tbody tr:first-child`, &firstRow, chromedp.ByQuery),
 		chromedp.Click(`th[data-sort=due]`, chromedp.ByQuery),
+		waitFor(t, `th[data-sort=due][aria-sort=descending]`, chromedp.ByQuery),
 		chromedp.AttributeValue(`th[data-sort=due]`, "aria-sort", &dueHeader, nil, chromedp.ByQuery),
 		chromedp.Text(`#applications tbody tr:first-child`, &firstAfterClick, chromedp.ByQuery),
 		screenshot(t, shots, "07-consultancy-list"),
