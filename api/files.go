@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -88,9 +89,22 @@ type filePart struct {
 	mr   *multipart.Reader
 	part *multipart.Part
 	end  error // set once the part is read to its end
+	form formBudget
 }
 
+// formBudget bounds what a form may carry besides its file: a chunked body
+// has no Content-Length to refuse early, and thousands of small fields
+// must not keep the server reading.
+type formBudget struct {
+	parts int
+	bytes int64
+}
+
+// maxFormParts is the most parts a form may have, the file included.
+const maxFormParts = 32
+
 func firstFilePart(mr *multipart.Reader) (*filePart, error) {
+	var budget formBudget
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -100,21 +114,28 @@ func firstFilePart(mr *multipart.Reader) (*filePart, error) {
 			return nil, badRequest("Тело multipart повреждено.", err)
 		}
 		if isFilePart(p) {
-			return &filePart{mr: mr, part: p}, nil
+			return &filePart{mr: mr, part: p, form: budget}, nil
 		}
-		if err := skipField(p); err != nil {
+		if err := budget.skip(p); err != nil {
 			return nil, err
 		}
 	}
 }
 
-func skipField(p *multipart.Part) error {
-	n, err := io.Copy(io.Discard, io.LimitReader(p, multipartSlack+1))
+// skip reads a form field to its end within the budget.
+func (b *formBudget) skip(p *multipart.Part) error {
+	b.parts++
+	if b.parts >= maxFormParts {
+		return badRequest(fmt.Sprintf("В форме больше %d частей: передайте один файл в части file.", maxFormParts), nil)
+	}
+	left := multipartSlack - b.bytes
+	n, err := io.Copy(io.Discard, io.LimitReader(p, left+1))
+	b.bytes += n
 	if err != nil {
 		return badRequest("Тело multipart повреждено.", err)
 	}
-	if n > multipartSlack {
-		return badRequest("Поле формы "+strconv.Quote(p.FormName())+" слишком длинное.", nil)
+	if n > left {
+		return badRequest("Поля формы рядом с файлом слишком длинные (больше 64 КБ вместе).", nil)
 	}
 	return nil
 }
@@ -147,7 +168,7 @@ func (f *filePart) rest() error {
 		if isFilePart(p) {
 			return errExtraFilePart
 		}
-		if err := skipField(p); err != nil {
+		if err := f.form.skip(p); err != nil {
 			return err
 		}
 	}

@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newChecker(t *testing.T, maxBytes int64, limits sandbox.Limits) *Checker {
+func newChecker(t testing.TB, maxBytes int64, limits sandbox.Limits) *Checker {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {

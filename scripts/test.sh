@@ -60,6 +60,15 @@ go vet ./...
 echo "== tests (MinIO: $ACCREDPACK_TEST_MINIO, PostgreSQL: $ACCREDPACK_TEST_PG_BIN)"
 go test -count=1 -timeout 20m ./...
 
+# A short run of every fuzz target (seeds committed in the tests; a crasher
+# found lands in testdata/fuzz/ and fails this step). Longer runs: README.
+echo "== fuzzing, 10 s a target"
+for target in identifiers:FuzzSNILS identifiers:FuzzPhone identifiers:FuzzIKP identifiers:FuzzINN \
+	dossier:FuzzParseSlotRef catalog:FuzzLookup api:FuzzMultipart checks:FuzzCheckStream; do
+	echo "-- ${target#*:}"
+	go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "./${target%%:*}" 2>&1 | grep -v '^fuzz: elapsed'
+done
+
 # The race detector then runs over the packages with concurrent code paths.
 # Not over the tests that prove an address-space limit kills a starving
 # PDF parse or merge (package checks, TestBundleFailureAndRetry): under the
