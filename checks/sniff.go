@@ -14,10 +14,13 @@ func sniff(head []byte, size int64) *Problem {
 	if size == 0 {
 		return &Problem{Code: CodeNotPDF, Message: "Файл пуст. Загрузите документ в формате PDF."}
 	}
-	if bytes.Contains(head, pdfHeader) {
+	what := describe(head)
+	// A PDF header may follow some leading bytes, as readers allow, but
+	// not a file that is recognizably something else: a polyglot (a ZIP or
+	// an HTML page that also carries a PDF) is refused as what it starts as.
+	if bytes.Contains(head, pdfHeader) && (what == unknownFormat || bytes.HasPrefix(head, pdfHeader)) {
 		return nil
 	}
-	what := describe(head)
 	return &Problem{
 		Code:    CodeNotPDF,
 		Message: fmt.Sprintf("Файл не PDF (%s). Портал ФРМР принимает только PDF: сохраните или отсканируйте документ в PDF и загрузите снова.", what),
@@ -61,8 +64,10 @@ func describe(head []byte) string {
 	case bytes.HasPrefix(head, []byte("7z\xbc\xaf\x27\x1c")):
 		return "это архив 7z"
 	}
-	return "формат не распознан"
+	return unknownFormat
 }
+
+const unknownFormat = "формат не распознан"
 
 // eofMarker ends every complete PDF; readers look for it in the last 1024
 // bytes. Its absence means the file was cut short, even where a relaxed
