@@ -1,10 +1,12 @@
 # The two commands of the README:
 #   make run    serve the API on the embedded default (SQLite + files under ./data)
 #   make test   every test, with real MinIO and PostgreSQL servers (.ci/run calls this)
+# and, beside them:
+#   make soak   the soak test (3 minutes, 32 clients, PostgreSQL + MinIO; report in .artifacts/soak.txt)
 
 GO ?= go
 
-.PHONY: run test build
+.PHONY: run test build soak
 
 run:
 	$(GO) run ./cmd/accredpack serve
@@ -14,3 +16,6 @@ build:
 
 test:
 	./scripts/test.sh
+
+soak:
+	./scripts/soak.sh

@@ -9,46 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
-minio_dir=$root/.cache/minio/$MINIO_VERSION
-if [ ! -x "$minio_dir/minio" ]; then
-	echo "== building MinIO $MINIO_VERSION (2-3 minutes once; cached in .cache/minio)"
-	mkdir -p "$minio_dir"
-	GOBIN="$minio_dir" GOFLAGS=-mod=mod go install "github.com/minio/minio@$MINIO_VERSION"
-fi
-
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
-if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
-	echo "== installing PostgreSQL (apt-get install postgresql)"
-	sudo=""
-	[ "$(id -u)" = 0 ] || sudo=sudo
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
-fi
-
-# poppler (pdfinfo, pdftotext) reads the generated PDFs in tests; qpdf is the
-# benchmark's reference merger; chromium runs the web interface's tests.
-if ! command -v pdftotext >/dev/null || ! command -v qpdf >/dev/null || ! command -v chromium >/dev/null; then
-	echo "== installing poppler-utils, qpdf and chromium"
-	sudo=""
-	[ "$(id -u)" = 0 ] || sudo=sudo
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils qpdf chromium >/dev/null
-fi
-
-export ACCREDPACK_TEST_MINIO=$minio_dir/minio
-export ACCREDPACK_TEST_PG_BIN=$(pg_bin)
-export ACCREDPACK_TEST_BACKENDS=require
-# Screenshots of the browser tests land here.
-export ACCREDPACK_TEST_ARTIFACTS=$root/.artifacts
+. "$root/scripts/setup.sh"
 rm -rf "$ACCREDPACK_TEST_ARTIFACTS"
-
-cleanup() {
-	pkill -KILL -f "^$ACCREDPACK_TEST_MINIO server" 2>/dev/null || true
-	pkill -KILL -f "^$ACCREDPACK_TEST_PG_BIN/postgres -D /tmp/pg-" 2>/dev/null || true
-	rm -rf /tmp/pg-* /tmp/minio-* 2>/dev/null || true
-}
-trap cleanup EXIT
 
 echo "== gofmt, go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go'))

@@ -232,6 +232,8 @@ func startProcess(t *testing.T, cfg config.Config, command string) (*proc, *byte
 		fmt.Sprintf("ACCREDPACK_MAX_FILE_BYTES=%d", cfg.MaxFileBytes),
 		"ACCREDPACK_HEARTBEAT="+cfg.Heartbeat.String(),
 		fmt.Sprintf("ACCREDPACK_WORKERS=%d", cfg.Workers),
+		fmt.Sprintf("ACCREDPACK_UPLOADS_PER_MINUTE=%d", cfg.UploadsPerMinute),
+		fmt.Sprintf("ACCREDPACK_PARSE_MEMORY_MB=%d", cfg.ParseMemory>>20),
 	)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
