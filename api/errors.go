@@ -15,7 +15,7 @@ import (
 // Errors of the HTTP layer itself.
 var (
 	errUnauthorized     = fault.ErrUnauthorized
-	errBadRequest       = errors.New("malformed request")
+	errBadRequest       = fault.ErrBadRequest
 	errExtraFilePart    = errors.New("more than one file part")
 	errMethodNotAllowed = errors.New("method not allowed")
 )
@@ -56,6 +56,8 @@ var fileProblemStatus = map[string]int{
 	checks.CodeNotPDF:       http.StatusUnsupportedMediaType,
 	checks.CodePDFInvalid:   http.StatusUnprocessableEntity,
 	checks.CodePDFEncrypted: http.StatusUnprocessableEntity,
+	checks.CodeImageInvalid: http.StatusUnprocessableEntity,
+	checks.CodeUnreadable:   http.StatusUnprocessableEntity,
 }
 
 // publicError turns any error into a status and the contract's body.

@@ -37,6 +37,13 @@ func (s *Server) takeFile(c echo.Context) error {
 	req := c.Request()
 	ctx := req.Context()
 	limit := s.cfg.MaxFileBytes
+	optimize, err := optimizeParam(c)
+	if err != nil {
+		return err
+	}
+	if optimize {
+		limit = s.cfg.OptimizeMaxBytes
+	}
 	mediaType, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 
 	var body io.Reader = req.Body
@@ -68,6 +75,9 @@ func (s *Server) takeFile(c echo.Context) error {
 		}
 	}
 
+	if optimize {
+		return s.takeOptimized(c, body, fileName)
+	}
 	staged, err := s.svc.Stage(ctx, c.Param("id"), c.Param("slot"), body, fileName, decision(c).AddOnly)
 	if err != nil {
 		return err
@@ -216,18 +226,25 @@ func (s *Server) deleteFile(c echo.Context) error {
 // HistoryJSON is an earlier file of a slot.
 type HistoryJSON struct {
 	DocumentJSON
-	EndedAt     time.Time `json:"ended_at"`
-	EndedReason string    `json:"ended_reason"`
+	EndedAt     time.Time    `json:"ended_at"`
+	EndedReason string       `json:"ended_reason"`
+	Sources     []SourceJSON `json:"sources"` // the originals it was made from
 }
 
 func (s *Server) getHistory(c echo.Context) error {
-	h, err := s.svc.History(c.Request().Context(), c.Param("id"), c.Param("slot"))
+	ctx := c.Request().Context()
+	h, err := s.svc.History(ctx, c.Param("id"), c.Param("slot"))
+	if err != nil {
+		return err
+	}
+	sources, err := s.svc.Sources(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	out := make([]HistoryJSON, 0, len(h))
 	for _, e := range h {
-		out = append(out, HistoryJSON{DocumentJSON: *documentJSON(e.Document), EndedAt: e.EndedAt, EndedReason: e.EndedReason})
+		out = append(out, HistoryJSON{DocumentJSON: *documentJSON(e.Document), EndedAt: e.EndedAt, EndedReason: e.EndedReason,
+			Sources: sourcesJSON(sources[e.ObjectKey])})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"history": out})
 }

@@ -26,6 +26,8 @@ import (
 // Config is what the API needs besides the services.
 type Config struct {
 	MaxFileBytes int64
+	// OptimizeMaxBytes is the largest file taken with optimize=true.
+	OptimizeMaxBytes int64
 	// PresignTTL is the lifetime of direct download links; 0 turns them off.
 	PresignTTL time.Duration
 	// AllowSignup lets specialists create their own accounts.

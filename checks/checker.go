@@ -76,6 +76,13 @@ func (c *Checker) CheckFile(ctx context.Context, path string) (Verdict, error) {
 	return c.checkSpooled(ctx, s)
 }
 
+// CheckSpooled applies the content rules (not the size limit, which
+// spooling enforces) to a file already spooled: a part of a composition
+// may be larger than a slot file when it is to be optimized.
+func (c *Checker) CheckSpooled(ctx context.Context, s *Spooled) (Verdict, error) {
+	return c.checkSpooled(ctx, s)
+}
+
 func (c *Checker) checkSpooled(ctx context.Context, s *Spooled) (Verdict, error) {
 	if p := sniff(s.Head, s.Size); p != nil {
 		return Verdict{}, p

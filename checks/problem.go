@@ -13,6 +13,9 @@ const (
 	CodeNotPDF       = "not_pdf"
 	CodePDFInvalid   = "pdf_invalid"
 	CodePDFEncrypted = "pdf_encrypted"
+	// Composition and optimization (several parts, photos, oversize scans).
+	CodeImageInvalid = "image_invalid"       // an image part cannot be read or is too large in pixels
+	CodeUnreadable   = "optimize_unreadable" // fitting the limit would blur the text below the floor
 )
 
 // Problem is a rule a file breaks. Message is Russian, for the user; Detail

@@ -28,6 +28,10 @@ func sniff(head []byte, size int64) *Problem {
 	}
 }
 
+// SniffProblem judges by content whether head starts a PDF; nil if it
+// does, else the problem that names what it is instead.
+func SniffProblem(head []byte, size int64) *Problem { return sniff(head, size) }
+
 // describe names common non-PDF content by its magic bytes.
 func describe(head []byte) string {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")

@@ -40,6 +40,16 @@ type Config struct {
 	Heartbeat    time.Duration
 	MergeMemory  int64
 	MergeTimeout time.Duration
+	// Composition of several parts and photos into one slot file, and the
+	// fitting of oversize files: parts at once, the largest file or part
+	// taken for optimization, the largest image in pixels, the resolution
+	// images are brought down to first, the legibility floor, JPEG quality.
+	ComposeMaxParts  int
+	OptimizeMaxBytes int64
+	ImageMaxPixels   int64
+	OptimizeDPI      int
+	OptimizeMinDPI   int
+	OptimizeQuality  int
 	// RulesFile replaces the shipped education rules and deadlines
 	// (readiness/data/rules.json) when set.
 	RulesFile string
@@ -90,9 +100,18 @@ func Default() Config {
 		Heartbeat:     5 * time.Second,
 		MergeMemory:   2 << 30,
 		MergeTimeout:  10 * time.Minute,
-		S3:            S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
-		AllowSignup:   true,
-		SessionTTL:    12 * time.Hour,
+		// Up to 20 parts; 100 MiB files when optimizing; a 120 Mpx image
+		// (the largest phone sensors); 200 dpi first, never below 150 dpi,
+		// where small print in scans stops being legible.
+		ComposeMaxParts:  20,
+		OptimizeMaxBytes: 100 << 20,
+		ImageMaxPixels:   120_000_000,
+		OptimizeDPI:      200,
+		OptimizeMinDPI:   150,
+		OptimizeQuality:  75,
+		S3:               S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
+		AllowSignup:      true,
+		SessionTTL:       12 * time.Hour,
 		// Ten attempts a minute stop guessing and leave a person typing.
 		LoginPerMinute:   10,
 		UploadsPerMinute: 120,
@@ -107,40 +126,46 @@ func Default() Config {
 
 // env lists the environment variables and the flags they stand for.
 var env = map[string]string{
-	"ACCREDPACK_ADDR":                "addr",
-	"ACCREDPACK_DATA_DIR":            "data-dir",
-	"ACCREDPACK_DATABASE_URL":        "database-url",
-	"ACCREDPACK_MAX_FILE_BYTES":      "max-file-bytes",
-	"ACCREDPACK_PARSE_MEMORY_MB":     "parse-memory-mb",
-	"ACCREDPACK_PARSE_TIMEOUT":       "parse-timeout",
-	"ACCREDPACK_PARSE_PARALLEL":      "parse-parallel",
-	"ACCREDPACK_LOG_FORMAT":          "log-format",
-	"ACCREDPACK_PRESIGN_TTL":         "presign-ttl",
-	"ACCREDPACK_GC_GRACE":            "gc-grace",
-	"ACCREDPACK_RULES_FILE":          "rules-file",
-	"ACCREDPACK_WORKERS":             "workers",
-	"ACCREDPACK_BUILD_TIMEOUT":       "build-timeout",
-	"ACCREDPACK_HEARTBEAT":           "heartbeat",
-	"ACCREDPACK_MERGE_MEMORY_MB":     "merge-memory-mb",
-	"ACCREDPACK_MERGE_TIMEOUT":       "merge-timeout",
-	"ACCREDPACK_S3_ENDPOINT":         "s3-endpoint",
-	"ACCREDPACK_S3_ACCESS_KEY":       "s3-access-key",
-	"ACCREDPACK_S3_SECRET_KEY":       "s3-secret-key",
-	"ACCREDPACK_S3_BUCKET":           "s3-bucket",
-	"ACCREDPACK_S3_REGION":           "s3-region",
-	"ACCREDPACK_S3_USE_SSL":          "s3-use-ssl",
-	"ACCREDPACK_S3_SSE":              "s3-sse",
-	"ACCREDPACK_S3_SSE_C_KEY":        "s3-sse-c-key",
-	"ACCREDPACK_S3_CA_FILE":          "s3-ca-file",
-	"ACCREDPACK_ALLOW_SIGNUP":        "allow-signup",
-	"ACCREDPACK_SECURE_COOKIES":      "secure-cookies",
-	"ACCREDPACK_SESSION_TTL":         "session-ttl",
-	"ACCREDPACK_LOGIN_PER_MINUTE":    "login-per-minute",
-	"ACCREDPACK_UPLOADS_PER_MINUTE":  "uploads-per-minute",
-	"ACCREDPACK_READ_HEADER_TIMEOUT": "read-header-timeout",
-	"ACCREDPACK_READ_TIMEOUT":        "read-timeout",
-	"ACCREDPACK_WRITE_TIMEOUT":       "write-timeout",
-	"ACCREDPACK_IDLE_TIMEOUT":        "idle-timeout",
+	"ACCREDPACK_ADDR":                 "addr",
+	"ACCREDPACK_DATA_DIR":             "data-dir",
+	"ACCREDPACK_DATABASE_URL":         "database-url",
+	"ACCREDPACK_MAX_FILE_BYTES":       "max-file-bytes",
+	"ACCREDPACK_PARSE_MEMORY_MB":      "parse-memory-mb",
+	"ACCREDPACK_PARSE_TIMEOUT":        "parse-timeout",
+	"ACCREDPACK_PARSE_PARALLEL":       "parse-parallel",
+	"ACCREDPACK_LOG_FORMAT":           "log-format",
+	"ACCREDPACK_PRESIGN_TTL":          "presign-ttl",
+	"ACCREDPACK_GC_GRACE":             "gc-grace",
+	"ACCREDPACK_RULES_FILE":           "rules-file",
+	"ACCREDPACK_WORKERS":              "workers",
+	"ACCREDPACK_BUILD_TIMEOUT":        "build-timeout",
+	"ACCREDPACK_HEARTBEAT":            "heartbeat",
+	"ACCREDPACK_MERGE_MEMORY_MB":      "merge-memory-mb",
+	"ACCREDPACK_MERGE_TIMEOUT":        "merge-timeout",
+	"ACCREDPACK_COMPOSE_MAX_PARTS":    "compose-max-parts",
+	"ACCREDPACK_OPTIMIZE_MAX_MB":      "optimize-max-mb",
+	"ACCREDPACK_IMAGE_MAX_MEGAPIXELS": "image-max-megapixels",
+	"ACCREDPACK_OPTIMIZE_DPI":         "optimize-dpi",
+	"ACCREDPACK_OPTIMIZE_MIN_DPI":     "optimize-min-dpi",
+	"ACCREDPACK_OPTIMIZE_QUALITY":     "optimize-quality",
+	"ACCREDPACK_S3_ENDPOINT":          "s3-endpoint",
+	"ACCREDPACK_S3_ACCESS_KEY":        "s3-access-key",
+	"ACCREDPACK_S3_SECRET_KEY":        "s3-secret-key",
+	"ACCREDPACK_S3_BUCKET":            "s3-bucket",
+	"ACCREDPACK_S3_REGION":            "s3-region",
+	"ACCREDPACK_S3_USE_SSL":           "s3-use-ssl",
+	"ACCREDPACK_S3_SSE":               "s3-sse",
+	"ACCREDPACK_S3_SSE_C_KEY":         "s3-sse-c-key",
+	"ACCREDPACK_S3_CA_FILE":           "s3-ca-file",
+	"ACCREDPACK_ALLOW_SIGNUP":         "allow-signup",
+	"ACCREDPACK_SECURE_COOKIES":       "secure-cookies",
+	"ACCREDPACK_SESSION_TTL":          "session-ttl",
+	"ACCREDPACK_LOGIN_PER_MINUTE":     "login-per-minute",
+	"ACCREDPACK_UPLOADS_PER_MINUTE":   "uploads-per-minute",
+	"ACCREDPACK_READ_HEADER_TIMEOUT":  "read-header-timeout",
+	"ACCREDPACK_READ_TIMEOUT":         "read-timeout",
+	"ACCREDPACK_WRITE_TIMEOUT":        "write-timeout",
+	"ACCREDPACK_IDLE_TIMEOUT":         "idle-timeout",
 }
 
 // Parse reads args (without the subcommand) over the environment lookup.
@@ -164,6 +189,12 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.DurationVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "how often a build proves it is alive; a build silent for 5 beats is queued again (ACCREDPACK_HEARTBEAT)")
 	mergeMB := fs.Int64("merge-memory-mb", c.MergeMemory>>20, "memory a portfolio merge may use, MiB (ACCREDPACK_MERGE_MEMORY_MB)")
 	fs.DurationVar(&c.MergeTimeout, "merge-timeout", c.MergeTimeout, "time a portfolio merge may take (ACCREDPACK_MERGE_TIMEOUT)")
+	fs.IntVar(&c.ComposeMaxParts, "compose-max-parts", c.ComposeMaxParts, "parts one slot file may be composed of (ACCREDPACK_COMPOSE_MAX_PARTS)")
+	optMB := fs.Int64("optimize-max-mb", c.OptimizeMaxBytes>>20, "largest file or part taken with optimize=true, MiB (ACCREDPACK_OPTIMIZE_MAX_MB)")
+	imgMP := fs.Int64("image-max-megapixels", c.ImageMaxPixels/1_000_000, "largest photo taken, megapixels (ACCREDPACK_IMAGE_MAX_MEGAPIXELS)")
+	fs.IntVar(&c.OptimizeDPI, "optimize-dpi", c.OptimizeDPI, "resolution page images are brought down to when a file must fit (ACCREDPACK_OPTIMIZE_DPI)")
+	fs.IntVar(&c.OptimizeMinDPI, "optimize-min-dpi", c.OptimizeMinDPI, "legibility floor: never re-encode below it, refuse instead (ACCREDPACK_OPTIMIZE_MIN_DPI)")
+	fs.IntVar(&c.OptimizeQuality, "optimize-quality", c.OptimizeQuality, "JPEG quality of re-encoded page images, 1-100 (ACCREDPACK_OPTIMIZE_QUALITY)")
 	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", "", "S3 endpoint host:port; selects S3 storage (ACCREDPACK_S3_ENDPOINT)")
 	fs.StringVar(&c.S3.AccessKey, "s3-access-key", "", "S3 access key (ACCREDPACK_S3_ACCESS_KEY)")
 	fs.StringVar(&c.S3.SecretKey, "s3-secret-key", "", "S3 secret key (ACCREDPACK_S3_SECRET_KEY)")
@@ -199,6 +230,8 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	}
 	c.ParseMemory = *memMB << 20
 	c.MergeMemory = *mergeMB << 20
+	c.OptimizeMaxBytes = *optMB << 20
+	c.ImageMaxPixels = *imgMP * 1_000_000
 	c.BootstrapToken = getenv("ACCREDPACK_BOOTSTRAP_TOKEN")
 	var keyErr error
 	if *ssecKey != "" {
@@ -279,6 +312,21 @@ func (c Config) Validate() error {
 	}
 	if c.MergeTimeout < time.Second {
 		errs = append(errs, fmt.Errorf("merge-timeout %s: want at least 1s", c.MergeTimeout))
+	}
+	if c.ComposeMaxParts < 1 || c.ComposeMaxParts > 200 {
+		errs = append(errs, fmt.Errorf("compose-max-parts %d: want 1 .. 200", c.ComposeMaxParts))
+	}
+	if c.OptimizeMaxBytes < c.MaxFileBytes || c.OptimizeMaxBytes > 2<<30 {
+		errs = append(errs, fmt.Errorf("optimize-max-mb %d: want max-file-bytes .. 2048 MiB", c.OptimizeMaxBytes>>20))
+	}
+	if c.ImageMaxPixels < 1_000_000 || c.ImageMaxPixels > 1_000_000_000 {
+		errs = append(errs, fmt.Errorf("image-max-megapixels %d: want 1 .. 1000", c.ImageMaxPixels/1_000_000))
+	}
+	if c.OptimizeMinDPI < 50 || c.OptimizeDPI < c.OptimizeMinDPI || c.OptimizeDPI > 1200 {
+		errs = append(errs, fmt.Errorf("optimize-dpi %d, optimize-min-dpi %d: want 50 <= min <= dpi <= 1200", c.OptimizeDPI, c.OptimizeMinDPI))
+	}
+	if c.OptimizeQuality < 10 || c.OptimizeQuality > 100 {
+		errs = append(errs, fmt.Errorf("optimize-quality %d: want 10 .. 100", c.OptimizeQuality))
 	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 30*24*time.Hour {
 		errs = append(errs, fmt.Errorf("session-ttl %s: want 1m .. 720h", c.SessionTTL))

@@ -197,7 +197,8 @@ func testDeleteApplication(t *testing.T, db *DB) {
 	}
 	ref := dossier.SlotRef{Slot: "snils"}
 	for i, key := range []string{"documents/old", "documents/new"} {
-		if _, err := db.PutDocument(ctx, "gone", doc(ref, key, now.Add(time.Duration(i)*time.Second)), allowAll); err != nil {
+		if _, err := db.PutDocument(ctx, "gone", doc(ref, key, now.Add(time.Duration(i)*time.Second)), allowAll,
+			dossier.Source{ID: key + "-src", Position: 1, ObjectKey: key + "-photo", Kind: "jpeg", SHA256: "x", Size: 5, UploadedAt: now}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -214,8 +215,11 @@ func testDeleteApplication(t *testing.T, db *DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 2 {
-		t.Errorf("keys = %v; want the current and the replaced document", keys)
+	if len(keys) != 4 {
+		t.Errorf("keys = %v; want the current and the replaced document and their sources", keys)
+	}
+	if src, _ := db.Sources(ctx, "gone"); len(src) != 0 {
+		t.Errorf("sources left: %v", src)
 	}
 	if _, err := db.GetApplication(ctx, "gone"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("deleted application still reads: %v", err)

@@ -215,7 +215,8 @@ func (db *DB) DeleteApplication(ctx context.Context, id string) (keys []string, 
 		}
 		rows, err := tx.query(ctx, `SELECT object_key FROM documents WHERE application_id = ?
 			UNION SELECT object_key FROM document_history WHERE application_id = ?
-			UNION SELECT object_key FROM bundles WHERE application_id = ? AND object_key <> ''`, id, id, id)
+			UNION SELECT object_key FROM document_sources WHERE application_id = ?
+			UNION SELECT object_key FROM bundles WHERE application_id = ? AND object_key <> ''`, id, id, id, id)
 		if err != nil {
 			return fmt.Errorf("database: keys of application: %w", err)
 		}
@@ -232,7 +233,7 @@ func (db *DB) DeleteApplication(ctx context.Context, id string) (keys []string, 
 			return fmt.Errorf("database: keys of application: %w", err)
 		}
 		// Children first: the same order works with or without cascades.
-		for _, table := range []string{"documents", "document_history", "courses", "nmo_activities", "bundles", "grants", "share_codes"} {
+		for _, table := range []string{"documents", "document_history", "document_sources", "courses", "nmo_activities", "bundles", "grants", "share_codes"} {
 			if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE application_id = ?`, id); err != nil {
 				return fmt.Errorf("database: delete %s of application: %w", table, err)
 			}

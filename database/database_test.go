@@ -29,6 +29,54 @@ var suite = []struct {
 	{"SharingAndScope", testSharingAndScope},
 	{"AuditIsAppendOnly", testAuditIsAppendOnly},
 	{"DeleteApplication", testDeleteApplication},
+	{"Sources", testSources},
+}
+
+// testSources: a document made from parts keeps them, in order, also once
+// it is replaced; their objects count as referenced; a part belongs to one
+// application.
+func testSources(t *testing.T, db *DB) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	db.CreateApplication(ctx, newApp("a1", now))
+	db.CreateApplication(ctx, newApp("a2", now))
+	ref := dossier.SlotRef{Slot: "diploma"}
+	parts := []dossier.Source{
+		{ID: "s2", Position: 2, ObjectKey: "documents/p2", Kind: "png", SHA256: "b", Size: 20, FileName: "обратная.png", UploadedAt: now},
+		{ID: "s1", Position: 1, ObjectKey: "documents/p1", Kind: "jpeg", SHA256: "a", Size: 10, FileName: "лицевая.jpg", UploadedAt: now},
+	}
+	if _, err := db.PutDocument(ctx, "a1", doc(ref, "documents/made", now), allowAll, parts...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutDocument(ctx, "a1", doc(ref, "documents/plain", now.Add(time.Second)), allowAll); err != nil {
+		t.Fatal(err)
+	}
+	src, err := db.Sources(ctx, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := src["documents/made"]
+	if len(src) != 1 || len(got) != 2 || got[0].ID != "s1" || got[1].FileName != "обратная.png" || got[1].Size != 20 || !got[0].UploadedAt.Equal(now) {
+		t.Fatalf("sources = %+v", src)
+	}
+	if s, err := db.Source(ctx, "a1", "s2"); err != nil || s.ObjectKey != "documents/p2" || s.Kind != "png" {
+		t.Errorf("Source = %+v, %v", s, err)
+	}
+	if _, err := db.Source(ctx, "a2", "s2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a part read through another application: %v", err)
+	}
+	keys, _ := db.ReferencedKeys(ctx)
+	if !keys["documents/p1"] || !keys["documents/p2"] {
+		t.Errorf("sources not referenced: %v", keys)
+	}
+	// Position is unique per document: a second part 1 fails the whole put.
+	dup := []dossier.Source{{ID: "d1", Position: 1, ObjectKey: "documents/d1", Kind: "pdf", UploadedAt: now}, {ID: "d2", Position: 1, ObjectKey: "documents/d2", Kind: "pdf", UploadedAt: now}}
+	if _, err := db.PutDocument(ctx, "a2", doc(ref, "documents/dup", now), allowAll, dup...); err == nil {
+		t.Fatal("two parts at one position were stored")
+	}
+	if _, err := db.Document(ctx, "a2", ref); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a failed put left its document: %v", err)
+	}
 }
 
 func TestSQLite(t *testing.T) {

@@ -70,9 +70,11 @@ func (db *DB) Document(ctx context.Context, appID string, ref dossier.SlotRef) (
 // moment and refuses the change by returning an error.
 type SlotChange func(a *dossier.Application, docs []dossier.Document) error
 
-// PutDocument makes d the current document of its slot row. A document it
-// replaces moves to the history. allow runs first, in the same transaction.
-func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document, allow SlotChange) (replaced *dossier.Document, err error) {
+// PutDocument makes d the current document of its slot row, with the
+// original parts it was made from, if any. A document it replaces moves to
+// the history (its sources stay with it). allow runs first, in the same
+// transaction.
+func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document, allow SlotChange, sources ...dossier.Source) (replaced *dossier.Document, err error) {
 	err = db.inTx(ctx, func(tx conn) error {
 		prev, err := db.prepareSlotChange(ctx, tx, appID, d.Ref, allow)
 		if err != nil {
@@ -88,6 +90,13 @@ func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document,
 			appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, d.FileName, ts(d.UploadedAt), d.UploadedBy)
 		if err != nil {
 			return fmt.Errorf("database: insert document: %w", err)
+		}
+		for _, src := range sources {
+			_, err = tx.exec(ctx, `INSERT INTO document_sources (id, application_id, document_key, position, object_key, kind, sha256, size, file_name, uploaded_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, src.ID, appID, d.ObjectKey, src.Position, src.ObjectKey, src.Kind, src.SHA256, src.Size, src.FileName, ts(src.UploadedAt))
+			if err != nil {
+				return fmt.Errorf("database: insert source %d of %s: %w", src.Position, d.Ref, err)
+			}
 		}
 		return touch(ctx, tx, appID, d.UploadedAt)
 	})
@@ -191,7 +200,7 @@ func (db *DB) History(ctx context.Context, appID string, ref dossier.SlotRef) ([
 // documents, their history, built bundles): the objects that must be kept.
 func (db *DB) ReferencedKeys(ctx context.Context) (map[string]bool, error) {
 	rows, err := db.conn().query(ctx, `SELECT object_key FROM documents UNION SELECT object_key FROM document_history
-		UNION SELECT object_key FROM bundles WHERE object_key <> ''`)
+		UNION SELECT object_key FROM document_sources UNION SELECT object_key FROM bundles WHERE object_key <> ''`)
 	if err != nil {
 		return nil, fmt.Errorf("database: referenced keys: %w", err)
 	}
@@ -205,4 +214,51 @@ func (db *DB) ReferencedKeys(ctx context.Context) (map[string]bool, error) {
 		keys[k] = true
 	}
 	return keys, rows.Err()
+}
+
+const sourceColumns = `id, document_key, position, object_key, kind, sha256, size, file_name, uploaded_at`
+
+// Sources lists the original parts of an application's documents (current
+// and past), by document object key, each in its order.
+func (db *DB) Sources(ctx context.Context, appID string) (map[string][]dossier.Source, error) {
+	rows, err := db.conn().query(ctx, `SELECT `+sourceColumns+` FROM document_sources WHERE application_id = ? ORDER BY document_key, position`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("database: sources: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]dossier.Source{}
+	for rows.Next() {
+		s, err := scanSource(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[s.DocumentKey] = append(out[s.DocumentKey], s)
+	}
+	return out, rows.Err()
+}
+
+// Source reads one original part of an application's documents.
+func (db *DB) Source(ctx context.Context, appID, id string) (dossier.Source, error) {
+	s, err := scanSource(db.conn().queryRow(ctx, `SELECT `+sourceColumns+` FROM document_sources WHERE application_id = ? AND id = ?`, appID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("source %s of %s: %w", id, appID, ErrNotFound)
+	}
+	return s, err
+}
+
+func scanSource(s scanner) (dossier.Source, error) {
+	var src dossier.Source
+	var uploaded string
+	if err := s.Scan(&src.ID, &src.DocumentKey, &src.Position, &src.ObjectKey, &src.Kind, &src.SHA256, &src.Size, &src.FileName, &uploaded); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return src, err
+		}
+		return src, fmt.Errorf("database: read source: %w", err)
+	}
+	t, err := parseTS(uploaded)
+	if err != nil {
+		return src, fmt.Errorf("database: source uploaded_at: %w", err)
+	}
+	src.UploadedAt = t
+	return src, nil
 }

@@ -134,6 +134,20 @@ type Document struct {
 	UploadedBy string
 }
 
+// Source is an original part a document was made from: a photo, a scan,
+// a PDF before its images were re-encoded. Kept so nothing is lost.
+type Source struct {
+	ID          string
+	DocumentKey string // ObjectKey of the document made from it
+	Position    int    // 1.. in the order given
+	ObjectKey   string
+	Kind        string // pdf, jpeg, png
+	SHA256      string
+	Size        int64
+	FileName    string
+	UploadedAt  time.Time
+}
+
 // Bundle kinds.
 const (
 	BundleFRMRPackage = "frmr_package"

@@ -12,6 +12,7 @@ var (
 	ErrUnavailable  = errors.New("a backend is unavailable")
 	ErrForbidden    = errors.New("forbidden")
 	ErrUnauthorized = errors.New("not authenticated")
+	ErrBadRequest   = errors.New("malformed request")
 )
 
 // Refusal is a refusal with a message for the user (Russian).
@@ -34,3 +35,6 @@ func Forbidden(msg string) error { return &Refusal{Kind: ErrForbidden, Message: 
 
 // Unauthorized refuses with ErrUnauthorized.
 func Unauthorized(msg string) error { return &Refusal{Kind: ErrUnauthorized, Message: msg} }
+
+// BadRequest refuses with ErrBadRequest: the request itself is malformed.
+func BadRequest(msg string) error { return &Refusal{Kind: ErrBadRequest, Message: msg} }

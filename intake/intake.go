@@ -18,6 +18,7 @@ import (
 	"accredpack/calendar"
 	"accredpack/catalog"
 	"accredpack/checks"
+	"accredpack/compose"
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/readiness"
@@ -34,6 +35,8 @@ type Service struct {
 	rules    *readiness.Rules
 	calendar *calendar.Calendar
 	spoolDir string
+	composer *compose.Composer
+	compose  ComposeLimits
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -48,13 +51,17 @@ type Deps struct {
 	Rules    *readiness.Rules
 	Calendar *calendar.Calendar
 	SpoolDir string // temporary files of uploads; same disk as the store is best
-	Log      *slog.Logger
+	// Composer makes one PDF of several parts and fits oversize files;
+	// ComposeLimits bound it.
+	Composer      *compose.Composer
+	ComposeLimits ComposeLimits
+	Log           *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	return &Service{db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
-		rules: d.Rules, calendar: d.Calendar, spoolDir: d.SpoolDir, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
+		rules: d.Rules, calendar: d.Calendar, spoolDir: d.SpoolDir, composer: d.Composer, compose: d.ComposeLimits, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Catalog is the catalog the service checks against.

@@ -25,12 +25,19 @@ type Staged struct {
 	spool    *checks.Spooled
 	verdict  checks.Verdict
 	addOnly  bool
+	sources  []stagedSource // the originals it was made from, if any
 }
 
-// Discard removes the spool file; safe to call after Commit.
+// Discard removes the spool files; safe to call after Commit.
 func (st *Staged) Discard() {
-	if st != nil && st.spool != nil {
+	if st == nil {
+		return
+	}
+	if st.spool != nil {
 		st.spool.Remove()
+	}
+	for _, src := range st.sources {
+		src.spool.Remove()
 	}
 }
 
@@ -139,34 +146,44 @@ func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Read
 // If the row cannot be written the new object is removed again; the slot
 // keeps its previous file either way.
 func (s *Service) Commit(ctx context.Context, st *Staged, by string) (dossier.Document, error) {
+	doc, _, err := s.commit(ctx, st, by)
+	return doc, err
+}
+
+// commit stores the originals of a staged file (if any), then the file,
+// then the rows that point at them all, in one transaction.
+func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Document, []dossier.Source, error) {
 	defer st.Discard()
+	sources, err := s.putSources(ctx, st)
+	if err != nil {
+		return dossier.Document{}, nil, err
+	}
 	f, err := st.spool.Open()
 	if err != nil {
-		return dossier.Document{}, fmt.Errorf("intake: reopen spooled upload: %w", err)
+		s.removeObjects(ctx, sourceKeys(sources))
+		return dossier.Document{}, nil, fmt.Errorf("intake: reopen spooled upload: %w", err)
 	}
 	defer f.Close()
 	key := storage.NewKey()
 	if err := s.store.Put(ctx, key, f, st.verdict.Size, st.verdict.SHA256); err != nil {
-		return dossier.Document{}, backend(fmt.Errorf("store object: %w", err))
+		s.removeObjects(ctx, sourceKeys(sources))
+		return dossier.Document{}, nil, backend(fmt.Errorf("store object: %w", err))
 	}
 	doc := dossier.Document{Ref: st.ref, ObjectKey: key, SHA256: st.verdict.SHA256, Size: st.verdict.Size,
 		Pages: st.verdict.Pages, FileName: st.fileName, UploadedAt: s.now(), UploadedBy: by}
-	replaced, err := s.db.PutDocument(ctx, st.appID, doc, s.allowChange(st.ref.String(), st.addOnly))
+	replaced, err := s.db.PutDocument(ctx, st.appID, doc, s.allowChange(st.ref.String(), st.addOnly), sources...)
 	if err != nil {
-		// The row never pointed at the object: remove it. If even that
-		// fails, the object is an orphan, harmless and found by its key
-		// being in no row.
-		if derr := s.store.Delete(context.WithoutCancel(ctx), key); derr != nil {
-			s.log.WarnContext(ctx, "orphan object left after a failed commit", "key", key, "error", derr)
-		}
+		// No row points at the objects: remove them. If even that fails,
+		// they are orphans, harmless and found by their keys being in no row.
+		s.removeObjects(ctx, append(sourceKeys(sources), key))
 		if errors.Is(err, database.ErrNotFound) {
-			return dossier.Document{}, notFound("Заявление не найдено.")
+			return dossier.Document{}, nil, notFound("Заявление не найдено.")
 		}
-		return dossier.Document{}, backend(err)
+		return dossier.Document{}, nil, backend(err)
 	}
 	s.log.InfoContext(ctx, "document accepted", "application", st.appID, "slot", st.ref.String(),
-		"size", doc.Size, "pages", doc.Pages, "sha256", doc.SHA256[:12], "replaced", replaced != nil)
-	return doc, nil
+		"size", doc.Size, "pages", doc.Pages, "sha256", doc.SHA256[:12], "replaced", replaced != nil, "sources", len(sources))
+	return doc, sources, nil
 }
 
 // Open returns the current file of a slot row, verified against its
@@ -181,6 +198,11 @@ func (s *Service) Open(ctx context.Context, appID, slotRef string) (io.ReadClose
 		return nil, doc, backend(fmt.Errorf("open object of %s: %w", doc.Ref, err))
 	}
 	return storage.Verify(rc, doc.Size, doc.SHA256), doc, nil
+}
+
+// Document returns the record of the current file of a slot row.
+func (s *Service) Document(ctx context.Context, appID, slotRef string) (dossier.Document, error) {
+	return s.document(ctx, appID, slotRef)
 }
 
 func (s *Service) document(ctx context.Context, appID, slotRef string) (dossier.Document, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -57,6 +58,8 @@ func (a *caller) call(method, path string, body any, hdr ...string) response {
 	case nil:
 	case []byte:
 		r, contentType = bytes.NewReader(b), "application/pdf"
+	case form:
+		r, contentType = bytes.NewReader(b.body), b.contentType
 	default:
 		j, _ := json.Marshal(b)
 		r, contentType = bytes.NewReader(j), "application/json"
@@ -167,7 +170,28 @@ func (w *world) roles() []*caller {
 // document, a certificate row, a course, an NMO activity and, when asked,
 // a finished bundle.
 type fixture struct {
-	app, course, nmo, bundle string
+	app, course, nmo, bundle, source string
+}
+
+// form is a multipart body with its content type.
+type form struct {
+	body        []byte
+	contentType string
+}
+
+// partsForm is a multipart form of file parts, in order.
+func partsForm(t testing.TB, names []string, files ...[]byte) form {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for i, f := range files {
+		pw, err := w.CreateFormFile("file", names[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw.Write(f)
+	}
+	w.Close()
+	return form{b.Bytes(), w.FormDataContentType()}
 }
 
 func nmoBody() map[string]any {
@@ -188,6 +212,8 @@ func (w *world) fixture(withBundle bool) fixture {
 	base := "/api/v1/applications/" + f.app
 	o.must(201, "PUT", base+"/slots/identity_document/file", testdocs.PDF(t, 1, "passport"))
 	o.must(201, "PUT", base+"/slots/qualification_certificates.1/file", testdocs.PDF(t, 1, "cert"))
+	made := o.must(201, "POST", base+"/slots/snils/compose", partsForm(t, []string{"снилс.jpg"}, testdocs.JPEG(t)))
+	f.source = made["sources"].([]any)[0].(map[string]any)["id"].(string)
 	f.course = o.must(201, "POST", base+"/courses", courseBody())["id"].(string)
 	f.nmo = o.must(201, "POST", base+"/nmo", nmoBody())["id"].(string)
 	o.must(201, "POST", base+"/grants", map[string]any{"organization_id": w.consultancy})
@@ -302,6 +328,13 @@ func (w *world) endpoints() []endpoint {
 		{"GET", "/api/v1/applications/:id/slots/:slot/history", "UAAHAHFH", 200, false, app("/slots/identity_document/history", nil)},
 		// Direct links need S3: an allowed caller is told they are off.
 		{"POST", "/api/v1/applications/:id/slots/:slot/file/link", "UAAHAHFH", 409, false, app("/slots/identity_document/file/link", nil)},
+		{"POST", "/api/v1/applications/:id/slots/:slot/compose", "UAAHAHAH", 201, false, app("/slots/qualification_certificates.2/compose", func() any {
+			return partsForm(t, []string{"удостоверение.jpg", "приложение.pdf"}, testdocs.JPEG(t), testdocs.PDF(t, 1, "annex"))
+		})},
+		{"GET", "/api/v1/applications/:id/slots/:slot/sources", "UAAHAHFH", 200, false, app("/slots/snils/sources", nil)},
+		{"GET", "/api/v1/applications/:id/sources/:sid", "UAAHAHFH", 200, false, func(_ *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/applications/" + f.app + "/sources/" + f.source, nil
+		}},
 		{"GET", "/api/v1/applications/:id/readiness", "UAAHAHFH", 200, false, app("/readiness", nil)},
 		{"GET", "/api/v1/applications/:id/courses", "UAAHAHFH", 200, false, app("/courses", nil)},
 		{"POST", "/api/v1/applications/:id/courses", "UAAHAHAH", 201, false, app("/courses", func() any { return courseBody() })},

@@ -36,6 +36,7 @@ import (
 	"accredpack/calendar"
 	"accredpack/catalog"
 	"accredpack/checks"
+	"accredpack/compose"
 	"accredpack/config"
 	"accredpack/database"
 	"accredpack/intake"
@@ -52,6 +53,9 @@ import (
 // sandboxTasks is the work this binary does as a sandbox child.
 func sandboxTasks() map[string]sandbox.Task {
 	tasks := checks.SandboxTasks()
+	for name, task := range compose.SandboxTasks() {
+		tasks[name] = task
+	}
 	for name, task := range packager.SandboxTasks() {
 		tasks[name] = task
 	}
@@ -271,8 +275,15 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return fail(err)
 	}
+	// Compositions run in children with the merge's limits, two at once.
+	composeRunner, err := newRunner(sandbox.Limits{Memory: cfg.MergeMemory, Timeout: cfg.MergeTimeout, Parallel: 2})
+	if err != nil {
+		return fail(err)
+	}
 	in := intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, Rules: rules, Calendar: cal,
-		SpoolDir: spoolDir, Log: log})
+		SpoolDir: spoolDir, Log: log, Composer: compose.New(composeRunner, compose.Page{MarginMM: 10}),
+		ComposeLimits: intake.ComposeLimits{MaxParts: cfg.ComposeMaxParts, OptimizeBytes: cfg.OptimizeMaxBytes, MaxPixels: cfg.ImageMaxPixels,
+			Fit: compose.Fit{DPI: cfg.OptimizeDPI, MinDPI: cfg.OptimizeMinDPI, Quality: cfg.OptimizeQuality}}})
 	c := &components{
 		intake: in,
 		bundles: bundles.New(bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, Forms: forms, TmpDir: spoolDir,
@@ -363,7 +374,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 		log.Warn("ACCREDPACK_BOOTSTRAP_TOKEN is not set: every /api/v1 call will be refused with 401")
 	}
 	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Audit: c.audit, Policy: c.policy,
-		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, PresignTTL: cfg.PresignTTL,
+		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, OptimizeMaxBytes: cfg.OptimizeMaxBytes, PresignTTL: cfg.PresignTTL,
 		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute})
 
 	pages, err := web.New()

@@ -81,6 +81,7 @@ var contract = []struct {
 	{"BundleRules", testBundleRules},
 	{"LedgerAndReadiness", testLedgerAndReadiness},
 	{"AuditAndDeletion", testAuditAndDeletion},
+	{"ComposeAndOptimize", testComposeAndOptimize},
 }
 
 func TestContractEmbedded(t *testing.T) {

@@ -12,10 +12,13 @@ package testenv
 
 import (
 	"fmt"
+	"image"
+	"image/png"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -191,4 +194,30 @@ func PDFText(t testing.TB, pdf []byte) string {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	return string(out)
+}
+
+// RenderPage renders one page (1-based) of a PDF at dpi with poppler's
+// pdftoppm and returns the picture.
+func RenderPage(t testing.TB, pdf []byte, page, dpi int) image.Image {
+	t.Helper()
+	tool := Tool(t, "pdftoppm")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := strconv.Itoa(page)
+	if out, err := exec.Command(tool, "-r", strconv.Itoa(dpi), "-f", n, "-l", n, "-png", "-singlefile", in, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v %s", err, out)
+	}
+	f, err := os.Open(filepath.Join(dir, "page.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decode rendered page: %v", err)
+	}
+	return img
 }
