@@ -19,7 +19,11 @@ import (
 
 func TestMain(m *testing.M) {
 	sandbox.ServeChild(SandboxTasks())
-	os.Exit(m.Run())
+	code := m.Run()
+	if photoDir != "" {
+		os.RemoveAll(photoDir)
+	}
+	os.Exit(code)
 }
 
 func newComposer(t testing.TB) *Composer {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
@@ -19,7 +20,6 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
-	"golang.org/x/image/draw"
 
 	"accredpack/sandbox"
 )
@@ -287,17 +287,11 @@ func reencode(ctx *model.Context, images []*pageImage, target float64, quality i
 		b := src.Bounds()
 		scale := min(1, target/im.dpi)
 		w, h := max(1, int(math.Round(float64(b.Dx())*scale))), max(1, int(math.Round(float64(b.Dy())*scale)))
-		var dst draw.Image
-		if im.gray {
-			dst = image.NewGray(image.Rect(0, 0, w, h))
-		} else {
-			dst = image.NewRGBA(image.Rect(0, 0, w, h))
-		}
+		dst := src
 		if scale < 1 {
-			draw.BiLinear.Scale(dst, dst.Bounds(), src, b, draw.Src, nil)
-		} else {
-			draw.Draw(dst, dst.Bounds(), src, b.Min, draw.Src)
+			dst = shrink(src, w, h, im.gray)
 		}
+		src = nil
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: quality}); err != nil {
 			return 0, fmt.Errorf("encode image: %w", err)
@@ -307,8 +301,12 @@ func reencode(ctx *model.Context, images []*pageImage, target float64, quality i
 			total += im.origSize
 			continue
 		}
-		ctx.XRefTable.Table[im.objNr].Object = jpegStream(im.orig, buf.Bytes(), w, h, im.gray)
+		_, gray := dst.(*image.Gray) // what the JPEG holds: one component or three
+		ctx.XRefTable.Table[im.objNr].Object = jpegStream(im.orig, buf.Bytes(), w, h, gray)
 		total += int64(buf.Len())
+		// A decoded photo is tens of megabytes: return it before the next.
+		dst = nil
+		runtime.GC()
 	}
 	return total, nil
 }

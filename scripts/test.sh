@@ -26,7 +26,7 @@ go test -count=1 -timeout 20m ./...
 # found lands in testdata/fuzz/ and fails this step). Longer runs: README.
 echo "== fuzzing, 10 s a target"
 for target in identifiers:FuzzSNILS identifiers:FuzzPhone identifiers:FuzzIKP identifiers:FuzzINN \
-	dossier:FuzzParseSlotRef catalog:FuzzLookup api:FuzzMultipart checks:FuzzCheckStream; do
+	dossier:FuzzParseSlotRef catalog:FuzzLookup api:FuzzMultipart checks:FuzzCheckStream compose:FuzzOrientation; do
 	echo "-- ${target#*:}"
 	go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "./${target%%:*}" 2>&1 | grep -v '^fuzz: elapsed'
 done
