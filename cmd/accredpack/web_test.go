@@ -126,13 +126,16 @@ func TestWebSpecialistJourney(t *testing.T) {
 	pdf := write("Паспорт.pdf", testdocs.PDF(t, 2, "passport"))
 	jpeg := write("фото.pdf", testdocs.JPEG(t))
 	other := write("document.pdf", testdocs.PDF(t, 1, "document"))
+	// The diploma and its supplement, photographed: the page composes them.
+	photos := []string{write("диплом.jpg", testdocs.EncodeJPEG(t, testdocs.DocumentPhoto(1200, 900, 1), 85)),
+		write("приложение.jpg", testdocs.WithEXIF(testdocs.EncodeJPEG(t, testdocs.Stored(testdocs.DocumentPhoto(900, 1200, 2), 6), 85), 6))}
 
 	consultancy := c.organization("consultancy", "Консалт")
 	owner := c.account("specialist", "", "anna")
 	staff := c.account("consultant", consultancy, "maria")
 
 	ctx := browserTab(t)
-	var appURL, notPDF, ready, href string
+	var appURL, notPDF, ready, href, diploma string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(c.base+"/app/"),
 		waitFor(t, `#login-form`, chromedp.ByQuery), // not logged in: sent to the login page
@@ -173,7 +176,10 @@ func TestWebSpecialistJourney(t *testing.T) {
 		screenshot(t, shots, "04-jpeg-refused"),
 
 		uploadTo(t, "snils", other),
-		uploadTo(t, "education_diploma", other),
+		chromedp.SetUploadFiles(`li[data-slot="education_diploma"] input[type=file]`, photos, chromedp.ByQuery),
+		waitFor(t, `li.slot.accepted[data-slot="education_diploma"]`, chromedp.ByQuery),
+		chromedp.Text(`li[data-slot="education_diploma"] .doc`, &diploma, chromedp.ByQuery),
+		screenshot(t, shots, "04b-photos-composed"),
 		uploadTo(t, "previous_accreditation", other),
 		uploadTo(t, "qualification_certificates.1", other),
 		uploadTo(t, "work_record", other),
@@ -192,6 +198,9 @@ func TestWebSpecialistJourney(t *testing.T) {
 	}
 	if !strings.Contains(notPDF, "файл не PDF") {
 		t.Errorf("error shown for a JPEG named .pdf: %q; want it to say «файл не PDF»", notPDF)
+	}
+	if !strings.Contains(diploma, "диплом.pdf") || !strings.Contains(diploma, "2 страницы") {
+		t.Errorf("two photos of the diploma shown as %q; want one PDF of 2 pages", diploma)
 	}
 	if !strings.Contains(ready, "готово к подаче") {
 		t.Errorf("ready line %q", ready)

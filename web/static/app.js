@@ -62,6 +62,9 @@ const fileErrors = {
   pdf_invalid: "файл повреждён или не читается",
   one_file_per_slot: "в строку загружается один файл",
   rate_limited: "слишком много загрузок подряд",
+  image_invalid: "изображение не читается",
+  optimize_unreadable: "не уменьшить без потери читаемости",
+  bad_request: "запрос не принят",
 };
 
 function formatSize(n) {
@@ -306,18 +309,40 @@ async function viewApplication() {
     $("#deadline-line").textContent = d ? `Срок аккредитации истекает ${d.expiry}; подать рекомендуем с ${d.submit_from} до ${d.submit_by}.` : "Укажите дату предыдущей аккредитации, чтобы рассчитать сроки.";
   };
 
-  const upload = (slotID, file, row) => {
+  // One PDF goes to the slot as it is; photos, or several files, are
+  // composed by the server into one PDF (in the order chosen) and fitted
+  // under the limit.
+  const isPDF = (f) => f.type === "application/pdf" || /\.pdf$/i.test(f.name);
+  const uploadFiles = (slotID, files, row) => {
+    if (files.length === 1 && isPDF(files[0]) && files[0].size <= 25 * 1024 * 1024) {
+      upload(slotID, files[0], row);
+      return;
+    }
+    const form = new FormData();
+    for (const f of files) form.append("file", f, f.name);
+    upload(slotID, null, row, form, files.length);
+  };
+
+  const upload = (slotID, file, row, form, parts) => {
     const status = $(".status", row);
     const bar = $("progress", row);
     bar.hidden = false;
     bar.value = 0;
-    status.textContent = "Загрузка…";
+    status.textContent = form ? `Загрузка ${parts} файл(ов)… затем сборка в один PDF` : "Загрузка…";
     status.className = "status";
     const xhr = new XMLHttpRequest();
-    xhr.open("PUT", "/api/v1" + base + "/slots/" + slotID + "/file?filename=" + encodeURIComponent(file.name));
-    xhr.setRequestHeader("Content-Type", "application/pdf");
+    if (form) {
+      xhr.open("POST", "/api/v1" + base + "/slots/" + slotID + "/compose?optimize=true");
+    } else {
+      xhr.open("PUT", "/api/v1" + base + "/slots/" + slotID + "/file?filename=" + encodeURIComponent(file.name));
+      xhr.setRequestHeader("Content-Type", "application/pdf");
+    }
     xhr.setRequestHeader("X-CSRF-Token", state.csrf);
-    xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) bar.value = ev.loaded / ev.total; };
+    xhr.upload.onprogress = (ev) => {
+      if (!ev.lengthComputable) return;
+      bar.value = ev.loaded / ev.total;
+      if (form && ev.loaded === ev.total) status.textContent = "Собираем PDF из " + parts + " файл(ов)…";
+    };
     xhr.onload = async () => {
       bar.hidden = true;
       let body = null;
@@ -335,6 +360,10 @@ async function viewApplication() {
       status.textContent = "Не удалось отправить файл: проверьте связь и повторите.";
       status.className = "status error";
     };
+    if (form) {
+      xhr.send(form);
+      return;
+    }
     if (file.size > 25 * 1024 * 1024) {
       // The server refuses it anyway after reading 25 MB; say so at once.
       bar.hidden = true;
@@ -346,7 +375,8 @@ async function viewApplication() {
   };
 
   const slotRow = (s) => {
-    const input = el("input", { type: "file", accept: "application/pdf,.pdf", "aria-label": "Файл для строки " + s.title });
+    const input = el("input", { type: "file", multiple: true, accept: "application/pdf,.pdf,image/jpeg,image/png",
+      "aria-label": "Файл для строки " + s.title });
     const row = el("li", { class: "slot " + s.status, "data-slot": s.id },
       el("div", { class: "title" }, s.title, " ", el("span", { class: "mark " + s.requirement }, requirementTitles[s.requirement] || ""),
         s.hint ? el("span", { class: "hint" }, " — " + s.hint) : null),
@@ -360,18 +390,14 @@ async function viewApplication() {
           if (!confirm("Убрать файл из строки? Он останется в истории.")) return;
           try { await api("DELETE", base + "/slots/" + s.id + "/file"); await refresh(); } catch (e) { flash(e.message); }
         } }, "Удалить") : null));
-    input.addEventListener("change", () => input.files[0] && upload(s.id, input.files[0], row));
+    input.addEventListener("change", () => input.files.length && uploadFiles(s.id, [...input.files], row));
     row.addEventListener("dragover", (ev) => { ev.preventDefault(); row.classList.add("drop"); });
     row.addEventListener("dragleave", () => row.classList.remove("drop"));
     row.addEventListener("drop", (ev) => {
       ev.preventDefault();
       row.classList.remove("drop");
-      const files = ev.dataTransfer.files;
-      if (files.length !== 1) {
-        $(".status", row).textContent = "Перетащите один файл: в строку загружается один PDF.";
-        return;
-      }
-      upload(s.id, files[0], row);
+      const files = [...ev.dataTransfer.files];
+      if (files.length) uploadFiles(s.id, files, row);
     });
     return row;
   };
