@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"accredpack/catalog"
 	"accredpack/checks"
+	"accredpack/compose"
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/internal/testdocs"
@@ -22,7 +24,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	sandbox.ServeChild(checks.SandboxTasks())
+	tasks := checks.SandboxTasks()
+	for k, v := range compose.SandboxTasks() {
+		tasks[k] = v
+	}
+	sandbox.ServeChild(tasks)
 	os.Exit(m.Run())
 }
 
@@ -31,10 +37,17 @@ func TestMain(m *testing.M) {
 type faultyStore struct {
 	storage.Store
 	failPut bool
+	failAt  int      // when > 0, the failAt-th Put from now fails
 	keys    []string // keys Put succeeded for
 }
 
 func (f *faultyStore) Put(ctx context.Context, key string, r io.Reader, size int64, sum string) error {
+	if f.failAt > 0 {
+		f.failAt--
+		if f.failAt == 0 {
+			return errors.New("injected: store is down")
+		}
+	}
 	if f.failPut {
 		return errors.New("injected: store is down")
 	}
@@ -65,8 +78,13 @@ func newService(t *testing.T) (*Service, *database.DB, *faultyStore) {
 	forms, _ := checks.NewFormValidator(cat)
 	exe, _ := os.Executable()
 	runner, _ := sandbox.NewRunner(exe, sandbox.Limits{Memory: 256 << 20, Timeout: 30 * time.Second, Parallel: 2})
+	spool := filepath.Join(dir, "spool")
+	os.Mkdir(spool, 0o700)
 	svc := New(Deps{DB: db, Store: store, Files: checks.NewChecker(1<<20, runner), Forms: forms, Catalog: cat,
-		SpoolDir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		SpoolDir: spool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Composer: compose.New(runner, compose.Page{MarginMM: 10}),
+		ComposeLimits: ComposeLimits{MaxParts: 5, OptimizeBytes: 4 << 20, MaxPixels: 10_000_000,
+			Fit: compose.Fit{DPI: 200, MinDPI: 150, Quality: 75}}})
 	return svc, db, store
 }
 
@@ -145,5 +163,86 @@ func TestDatabaseFailureRemovesTheNewObject(t *testing.T) {
 	}
 	if _, err := os.Stat(st.spool.Path); !errors.Is(err, os.ErrNotExist) {
 		t.Error("the spool file was left behind")
+	}
+}
+
+func composeParts(svc *Service, appID, slot string, parts ...[]byte) (ComposeResult, error) {
+	ctx := context.Background()
+	c, err := svc.BeginCompose(ctx, appID, slot, false, false)
+	if err != nil {
+		return ComposeResult{}, err
+	}
+	defer c.Discard()
+	for i, p := range parts {
+		if err := c.Add(ctx, bytes.NewReader(p), fmt.Sprintf("part-%d.jpg", i+1)); err != nil {
+			return ComposeResult{}, err
+		}
+	}
+	return c.Finish(ctx, "tester")
+}
+
+// TestComposeFailuresLeaveNothing: whichever write fails (an original, the
+// composed file, the database rows), the slot keeps its file, every object
+// written on the way is removed, and no temporary file is left.
+func TestComposeFailuresLeaveNothing(t *testing.T) {
+	photo, pdf := testdocs.JPEG(t), testdocs.PDF(t, 1, "annex")
+	for _, failAt := range []int{1, 2, 3, 4} { // original 1, original 2, original 3, the composed file
+		svc, _, store := newService(t)
+		v, err := svc.Create(context.Background(), "tester", form())
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := testdocs.PDF(t, 1, "first")
+		if _, err := upload(svc, v.App.ID, "snils", first); err != nil {
+			t.Fatal(err)
+		}
+		store.keys, store.failAt = nil, failAt
+		if _, err := composeParts(svc, v.App.ID, "snils", photo, pdf, photo); !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("put %d failing: err = %v; want ErrUnavailable", failAt, err)
+		}
+		if len(store.keys) != failAt-1 {
+			t.Errorf("put %d failing: %d objects written before it", failAt, len(store.keys))
+		}
+		assertGone(t, svc, store.keys)
+		if !bytes.Equal(currentBytes(t, svc, v.App.ID, "snils"), first) {
+			t.Errorf("put %d failing: the slot changed", failAt)
+		}
+	}
+
+	svc, db, store := newService(t)
+	v, err := svc.Create(context.Background(), "tester", form())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.BeginCompose(context.Background(), v.App.ID, "snils", false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][]byte{photo, pdf} {
+		if err := c.Add(context.Background(), bytes.NewReader(p), "p"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close() // the database goes away between the parts and the commit
+	if _, err := c.Finish(context.Background(), "tester"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v; want ErrUnavailable", err)
+	}
+	if len(store.keys) != 3 {
+		t.Fatalf("objects written before the rows: %v; want 2 originals and the file", store.keys)
+	}
+	assertGone(t, svc, store.keys)
+}
+
+// assertGone checks the objects are removed and the spool folder is empty.
+func assertGone(t *testing.T, svc *Service, keys []string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, err := svc.store.Open(context.Background(), k); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("object %s of a failed composition is still stored: %v", k, err)
+		}
+	}
+	left, _ := os.ReadDir(svc.spoolDir)
+	for _, e := range left {
+		t.Errorf("left in the spool folder: %s", e.Name())
 	}
 }
