@@ -18,6 +18,8 @@ var (
 	errBadRequest       = fault.ErrBadRequest
 	errExtraFilePart    = errors.New("more than one file part")
 	errMethodNotAllowed = errors.New("method not allowed")
+	// An Idempotency-Key sent again with a different request.
+	errIdempotencyKeyReused = errors.New("idempotency key reused for another request")
 )
 
 // ErrorBody is the JSON of every error answer.
@@ -43,6 +45,7 @@ var errorTable = []struct {
 	{errUnauthorized, http.StatusUnauthorized, "unauthorized", "Нужен действующий токен доступа: заголовок Authorization: Bearer <токен>."},
 	{errExtraFilePart, http.StatusBadRequest, "one_file_per_slot", "В один слот загружается ровно один файл. Если у документа несколько страниц или частей, объедините их в один PDF."},
 	{errBadRequest, http.StatusBadRequest, "bad_request", "Запрос составлен неверно."},
+	{errIdempotencyKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused", "Этот Idempotency-Key уже использован для другого запроса: для нового запроса нужен новый ключ."},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", "Этот метод не поддерживается для данного адреса."},
 	{fault.ErrForbidden, http.StatusForbidden, "forbidden", "Это действие недоступно вашей роли."},
 	{intake.ErrNotFound, http.StatusNotFound, "not_found", "Не найдено."},

@@ -50,6 +50,9 @@ type Deps struct {
 	Policy   access.Policy
 	Log      *slog.Logger
 	Registry *prometheus.Registry
+	// Idempotency keeps answers to POSTs sent with an Idempotency-Key;
+	// nil turns the header off.
+	Idempotency IdempotencyStore
 }
 
 // Server is the HTTP handler of the service.
@@ -65,13 +68,14 @@ type Server struct {
 	metrics  *metrics
 	logins   *limiter
 	uploads  *limiter
+	idem     IdempotencyStore
 }
 
 // New builds the routes.
 func New(d Deps, cfg Config) *Server {
 	s := &Server{echo: echo.New(), svc: d.Intake, bundles: d.Bundles, accounts: d.Accounts, audit: d.Audit, policy: d.Policy,
 		cfg: cfg, log: d.Log, metrics: newMetrics(d.Registry),
-		logins: newLimiter(cfg.LoginPerMinute), uploads: newLimiter(cfg.UploadsPerMinute)}
+		logins: newLimiter(cfg.LoginPerMinute), uploads: newLimiter(cfg.UploadsPerMinute), idem: d.Idempotency}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	// Only the direct peer: forwarding headers are anyone's to forge.
@@ -89,6 +93,9 @@ func New(d Deps, cfg Config) *Server {
 			mw = append(mw, s.authenticate)
 		}
 		mw = append(mw, s.guard(r))
+		if r.method == http.MethodPost && r.on != public {
+			mw = append(mw, s.idempotent)
+		}
 		mw = append(mw, r.extra...)
 		e.Add(r.method, "/api/v1"+r.path, r.handler, mw...)
 	}

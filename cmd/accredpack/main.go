@@ -219,6 +219,7 @@ type components struct {
 	accounts *accounts.Service
 	audit    *audit.Log
 	policy   access.Policy
+	db       *database.DB
 	close    func()
 }
 
@@ -300,6 +301,7 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return fail(err)
 	}
+	c.db = db
 	c.close = func() { db.Close() }
 	return c, nil
 }
@@ -373,7 +375,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	if cfg.BootstrapToken == "" {
 		log.Warn("ACCREDPACK_BOOTSTRAP_TOKEN is not set: every /api/v1 call will be refused with 401")
 	}
-	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Audit: c.audit, Policy: c.policy,
+	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Audit: c.audit, Policy: c.policy, Idempotency: c.db,
 		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, OptimizeMaxBytes: cfg.OptimizeMaxBytes, PresignTTL: cfg.PresignTTL,
 		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute})
 

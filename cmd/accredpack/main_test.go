@@ -82,6 +82,7 @@ var contract = []struct {
 	{"LedgerAndReadiness", testLedgerAndReadiness},
 	{"AuditAndDeletion", testAuditAndDeletion},
 	{"ComposeAndOptimize", testComposeAndOptimize},
+	{"IdempotencyKeys", testIdempotencyKeys},
 }
 
 func TestContractEmbedded(t *testing.T) {
