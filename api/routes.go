@@ -33,6 +33,7 @@ func (s *Server) routes() []route {
 		{"POST", "/auth/logout", s.logout, access.ReadOwnPrincipal, service, nil},
 		{"GET", "/auth/me", s.me, access.ReadOwnPrincipal, service, nil},
 		{"GET", "/catalog", s.getCatalog, access.ReadCatalog, service, nil},
+		{"GET", "/openapi.json", s.openAPI, "", public, nil},
 		{"GET", "/organizations", s.listOrganizations, access.ReadOrganizations, service, nil},
 		{"POST", "/organizations", s.createOrganization, access.ManageAccounts, service, nil},
 		{"GET", "/users", s.listUsers, access.ManageAccounts, service, nil},

@@ -69,6 +69,9 @@ type Server struct {
 	logins   *limiter
 	uploads  *limiter
 	idem     IdempotencyStore
+	// openapi is the description of the API, built once at start.
+	openapi    []byte
+	openapiErr error
 }
 
 // New builds the routes.
@@ -76,6 +79,7 @@ func New(d Deps, cfg Config) *Server {
 	s := &Server{echo: echo.New(), svc: d.Intake, bundles: d.Bundles, accounts: d.Accounts, audit: d.Audit, policy: d.Policy,
 		cfg: cfg, log: d.Log, metrics: newMetrics(d.Registry),
 		logins: newLimiter(cfg.LoginPerMinute), uploads: newLimiter(cfg.UploadsPerMinute), idem: d.Idempotency}
+	s.openapi, s.openapiErr = OpenAPI()
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	// Only the direct peer: forwarding headers are anyone's to forge.

@@ -289,6 +289,7 @@ func (w *world) endpoints() []endpoint {
 		{"POST", "/api/v1/auth/logout", "UAAAAAAA", 204, false, fixed("/api/v1/auth/logout", nil)},
 		{"GET", "/api/v1/auth/me", "UAAAAAAA", 200, false, fixed("/api/v1/auth/me", nil)},
 		{"GET", "/api/v1/catalog", "UAAAAAAA", 200, false, fixed("/api/v1/catalog", nil)},
+		{"GET", "/api/v1/openapi.json", "AAAAAAAA", 200, false, fixed("/api/v1/openapi.json", nil)},
 		{"GET", "/api/v1/organizations", "UAAAAAAA", 200, false, fixed("/api/v1/organizations", nil)},
 		{"POST", "/api/v1/organizations", "UAFFFFFF", 201, false, fixed("/api/v1/organizations", func(*caller) any {
 			return map[string]any{"name": unique("Орг"), "kind": "consultancy"}

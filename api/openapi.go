@@ -1,0 +1,349 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"accredpack/dossier"
+	"accredpack/readiness"
+)
+
+// op documents one endpoint of the route table. in and out are Go values
+// whose types give the request and answer schemas (nil: none, or a plain
+// object); example is a request body the running server answers with
+// status (checked by the test).
+type op struct {
+	summary string
+	tag     string
+	body    string // "", "json", "multipart", "pdf"
+	in      any
+	status  int
+	out     any
+	example any
+	query   []string
+}
+
+type obj = map[string]any
+
+// operations documents every route; the test fails when a route has no
+// entry here (and the server refuses to describe itself).
+var operations = map[string]op{
+	"POST /auth/login":    {summary: "Вход по e-mail и паролю: cookie сессии и CSRF-токен", tag: "auth", body: "json", in: loginBody{}, status: 200, out: SessionJSON{}},
+	"POST /auth/register": {summary: "Регистрация специалиста (если разрешена)", tag: "auth", body: "json", in: registerBody{}, status: 201, out: SessionJSON{}},
+	"POST /auth/logout":   {summary: "Выход: сессия закрыта", tag: "auth", status: 204},
+	"GET /auth/me":        {summary: "Кто я: роль, организация", tag: "auth", status: 200, out: SessionJSON{}},
+	"GET /catalog":        {summary: "Виды заявлений, слоты и их требования, номенклатура специальностей", tag: "catalog", status: 200, out: CatalogJSON{}},
+	"GET /organizations":  {summary: "Организации (консалтинг, учебные центры)", tag: "accounts", status: 200, out: obj{"organizations": []obj{}}},
+	"POST /organizations": {summary: "Создать организацию (администратор)", tag: "accounts", body: "json", in: orgBody{}, status: 201,
+		example: obj{"name": "Учебный центр «Пример»", "kind": "training_center"}},
+	"GET /users":                    {summary: "Пользователи (администратор)", tag: "accounts", status: 200, out: obj{"users": []obj{}}},
+	"POST /users":                   {summary: "Создать пользователя любой роли (администратор)", tag: "accounts", body: "json", in: registerBody{}, status: 201},
+	"GET /api-keys":                 {summary: "Мои API-ключи: имя, создан, последнее использование", tag: "accounts", status: 200, out: obj{"api_keys": []obj{}}},
+	"POST /api-keys":                {summary: "Новый API-ключ: токен показывается один раз", tag: "accounts", body: "json", in: nameBody{}, status: 201},
+	"DELETE /api-keys/:kid":         {summary: "Отозвать API-ключ", tag: "accounts", status: 204},
+	"GET /audit":                    {summary: "Журнал доступа (администратор); format=csv|ndjson для выгрузки", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"application_id", "actor", "from", "to", "limit", "cursor", "format"}},
+	"GET /me/audit":                 {summary: "Журнал доступа к моим данным", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"limit", "cursor", "format"}},
+	"POST /share-codes/redeem":      {summary: "Получить доступ к заявлению по коду специалиста (учебный центр)", tag: "sharing", body: "json", in: codeBody{}, status: 200, out: obj{"application_id": ""}},
+	"POST /forms/check":             {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
+	"POST /applications":            {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
+	"GET /applications":             {summary: "Заявления, доступные вызывающему: страницы, фильтр по сроку и готовности", tag: "applications", status: 200, out: ListJSON{}, query: []string{"limit", "cursor", "due_before", "ready"}},
+	"GET /applications/:id":         {summary: "Заявление: форма, слоты, готовность, сроки", tag: "applications", status: 200, out: ApplicationJSON{}},
+	"PATCH /applications/:id":       {summary: "Изменить поля (JSON merge); форма проверяется целиком", tag: "applications", body: "json", status: 200, out: ApplicationJSON{}, example: obj{"comment": "Уточнён телефон"}},
+	"DELETE /applications/:id":      {summary: "Удалить заявление с файлами; остаётся только журнал", tag: "applications", status: 204},
+	"POST /applications/:id/submit": {summary: "Отметить заявление поданным (только готовое)", tag: "applications", status: 200, out: ApplicationJSON{}},
+	"POST /applications/:id/reopen": {summary: "Вернуть поданное заявление в работу", tag: "applications", status: 200, out: ApplicationJSON{}},
+	"PUT /applications/:id/slots/:slot/file": {summary: "Загрузить файл в слот (тело PDF или multipart с одной частью file); optimize=true принимает фото и большие сканы", tag: "files",
+		body: "pdf", status: 201, out: obj{"document": DocumentJSON{}}, query: []string{"filename", "optimize"}},
+	"GET /applications/:id/slots/:slot/file":       {summary: "Скачать файл слота", tag: "files", status: 200},
+	"HEAD /applications/:id/slots/:slot/file":      {summary: "Размер и контрольная сумма файла слота", tag: "files", status: 200},
+	"DELETE /applications/:id/slots/:slot/file":    {summary: "Очистить слот (файл остаётся в истории)", tag: "files", status: 204},
+	"GET /applications/:id/slots/:slot/history":    {summary: "Прежние файлы слота с их исходниками", tag: "files", status: 200, out: obj{"history": []HistoryJSON{}}},
+	"POST /applications/:id/slots/:slot/file/link": {summary: "Временная прямая ссылка на файл (S3)", tag: "files", status: 200, out: obj{"url": "", "expires_at": time.Time{}}},
+	"POST /applications/:id/slots/:slot/compose":   {summary: "Собрать один файл слота из частей: PDF и фото JPEG/PNG по порядку; optimize=true ужимает до лимита", tag: "files", body: "multipart", status: 201, out: composeOut{}, query: []string{"optimize"}},
+	"GET /applications/:id/slots/:slot/sources":    {summary: "Исходники текущего файла слота", tag: "files", status: 200, out: obj{"sources": []SourceJSON{}}},
+	"GET /applications/:id/sources/:sid":           {summary: "Скачать исходник как он был загружен", tag: "files", status: 200},
+	"GET /applications/:id/readiness":              {summary: "Готовность: часы обучения, НМО, замечания, сроки", tag: "ledger", status: 200, out: readiness.Report{}},
+	"GET /applications/:id/courses":                {summary: "Курсы повышения квалификации", tag: "ledger", status: 200, out: obj{"courses": []dossier.Course{}}},
+	"POST /applications/:id/courses":               {summary: "Добавить курс", tag: "ledger", body: "json", in: dossier.Course{}, status: 201, out: dossier.Course{}, example: exampleCourse()},
+	"PUT /applications/:id/courses/:rid":           {summary: "Изменить курс", tag: "ledger", body: "json", in: dossier.Course{}, status: 200, out: dossier.Course{}},
+	"DELETE /applications/:id/courses/:rid":        {summary: "Удалить курс", tag: "ledger", status: 204},
+	"GET /applications/:id/nmo":                    {summary: "Активности НМО", tag: "ledger", status: 200, out: obj{"activities": []dossier.NMOActivity{}}},
+	"POST /applications/:id/nmo":                   {summary: "Добавить активность НМО (код подтверждения уникален для специалиста)", tag: "ledger", body: "json", in: dossier.NMOActivity{}, status: 201, out: dossier.NMOActivity{}},
+	"PUT /applications/:id/nmo/:rid":               {summary: "Изменить активность НМО", tag: "ledger", body: "json", in: dossier.NMOActivity{}, status: 200, out: dossier.NMOActivity{}},
+	"DELETE /applications/:id/nmo/:rid":            {summary: "Удалить активность НМО", tag: "ledger", status: 204},
+	"POST /applications/:id/bundles":               {summary: "Заказать сборку: пакет ФРМР (ZIP) или портфолио (PDF)", tag: "bundles", body: "json", in: bundleBody{}, status: 202, out: BundleJSON{}, example: obj{"kind": "frmr_package", "draft": true}},
+	"GET /applications/:id/grants":                 {summary: "Организации с доступом к заявлению", tag: "sharing", status: 200, out: obj{"grants": []obj{}}},
+	"POST /applications/:id/grants":                {summary: "Дать доступ организации", tag: "sharing", body: "json", in: grantBody{}, status: 201},
+	"DELETE /applications/:id/grants/:org":         {summary: "Отозвать доступ организации", tag: "sharing", status: 204},
+	"POST /applications/:id/share-codes":           {summary: "Одноразовый код доступа для учебного центра (7 дней)", tag: "sharing", status: 201, out: obj{"code": "", "expires_at": time.Time{}}},
+	"GET /applications/:id/audit":                  {summary: "Журнал доступа к заявлению", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"limit", "cursor", "format"}},
+	"GET /bundles/:id":                             {summary: "Состояние сборки и прогресс", tag: "bundles", status: 200, out: BundleJSON{}},
+	"GET /bundles/:id/file":                        {summary: "Скачать собранный пакет", tag: "bundles", status: 200},
+	"POST /bundles/:id/retry":                      {summary: "Повторить неудавшуюся сборку", tag: "bundles", status: 202, out: BundleJSON{}},
+	"GET /openapi.json":                            {summary: "Это описание API (OpenAPI 3.1)", tag: "meta", status: 200},
+}
+
+type loginBody struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+type registerBody struct {
+	Email          string `json:"email"`
+	Password       string `json:"password"`
+	Name           string `json:"name"`
+	Role           string `json:"role,omitempty"`
+	OrganizationID string `json:"organization_id,omitempty"`
+}
+type orgBody struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+type nameBody struct {
+	Name string `json:"name"`
+}
+type codeBody struct {
+	Code string `json:"code"`
+}
+type grantBody struct {
+	OrganizationID string `json:"organization_id"`
+}
+type bundleBody struct {
+	Kind  string `json:"kind"`
+	Draft bool   `json:"draft"`
+}
+type composeOut struct {
+	Document DocumentJSON `json:"document"`
+	Compose  ComposeJSON  `json:"compose"`
+	Sources  []SourceJSON `json:"sources"`
+}
+
+func exampleForm() obj {
+	return obj{
+		"kind":            "periodic",
+		"specialist":      obj{"last_name": "Иванова", "first_name": "Анна", "middle_name": "Сергеевна", "snils": "112-233-445 95", "birth_date": "1985-04-12"},
+		"contact":         obj{"phone": "8 912 345-67-89", "email": "anna@example.ru"},
+		"education_level": "higher",
+		"specialty":       "Терапия",
+		"report_agreed":   true,
+		"name_changed":    false,
+		"consent":         true,
+	}
+}
+
+func exampleCourse() obj {
+	return obj{"title": "Актуальные вопросы терапии", "organization": "Учебный центр", "hours": 36, "start_date": "2025-02-01",
+		"end_date": "2025-02-20", "in_specialty": true, "frdo_number": "ФРДО-000123"}
+}
+
+var pathParam = regexp.MustCompile(`:([a-z]+)`)
+
+// OpenAPI builds the description of /api/v1 from the route table, the
+// operations above and the Go types of requests and answers (their JSON
+// tags), so it cannot drift from the code without a test failing.
+func OpenAPI() ([]byte, error) {
+	b := &schemaBuilder{components: obj{}}
+	paths := obj{}
+	for _, r := range (&Server{}).routes() {
+		key := r.method + " " + r.path
+		o, ok := operations[key]
+		if !ok {
+			return nil, &missingOperation{key}
+		}
+		path := "/api/v1" + pathParam.ReplaceAllString(r.path, "{$1}")
+		item, _ := paths[path].(obj)
+		if item == nil {
+			item = obj{}
+			paths[path] = item
+		}
+		operation := obj{"summary": o.summary, "tags": []string{o.tag}, "operationId": operationID(r.method, r.path)}
+		var params []obj
+		for _, m := range pathParam.FindAllStringSubmatch(r.path, -1) {
+			params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": obj{"type": "string"}})
+		}
+		for _, q := range o.query {
+			params = append(params, obj{"name": q, "in": "query", "schema": obj{"type": "string"}})
+		}
+		if r.method == http.MethodPost && r.on != public {
+			params = append(params, obj{"name": idempotencyHeader, "in": "header", "schema": obj{"type": "string", "maxLength": 255},
+				"description": "повтор с тем же ключом возвращает первый ответ"})
+		}
+		if params != nil {
+			operation["parameters"] = params
+		}
+		switch o.body {
+		case "json":
+			content := obj{"schema": b.schema(o.in)}
+			if o.example != nil {
+				content["example"] = o.example
+			}
+			operation["requestBody"] = obj{"required": true, "content": obj{"application/json": content}}
+		case "multipart":
+			operation["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": obj{"type": "object",
+				"properties": obj{"file": obj{"type": "array", "items": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}}}}}
+		case "pdf":
+			operation["requestBody"] = obj{"required": true, "content": obj{
+				"application/pdf":     obj{"schema": obj{"type": "string", "contentMediaType": "application/pdf"}},
+				"multipart/form-data": obj{"schema": obj{"type": "object", "properties": obj{"file": obj{"type": "string", "contentMediaType": "application/pdf"}}}},
+			}}
+		}
+		answer := obj{"description": http.StatusText(o.status)}
+		if o.out != nil {
+			answer["content"] = obj{"application/json": obj{"schema": b.schema(o.out)}}
+		}
+		responses := obj{itoa(o.status): answer, "default": obj{"description": "ошибка (коды в API.md и README)",
+			"content": obj{"application/json": obj{"schema": b.schema(ErrorBody{})}}}}
+		operation["responses"] = responses
+		if r.on != public {
+			operation["security"] = []obj{{"bearer": []string{}}, {"session": []string{}}}
+		}
+		item[strings.ToLower(r.method)] = operation
+	}
+	doc := obj{
+		"openapi": "3.1.0",
+		"info": obj{"title": "accredpack API", "version": "1",
+			"description": "Приём документов для аккредитации в ФРМР: заявления, файлы слотов, сборка пакетов. Ошибки: {\"error\": {\"code\", \"message\", \"fields\"}}."},
+		"servers": []obj{{"url": "/"}},
+		"paths":   paths,
+		"components": obj{"schemas": b.components, "securitySchemes": obj{
+			"bearer":  obj{"type": "http", "scheme": "bearer", "description": "API-ключ ak_… или токен администратора"},
+			"session": obj{"type": "apiKey", "in": "cookie", "name": "accredpack_session", "description": "cookie сессии; запись — с заголовком X-CSRF-Token"},
+		}},
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+type missingOperation struct{ key string }
+
+func (m *missingOperation) Error() string { return "api: no OpenAPI operation for " + m.key }
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func operationID(method, path string) string {
+	parts := []string{strings.ToLower(method)}
+	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
+		if strings.HasPrefix(p, ":") {
+			p = "by_" + p[1:]
+		}
+		parts = append(parts, strings.NewReplacer("-", "_", ".", "_").Replace(p))
+	}
+	return strings.Join(parts, "_")
+}
+
+// schemaBuilder turns Go types into JSON Schema by their JSON tags; named
+// structs become components.
+type schemaBuilder struct{ components obj }
+
+var timeType = reflect.TypeOf(time.Time{})
+
+func (b *schemaBuilder) schema(v any) obj {
+	if m, ok := v.(obj); ok {
+		props := obj{}
+		for k, x := range m {
+			props[k] = b.schema(x)
+		}
+		return obj{"type": "object", "properties": props}
+	}
+	if s, ok := v.([]obj); ok && len(s) == 0 {
+		return obj{"type": "array", "items": obj{"type": "object"}}
+	}
+	return b.typeSchema(reflect.TypeOf(v))
+}
+
+func (b *schemaBuilder) typeSchema(t reflect.Type) obj {
+	if t == nil {
+		return obj{}
+	}
+	switch {
+	case t == timeType:
+		return obj{"type": "string", "format": "date-time"}
+	case t.Kind() == reflect.Pointer:
+		s := b.typeSchema(t.Elem())
+		if _, ref := s["$ref"]; ref {
+			return obj{"oneOf": []obj{s, {"type": "null"}}}
+		}
+		if typ, ok := s["type"].(string); ok {
+			s["type"] = []string{typ, "null"}
+		}
+		return s
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return obj{"type": "string"}
+	case reflect.Bool:
+		return obj{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return obj{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return obj{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return obj{"type": "array", "items": b.typeSchema(t.Elem())}
+	case reflect.Map:
+		return obj{"type": "object", "additionalProperties": b.typeSchema(t.Elem())}
+	case reflect.Interface:
+		return obj{}
+	case reflect.Struct:
+		name := componentName(t)
+		if name != "" {
+			if _, done := b.components[name]; !done {
+				b.components[name] = obj{} // recursion guard
+				b.components[name] = b.structSchema(t)
+			}
+			return obj{"$ref": "#/components/schemas/" + name}
+		}
+		return b.structSchema(t)
+	}
+	return obj{}
+}
+
+func (b *schemaBuilder) structSchema(t reflect.Type) obj {
+	props := obj{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			inner := b.structSchema(f.Type)
+			for k, v := range inner["properties"].(obj) {
+				props[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = b.typeSchema(f.Type)
+	}
+	return obj{"type": "object", "properties": props}
+}
+
+func componentName(t reflect.Type) string {
+	if t.Name() == "" {
+		return ""
+	}
+	pkg := t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:]
+	if pkg == "api" {
+		return strings.ToUpper(t.Name()[:1]) + t.Name()[1:]
+	}
+	return strings.ToUpper(pkg[:1]) + pkg[1:] + t.Name()
+}
+
+// openAPI serves the description built when the server was made.
+func (s *Server) openAPI(c echo.Context) error {
+	if s.openapiErr != nil {
+		return s.openapiErr
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.Blob(http.StatusOK, "application/json", s.openapi)
+}
