@@ -37,7 +37,6 @@ const (
 	maxFingerprintBody = 1 << 20
 )
 
-
 // idempotent answers a POST sent again with the same Idempotency-Key by
 // the same caller with the first answer, instead of doing it twice. A key
 // reused for a different request is refused (422); one whose first request

@@ -197,4 +197,3 @@ func typeMatches(v any, types []string) bool {
 	}
 	return false
 }
-
