@@ -83,6 +83,7 @@ var contract = []struct {
 	{"AuditAndDeletion", testAuditAndDeletion},
 	{"ComposeAndOptimize", testComposeAndOptimize},
 	{"IdempotencyKeys", testIdempotencyKeys},
+	{"ClientPackage", testClientPackage},
 }
 
 func TestContractEmbedded(t *testing.T) {

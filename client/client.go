@@ -1,0 +1,336 @@
+// Package client is a small Go client of the accredpack API for
+// integrators (training centers, consultancies' systems): applications,
+// slot files and compositions, the education ledger, share codes and
+// bundles. It depends on nothing but the standard library; every call
+// takes a context, and every refusal is an *Error with the API's code.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Client calls one accredpack service with one bearer token (an API key
+// ak_… or the administrator's token).
+type Client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// New returns a client of the service at baseURL (e.g.
+// "https://accredpack.example.ru"). httpClient may be nil.
+func New(baseURL, token string, httpClient *http.Client) *Client {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 15 * time.Minute}
+	}
+	return &Client{base: strings.TrimRight(baseURL, "/") + "/api/v1", token: token, http: httpClient}
+}
+
+// Error is a refusal of the API.
+type Error struct {
+	Status  int          `json:"-"`
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Fields  []FieldError `json:"fields,omitempty"`
+}
+
+// FieldError is a field rule a form broke.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("accredpack: %d %s: %s", e.Status, e.Code, e.Message) }
+
+// IsCode reports whether err is a refusal with the API error code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// Application is an application as the API describes it (the form fields
+// are kept as JSON: Form).
+type Application struct {
+	ID      string          `json:"id"`
+	Status  string          `json:"status"`
+	Ready   bool            `json:"ready"`
+	Missing []string        `json:"missing"`
+	Slots   []Slot          `json:"slots"`
+	Raw     json.RawMessage `json:"-"`
+}
+
+// Slot is a row of an application's checklist.
+type Slot struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	Requirement string    `json:"requirement"`
+	Status      string    `json:"status"`
+	Document    *Document `json:"document"`
+}
+
+// Document is an accepted slot file.
+type Document struct {
+	Slot       string    `json:"slot"`
+	SHA256     string    `json:"sha256"`
+	Size       int64     `json:"size"`
+	Pages      int       `json:"pages"`
+	FileName   string    `json:"file_name"`
+	UploadedAt time.Time `json:"uploaded_at"`
+}
+
+// Source is an original part a slot file was made from.
+type Source struct {
+	ID       string `json:"id"`
+	Position int    `json:"position"`
+	Kind     string `json:"kind"`
+	FileName string `json:"file_name"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+}
+
+// Composed is the answer to a composition.
+type Composed struct {
+	Document Document `json:"document"`
+	Compose  struct {
+		Parts     int `json:"parts"`
+		Pages     int `json:"pages"`
+		Optimized *struct {
+			Before int64 `json:"before"`
+			After  int64 `json:"after"`
+			DPI    int   `json:"dpi"`
+		} `json:"optimized"`
+	} `json:"compose"`
+	Sources []Source `json:"sources"`
+}
+
+// Course is a continuing-education course of the ledger.
+type Course struct {
+	ID              string `json:"id,omitempty"`
+	Title           string `json:"title"`
+	Organization    string `json:"organization"`
+	Hours           int    `json:"hours"`
+	StartDate       string `json:"start_date"`
+	EndDate         string `json:"end_date"`
+	InSpecialty     bool   `json:"in_specialty"`
+	FRDONumber      string `json:"frdo_number"`
+	CertificateSlot string `json:"certificate_slot,omitempty"`
+}
+
+// Bundle is a requested FRMR package or portfolio.
+type Bundle struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	Status   string `json:"status"` // queued, running, done, failed
+	Error    string `json:"error"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+	Progress *struct {
+		Done  int `json:"done"`
+		Total int `json:"total"`
+	} `json:"progress"`
+}
+
+// Part is one part of a composition: a PDF or a JPEG/PNG photo.
+type Part struct {
+	Name string
+	Data io.Reader
+}
+
+// NewIdempotencyKey returns a random key for WithIdempotencyKey.
+func NewIdempotencyKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// CallOption changes one call.
+type CallOption func(*http.Request)
+
+// WithIdempotencyKey makes a POST safe to retry: sent again with the same
+// key, the service answers with the first answer instead of doing it twice.
+func WithIdempotencyKey(key string) CallOption {
+	return func(r *http.Request) { r.Header.Set("Idempotency-Key", key) }
+}
+
+func (c *Client) call(ctx context.Context, method, path string, body io.Reader, contentType string, out any, opts ...CallOption) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return fmt.Errorf("accredpack: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for _, o := range opts {
+		o(req)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("accredpack: %s %s: %w", method, path, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode >= 400 {
+		var e struct {
+			Error Error `json:"error"`
+		}
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		if json.Unmarshal(b, &e) != nil || e.Error.Code == "" {
+			e.Error = Error{Code: "http_" + fmt.Sprint(res.StatusCode), Message: strings.TrimSpace(string(b))}
+		}
+		e.Error.Status = res.StatusCode
+		return &e.Error
+	}
+	if out == nil || res.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if w, ok := out.(io.Writer); ok {
+		_, err = io.Copy(w, res.Body)
+		return err
+	}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return fmt.Errorf("accredpack: read answer: %w", err)
+	}
+	if a, ok := out.(*Application); ok {
+		a.Raw = append(json.RawMessage(nil), b...)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("accredpack: decode answer of %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+func (c *Client) callJSON(ctx context.Context, method, path string, in, out any, opts ...CallOption) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("accredpack: encode: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	return c.call(ctx, method, path, body, "application/json", out, opts...)
+}
+
+func app(id string) string { return "/applications/" + url.PathEscape(id) }
+
+// CreateApplication creates an application from a form (any value that
+// encodes to the API's form JSON).
+func (c *Client) CreateApplication(ctx context.Context, form any, opts ...CallOption) (*Application, error) {
+	var a Application
+	return &a, c.callJSON(ctx, "POST", "/applications", form, &a, opts...)
+}
+
+// Application reads an application.
+func (c *Client) Application(ctx context.Context, id string) (*Application, error) {
+	var a Application
+	return &a, c.call(ctx, "GET", app(id), nil, "", &a)
+}
+
+// Upload puts one PDF into a slot row (e.g. "identity_document",
+// "qualification_certificates.2").
+func (c *Client) Upload(ctx context.Context, appID, slot, fileName string, pdf io.Reader) (*Document, error) {
+	var out struct {
+		Document Document `json:"document"`
+	}
+	path := app(appID) + "/slots/" + url.PathEscape(slot) + "/file?filename=" + url.QueryEscape(fileName)
+	return &out.Document, c.call(ctx, "PUT", path, pdf, "application/pdf", &out)
+}
+
+// Compose makes one slot file of parts in order (PDFs and JPEG/PNG
+// photos); optimize fits an oversize result under the limit.
+func (c *Client) Compose(ctx context.Context, appID, slot string, parts []Part, optimize bool, opts ...CallOption) (*Composed, error) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		for _, p := range parts {
+			w, err := mw.CreateFormFile("file", p.Name)
+			if err == nil {
+				_, err = io.Copy(w, p.Data)
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.CloseWithError(mw.Close())
+	}()
+	path := app(appID) + "/slots/" + url.PathEscape(slot) + "/compose"
+	if optimize {
+		path += "?optimize=true"
+	}
+	var out Composed
+	err := c.call(ctx, "POST", path, pr, mw.FormDataContentType(), &out, opts...)
+	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if the call ended early
+	return &out, err
+}
+
+// AddCourse adds a course to the application's education ledger.
+func (c *Client) AddCourse(ctx context.Context, appID string, course Course, opts ...CallOption) (*Course, error) {
+	var out Course
+	return &out, c.callJSON(ctx, "POST", app(appID)+"/courses", course, &out, opts...)
+}
+
+// ShareCode makes a one-time code the specialist gives a training center.
+func (c *Client) ShareCode(ctx context.Context, appID string) (string, error) {
+	var out struct {
+		Code string `json:"code"`
+	}
+	return out.Code, c.call(ctx, "POST", app(appID)+"/share-codes", nil, "", &out)
+}
+
+// RedeemShareCode gives the caller's organization access to the
+// application the code was made for, and returns its id.
+func (c *Client) RedeemShareCode(ctx context.Context, code string) (string, error) {
+	var out struct {
+		ApplicationID string `json:"application_id"`
+	}
+	return out.ApplicationID, c.callJSON(ctx, "POST", "/share-codes/redeem", map[string]string{"code": code}, &out)
+}
+
+// RequestBundle asks for a bundle: kind "frmr_package" or "portfolio_pdf".
+func (c *Client) RequestBundle(ctx context.Context, appID, kind string, draft bool, opts ...CallOption) (*Bundle, error) {
+	var b Bundle
+	return &b, c.callJSON(ctx, "POST", app(appID)+"/bundles", map[string]any{"kind": kind, "draft": draft}, &b, opts...)
+}
+
+// Bundle reads a bundle's state.
+func (c *Client) Bundle(ctx context.Context, id string) (*Bundle, error) {
+	var b Bundle
+	return &b, c.call(ctx, "GET", "/bundles/"+url.PathEscape(id), nil, "", &b)
+}
+
+// WaitBundle polls a bundle every interval until it is done or failed (a
+// failed bundle is returned with its error text, not as an error).
+func (c *Client) WaitBundle(ctx context.Context, id string, interval time.Duration) (*Bundle, error) {
+	for {
+		b, err := c.Bundle(ctx, id)
+		if err != nil || b.Status == "done" || b.Status == "failed" {
+			return b, err
+		}
+		select {
+		case <-ctx.Done():
+			return b, ctx.Err()
+		case <-time.After(interval):
+		}
+	}
+}
+
+// DownloadBundle writes a done bundle's file to w.
+func (c *Client) DownloadBundle(ctx context.Context, id string, w io.Writer) error {
+	return c.call(ctx, "GET", "/bundles/"+url.PathEscape(id)+"/file", nil, "", w)
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	apiclient "accredpack/client"
+	"accredpack/internal/testdocs"
+)
+
+// testClientPackage drives the service through the integrators' Go client
+// package: a specialist's system creates an application (retried with an
+// idempotency key: one application) and uploads the documents; a training
+// center's system, with its API key, redeems the share code, adds a course
+// and composes the certificate from two photos; the refusal of a read
+// comes back as a typed error; the FRMR package is built and downloaded.
+func testClientPackage(t *testing.T, c *client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	owner := c.account("specialist", "", "client-owner")
+	center := c.account("training_center", c.organization("training_center", "УЦ «Клиент»"), "client-center")
+	key := center.must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "СДО"})["token"].(string)
+	specialist := clientFor(c, owner.bearer)
+	integration := clientFor(c, key)
+
+	idem := apiclient.NewIdempotencyKey()
+	a, err := specialist.CreateApplication(ctx, validForm(), apiclient.WithIdempotencyKey(idem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := specialist.CreateApplication(ctx, validForm(), apiclient.WithIdempotencyKey(idem))
+	if err != nil || again.ID != a.ID {
+		t.Fatalf("retried create: %v, %s vs %s", err, again.ID, a.ID)
+	}
+	if _, err := specialist.CreateApplication(ctx, map[string]any{"kind": "periodic"}); !apiclient.IsCode(err, "validation_failed") {
+		t.Errorf("an empty form: %v", err)
+	} else if e := err.(*apiclient.Error); e.Status != 422 || len(e.Fields) == 0 {
+		t.Errorf("validation error: %+v", e)
+	}
+	for _, slot := range []string{"identity_document", "snils", "education_diploma", "previous_accreditation", "work_record", "professional_report"} {
+		doc, err := specialist.Upload(ctx, a.ID, slot, slot+".pdf", bytes.NewReader(testdocs.PDF(t, 1, slot)))
+		if err != nil || doc.Pages != 1 || doc.Slot != slot {
+			t.Fatalf("upload %s: %+v, %v", slot, doc, err)
+		}
+	}
+
+	code, err := specialist.ShareCode(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := integration.RedeemShareCode(ctx, code); err != nil || id != a.ID {
+		t.Fatalf("redeem: %s, %v", id, err)
+	}
+	course, err := integration.AddCourse(ctx, a.ID, apiclient.Course{Title: "Терапия: новое", Organization: "УЦ «Клиент»", Hours: 144,
+		StartDate: "2025-01-10", EndDate: "2025-03-20", InSpecialty: true, FRDONumber: "ФРДО-77", CertificateSlot: "qualification_certificates.1"})
+	if err != nil || course.ID == "" {
+		t.Fatalf("add course: %+v, %v", course, err)
+	}
+	made, err := integration.Compose(ctx, a.ID, "qualification_certificates.1", []apiclient.Part{
+		{Name: "удостоверение.jpg", Data: bytes.NewReader(testdocs.JPEG(t))},
+		{Name: "оборот.png", Data: bytes.NewReader(testdocs.PNG(t))},
+	}, true)
+	if err != nil || made.Compose.Parts != 2 || made.Document.Pages != 2 || len(made.Sources) != 2 {
+		t.Fatalf("compose: %+v, %v", made, err)
+	}
+	// A training center adds; it reads nothing.
+	if _, err := integration.Application(ctx, a.ID); !apiclient.IsCode(err, "forbidden") {
+		t.Errorf("training center reading the application: %v", err)
+	}
+
+	got, err := specialist.Application(ctx, a.ID)
+	if err != nil || !got.Ready {
+		t.Fatalf("application after the certificate: ready %v, missing %v, %v", got.Ready, got.Missing, err)
+	}
+	b, err := specialist.RequestBundle(ctx, a.ID, "frmr_package", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err = specialist.WaitBundle(ctx, b.ID, 100*time.Millisecond); err != nil || b.Status != "done" {
+		t.Fatalf("bundle: %+v, %v", b, err)
+	}
+	var zipped bytes.Buffer
+	if err := specialist.DownloadBundle(ctx, b.ID, &zipped); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()))
+	if err != nil || int64(zipped.Len()) != b.Size {
+		t.Fatalf("package: %d bytes (want %d), %v", zipped.Len(), b.Size, err)
+	}
+	if len(zr.File) < 8 {
+		t.Errorf("package has %d entries", len(zr.File))
+	}
+}
+
+func clientFor(c *client, bearer string) *apiclient.Client { return apiclient.New(c.base, bearer, nil) }
