@@ -59,16 +59,7 @@ func optimizeParam(c echo.Context) (bool, error) {
 // composeFile makes one slot file of several parts sent in order as the
 // file parts of a multipart form: PDFs and JPEG/PNG photos. Each part is
 // spooled and checked as it arrives; nothing is stored unless all pass.
-func (s *Server) composeFile(c echo.Context) error {
-	err := s.takeComposition(c)
-	result := "accepted"
-	if err != nil {
-		_, detail := publicError(err)
-		result = detail.Code
-	}
-	s.metrics.uploads.WithLabelValues(result).Inc()
-	return err
-}
+func (s *Server) composeFile(c echo.Context) error { return s.countUpload(s.takeComposition(c)) }
 
 func (s *Server) takeComposition(c echo.Context) error {
 	req := c.Request()

@@ -22,8 +22,11 @@ const multipartSlack = 64 << 10
 // putFile takes one file into a slot, as the raw body or as the one file
 // part of a multipart form. Nothing is read before the target is known to
 // exist; the file is read at most to the limit plus one byte.
-func (s *Server) putFile(c echo.Context) error {
-	err := s.takeFile(c)
+func (s *Server) putFile(c echo.Context) error { return s.countUpload(s.takeFile(c)) }
+
+// countUpload records an upload's outcome (accepted, or the error code) in
+// the metrics and passes err on.
+func (s *Server) countUpload(err error) error {
 	result := "accepted"
 	if err != nil {
 		_, detail := publicError(err)

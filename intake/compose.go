@@ -61,11 +61,7 @@ func (s *Service) BeginCompose(ctx context.Context, appID, slotRef string, addOn
 	if s.composer == nil {
 		return nil, errors.New("intake: no composer configured")
 	}
-	a, docs, err := s.load(ctx, appID)
-	if err != nil {
-		return nil, err
-	}
-	ref, err := s.checkChange(a, docs, slotRef, addOnly)
+	ref, err := s.writable(ctx, appID, slotRef, addOnly)
 	if err != nil {
 		return nil, err
 	}

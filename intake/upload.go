@@ -117,17 +117,23 @@ func (s *Service) locate(ctx context.Context, appID, slotRef string) (dossier.Sl
 	return ref, docs, err
 }
 
+// writable checks that a slot row may take a file now, before any of it
+// is read, and returns the row's reference.
+func (s *Service) writable(ctx context.Context, appID, slotRef string, addOnly bool) (dossier.SlotRef, error) {
+	a, docs, err := s.load(ctx, appID)
+	if err != nil {
+		return dossier.SlotRef{}, err
+	}
+	return s.checkChange(a, docs, slotRef, addOnly)
+}
+
 // Stage checks that the application and slot exist and accept files, then
 // spools body and applies the file rules. A rule the file breaks is a
 // *checks.Problem. Nothing is stored yet. With addOnly the slot row must be
 // empty (a training center adds, never replaces).
 func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Reader, fileName string, addOnly bool) (*Staged, error) {
 	// Refuse before reading the body when the target is wrong.
-	a, docs, err := s.load(ctx, appID)
-	if err != nil {
-		return nil, err
-	}
-	ref, err := s.checkChange(a, docs, slotRef, addOnly)
+	ref, err := s.writable(ctx, appID, slotRef, addOnly)
 	if err != nil {
 		return nil, err
 	}
