@@ -53,7 +53,9 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("accredpack: %d %s: %s", e.Status, e.Code, e.Message) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("accredpack: %d %s: %s", e.Status, e.Code, e.Message)
+}
 
 // IsCode reports whether err is a refusal with the API error code.
 func IsCode(err error, code string) bool {
