@@ -72,30 +72,41 @@ func (s *Server) takeComposition(c echo.Context) error {
 	if mediaType != "multipart/form-data" || params["boundary"] == "" {
 		return badRequest("Части документа передаются формой multipart/form-data: каждая часть — файл, по порядку.", nil)
 	}
+	mr := multipart.NewReader(req.Body, params["boundary"])
+	return s.composeInto(c, optimize, func(comp *intake.Composition) error {
+		var fields formBudget
+		for {
+			p, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return badRequest("Тело multipart повреждено.", err)
+			}
+			if !isFilePart(p) {
+				if err := fields.skip(p); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := comp.Add(ctx, p, p.FileName()); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// composeInto makes the slot row's file of the parts add gives the
+// composition, and answers what was stored.
+func (s *Server) composeInto(c echo.Context, optimize bool, add func(*intake.Composition) error) error {
+	ctx := c.Request().Context()
 	comp, err := s.svc.BeginCompose(ctx, c.Param("id"), c.Param("slot"), decision(c).AddOnly, optimize)
 	if err != nil {
 		return err
 	}
 	defer comp.Discard()
-	mr := multipart.NewReader(req.Body, params["boundary"])
-	var fields formBudget
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return badRequest("Тело multipart повреждено.", err)
-		}
-		if !isFilePart(p) {
-			if err := fields.skip(p); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := comp.Add(ctx, p, p.FileName()); err != nil {
-			return err
-		}
+	if err := add(comp); err != nil {
+		return err
 	}
 	res, err := comp.Finish(ctx, actor(principal(c)))
 	if err != nil {
@@ -115,20 +126,9 @@ func composeAnswer(res intake.ComposeResult) map[string]any {
 // takeOptimized takes a PUT with optimize=true: the one file (PDF or
 // photo) may be up to the optimization limit, and comes out fitted.
 func (s *Server) takeOptimized(c echo.Context, body io.Reader, fileName string) error {
-	ctx := c.Request().Context()
-	comp, err := s.svc.BeginCompose(ctx, c.Param("id"), c.Param("slot"), decision(c).AddOnly, true)
-	if err != nil {
-		return err
-	}
-	defer comp.Discard()
-	if err := comp.Add(ctx, body, fileName); err != nil {
-		return err
-	}
-	res, err := comp.Finish(ctx, actor(principal(c)))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, composeAnswer(res))
+	return s.composeInto(c, true, func(comp *intake.Composition) error {
+		return comp.Add(c.Request().Context(), body, fileName)
+	})
 }
 
 // getSources lists the originals of a slot row's current file.
@@ -152,20 +152,10 @@ func (s *Server) getSource(c echo.Context) error {
 		return err
 	}
 	defer rc.Close()
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentLength, strconv.FormatInt(src.Size, 10))
-	h.Set("ETag", `"`+src.SHA256+`"`)
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
 	name := src.FileName
 	if name == "" {
 		name = "part-" + strconv.Itoa(src.Position) + "." + map[string]string{"pdf": "pdf", "jpeg": "jpg", "png": "png"}[src.Kind]
 	}
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	ctype := map[string]string{"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}[src.Kind]
-	if err := c.Stream(http.StatusOK, ctype, rc); err != nil {
-		s.log.Error("source read failed", "request_id", requestID(c), "error", err)
-		panic(http.ErrAbortHandler)
-	}
-	return nil
+	return s.sendObject(c, rc, src.Size, src.SHA256, name, ctype, time.Time{})
 }

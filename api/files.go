@@ -193,20 +193,29 @@ func (s *Server) getFile(c echo.Context) error {
 		return err
 	}
 	defer rc.Close()
+	return s.sendObject(c, rc, doc.Size, doc.SHA256, downloadName(doc.FileName, c.Param("slot")), "application/pdf", doc.UploadedAt)
+}
+
+// sendObject sends a stored object (a slot file, an original part) as an
+// attachment: private, its checksum as ETag, Last-Modified when known.
+// rc verifies the checksum as it is read: a mismatch surfaces at the end of
+// the copy, and the answer is then cut short rather than completed with
+// bad bytes.
+func (s *Server) sendObject(c echo.Context, rc io.Reader, size int64, sha256, name, contentType string, modified time.Time) error {
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentLength, strconv.FormatInt(doc.Size, 10))
-	h.Set("ETag", `"`+doc.SHA256+`"`)
-	h.Set("Last-Modified", doc.UploadedAt.UTC().Format(http.TimeFormat))
+	h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
+	h.Set("ETag", `"`+sha256+`"`)
+	if !modified.IsZero() {
+		h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	}
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(doc.FileName, c.Param("slot"))}))
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
-	// A checksum mismatch surfaces at the end of the copy; the answer is
-	// then cut short rather than completed with bad bytes.
-	if err := c.Stream(http.StatusOK, "application/pdf", rc); err != nil {
-		s.log.Error("file read failed", "request_id", requestID(c), "error", err)
+	if err := c.Stream(http.StatusOK, contentType, rc); err != nil {
+		s.log.Error("stored object read failed", "request_id", requestID(c), "error", err)
 		panic(http.ErrAbortHandler)
 	}
 	return nil

@@ -206,8 +206,9 @@ func collectImages(ctx *model.Context) ([]*pageImage, error) {
 		if pageInches == 0 || w == nil || h == nil {
 			continue
 		}
+		// The dictionary as read, to put back when the image is kept:
+		// extraction decodes into Content and leaves Raw as it was.
 		orig := *sd
-		orig.Raw = append([]byte(nil), sd.Raw...)
 		var origSize int64
 		if sd.StreamLength != nil {
 			origSize = *sd.StreamLength

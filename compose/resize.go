@@ -12,10 +12,7 @@ import (
 func shrink(src image.Image, w, h int, gray bool) image.Image {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
-	var dst interface {
-		image.Image
-		Set(x, y int, c color.Color)
-	}
+	var dst image.Image
 	var grayDst *image.Gray
 	var rgbaDst *image.RGBA
 	if gray {

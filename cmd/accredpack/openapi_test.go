@@ -47,7 +47,7 @@ func TestOpenAPIExamples(t *testing.T) {
 	}
 	id, _ := c.readyApplication()
 	fill := func(path string) string {
-		return strings.NewReplacer("{id}", id, "{slot}", "identity_document").Replace(strings.TrimPrefix(path, ""))
+		return strings.NewReplacer("{id}", id, "{slot}", "identity_document").Replace(path)
 	}
 	checked := 0
 	var paths []string
