@@ -89,6 +89,7 @@ const (
 	ReadOrganizations Action = "organizations.read"
 	ReadCatalog       Action = "catalog.read"
 	ReadOwnPrincipal  Action = "session.read"
+	ManageWebhooks    Action = "webhooks.manage" // one's own or one's organization's subscriptions
 )
 
 // Facts are what the policy needs to know of one application.
@@ -200,7 +201,7 @@ func (pol Policy) Allow(p Principal, act Action) error {
 	switch act {
 	case ReadOwnPrincipal, ReadCatalog, ReadOrganizations:
 		return nil
-	case ManageOwnKeys:
+	case ManageOwnKeys, ManageWebhooks:
 		if p.UserID != "" {
 			return nil
 		}
@@ -222,6 +223,20 @@ func (pol Policy) Allow(p Principal, act Action) error {
 		}
 	}
 	return ErrForbidden
+}
+
+// HearEvent tells whether p may be told of an event on an application
+// (webhooks): whoever may read the application hears of everything that
+// happens to it; a training center, which reads nothing, hears only of
+// what its own requests did (own) on applications still shared with it.
+func (pol Policy) HearEvent(p Principal, f Facts, own bool) bool {
+	switch relate(p, f) {
+	case owner, manager:
+		return true
+	case provider:
+		return own
+	}
+	return false
 }
 
 // Scope is the set of applications a principal may list.

@@ -95,6 +95,7 @@ func TestAllow(t *testing.T) {
 		ReadOwnAudit:      {Specialist},
 		RedeemShareCode:   {Consultant, TrainingCenter},
 		ManageOwnKeys:     {Specialist, Consultant, TrainingCenter}, // the bootstrap admin has no user
+		ManageWebhooks:    {Specialist, Consultant, TrainingCenter},
 		ReadCatalog:       {Admin, Specialist, Consultant, TrainingCenter},
 	}
 	for act, allowed := range want {
@@ -110,6 +111,29 @@ func TestAllow(t *testing.T) {
 	}
 	if err := (Policy{}).Allow(Principal{UserID: "a", Role: Admin}, ManageOwnKeys); err != nil {
 		t.Errorf("an administrator with an account may make keys: %v", err)
+	}
+}
+
+func TestHearEvent(t *testing.T) {
+	f := Facts{Kind: "periodic", Owner: "spec", Orgs: map[string]OrgKind{"cons": Consultancy, "tc": TrainingProvider}}
+	cases := []struct {
+		who       Principal
+		own, want bool
+	}{
+		{Principal{UserID: "spec", Role: Specialist}, false, true},
+		{Principal{UserID: "other", Role: Specialist}, false, false},
+		{Principal{UserID: "a", Role: Admin}, false, true},
+		{Principal{UserID: "s", Role: Consultant, OrgID: "cons"}, false, true},
+		{Principal{UserID: "s", Role: Consultant, OrgID: "cons2"}, false, false},
+		{Principal{UserID: "t", Role: TrainingCenter, OrgID: "tc"}, false, false}, // reads nothing
+		{Principal{UserID: "t", Role: TrainingCenter, OrgID: "tc"}, true, true},   // but hears of its own upload
+		{Principal{UserID: "t", Role: TrainingCenter, OrgID: "tc2"}, true, false}, // not shared (any more)
+		{Principal{UserID: "x", Role: Consultant, OrgID: "tc"}, true, false},      // a consultant with a training center's id
+	}
+	for _, c := range cases {
+		if got := (Policy{}).HearEvent(c.who, f, c.own); got != c.want {
+			t.Errorf("%+v own=%v: %v, want %v", c.who, c.own, got, c.want)
+		}
 	}
 }
 

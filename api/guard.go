@@ -11,6 +11,7 @@ import (
 	"accredpack/access"
 	"accredpack/audit"
 	"accredpack/dossier"
+	"accredpack/events"
 	"accredpack/fault"
 )
 
@@ -69,7 +70,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			c.Set(principalKey, p)
+			setPrincipal(c, p)
 			return next(c)
 		}
 		if ck, err := req.Cookie(sessionCookie); err == nil && ck.Value != "" {
@@ -80,12 +81,20 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if !safeMethod(req.Method) && subtle.ConstantTimeCompare([]byte(req.Header.Get("X-CSRF-Token")), []byte(csrf)) != 1 {
 				return fault.Forbidden("Запрос без действующего токена CSRF: передайте заголовок X-CSRF-Token из ответа на вход (GET /api/v1/auth/me).")
 			}
-			c.Set(principalKey, p)
+			setPrincipal(c, p)
 			c.Set(csrfKey, csrf)
 			return next(c)
 		}
 		return errUnauthorized
 	}
+}
+
+// setPrincipal records who is asking; the request's context carries their
+// organization, so that the events a request causes name it.
+func setPrincipal(c echo.Context, p access.Principal) {
+	c.Set(principalKey, p)
+	req := c.Request()
+	c.SetRequest(req.WithContext(events.WithActorOrg(req.Context(), p.OrgID)))
 }
 
 var errNoApplication = fault.NotFound("Заявление не найдено.")

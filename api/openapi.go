@@ -12,6 +12,7 @@ import (
 
 	"accredpack/dossier"
 	"accredpack/readiness"
+	"accredpack/webhooks"
 )
 
 // op documents one endpoint of the route table. in and out are Go values
@@ -50,6 +51,12 @@ var operations = map[string]op{
 	"GET /audit":                    {summary: "Журнал доступа (администратор); format=csv|ndjson для выгрузки", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"application_id", "actor", "from", "to", "limit", "cursor", "format"}},
 	"GET /me/audit":                 {summary: "Журнал доступа к моим данным", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"limit", "cursor", "format"}},
 	"POST /share-codes/redeem":      {summary: "Получить доступ к заявлению по коду специалиста (учебный центр)", tag: "sharing", body: "json", in: codeBody{}, status: 200, out: obj{"application_id": ""}},
+	"GET /webhooks":                 {summary: "Мои подписки на события (сотрудник видит подписки организации)", tag: "webhooks", status: 200, out: obj{"webhooks": []WebhookJSON{}}},
+	"POST /webhooks":                {summary: "Подписаться на события: document.accepted, bundle.done, readiness.changed; секрет подписи показывается один раз", tag: "webhooks", body: "json", in: webhooks.NewSubscription{}, status: 201, out: WebhookJSON{}},
+	"GET /webhooks/:wid":            {summary: "Подписка", tag: "webhooks", status: 200, out: WebhookJSON{}},
+	"DELETE /webhooks/:wid":         {summary: "Удалить подписку с журналом доставок", tag: "webhooks", status: 204},
+	"GET /webhooks/:wid/deliveries": {summary: "Журнал доставок: событие, статус, каждая попытка", tag: "webhooks", status: 200, out: obj{"deliveries": []DeliveryJSON{}}, query: []string{"limit"}},
+	"POST /webhooks/:wid/ping":      {summary: "Отправить пробное событие ping", tag: "webhooks", status: 202, out: DeliveryJSON{}},
 	"POST /forms/check":             {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
 	"POST /applications":            {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
 	"GET /applications":             {summary: "Заявления, доступные вызывающему: страницы, фильтр по сроку и готовности", tag: "applications", status: 200, out: ListJSON{}, query: []string{"limit", "cursor", "due_before", "ready"}},

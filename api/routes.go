@@ -44,6 +44,12 @@ func (s *Server) routes() []route {
 		{"GET", "/audit", s.readAllAudit, access.ReadAllAudit, service, nil},
 		{"GET", "/me/audit", s.readOwnAudit, access.ReadOwnAudit, service, nil},
 		{"POST", "/share-codes/redeem", s.redeemShareCode, access.RedeemShareCode, service, nil},
+		{"GET", "/webhooks", s.listWebhooks, access.ManageWebhooks, service, nil},
+		{"POST", "/webhooks", s.createWebhook, access.ManageWebhooks, service, nil},
+		{"GET", "/webhooks/:wid", s.getWebhook, access.ManageWebhooks, service, nil},
+		{"DELETE", "/webhooks/:wid", s.deleteWebhook, access.ManageWebhooks, service, nil},
+		{"GET", "/webhooks/:wid/deliveries", s.listDeliveries, access.ManageWebhooks, service, nil},
+		{"POST", "/webhooks/:wid/ping", s.pingWebhook, access.ManageWebhooks, service, nil},
 
 		{"POST", "/forms/check", s.checkForm, access.CreateApplication, service, nil},
 		{"POST", "/applications", s.createApplication, access.CreateApplication, service, nil},

@@ -21,6 +21,7 @@ import (
 	"accredpack/audit"
 	"accredpack/bundles"
 	"accredpack/intake"
+	"accredpack/webhooks"
 )
 
 // Config is what the API needs besides the services.
@@ -46,6 +47,7 @@ type Deps struct {
 	Intake   *intake.Service
 	Bundles  *bundles.Service
 	Accounts *accounts.Service
+	Webhooks *webhooks.Service
 	Audit    *audit.Log
 	Policy   access.Policy
 	Log      *slog.Logger
@@ -61,6 +63,7 @@ type Server struct {
 	svc      *intake.Service
 	bundles  *bundles.Service
 	accounts *accounts.Service
+	webhooks *webhooks.Service
 	audit    *audit.Log
 	policy   access.Policy
 	cfg      Config
@@ -76,7 +79,7 @@ type Server struct {
 
 // New builds the routes.
 func New(d Deps, cfg Config) *Server {
-	s := &Server{echo: echo.New(), svc: d.Intake, bundles: d.Bundles, accounts: d.Accounts, audit: d.Audit, policy: d.Policy,
+	s := &Server{echo: echo.New(), svc: d.Intake, bundles: d.Bundles, accounts: d.Accounts, webhooks: d.Webhooks, audit: d.Audit, policy: d.Policy,
 		cfg: cfg, log: d.Log, metrics: newMetrics(d.Registry),
 		logins: newLimiter(cfg.LoginPerMinute), uploads: newLimiter(cfg.UploadsPerMinute), idem: d.Idempotency}
 	s.openapi, s.openapiErr = OpenAPI()

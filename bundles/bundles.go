@@ -22,6 +22,7 @@ import (
 	"accredpack/checks"
 	"accredpack/database"
 	"accredpack/dossier"
+	"accredpack/events"
 	"accredpack/intake"
 	"accredpack/packager"
 	"accredpack/readiness"
@@ -49,6 +50,7 @@ type Service struct {
 	heartbeat time.Duration
 	readiness ReadinessFunc
 	queue     Enqueuer
+	events    events.Publisher
 	now       func() time.Time
 }
 
@@ -61,8 +63,9 @@ type Deps struct {
 	Forms     *checks.FormValidator
 	TmpDir    string
 	Log       *slog.Logger
-	Heartbeat time.Duration // how often a build proves it is alive; stale after 5 beats
-	Readiness ReadinessFunc // for the portfolio's readiness page; nil leaves it out
+	Heartbeat time.Duration    // how often a build proves it is alive; stale after 5 beats
+	Readiness ReadinessFunc    // for the portfolio's readiness page; nil leaves it out
+	Events    events.Publisher // hears of builds that end; nil: nobody
 }
 
 // ReadinessFunc evaluates an application's readiness.
@@ -70,7 +73,10 @@ type ReadinessFunc func(ctx context.Context, appID string) (readiness.Report, er
 
 // New returns a Service; SetQueue must follow before requests.
 func New(d Deps) *Service {
-	return &Service{db: d.DB, store: d.Store, pk: d.Packager, catalog: d.Catalog, forms: d.Forms, tmpDir: d.TmpDir,
+	if d.Events == nil {
+		d.Events = events.Discard{}
+	}
+	return &Service{events: d.Events, db: d.DB, store: d.Store, pk: d.Packager, catalog: d.Catalog, forms: d.Forms, tmpDir: d.TmpDir,
 		log: d.Log, heartbeat: d.Heartbeat, readiness: d.Readiness, now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -235,7 +241,11 @@ func (s *Service) Build(ctx context.Context, bundleID string, jobID int64) error
 		reason := packager.Reason(err)
 		s.log.WarnContext(ctx, "bundle build failed", "bundle", b.ID, "error", err)
 		failed := dossier.BundleFailed
-		return errors.Join(err, s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: &failed, Error: &reason, OnlyIfJob: &jobID}))
+		if uerr := s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: &failed, Error: &reason, OnlyIfJob: &jobID}); uerr != nil {
+			return errors.Join(err, uerr)
+		}
+		s.ended(ctx, b, failed, 0, reason)
+		return err
 	}
 	done := dossier.BundleDone
 	if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: &done, ObjectKey: &key, Size: &size, SHA256: &sum, OnlyIfJob: &jobID}); err != nil {
@@ -243,7 +253,19 @@ func (s *Service) Build(ctx context.Context, bundleID string, jobID int64) error
 		return err
 	}
 	s.log.InfoContext(ctx, "bundle built", "bundle", b.ID, "size", size)
+	s.ended(ctx, b, done, size, "")
 	return nil
+}
+
+// ended tells listeners that a build ended: built (size) or failed (why).
+func (s *Service) ended(ctx context.Context, b *dossier.Bundle, status string, size int64, reason string) {
+	data := map[string]any{"bundle_id": b.ID, "kind": b.Kind, "draft": b.Draft, "status": status}
+	if status == dossier.BundleDone {
+		data["size"] = size
+	} else {
+		data["error"] = reason
+	}
+	s.events.Publish(ctx, events.Event{Type: events.BundleDone, ApplicationID: b.ApplicationID, OccurredAt: s.now(), Data: data})
 }
 
 func (s *Service) heartbeatLoop(ctx context.Context, bundleID string, jobID int64) {
@@ -324,8 +346,10 @@ func (s *Service) Sweep(ctx context.Context) error {
 		}
 		if b.Attempts >= MaxResumes {
 			reason := "Сборка прерывалась несколько раз подряд (перезапуски сервиса). Повторите сборку."
-			s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: ptr(dossier.BundleFailed), Error: &reason,
-				OnlyIfStatus: []string{dossier.BundleRunning}, OnlyIfJob: &b.JobID})
+			if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: ptr(dossier.BundleFailed), Error: &reason,
+				OnlyIfStatus: []string{dossier.BundleRunning}, OnlyIfJob: &b.JobID}); err == nil {
+				s.ended(ctx, &b, dossier.BundleFailed, 0, reason)
+			}
 			continue
 		}
 		s.log.WarnContext(ctx, "bundle build interrupted; queued again", "bundle", b.ID, "attempts", b.Attempts)

@@ -50,6 +50,15 @@ type Config struct {
 	OptimizeDPI      int
 	OptimizeMinDPI   int
 	OptimizeQuality  int
+	// Webhooks: deliveries at once in this process (with Workers > 0),
+	// the limit of one attempt, the most attempts, the first wait after a
+	// failure (doubling up to 1 h), and whether subscriptions may use http
+	// and private addresses (development only).
+	WebhookWorkers      int
+	WebhookTimeout      time.Duration
+	WebhookAttempts     int
+	WebhookBackoff      time.Duration
+	WebhookAllowPrivate bool
 	// RulesFile replaces the shipped education rules and deadlines
 	// (readiness/data/rules.json) when set.
 	RulesFile string
@@ -109,9 +118,16 @@ func Default() Config {
 		OptimizeDPI:      200,
 		OptimizeMinDPI:   150,
 		OptimizeQuality:  75,
-		S3:               S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
-		AllowSignup:      true,
-		SessionTTL:       12 * time.Hour,
+		// 4 deliveries at once; 10 s an attempt; 8 attempts 30 s, 1, 2, 4,
+		// 8, 16, 32 min apart (a subscriber down for an hour still gets
+		// everything).
+		WebhookWorkers:  4,
+		WebhookTimeout:  10 * time.Second,
+		WebhookAttempts: 8,
+		WebhookBackoff:  30 * time.Second,
+		S3:              S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
+		AllowSignup:     true,
+		SessionTTL:      12 * time.Hour,
 		// Ten attempts a minute stop guessing and leave a person typing.
 		LoginPerMinute:   10,
 		UploadsPerMinute: 120,
@@ -126,46 +142,51 @@ func Default() Config {
 
 // env lists the environment variables and the flags they stand for.
 var env = map[string]string{
-	"ACCREDPACK_ADDR":                 "addr",
-	"ACCREDPACK_DATA_DIR":             "data-dir",
-	"ACCREDPACK_DATABASE_URL":         "database-url",
-	"ACCREDPACK_MAX_FILE_BYTES":       "max-file-bytes",
-	"ACCREDPACK_PARSE_MEMORY_MB":      "parse-memory-mb",
-	"ACCREDPACK_PARSE_TIMEOUT":        "parse-timeout",
-	"ACCREDPACK_PARSE_PARALLEL":       "parse-parallel",
-	"ACCREDPACK_LOG_FORMAT":           "log-format",
-	"ACCREDPACK_PRESIGN_TTL":          "presign-ttl",
-	"ACCREDPACK_GC_GRACE":             "gc-grace",
-	"ACCREDPACK_RULES_FILE":           "rules-file",
-	"ACCREDPACK_WORKERS":              "workers",
-	"ACCREDPACK_BUILD_TIMEOUT":        "build-timeout",
-	"ACCREDPACK_HEARTBEAT":            "heartbeat",
-	"ACCREDPACK_MERGE_MEMORY_MB":      "merge-memory-mb",
-	"ACCREDPACK_MERGE_TIMEOUT":        "merge-timeout",
-	"ACCREDPACK_COMPOSE_MAX_PARTS":    "compose-max-parts",
-	"ACCREDPACK_OPTIMIZE_MAX_MB":      "optimize-max-mb",
-	"ACCREDPACK_IMAGE_MAX_MEGAPIXELS": "image-max-megapixels",
-	"ACCREDPACK_OPTIMIZE_DPI":         "optimize-dpi",
-	"ACCREDPACK_OPTIMIZE_MIN_DPI":     "optimize-min-dpi",
-	"ACCREDPACK_OPTIMIZE_QUALITY":     "optimize-quality",
-	"ACCREDPACK_S3_ENDPOINT":          "s3-endpoint",
-	"ACCREDPACK_S3_ACCESS_KEY":        "s3-access-key",
-	"ACCREDPACK_S3_SECRET_KEY":        "s3-secret-key",
-	"ACCREDPACK_S3_BUCKET":            "s3-bucket",
-	"ACCREDPACK_S3_REGION":            "s3-region",
-	"ACCREDPACK_S3_USE_SSL":           "s3-use-ssl",
-	"ACCREDPACK_S3_SSE":               "s3-sse",
-	"ACCREDPACK_S3_SSE_C_KEY":         "s3-sse-c-key",
-	"ACCREDPACK_S3_CA_FILE":           "s3-ca-file",
-	"ACCREDPACK_ALLOW_SIGNUP":         "allow-signup",
-	"ACCREDPACK_SECURE_COOKIES":       "secure-cookies",
-	"ACCREDPACK_SESSION_TTL":          "session-ttl",
-	"ACCREDPACK_LOGIN_PER_MINUTE":     "login-per-minute",
-	"ACCREDPACK_UPLOADS_PER_MINUTE":   "uploads-per-minute",
-	"ACCREDPACK_READ_HEADER_TIMEOUT":  "read-header-timeout",
-	"ACCREDPACK_READ_TIMEOUT":         "read-timeout",
-	"ACCREDPACK_WRITE_TIMEOUT":        "write-timeout",
-	"ACCREDPACK_IDLE_TIMEOUT":         "idle-timeout",
+	"ACCREDPACK_ADDR":                  "addr",
+	"ACCREDPACK_DATA_DIR":              "data-dir",
+	"ACCREDPACK_DATABASE_URL":          "database-url",
+	"ACCREDPACK_MAX_FILE_BYTES":        "max-file-bytes",
+	"ACCREDPACK_PARSE_MEMORY_MB":       "parse-memory-mb",
+	"ACCREDPACK_PARSE_TIMEOUT":         "parse-timeout",
+	"ACCREDPACK_PARSE_PARALLEL":        "parse-parallel",
+	"ACCREDPACK_LOG_FORMAT":            "log-format",
+	"ACCREDPACK_PRESIGN_TTL":           "presign-ttl",
+	"ACCREDPACK_GC_GRACE":              "gc-grace",
+	"ACCREDPACK_RULES_FILE":            "rules-file",
+	"ACCREDPACK_WORKERS":               "workers",
+	"ACCREDPACK_BUILD_TIMEOUT":         "build-timeout",
+	"ACCREDPACK_HEARTBEAT":             "heartbeat",
+	"ACCREDPACK_MERGE_MEMORY_MB":       "merge-memory-mb",
+	"ACCREDPACK_MERGE_TIMEOUT":         "merge-timeout",
+	"ACCREDPACK_COMPOSE_MAX_PARTS":     "compose-max-parts",
+	"ACCREDPACK_OPTIMIZE_MAX_MB":       "optimize-max-mb",
+	"ACCREDPACK_IMAGE_MAX_MEGAPIXELS":  "image-max-megapixels",
+	"ACCREDPACK_OPTIMIZE_DPI":          "optimize-dpi",
+	"ACCREDPACK_OPTIMIZE_MIN_DPI":      "optimize-min-dpi",
+	"ACCREDPACK_WEBHOOK_WORKERS":       "webhook-workers",
+	"ACCREDPACK_WEBHOOK_TIMEOUT":       "webhook-timeout",
+	"ACCREDPACK_WEBHOOK_ATTEMPTS":      "webhook-attempts",
+	"ACCREDPACK_WEBHOOK_BACKOFF":       "webhook-backoff",
+	"ACCREDPACK_WEBHOOK_ALLOW_PRIVATE": "webhook-allow-private",
+	"ACCREDPACK_OPTIMIZE_QUALITY":      "optimize-quality",
+	"ACCREDPACK_S3_ENDPOINT":           "s3-endpoint",
+	"ACCREDPACK_S3_ACCESS_KEY":         "s3-access-key",
+	"ACCREDPACK_S3_SECRET_KEY":         "s3-secret-key",
+	"ACCREDPACK_S3_BUCKET":             "s3-bucket",
+	"ACCREDPACK_S3_REGION":             "s3-region",
+	"ACCREDPACK_S3_USE_SSL":            "s3-use-ssl",
+	"ACCREDPACK_S3_SSE":                "s3-sse",
+	"ACCREDPACK_S3_SSE_C_KEY":          "s3-sse-c-key",
+	"ACCREDPACK_S3_CA_FILE":            "s3-ca-file",
+	"ACCREDPACK_ALLOW_SIGNUP":          "allow-signup",
+	"ACCREDPACK_SECURE_COOKIES":        "secure-cookies",
+	"ACCREDPACK_SESSION_TTL":           "session-ttl",
+	"ACCREDPACK_LOGIN_PER_MINUTE":      "login-per-minute",
+	"ACCREDPACK_UPLOADS_PER_MINUTE":    "uploads-per-minute",
+	"ACCREDPACK_READ_HEADER_TIMEOUT":   "read-header-timeout",
+	"ACCREDPACK_READ_TIMEOUT":          "read-timeout",
+	"ACCREDPACK_WRITE_TIMEOUT":         "write-timeout",
+	"ACCREDPACK_IDLE_TIMEOUT":          "idle-timeout",
 }
 
 // Parse reads args (without the subcommand) over the environment lookup.
@@ -195,6 +216,11 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.IntVar(&c.OptimizeDPI, "optimize-dpi", c.OptimizeDPI, "resolution page images are brought down to when a file must fit (ACCREDPACK_OPTIMIZE_DPI)")
 	fs.IntVar(&c.OptimizeMinDPI, "optimize-min-dpi", c.OptimizeMinDPI, "legibility floor: never re-encode below it, refuse instead (ACCREDPACK_OPTIMIZE_MIN_DPI)")
 	fs.IntVar(&c.OptimizeQuality, "optimize-quality", c.OptimizeQuality, "JPEG quality of re-encoded page images, 1-100 (ACCREDPACK_OPTIMIZE_QUALITY)")
+	fs.IntVar(&c.WebhookWorkers, "webhook-workers", c.WebhookWorkers, "webhook deliveries at once in a process with workers (ACCREDPACK_WEBHOOK_WORKERS)")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", c.WebhookTimeout, "longest one webhook delivery attempt may take (ACCREDPACK_WEBHOOK_TIMEOUT)")
+	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", c.WebhookAttempts, "attempts of one webhook delivery before it is failed (ACCREDPACK_WEBHOOK_ATTEMPTS)")
+	fs.DurationVar(&c.WebhookBackoff, "webhook-backoff", c.WebhookBackoff, "wait after a failed webhook attempt, doubling each time up to 1h (ACCREDPACK_WEBHOOK_BACKOFF)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks use http and loopback/private addresses; development only (ACCREDPACK_WEBHOOK_ALLOW_PRIVATE)")
 	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", "", "S3 endpoint host:port; selects S3 storage (ACCREDPACK_S3_ENDPOINT)")
 	fs.StringVar(&c.S3.AccessKey, "s3-access-key", "", "S3 access key (ACCREDPACK_S3_ACCESS_KEY)")
 	fs.StringVar(&c.S3.SecretKey, "s3-secret-key", "", "S3 secret key (ACCREDPACK_S3_SECRET_KEY)")
@@ -324,6 +350,18 @@ func (c Config) Validate() error {
 	}
 	if c.OptimizeMinDPI < 50 || c.OptimizeDPI < c.OptimizeMinDPI || c.OptimizeDPI > 1200 {
 		errs = append(errs, fmt.Errorf("optimize-dpi %d, optimize-min-dpi %d: want 50 <= min <= dpi <= 1200", c.OptimizeDPI, c.OptimizeMinDPI))
+	}
+	if c.WebhookWorkers < 1 || c.WebhookWorkers > 64 {
+		errs = append(errs, fmt.Errorf("webhook-workers %d: want 1 .. 64", c.WebhookWorkers))
+	}
+	if c.WebhookTimeout < 100*time.Millisecond || c.WebhookTimeout > time.Minute {
+		errs = append(errs, fmt.Errorf("webhook-timeout %s: want 100ms .. 1m", c.WebhookTimeout))
+	}
+	if c.WebhookAttempts < 1 || c.WebhookAttempts > 25 {
+		errs = append(errs, fmt.Errorf("webhook-attempts %d: want 1 .. 25", c.WebhookAttempts))
+	}
+	if c.WebhookBackoff < 10*time.Millisecond || c.WebhookBackoff > time.Hour {
+		errs = append(errs, fmt.Errorf("webhook-backoff %s: want 10ms .. 1h", c.WebhookBackoff))
 	}
 	if c.OptimizeQuality < 10 || c.OptimizeQuality > 100 {
 		errs = append(errs, fmt.Errorf("optimize-quality %d: want 10 .. 100", c.OptimizeQuality))

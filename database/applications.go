@@ -233,7 +233,7 @@ func (db *DB) DeleteApplication(ctx context.Context, id string) (keys []string, 
 			return fmt.Errorf("database: keys of application: %w", err)
 		}
 		// Children first: the same order works with or without cascades.
-		for _, table := range []string{"documents", "document_history", "document_sources", "courses", "nmo_activities", "bundles", "grants", "share_codes"} {
+		for _, table := range []string{"documents", "document_history", "document_sources", "courses", "nmo_activities", "bundles", "grants", "share_codes", "readiness_state"} {
 			if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE application_id = ?`, id); err != nil {
 				return fmt.Errorf("database: delete %s of application: %w", table, err)
 			}

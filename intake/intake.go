@@ -21,6 +21,7 @@ import (
 	"accredpack/compose"
 	"accredpack/database"
 	"accredpack/dossier"
+	"accredpack/events"
 	"accredpack/readiness"
 	"accredpack/storage"
 )
@@ -37,6 +38,7 @@ type Service struct {
 	spoolDir string
 	composer *compose.Composer
 	compose  ComposeLimits
+	events   events.Publisher
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -55,12 +57,18 @@ type Deps struct {
 	// ComposeLimits bound it.
 	Composer      *compose.Composer
 	ComposeLimits ComposeLimits
-	Log           *slog.Logger
+	// Events hears of accepted documents and changes of readiness
+	// (webhooks); nil: nobody.
+	Events events.Publisher
+	Log    *slog.Logger
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
-	return &Service{db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
+	if d.Events == nil {
+		d.Events = events.Discard{}
+	}
+	return &Service{events: d.Events, db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
 		rules: d.Rules, calendar: d.Calendar, spoolDir: d.SpoolDir, composer: d.Composer, compose: d.ComposeLimits, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -199,6 +207,7 @@ func (s *Service) Update(ctx context.Context, id string, edit func(*dossier.Form
 	if docs, err = s.db.Documents(ctx, id); err != nil {
 		return nil, backend(err)
 	}
+	s.changed(ctx, id)
 	return s.view(a, docs), nil
 }
 

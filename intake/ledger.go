@@ -44,7 +44,11 @@ func (s *Service) PutCourse(ctx context.Context, appID string, c dossier.Course)
 	if err := s.forms.CheckCourse(&c); err != nil {
 		return c, err
 	}
-	return c, s.ledgerErr(s.db.PutCourse(ctx, appID, c, s.now()))
+	if err := s.ledgerErr(s.db.PutCourse(ctx, appID, c, s.now())); err != nil {
+		return c, err
+	}
+	s.changed(ctx, appID)
+	return c, nil
 }
 
 // exists checks that a ledger record belongs to the application.
@@ -90,7 +94,11 @@ func (s *Service) DeleteCourse(ctx context.Context, appID, id string) error {
 	if _, err := s.editable(ctx, appID); err != nil {
 		return err
 	}
-	return s.ledgerErr(s.db.DeleteCourse(ctx, appID, id))
+	if err := s.ledgerErr(s.db.DeleteCourse(ctx, appID, id)); err != nil {
+		return err
+	}
+	s.changed(ctx, appID)
+	return nil
 }
 
 // NMOActivities lists the NMO activities of an application.
@@ -116,7 +124,11 @@ func (s *Service) PutNMOActivity(ctx context.Context, appID string, a dossier.NM
 	if err := s.forms.CheckNMO(&a); err != nil {
 		return a, err
 	}
-	return a, s.ledgerErr(s.db.PutNMOActivity(ctx, appID, a, s.now()))
+	if err := s.ledgerErr(s.db.PutNMOActivity(ctx, appID, a, s.now())); err != nil {
+		return a, err
+	}
+	s.changed(ctx, appID)
+	return a, nil
 }
 
 // DeleteNMOActivity removes an NMO activity.
@@ -124,7 +136,11 @@ func (s *Service) DeleteNMOActivity(ctx context.Context, appID, id string) error
 	if _, err := s.editable(ctx, appID); err != nil {
 		return err
 	}
-	return s.ledgerErr(s.db.DeleteNMOActivity(ctx, appID, id))
+	if err := s.ledgerErr(s.db.DeleteNMOActivity(ctx, appID, id)); err != nil {
+		return err
+	}
+	s.changed(ctx, appID)
+	return nil
 }
 
 // Readiness evaluates an application against the education rules, its

@@ -189,6 +189,7 @@ func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Do
 	}
 	s.log.InfoContext(ctx, "document accepted", "application", st.appID, "slot", st.ref.String(),
 		"size", doc.Size, "pages", doc.Pages, "sha256", doc.SHA256[:12], "replaced", replaced != nil, "sources", len(sources))
+	s.changed(ctx, st.appID, documentAccepted(ctx, st.appID, doc, replaced != nil, len(sources)))
 	return doc, sources, nil
 }
 
@@ -238,6 +239,7 @@ func (s *Service) Delete(ctx context.Context, appID, slotRef string) error {
 		return backend(err)
 	}
 	s.log.InfoContext(ctx, "slot emptied", "application", appID, "slot", ref.String())
+	s.changed(ctx, appID)
 	return nil
 }
 

@@ -258,6 +258,23 @@ type endpoint struct {
 	request      func(w *world, f fixture, who *caller) (path string, body any)
 }
 
+// hookBody subscribes a closed port to builds: deliveries fail quietly.
+func hookBody() map[string]any {
+	return map[string]any{"url": "http://127.0.0.1:9/hook", "events": []string{"bundle.done"}}
+}
+
+// ownHook calls a path of a subscription the caller creates first (or,
+// anonymously, of one that does not exist).
+func ownHook(suffix string) func(*world, fixture, *caller) (string, any) {
+	return func(_ *world, _ fixture, who *caller) (string, any) {
+		id := "wh_000000000000000000000000"
+		if who.bearer != "" || who.csrf != "" {
+			id = who.must(201, "POST", "/api/v1/webhooks", hookBody())["id"].(string)
+		}
+		return "/api/v1/webhooks/" + id + suffix, nil
+	}
+}
+
 func (w *world) endpoints() []endpoint {
 	t := w.c.t
 	app := func(suffix string, body func() any) func(*world, fixture, *caller) (string, any) {
@@ -314,6 +331,12 @@ func (w *world) endpoints() []endpoint {
 			code := w.owner.must(201, "POST", "/api/v1/applications/"+f.app+"/share-codes", nil)["code"]
 			return "/api/v1/share-codes/redeem", map[string]any{"code": code}
 		}},
+		{"GET", "/api/v1/webhooks", "UAAAAAAA", 200, false, fixed("/api/v1/webhooks", nil)},
+		{"POST", "/api/v1/webhooks", "UAAAAAAA", 201, false, fixed("/api/v1/webhooks", func(*caller) any { return hookBody() })},
+		{"GET", "/api/v1/webhooks/:wid", "UAAAAAAA", 200, false, ownHook("")},
+		{"DELETE", "/api/v1/webhooks/:wid", "UAAAAAAA", 204, false, ownHook("")},
+		{"GET", "/api/v1/webhooks/:wid/deliveries", "UAAAAAAA", 200, false, ownHook("/deliveries")},
+		{"POST", "/api/v1/webhooks/:wid/ping", "UAAAAAAA", 202, false, ownHook("/ping")},
 		{"POST", "/api/v1/forms/check", "UAAAAAFF", 200, false, fixed("/api/v1/forms/check", func(*caller) any { return validForm() })},
 		{"POST", "/api/v1/applications", "UAAAAAFF", 201, false, fixed("/api/v1/applications", func(*caller) any { return validForm() })},
 		{"GET", "/api/v1/applications", "UAAAAAFF", 200, false, fixed("/api/v1/applications", nil)},

@@ -27,6 +27,7 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
 
 	"accredpack/access"
 	"accredpack/accounts"
@@ -40,6 +41,7 @@ import (
 	"accredpack/config"
 	"accredpack/database"
 	"accredpack/intake"
+	"accredpack/jobs"
 	"accredpack/packager"
 	"accredpack/pii"
 	"accredpack/readiness"
@@ -48,6 +50,7 @@ import (
 	"accredpack/storage/fsstore"
 	"accredpack/storage/s3store"
 	"accredpack/web"
+	"accredpack/webhooks"
 )
 
 // sandboxTasks is the work this binary does as a sandbox child.
@@ -215,7 +218,8 @@ func newChecker(cfg config.Config) (*checks.Checker, error) {
 type components struct {
 	intake   *intake.Service
 	bundles  *bundles.Service
-	queue    *bundles.Queue
+	webhooks *webhooks.Service
+	queue    *jobs.Queue
 	accounts *accounts.Service
 	audit    *audit.Log
 	policy   access.Policy
@@ -281,15 +285,7 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return fail(err)
 	}
-	in := intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, Rules: rules, Calendar: cal,
-		SpoolDir: spoolDir, Log: log, Composer: compose.New(composeRunner, compose.Page{MarginMM: 10}),
-		ComposeLimits: intake.ComposeLimits{MaxParts: cfg.ComposeMaxParts, OptimizeBytes: cfg.OptimizeMaxBytes, MaxPixels: cfg.ImageMaxPixels,
-			Fit: compose.Fit{DPI: cfg.OptimizeDPI, MinDPI: cfg.OptimizeMinDPI, Quality: cfg.OptimizeQuality}}})
-	c := &components{
-		intake: in,
-		bundles: bundles.New(bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, Forms: forms, TmpDir: spoolDir,
-			Log: log, Heartbeat: cfg.Heartbeat, Readiness: in.Readiness}),
-	}
+	c := &components{}
 	c.accounts, err = accounts.New(ctx, db, accounts.Config{BootstrapToken: cfg.BootstrapToken, SessionTTL: cfg.SessionTTL,
 		HashParallel: max(runtime.NumCPU(), 2)}, log)
 	if err != nil {
@@ -297,10 +293,31 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	}
 	c.audit = audit.New(db)
 	c.policy = access.Policy{TrainingSlot: cat.IssuedByTrainingCenters}
-	c.queue, err = bundles.NewQueue(ctx, db, c.bundles, bundles.QueueConfig{Workers: cfg.Workers, BuildTimeout: cfg.BuildTimeout}, log)
+	c.webhooks = webhooks.New(db, c.policy, c.accounts.Facts, webhooks.Config{Timeout: cfg.WebhookTimeout, Attempts: cfg.WebhookAttempts,
+		Backoff: cfg.WebhookBackoff, MaxBackoff: max(cfg.WebhookBackoff, time.Hour), AllowPrivate: cfg.WebhookAllowPrivate}, log)
+	c.intake = intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, Rules: rules, Calendar: cal,
+		SpoolDir: spoolDir, Log: log, Composer: compose.New(composeRunner, compose.Page{MarginMM: 10}), Events: c.webhooks,
+		ComposeLimits: intake.ComposeLimits{MaxParts: cfg.ComposeMaxParts, OptimizeBytes: cfg.OptimizeMaxBytes, MaxPixels: cfg.ImageMaxPixels,
+			Fit: compose.Fit{DPI: cfg.OptimizeDPI, MinDPI: cfg.OptimizeMinDPI, Quality: cfg.OptimizeQuality}}})
+	c.bundles = bundles.New(bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, Forms: forms, TmpDir: spoolDir,
+		Log: log, Heartbeat: cfg.Heartbeat, Readiness: c.intake.Readiness, Events: c.webhooks})
+
+	// One job queue: bundle builds and webhook deliveries, each its own
+	// River queue so that a long build never holds an event back.
+	workers := river.NewWorkers()
+	c.bundles.AddWorker(workers, cfg.BuildTimeout)
+	c.webhooks.AddWorker(workers)
+	var queues map[string]int
+	if cfg.Workers > 0 {
+		queues = map[string]int{bundles.Queue: cfg.Workers, webhooks.Queue: cfg.WebhookWorkers}
+	}
+	c.queue, err = jobs.Open(ctx, db, workers, jobs.Config{Queues: queues, JobTimeout: cfg.BuildTimeout}, log)
 	if err != nil {
 		return fail(err)
 	}
+	c.bundles.SetQueue(bundles.QueueOn(c.queue))
+	c.webhooks.SetQueue(c.queue)
+	c.queue.Background(c.bundles.RunSweeper)
 	c.db = db
 	c.close = func() { db.Close() }
 	return c, nil
@@ -375,7 +392,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	if cfg.BootstrapToken == "" {
 		log.Warn("ACCREDPACK_BOOTSTRAP_TOKEN is not set: every /api/v1 call will be refused with 401")
 	}
-	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Audit: c.audit, Policy: c.policy, Idempotency: c.db,
+	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Webhooks: c.webhooks, Audit: c.audit, Policy: c.policy, Idempotency: c.db,
 		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, OptimizeMaxBytes: cfg.OptimizeMaxBytes, PresignTTL: cfg.PresignTTL,
 		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute})
 
@@ -445,7 +462,7 @@ func startComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (
 
 // stopQueue lets running builds finish for up to 30 s; a build cut short is
 // resumed by another worker's sweeper.
-func stopQueue(ctx context.Context, q *bundles.Queue, log *slog.Logger) {
+func stopQueue(ctx context.Context, q *jobs.Queue, log *slog.Logger) {
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := q.Stop(stopCtx); err != nil {
@@ -453,7 +470,8 @@ func stopQueue(ctx context.Context, q *bundles.Queue, log *slog.Logger) {
 	}
 }
 
-// runWorker builds bundles until ctx ends, without serving HTTP.
+// runWorker builds bundles and delivers webhooks until ctx ends, without
+// serving HTTP.
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.Workers == 0 {
 		cfg.Workers = 2
@@ -463,7 +481,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer stop()
-	log.Info("accredpack worker is building bundles", "workers", cfg.Workers)
+	log.Info("accredpack worker is running jobs: bundle builds and webhook deliveries", "builds", cfg.Workers, "deliveries", cfg.WebhookWorkers)
 	<-ctx.Done()
 	return nil
 }

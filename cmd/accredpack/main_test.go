@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"accredpack/config"
 	"accredpack/internal/testdocs"
@@ -49,6 +50,10 @@ func testConfig(t *testing.T) config.Config {
 	cfg.DataDir = t.TempDir()
 	cfg.BootstrapToken = token
 	cfg.MaxFileBytes = 1 << 20
+	// Webhook receivers of the tests listen on loopback; retries come fast.
+	cfg.WebhookAllowPrivate = true
+	cfg.WebhookBackoff = 100 * time.Millisecond
+	cfg.WebhookAttempts = 4
 	return cfg
 }
 
@@ -84,6 +89,7 @@ var contract = []struct {
 	{"ComposeAndOptimize", testComposeAndOptimize},
 	{"IdempotencyKeys", testIdempotencyKeys},
 	{"ClientPackage", testClientPackage},
+	{"Webhooks", testWebhooks},
 }
 
 func TestContractEmbedded(t *testing.T) {

@@ -1,0 +1,299 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Subscription is a webhook subscription.
+type Subscription struct {
+	ID          string
+	UserID      string // who created it
+	Role        string // the creator's role
+	OrgID       string // the organization it belongs to (staff); '' otherwise
+	URL         string
+	Events      []string
+	Description string
+	Secret      string
+	CreatedAt   time.Time
+}
+
+const subscriptionColumns = `id, user_id, role, org_id, url, events, description, secret, created_at`
+
+// CreateSubscription stores a new subscription.
+func (db *DB) CreateSubscription(ctx context.Context, s Subscription) error {
+	_, err := db.conn().exec(ctx, `INSERT INTO webhook_subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.UserID, s.Role, s.OrgID, s.URL, strings.Join(s.Events, ","), s.Description, s.Secret, ts(s.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("database: create subscription: %w", err)
+	}
+	return nil
+}
+
+func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error) {
+	var s Subscription
+	var events, created string
+	if err := row.Scan(&s.ID, &s.UserID, &s.Role, &s.OrgID, &s.URL, &events, &s.Description, &s.Secret, &created); err != nil {
+		return s, err
+	}
+	if events != "" {
+		s.Events = strings.Split(events, ",")
+	}
+	var err error
+	s.CreatedAt, err = parseTS(created)
+	return s, err
+}
+
+// Subscription reads one subscription.
+func (db *DB) Subscription(ctx context.Context, id string) (Subscription, error) {
+	s, err := scanSubscription(db.conn().queryRow(ctx, `SELECT `+subscriptionColumns+` FROM webhook_subscriptions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("subscription %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("database: subscription: %w", err)
+	}
+	return s, nil
+}
+
+// Subscriptions lists the subscriptions of an organization (org not
+// empty) or else of a user, oldest first; with both empty, all of them.
+func (db *DB) Subscriptions(ctx context.Context, userID, org string) ([]Subscription, error) {
+	q, arg := `SELECT `+subscriptionColumns+` FROM webhook_subscriptions`, []any{}
+	switch {
+	case org != "":
+		q, arg = q+` WHERE org_id = ?`, append(arg, org)
+	case userID != "":
+		q, arg = q+` WHERE user_id = ? AND org_id = ''`, append(arg, userID)
+	}
+	rows, err := db.conn().query(ctx, q+` ORDER BY created_at, id`, arg...)
+	if err != nil {
+		return nil, fmt.Errorf("database: subscriptions: %w", err)
+	}
+	defer rows.Close()
+	out := []Subscription{}
+	for rows.Next() {
+		s, err := scanSubscription(rows)
+		if err != nil {
+			return nil, fmt.Errorf("database: subscription: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSubscription removes a subscription with its deliveries.
+func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
+	return db.inTx(ctx, func(tx conn) error {
+		if _, err := tx.exec(ctx, `DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE subscription_id = ?)`, id); err != nil {
+			return fmt.Errorf("database: delete attempts: %w", err)
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM webhook_deliveries WHERE subscription_id = ?`, id); err != nil {
+			return fmt.Errorf("database: delete deliveries: %w", err)
+		}
+		res, err := tx.exec(ctx, `DELETE FROM webhook_subscriptions WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("database: delete subscription: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("subscription %s: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// Delivery states.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+)
+
+// Delivery is one event on its way to one subscription.
+type Delivery struct {
+	ID             string
+	SubscriptionID string
+	EventID        string
+	EventType      string
+	ApplicationID  string
+	Payload        []byte
+	Status         string
+	Attempts       int
+	LastStatus     int
+	LastError      string
+	NextAttemptAt  time.Time // zero when none is planned
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Log            []Attempt // filled by Deliveries
+}
+
+// Attempt is one try of a delivery.
+type Attempt struct {
+	Attempt  int
+	At       time.Time
+	Status   int // HTTP status; 0: no answer
+	Error    string
+	Duration time.Duration
+}
+
+const deliveryColumns = `id, subscription_id, event_id, event_type, application_id, payload, status, attempts, last_status, last_error, next_attempt_at, created_at, updated_at`
+
+// CreateDelivery records a pending delivery. An event already recorded
+// for the subscription is ErrDuplicate.
+func (db *DB) CreateDelivery(ctx context.Context, d Delivery) error {
+	_, err := db.conn().exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '', '', ?, ?)`,
+		d.ID, d.SubscriptionID, d.EventID, d.EventType, d.ApplicationID, string(d.Payload), DeliveryPending, ts(d.CreatedAt), ts(d.CreatedAt))
+	if uniqueViolation(err) {
+		return fmt.Errorf("delivery of %s: %w", d.EventID, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("database: create delivery: %w", err)
+	}
+	return nil
+}
+
+func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
+	var d Delivery
+	var payload, next, created, updated string
+	if err := row.Scan(&d.ID, &d.SubscriptionID, &d.EventID, &d.EventType, &d.ApplicationID, &payload, &d.Status, &d.Attempts,
+		&d.LastStatus, &d.LastError, &next, &created, &updated); err != nil {
+		return d, err
+	}
+	d.Payload = []byte(payload)
+	var err1, err2, err3 error
+	if next != "" {
+		d.NextAttemptAt, err1 = parseTS(next)
+	}
+	d.CreatedAt, err2 = parseTS(created)
+	d.UpdatedAt, err3 = parseTS(updated)
+	return d, errors.Join(err1, err2, err3)
+}
+
+// Delivery reads one delivery.
+func (db *DB) Delivery(ctx context.Context, id string) (Delivery, error) {
+	d, err := scanDelivery(db.conn().queryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("delivery %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("database: delivery: %w", err)
+	}
+	return d, nil
+}
+
+// Deliveries lists a subscription's deliveries, newest first, with their
+// attempts.
+func (db *DB) Deliveries(ctx context.Context, subscriptionID string, limit int) ([]Delivery, error) {
+	rows, err := db.conn().query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE subscription_id = ?
+		ORDER BY created_at DESC, id DESC LIMIT ?`, subscriptionID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("database: deliveries: %w", err)
+	}
+	out := []Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("database: delivery: %w", err)
+		}
+		out = append(out, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("database: deliveries: %w", err)
+	}
+	for i := range out {
+		if out[i].Log, err = db.attempts(ctx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) attempts(ctx context.Context, deliveryID string) ([]Attempt, error) {
+	rows, err := db.conn().query(ctx, `SELECT attempt, at, status, error, duration_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt`, deliveryID)
+	if err != nil {
+		return nil, fmt.Errorf("database: attempts: %w", err)
+	}
+	defer rows.Close()
+	out := []Attempt{}
+	for rows.Next() {
+		var a Attempt
+		var at string
+		var ms int64
+		if err := rows.Scan(&a.Attempt, &at, &a.Status, &a.Error, &ms); err != nil {
+			return nil, fmt.Errorf("database: attempt: %w", err)
+		}
+		a.Duration = time.Duration(ms) * time.Millisecond
+		if a.At, err = parseTS(at); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// RecordAttempt adds an attempt to a delivery's log and sets the
+// delivery's state (status, and when the next attempt is due; zero: none).
+func (db *DB) RecordAttempt(ctx context.Context, deliveryID string, a Attempt, status string, next time.Time) error {
+	return db.inTx(ctx, func(tx conn) error {
+		nextAt := ""
+		if !next.IsZero() {
+			nextAt = ts(next)
+		}
+		res, err := tx.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ?, updated_at = ?
+			WHERE id = ?`, status, a.Attempt, a.Status, a.Error, nextAt, ts(a.At), deliveryID)
+		if err != nil {
+			return fmt.Errorf("database: update delivery: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("delivery %s: %w", deliveryID, ErrNotFound)
+		}
+		// A job retried after its worker died may repeat an attempt
+		// number: the later record wins.
+		if _, err := tx.exec(ctx, `DELETE FROM webhook_attempts WHERE delivery_id = ? AND attempt = ?`, deliveryID, a.Attempt); err != nil {
+			return fmt.Errorf("database: record attempt: %w", err)
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)`,
+			deliveryID, a.Attempt, ts(a.At), a.Status, a.Error, a.Duration.Milliseconds()); err != nil {
+			return fmt.Errorf("database: record attempt: %w", err)
+		}
+		return nil
+	})
+}
+
+// FailDelivery ends a delivery that will not be attempted (again).
+func (db *DB) FailDelivery(ctx context.Context, deliveryID, reason string, at time.Time) error {
+	_, err := db.conn().exec(ctx, `UPDATE webhook_deliveries SET status = ?, last_error = ?, next_attempt_at = '', updated_at = ? WHERE id = ?`,
+		DeliveryFailed, reason, ts(at), deliveryID)
+	if err != nil {
+		return fmt.Errorf("database: fail delivery: %w", err)
+	}
+	return nil
+}
+
+// SetReadiness records whether an application is ready and tells whether
+// that differs from what was recorded before (an application never
+// recorded counts as not ready).
+func (db *DB) SetReadiness(ctx context.Context, appID string, ready bool, at time.Time) (changed bool, err error) {
+	c := db.conn()
+	res, err := c.exec(ctx, `UPDATE readiness_state SET ready = ?, updated_at = ? WHERE application_id = ? AND ready <> ?`,
+		boolInt(ready), ts(at), appID, boolInt(ready))
+	if err != nil {
+		return false, fmt.Errorf("database: update readiness: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	res, err = c.exec(ctx, `INSERT INTO readiness_state (application_id, ready, updated_at) VALUES (?, ?, ?) ON CONFLICT (application_id) DO NOTHING`,
+		appID, boolInt(ready), ts(at))
+	if err != nil {
+		return false, fmt.Errorf("database: record readiness: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1 && ready, nil
+}

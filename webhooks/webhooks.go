@@ -1,0 +1,348 @@
+// Package webhooks tells subscribers what happens to the applications they
+// may see: subscriptions (an account's, or its organization's), the fan-out
+// of each event to the subscriptions whose owners the access policy lets
+// hear it, and signed deliveries through the job queue with retries,
+// backoff and a log of every attempt.
+package webhooks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"accredpack/access"
+	"accredpack/checks"
+	"accredpack/database"
+	"accredpack/events"
+	"accredpack/fault"
+)
+
+// Queue is the job queue of deliveries, apart from the builds so that a
+// long build never holds an event back.
+const Queue = "webhooks"
+
+// Config sets deliveries.
+type Config struct {
+	// Timeout bounds one attempt: connection, request and answer.
+	Timeout time.Duration
+	// Attempts is the most attempts of one delivery.
+	Attempts int
+	// Backoff is the wait after the first failed attempt; it doubles after
+	// each failure, up to MaxBackoff.
+	Backoff, MaxBackoff time.Duration
+	// AllowPrivate lets subscriptions use http and deliver to loopback and
+	// private addresses (development, tests); otherwise https to public
+	// addresses only.
+	AllowPrivate bool
+}
+
+// Inserter puts jobs on the job queue (jobs.Queue).
+type Inserter interface {
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error)
+}
+
+// FactsFunc reads what the access policy needs to know of an application.
+type FactsFunc func(ctx context.Context, appID string) (access.Facts, error)
+
+// Service manages subscriptions and delivers events.
+type Service struct {
+	db     *database.DB
+	policy access.Policy
+	facts  FactsFunc
+	queue  Inserter
+	cfg    Config
+	sender *sender
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New returns a Service; SetQueue must follow before events are published.
+func New(db *database.DB, policy access.Policy, facts FactsFunc, cfg Config, log *slog.Logger) *Service {
+	return &Service{db: db, policy: policy, facts: facts, cfg: cfg, sender: newSender(cfg), log: log,
+		now: func() time.Time { return time.Now().UTC() }}
+}
+
+// SetQueue connects the job queue (built after the service, as its workers
+// call the service).
+func (s *Service) SetQueue(q Inserter) { s.queue = q }
+
+// AddWorker registers the delivery worker with a job queue's workers.
+func (s *Service) AddWorker(workers *river.Workers) {
+	river.AddWorker(workers, &deliverWorker{svc: s})
+}
+
+func newID(prefix string) string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("webhooks: no randomness: %v", err))
+	}
+	return prefix + hex.EncodeToString(b[:])
+}
+
+func newSecret() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("webhooks: no randomness: %v", err))
+	}
+	return "whsec_" + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// NewSubscription is what a caller asks to subscribe to.
+type NewSubscription struct {
+	URL         string   `json:"url"`
+	Events      []string `json:"events"`
+	Description string   `json:"description"`
+}
+
+// belongs tells whether p sees and manages sub: staff their
+// organization's, everyone else their own.
+func belongs(p access.Principal, sub database.Subscription) bool {
+	if p.OrgID != "" {
+		return sub.OrgID == p.OrgID
+	}
+	return sub.OrgID == "" && p.UserID != "" && sub.UserID == p.UserID
+}
+
+func notFound() error { return fault.NotFound("Подписка не найдена.") }
+
+func unavailable(err error) error { return fmt.Errorf("%w: %w", fault.ErrUnavailable, err) }
+
+// Create checks and stores a subscription of p; the answer is the only
+// time its secret is shown.
+func (s *Service) Create(ctx context.Context, p access.Principal, in NewSubscription) (database.Subscription, error) {
+	var problems []checks.FieldError
+	if msg := s.checkURL(in.URL); msg != "" {
+		problems = append(problems, checks.FieldError{Field: "url", Code: "url", Message: msg})
+	}
+	var types []string
+	for _, t := range in.Events {
+		if !slices.Contains(events.Types, t) {
+			problems = append(problems, checks.FieldError{Field: "events", Code: "oneof",
+				Message: fmt.Sprintf("Неизвестное событие. Возможные: %s.", strings.Join(events.Types, ", "))})
+			break
+		}
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	if len(in.Events) == 0 {
+		problems = append(problems, checks.FieldError{Field: "events", Code: "required",
+			Message: fmt.Sprintf("Укажите хотя бы одно событие: %s.", strings.Join(events.Types, ", "))})
+	}
+	if len([]rune(in.Description)) > 200 {
+		problems = append(problems, checks.FieldError{Field: "description", Code: "max", Message: "Описание: не длиннее 200 символов."})
+	}
+	if len(problems) > 0 {
+		return database.Subscription{}, &checks.ValidationError{Fields: problems}
+	}
+	sub := database.Subscription{ID: newID("wh_"), UserID: p.UserID, Role: string(p.Role), OrgID: p.OrgID, URL: in.URL,
+		Events: types, Description: strings.TrimSpace(in.Description), Secret: newSecret(), CreatedAt: s.now()}
+	if err := s.db.CreateSubscription(ctx, sub); err != nil {
+		return sub, unavailable(err)
+	}
+	s.log.InfoContext(ctx, "webhook subscription created", "subscription", sub.ID, "host", hostOf(sub.URL), "events", strings.Join(types, ","))
+	return sub, nil
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// checkURL returns what is wrong with a subscription's address, in words
+// for the user; "" when nothing is.
+func (s *Service) checkURL(raw string) string {
+	if raw == "" {
+		return "Укажите адрес (URL), на который отправлять события."
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" || len(raw) > 2048 {
+		return "Адрес должен быть полным URL, например https://example.ru/hooks/accredpack."
+	}
+	if u.User != nil {
+		return "Адрес не должен содержать логин и пароль: запросы подписаны секретом подписки."
+	}
+	if u.Fragment != "" {
+		return "Адрес не должен содержать фрагмент (#...)."
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !s.cfg.AllowPrivate {
+			return "Нужен адрес https: события отправляются только по защищённому соединению."
+		}
+	default:
+		return "Адрес должен начинаться с https://."
+	}
+	if !s.cfg.AllowPrivate {
+		host := u.Hostname()
+		if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+			return "Адрес во внутренней сети сервиса недоступен для подписки."
+		}
+		if ip := net.ParseIP(host); ip != nil && !publicIP(ip) {
+			return "Адрес во внутренней сети сервиса недоступен для подписки."
+		}
+	}
+	return ""
+}
+
+// List returns the subscriptions p sees.
+func (s *Service) List(ctx context.Context, p access.Principal) ([]database.Subscription, error) {
+	if p.OrgID == "" && p.UserID == "" {
+		return []database.Subscription{}, nil
+	}
+	list, err := s.db.Subscriptions(ctx, p.UserID, p.OrgID)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return list, nil
+}
+
+// Get returns a subscription p sees; any other is not found.
+func (s *Service) Get(ctx context.Context, p access.Principal, id string) (database.Subscription, error) {
+	sub, err := s.db.Subscription(ctx, id)
+	if errors.Is(err, database.ErrNotFound) || (err == nil && !belongs(p, sub)) {
+		return database.Subscription{}, notFound()
+	}
+	if err != nil {
+		return sub, unavailable(err)
+	}
+	return sub, nil
+}
+
+// Delete removes a subscription of p with its delivery log; deliveries on
+// their way are dropped.
+func (s *Service) Delete(ctx context.Context, p access.Principal, id string) error {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return err
+	}
+	if err := s.db.DeleteSubscription(ctx, id); err != nil {
+		if errors.Is(err, database.ErrNotFound) {
+			return notFound()
+		}
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Deliveries returns the newest deliveries of a subscription of p.
+func (s *Service) Deliveries(ctx context.Context, p access.Principal, id string, limit int) ([]database.Delivery, error) {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return nil, err
+	}
+	list, err := s.db.Deliveries(ctx, id, limit)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return list, nil
+}
+
+// Ping sends a test event to a subscription of p.
+func (s *Service) Ping(ctx context.Context, p access.Principal, id string) (database.Delivery, error) {
+	sub, err := s.Get(ctx, p, id)
+	if err != nil {
+		return database.Delivery{}, err
+	}
+	e := events.Event{ID: newID("evt_"), Type: events.Ping, OccurredAt: s.now(), Data: map[string]any{"subscription_id": sub.ID}}
+	d, err := s.enqueue(ctx, sub, e)
+	if err != nil {
+		return d, unavailable(err)
+	}
+	return d, nil
+}
+
+// Publish implements events.Publisher: one delivery for every subscription
+// to the event's type whose owner may hear of the application. Failures
+// are logged; the change that caused the event stands.
+func (s *Service) Publish(ctx context.Context, e events.Event) {
+	ctx = context.WithoutCancel(ctx)
+	if e.ID == "" {
+		e.ID = newID("evt_")
+	}
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = s.now()
+	}
+	if e.Data == nil {
+		e.Data = map[string]any{}
+	}
+	n, err := s.publish(ctx, e)
+	if err != nil {
+		s.log.WarnContext(ctx, "webhook event not delivered to every subscriber", "event", e.Type, "event_id", e.ID, "application", e.ApplicationID, "error", err)
+		return
+	}
+	if n > 0 {
+		s.log.InfoContext(ctx, "webhook event queued", "event", e.Type, "event_id", e.ID, "application", e.ApplicationID, "deliveries", n)
+	}
+}
+
+func (s *Service) publish(ctx context.Context, e events.Event) (int, error) {
+	subs, err := s.db.Subscriptions(ctx, "", "")
+	if err != nil {
+		return 0, err
+	}
+	var facts *access.Facts
+	var errs []error
+	n := 0
+	for _, sub := range subs {
+		if !slices.Contains(sub.Events, e.Type) {
+			continue
+		}
+		if facts == nil {
+			f, err := s.facts(ctx, e.ApplicationID)
+			if err != nil {
+				return n, fmt.Errorf("facts of the application: %w", err)
+			}
+			facts = &f
+		}
+		p := access.Principal{UserID: sub.UserID, Role: access.Role(sub.Role), OrgID: sub.OrgID}
+		if !s.policy.HearEvent(p, *facts, sub.OrgID != "" && e.ActorOrg == sub.OrgID) {
+			continue
+		}
+		if _, err := s.enqueue(ctx, sub, e); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// payload is the body every subscriber receives.
+type payload struct {
+	events.Event
+	DeliveryID string `json:"delivery_id"`
+}
+
+// enqueue records a delivery of e to sub and queues it.
+func (s *Service) enqueue(ctx context.Context, sub database.Subscription, e events.Event) (database.Delivery, error) {
+	d := database.Delivery{ID: newID("dlv_"), SubscriptionID: sub.ID, EventID: e.ID, EventType: e.Type,
+		ApplicationID: e.ApplicationID, Status: database.DeliveryPending, CreatedAt: s.now()}
+	body, err := json.Marshal(payload{Event: e, DeliveryID: d.ID})
+	if err != nil {
+		return d, fmt.Errorf("webhooks: encode event: %w", err)
+	}
+	d.Payload = body
+	if err := s.db.CreateDelivery(ctx, d); err != nil {
+		return d, err
+	}
+	if _, err := s.queue.Insert(ctx, deliverArgs{DeliveryID: d.ID}, &river.InsertOpts{Queue: Queue, MaxAttempts: s.cfg.Attempts}); err != nil {
+		s.db.FailDelivery(ctx, d.ID, "Не удалось поставить доставку в очередь.", s.now())
+		return d, err
+	}
+	return d, nil
+}
