@@ -297,3 +297,24 @@ func (db *DB) SetReadiness(ctx context.Context, appID string, ready bool, at tim
 	n, _ := res.RowsAffected()
 	return n == 1 && ready, nil
 }
+
+// UnsentDeliveries lists pending deliveries never attempted and recorded
+// before t: their job may have been lost (the process died between the
+// row and the job).
+func (db *DB) UnsentDeliveries(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	rows, err := db.conn().query(ctx, `SELECT id FROM webhook_deliveries WHERE status = ? AND attempts = 0 AND created_at < ? ORDER BY created_at LIMIT ?`,
+		DeliveryPending, ts(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("database: unsent deliveries: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("database: unsent delivery: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

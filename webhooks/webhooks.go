@@ -340,9 +340,47 @@ func (s *Service) enqueue(ctx context.Context, sub database.Subscription, e even
 	if err := s.db.CreateDelivery(ctx, d); err != nil {
 		return d, err
 	}
-	if _, err := s.queue.Insert(ctx, deliverArgs{DeliveryID: d.ID}, &river.InsertOpts{Queue: Queue, MaxAttempts: s.cfg.Attempts}); err != nil {
+	if err := s.queueDelivery(ctx, d.ID); err != nil {
 		s.db.FailDelivery(ctx, d.ID, "Не удалось поставить доставку в очередь.", s.now())
 		return d, err
 	}
 	return d, nil
+}
+
+// queueDelivery puts the job of a delivery on the queue, once: a job for
+// the same delivery, waiting, running or done, makes this a no-op.
+func (s *Service) queueDelivery(ctx context.Context, id string) error {
+	_, err := s.queue.Insert(ctx, deliverArgs{DeliveryID: id}, &river.InsertOpts{Queue: Queue, MaxAttempts: s.cfg.Attempts,
+		UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	return err
+}
+
+// Sweep queues again the deliveries never attempted whose job may be lost
+// (the process died between recording the delivery and queueing it).
+func (s *Service) Sweep(ctx context.Context) error {
+	ids, err := s.db.UnsentDeliveries(ctx, s.now().Add(-2*time.Minute), 500)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		errs = append(errs, s.queueDelivery(ctx, id))
+	}
+	return errors.Join(errs...)
+}
+
+// RunSweeper sweeps every minute until ctx ends.
+func (s *Service) RunSweeper(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "webhook sweep failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -318,6 +318,7 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	c.bundles.SetQueue(bundles.QueueOn(c.queue))
 	c.webhooks.SetQueue(c.queue)
 	c.queue.Background(c.bundles.RunSweeper)
+	c.queue.Background(c.webhooks.RunSweeper)
 	c.db = db
 	c.close = func() { db.Close() }
 	return c, nil
