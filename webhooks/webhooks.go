@@ -33,6 +33,10 @@ import (
 // long build never holds an event back.
 const Queue = "webhooks"
 
+// MaxSubscriptions is the most subscriptions of one account or
+// organization: every event is checked against every subscription.
+const MaxSubscriptions = 20
+
 // Config sets deliveries.
 type Config struct {
 	// Timeout bounds one attempt: connection, request and answer.
@@ -146,6 +150,13 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in NewSubscrip
 	}
 	if len(problems) > 0 {
 		return database.Subscription{}, &checks.ValidationError{Fields: problems}
+	}
+	existing, err := s.List(ctx, p)
+	if err != nil {
+		return database.Subscription{}, err
+	}
+	if len(existing) >= MaxSubscriptions {
+		return database.Subscription{}, fault.Conflict(fmt.Sprintf("Подписок уже %d — это предел. Удалите ненужную или подпишите один адрес на несколько событий.", MaxSubscriptions))
 	}
 	sub := database.Subscription{ID: newID("wh_"), UserID: p.UserID, Role: string(p.Role), OrgID: p.OrgID, URL: in.URL,
 		Events: types, Description: strings.TrimSpace(in.Description), Secret: newSecret(), CreatedAt: s.now()}

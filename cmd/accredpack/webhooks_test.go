@@ -285,6 +285,17 @@ func testWebhooks(t *testing.T, c *client) {
 		t.Errorf("down attempts: %v; want %d times 503", st, c.cfg.WebhookAttempts)
 	}
 
+	// A limit per owner.
+	for i := 3; i < 20; i++ {
+		subscribe(owner, fmt.Sprintf("spare%d", i), []string{"bundle.done"})
+	}
+	if r := owner.call("POST", "/api/v1/webhooks", map[string]any{"url": rec.url("one-too-many"), "events": all}); r.status != 409 || r.errorCode(t) != "conflict" {
+		t.Errorf("the 21st subscription: %d %s; want 409 conflict", r.status, r.body)
+	}
+	for i := 3; i < 20; i++ {
+		owner.must(204, "DELETE", "/api/v1/webhooks/"+hooks[fmt.Sprintf("spare%d", i)], nil)
+	}
+
 	// Through the Go client; deleting a subscription stops it and its log.
 	cl := clientFor(c, owner.bearer)
 	hooksNow, err := cl.Webhooks(t.Context())
