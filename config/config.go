@@ -118,10 +118,10 @@ func Default() Config {
 		OptimizeDPI:      200,
 		OptimizeMinDPI:   150,
 		OptimizeQuality:  75,
-		// 4 deliveries at once; 10 s an attempt; 8 attempts 30 s, 1, 2, 4,
+		// 16 deliveries at once (they wait on the network); 10 s an attempt; 8 attempts 30 s, 1, 2, 4,
 		// 8, 16, 32 min apart (a subscriber down for an hour still gets
 		// everything).
-		WebhookWorkers:  4,
+		WebhookWorkers:  16,
 		WebhookTimeout:  10 * time.Second,
 		WebhookAttempts: 8,
 		WebhookBackoff:  30 * time.Second,
