@@ -30,6 +30,7 @@ var suite = []struct {
 	{"AuditIsAppendOnly", testAuditIsAppendOnly},
 	{"DeleteApplication", testDeleteApplication},
 	{"Sources", testSources},
+	{"ImportedCourses", testImportedCourses},
 }
 
 // testSources: a document made from parts keeps them, in order, also once
