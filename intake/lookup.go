@@ -16,3 +16,7 @@ func (s *Service) ApplicationsBySNILS(ctx context.Context, snils string) ([]*dos
 
 // SpoolDir is the folder of temporary files of uploads in progress.
 func (s *Service) SpoolDir() string { return s.spoolDir }
+
+// CheckCourse trims and validates a course as PutCourse would, storing
+// nothing.
+func (s *Service) CheckCourse(c *dossier.Course) error { return s.forms.CheckCourse(c) }
