@@ -44,6 +44,7 @@ func (s *Server) routes() []route {
 		{"GET", "/audit", s.readAllAudit, access.ReadAllAudit, service, nil},
 		{"GET", "/me/audit", s.readOwnAudit, access.ReadOwnAudit, service, nil},
 		{"POST", "/share-codes/redeem", s.redeemShareCode, access.RedeemShareCode, service, nil},
+		{"POST", "/imports/certificates", s.importCertificates, access.ImportCertificates, service, []echo.MiddlewareFunc{s.limitUploads}},
 
 		{"POST", "/forms/check", s.checkForm, access.CreateApplication, service, nil},
 		{"POST", "/applications", s.createApplication, access.CreateApplication, service, nil},

@@ -45,9 +45,13 @@ func OpenArchive(ctx context.Context, r io.Reader, dir string, lim Limits) (*Arc
 			a.Close()
 		}
 	}()
-	n, err := io.Copy(f, io.LimitReader(ctxReader{ctx, r}, lim.ArchiveBytes+1))
+	src := &ctxReader{ctx: ctx, r: r}
+	n, err := io.Copy(f, io.LimitReader(src, lim.ArchiveBytes+1))
+	if err != nil && src.err != nil {
+		return nil, fmt.Errorf("%w: %w", fault.BadRequest("Архив с файлами не прочитан: тело запроса оборвалось или повреждено."), err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("certimport: read archive: %w", err)
+		return nil, fmt.Errorf("certimport: spool archive: %w", err)
 	}
 	if n > lim.ArchiveBytes {
 		return nil, &checks.Problem{Code: checks.CodeTooLarge, Message: fmt.Sprintf("Архив с файлами больше %s: разделите пакет на несколько.", checks.HumanSize(lim.ArchiveBytes))}
@@ -171,15 +175,22 @@ func (e *Entry) Problem() *checks.Problem {
 		Detail: e.err.Error()}
 }
 
-// ctxReader stops a long copy when the request is cancelled.
+// ctxReader stops a long copy when the request is cancelled, and keeps
+// the error of reading (as opposed to writing).
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader
+	err error
 }
 
-func (c ctxReader) Read(p []byte) (int, error) {
+func (c *ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
+		c.err = err
 		return 0, err
 	}
-	return c.r.Read(p)
+	n, err := c.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		c.err = err
+	}
+	return n, err
 }

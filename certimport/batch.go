@@ -206,6 +206,13 @@ func Parse(data []byte, f Format, lim Limits) ([]Row, error) {
 	return rows, nil
 }
 
+// RequestTooLarge refuses a request whose declared length is over what a
+// batch and its archive may take together.
+func RequestTooLarge(lim Limits) error {
+	return &checks.Problem{Code: checks.CodeTooLarge, Message: fmt.Sprintf("Запрос больше допустимого: пакет до %s, архив с файлами до %s.",
+		checks.HumanSize(lim.BatchBytes), checks.HumanSize(lim.ArchiveBytes))}
+}
+
 func batchTooLarge(lim Limits) error {
 	return &checks.Problem{Code: checks.CodeTooLarge, Message: fmt.Sprintf("Пакет больше %s: разделите его на несколько.", checks.HumanSize(lim.BatchBytes))}
 }
