@@ -84,6 +84,7 @@ var contract = []struct {
 	{"ComposeAndOptimize", testComposeAndOptimize},
 	{"IdempotencyKeys", testIdempotencyKeys},
 	{"ClientPackage", testClientPackage},
+	{"CertificateImport", testCertificateImport},
 }
 
 func TestContractEmbedded(t *testing.T) {
