@@ -14,6 +14,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"accredpack/checks"
 	"accredpack/dossier"
 	"accredpack/fault"
@@ -187,8 +189,9 @@ func Parse(data []byte, f Format, lim Limits) ([]Row, error) {
 			f = JSON
 		}
 	}
-	if !utf8.Valid(data) {
-		return nil, fault.BadRequest("Пакет не в кодировке UTF-8: в Excel сохраните его как «CSV UTF-8 (разделитель — запятая)».")
+	data, ok := utf8Text(data)
+	if !ok {
+		return nil, fault.BadRequest("Пакет не в кодировке UTF-8 (и не в Windows-1251): в Excel сохраните его как «CSV UTF-8 (разделитель — запятая)».")
 	}
 	var rows []Row
 	var err error
@@ -211,6 +214,27 @@ func Parse(data []byte, f Format, lim Limits) ([]Row, error) {
 func RequestTooLarge(lim Limits) error {
 	return &checks.Problem{Code: checks.CodeTooLarge, Message: fmt.Sprintf("Запрос больше допустимого: пакет до %s, архив с файлами до %s.",
 		checks.HumanSize(lim.BatchBytes), checks.HumanSize(lim.ArchiveBytes))}
+}
+
+// utf8Text is data as UTF-8: as it is, or decoded from Windows-1251 (what
+// Russian Excel writes as «CSV (разделители — запятые)») when it is not
+// UTF-8 and then reads as Russian text: every letter beyond ASCII Cyrillic,
+// or typographic punctuation.
+func utf8Text(data []byte) ([]byte, bool) {
+	if utf8.Valid(data) {
+		return data, true
+	}
+	dec, err := charmap.Windows1251.NewDecoder().Bytes(data)
+	if err != nil {
+		return nil, false
+	}
+	for _, r := range string(dec) {
+		if r < utf8.RuneSelf || unicode.Is(unicode.Cyrillic, r) || strings.ContainsRune("№«»—–…„“”‘’°\u00a0", r) {
+			continue
+		}
+		return nil, false
+	}
+	return dec, true
 }
 
 func batchTooLarge(lim Limits) error {

@@ -120,7 +120,7 @@ func TestParseRefusals(t *testing.T) {
 	badRequest(t, head+"11223344595;Т;36;2025-01-01;2025-01-02;Ф\n11223344595;\"Т;36\n", CSV, "Строка 3")
 	badRequest(t, head, CSV, "нет ни одной строки")
 	badRequest(t, "", CSV, "Пакет пуст")
-	badRequest(t, "snils;title;hours;start_date;end_date;frdo_number\n\xcf\xf0\xe8\xe2\xe5\xf2\n", CSV, "UTF-8") // cp1251
+	badRequest(t, "snils;title;hours;start_date;end_date;frdo_number\n11223344595;\x99\xa9\xae\xff;1;2;3;4\n", CSV, "UTF-8") // ™©®я: not Russian text
 	badRequest(t, "{\"rows\": [\n{\"snils\": \"1\"},\n{\"snils\" \"2\"}\n]}", JSON, "строке 3")
 	badRequest(t, `{"rows": [{"snils": "1", "hourz": 3}]}`, JSON, "Строка 1: неизвестное поле «hourz»")
 	badRequest(t, `{"certificates": []}`, JSON, "«certificates»")
@@ -145,6 +145,16 @@ func TestParseRefusals(t *testing.T) {
 func isTooLarge(err error) bool {
 	p, ok := checks.AsProblem(err)
 	return ok && p.Code == checks.CodeTooLarge && p.Message != ""
+}
+
+// TestParseWindows1251: Russian Excel's plain «CSV» is Windows-1251.
+func TestParseWindows1251(t *testing.T) {
+	data := "snils;title;hours;start_date;end_date;frdo_number;in_specialty\n" +
+		"11223344595;\xd2\xe5\xf0\xe0\xef\xe8\xff \xab\xcd\xee\xe2\xee\xe5\xbb \xb9 2;36;01.02.2025;20.02.2025;\xd4-1;\xed\xe5\xf2\n"
+	rows := mustParse(t, data, CSV)
+	if r := rows[0]; r.Course.Title != "Терапия «Новое» № 2" || r.Course.FRDONumber != "Ф-1" || r.Course.InSpecialty || len(r.Fields) != 0 {
+		t.Errorf("row = %+v", r)
+	}
 }
 
 func TestParseFieldErrors(t *testing.T) {
