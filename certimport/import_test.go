@@ -67,7 +67,7 @@ func (failingDelete) DeleteCourse(context.Context, string, string) error {
 // env is the real service behind an importer: SQLite, a file store, the
 // file checks in a sandbox, accounts, the audit log and the policy.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	db     *database.DB
 	in     *intake.Service
@@ -76,6 +76,7 @@ type env struct {
 	store  *faultyStore
 	policy access.Policy
 	logs   *bytes.Buffer
+	lim    Limits
 	im     *Importer
 	org    database.Organization
 	center access.Principal
@@ -95,7 +96,9 @@ func explainForTest(err error) (string, string) {
 	return "internal", msg
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, importLimits) }
+
+func newEnvWith(t testing.TB, lim Limits) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -122,8 +125,8 @@ func newEnv(t *testing.T) *env {
 	os.Mkdir(spool, 0o700)
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
-	e := &env{t: t, ctx: ctx, db: db, store: &faultyStore{Store: fs}, logs: logs}
-	e.in = intake.New(intake.Deps{DB: db, Store: e.store, Files: checks.NewChecker(testLimits.FileBytes, runner), Forms: forms, Catalog: cat,
+	e := &env{t: t, ctx: ctx, db: db, store: &faultyStore{Store: fs}, logs: logs, lim: lim}
+	e.in = intake.New(intake.Deps{DB: db, Store: e.store, Files: checks.NewChecker(lim.FileBytes, runner), Forms: forms, Catalog: cat,
 		SpoolDir: spool, Log: log})
 	if e.acc, err = accounts.New(ctx, db, accounts.Config{HashParallel: 1}, log); err != nil {
 		t.Fatal(err)
@@ -140,7 +143,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) importer(in Intake) *Importer {
 	return New(Deps{Intake: in, Accounts: e.acc, Audit: e.audit, Policy: e.policy, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, nil)),
-		Limits: importLimits, SpoolDir: e.t.TempDir(), Explain: explainForTest})
+		Limits: e.lim, SpoolDir: e.t.TempDir(), Explain: explainForTest})
 }
 
 type lockedWriter struct {
@@ -220,9 +223,9 @@ func (e *env) certificates(appID string) map[string]dossier.Document {
 }
 
 // rowsOf parses a CSV batch for a test.
-func rowsOf(t *testing.T, csv string) []Row {
+func rowsOf(t testing.TB, csv string) []Row {
 	t.Helper()
-	rows, err := Parse([]byte("snils;title;hours;start_date;end_date;frdo_number;file;application_id\n"+csv), CSV, importLimits)
+	rows, err := Parse([]byte("snils;title;hours;start_date;end_date;frdo_number;file;application_id\n"+csv), CSV, DefaultLimits(1<<20))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,4 +514,47 @@ func TestImportTwiceAtOnce(t *testing.T) {
 	if c, d := e.courses(a), e.certificates(a); len(c) != 5 || len(d) != 3 {
 		t.Errorf("after the race: %d courses, %d certificates; want 5 and 3", len(c), len(d))
 	}
+}
+
+// BenchmarkImport100WithPDFs: 100 rows, each with its own 1 MiB PDF in the
+// ZIP, into one application (SQLite, file store, a sandboxed check per
+// file); then the same batch again (100 duplicates).
+func BenchmarkImport100WithPDFs(b *testing.B) {
+	lim := importLimits
+	lim.Rows, lim.Entries, lim.FileBytes, lim.ArchiveBytes = 1000, 1000, 2<<20, 1<<30
+	e := newEnvWith(b, lim)
+	e.application(snilsA, e.org.ID)
+	pdf := string(testdocs.SizedPDF(b, 1<<20))
+	batch := func(prefix string) ([]Row, []byte) {
+		var csv strings.Builder
+		var files []string
+		for i := 0; i < 100; i++ {
+			name := fmt.Sprintf("%s-%d.pdf", prefix, i)
+			files = append(files, name, pdf)
+			fmt.Fprintf(&csv, "11223344595;Т;36;2025-03-01;2025-03-20;%s-%d;%s;\n", prefix, i, name)
+		}
+		return rowsOf(b, csv.String()), zipOf(b, files...)
+	}
+	runs := 0
+	b.Run("new", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			runs++
+			rows, zipData := batch(fmt.Sprintf("N%d", runs))
+			b.StartTimer()
+			if rep := e.run(rows, zipData); rep.Summary.Added != 100 {
+				b.Fatalf("summary = %+v", rep.Summary)
+			}
+		}
+	})
+	b.Run("again", func(b *testing.B) {
+		rows, zipData := batch("A")
+		e.run(rows, zipData)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if rep := e.run(rows, zipData); rep.Summary.Duplicate != 100 {
+				b.Fatalf("summary = %+v", rep.Summary)
+			}
+		}
+	})
 }
