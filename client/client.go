@@ -1,9 +1,9 @@
 // Package client is a small Go client of the accredpack API for
 // integrators (training centers, consultancies' systems): applications,
 // slot files and compositions, the education ledger, share codes,
-// certificate imports and
-// bundles. It depends on nothing but the standard library; every call
-// takes a context, and every refusal is an *Error with the API's code.
+// certificate imports and bundles. It depends on nothing but the standard
+// library; every call takes a context, and every refusal is an *Error with
+// the API's code.
 package client
 
 import (
