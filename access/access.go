@@ -89,10 +89,12 @@ const (
 	ReadOrganizations Action = "organizations.read"
 	ReadCatalog       Action = "catalog.read"
 	ReadOwnPrincipal  Action = "session.read"
-	// ImportCertificates: a training center's batch of certificates, each
-	// row added to the applications shared with it (see certimport).
-	ImportCertificates Action = "certificates.import"
 )
+
+// ImportCertificates is a service action: a training center's batch of
+// certificates, each row added to the applications shared with it (see
+// certimport).
+const ImportCertificates Action = "certificates.import"
 
 // Facts are what the policy needs to know of one application.
 type Facts struct {

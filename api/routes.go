@@ -44,7 +44,6 @@ func (s *Server) routes() []route {
 		{"GET", "/audit", s.readAllAudit, access.ReadAllAudit, service, nil},
 		{"GET", "/me/audit", s.readOwnAudit, access.ReadOwnAudit, service, nil},
 		{"POST", "/share-codes/redeem", s.redeemShareCode, access.RedeemShareCode, service, nil},
-		{"POST", "/imports/certificates", s.importCertificates, access.ImportCertificates, service, []echo.MiddlewareFunc{s.limitUploads}},
 
 		{"POST", "/forms/check", s.checkForm, access.CreateApplication, service, nil},
 		{"POST", "/applications", s.createApplication, access.CreateApplication, service, nil},
@@ -81,6 +80,7 @@ func (s *Server) routes() []route {
 		{"GET", "/bundles/:id", s.getBundle, access.ReadBundle, bundle, nil},
 		{"GET", "/bundles/:id/file", s.getBundleFile, access.ReadBundle, bundle, nil},
 		{"POST", "/bundles/:id/retry", s.retryBundle, access.BuildBundle, bundle, nil},
+		{"POST", "/imports/certificates", s.importCertificates, access.ImportCertificates, service, []echo.MiddlewareFunc{s.limitUploads}},
 	}
 }
 

@@ -28,9 +28,9 @@ var suite = []struct {
 	{"Accounts", testAccounts},
 	{"SharingAndScope", testSharingAndScope},
 	{"AuditIsAppendOnly", testAuditIsAppendOnly},
+	{"ImportedCourses", testImportedCourses},
 	{"DeleteApplication", testDeleteApplication},
 	{"Sources", testSources},
-	{"ImportedCourses", testImportedCourses},
 }
 
 // testSources: a document made from parts keeps them, in order, also once

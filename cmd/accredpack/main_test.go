@@ -82,9 +82,9 @@ var contract = []struct {
 	{"LedgerAndReadiness", testLedgerAndReadiness},
 	{"AuditAndDeletion", testAuditAndDeletion},
 	{"ComposeAndOptimize", testComposeAndOptimize},
+	{"CertificateImport", testCertificateImport},
 	{"IdempotencyKeys", testIdempotencyKeys},
 	{"ClientPackage", testClientPackage},
-	{"CertificateImport", testCertificateImport},
 }
 
 func TestContractEmbedded(t *testing.T) {
