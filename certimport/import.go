@@ -70,7 +70,7 @@ func (b *batch) row(ctx context.Context, r *Row) RowReport {
 	}
 	targets, refusal, err := b.match(ctx, r)
 	if err != nil {
-		return b.failed(ctx, out, r, "", err)
+		return b.failed(ctx, out, r, err)
 	}
 	if refusal != nil {
 		out.Status, out.Code, out.Message = Refused, refusal.Code, refusal.Message
@@ -375,9 +375,9 @@ func (b *batch) appFailed(ctx context.Context, res Applied, r *Row, err error) A
 }
 
 // failed reports a row that failed before any application was touched.
-func (b *batch) failed(ctx context.Context, out RowReport, r *Row, appID string, err error) RowReport {
+func (b *batch) failed(ctx context.Context, out RowReport, r *Row, err error) RowReport {
 	out.Status = Failed
-	out.Code, out.Message = b.explain(ctx, r, appID, err)
+	out.Code, out.Message = b.explain(ctx, r, "", err)
 	return out
 }
 
