@@ -112,6 +112,15 @@ func TestAllow(t *testing.T) {
 	if err := (Policy{}).Allow(Principal{UserID: "a", Role: Admin}, ManageOwnKeys); err != nil {
 		t.Errorf("an administrator with an account may make keys: %v", err)
 	}
+	// Imports: training centers with an organization only.
+	for role, p := range roles {
+		if err := (Policy{}).Allow(p, ImportCertificates); (err == nil) != (role == TrainingCenter) {
+			t.Errorf("%s importing certificates: allowed=%v", role, err == nil)
+		}
+	}
+	if err := (Policy{}).Allow(Principal{UserID: "u", Role: TrainingCenter}, ImportCertificates); err == nil {
+		t.Error("a training center account without an organization may import")
+	}
 }
 
 func TestHearEvent(t *testing.T) {

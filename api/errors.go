@@ -94,6 +94,13 @@ func publicError(err error) (int, ErrorDetail) {
 	return http.StatusInternalServerError, ErrorDetail{Code: "internal", Message: "Внутренняя ошибка сервиса. Повторите попытку; если ошибка повторяется, сообщите в поддержку номер запроса."}
 }
 
+// explain is an error's public code and message, for reports that carry
+// them per item (a certificate import's rows).
+func explain(err error) (code, message string) {
+	_, d := publicError(err)
+	return d.Code, d.Message
+}
+
 // messageError gives a table error a more precise message.
 type messageError struct {
 	kind    error

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"accredpack/checks"
 	"accredpack/database"
 	"accredpack/fault"
 )
@@ -33,15 +34,16 @@ const (
 	idempotencyStale = 15 * time.Minute
 	// Answers larger than this are not kept (POST answers are small JSON).
 	maxKeptAnswer = 1 << 20
-	// A JSON body is part of the fingerprint up to this size.
-	maxFingerprintBody = 1 << 20
+	// A JSON or CSV body is part of the fingerprint up to this size: the
+	// largest such body a POST takes (a certificate batch).
+	maxFingerprintBody = 5 << 20
 )
 
 // idempotent answers a POST sent again with the same Idempotency-Key by
 // the same caller with the first answer, instead of doing it twice. A key
 // reused for a different request is refused (422); one whose first request
 // is still running gets 409. Answers of 5xx and 429 are not kept: the
-// retry runs again. For JSON requests the body is part of the request's
+// retry runs again. For JSON and CSV requests the body is part of the request's
 // fingerprint; for file uploads (their multipart boundary differs on every
 // retry) the method, path and query are.
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
@@ -100,13 +102,13 @@ func fingerprint(req *http.Request) (string, error) {
 	h := sha256.New()
 	io.WriteString(h, req.Method+" "+req.URL.Path+"?"+req.URL.RawQuery+"\n")
 	mediaType, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
-	if mediaType == echo.MIMEApplicationJSON && req.Body != nil {
+	if (mediaType == echo.MIMEApplicationJSON || mediaType == "text/csv") && req.Body != nil {
 		b, err := io.ReadAll(io.LimitReader(req.Body, maxFingerprintBody+1))
 		if err != nil {
 			return "", badRequest("Тело запроса не прочитано.", err)
 		}
 		if len(b) > maxFingerprintBody {
-			return "", badRequest("Тело JSON-запроса больше 1 МБ.", nil)
+			return "", &checks.Problem{Code: checks.CodeTooLarge, Message: "Тело запроса больше 5 МБ."}
 		}
 		h.Write(b)
 		req.Body = io.NopCloser(bytes.NewReader(b))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"accredpack/certimport"
 	"accredpack/dossier"
 	"accredpack/readiness"
 	"accredpack/webhooks"
@@ -94,6 +95,8 @@ var operations = map[string]op{
 	"GET /bundles/:id/file":                        {summary: "Скачать собранный пакет", tag: "bundles", status: 200},
 	"POST /bundles/:id/retry":                      {summary: "Повторить неудавшуюся сборку", tag: "bundles", status: 202, out: BundleJSON{}},
 	"GET /openapi.json":                            {summary: "Это описание API (OpenAPI 3.1)", tag: "meta", status: 200},
+	"POST /imports/certificates": {summary: "Пакетный импорт удостоверений учебным центром: JSON, CSV или форма batch + files (ZIP с PDF); отчёт по каждой строке", tag: "imports",
+		body: "import", in: importBody{}, status: 200, out: certimport.Report{}, example: exampleImport()},
 }
 
 type loginBody struct {
@@ -124,6 +127,29 @@ type bundleBody struct {
 	Kind  string `json:"kind"`
 	Draft bool   `json:"draft"`
 }
+
+// importBody is a JSON batch of certificates (the CSV columns are the
+// same names; see README).
+type importBody struct {
+	Rows []importRow `json:"rows"`
+}
+type importRow struct {
+	SNILS         string `json:"snils"`
+	Title         string `json:"title"`
+	Hours         int    `json:"hours"`
+	StartDate     string `json:"start_date"`
+	EndDate       string `json:"end_date"`
+	FRDONumber    string `json:"frdo_number"`
+	InSpecialty   bool   `json:"in_specialty"`
+	File          string `json:"file"`
+	ApplicationID string `json:"application_id"`
+}
+
+func exampleImport() obj {
+	return obj{"rows": []obj{{"snils": "112-233-445 95", "title": "Актуальные вопросы терапии", "hours": 36, "start_date": "2025-02-01",
+		"end_date": "20.02.2025", "frdo_number": "ФРДО-000777", "in_specialty": true}}}
+}
+
 type composeOut struct {
 	Document DocumentJSON `json:"document"`
 	Compose  ComposeJSON  `json:"compose"`
@@ -193,6 +219,14 @@ func OpenAPI() ([]byte, error) {
 		case "multipart":
 			operation["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": obj{"type": "object",
 				"properties": obj{"file": obj{"type": "array", "items": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}}}}}
+		case "import":
+			operation["requestBody"] = obj{"required": true, "content": obj{
+				"application/json": obj{"schema": b.schema(o.in), "example": o.example},
+				"text/csv":         obj{"schema": obj{"type": "string", "contentMediaType": "text/csv"}},
+				"multipart/form-data": obj{"schema": obj{"type": "object", "required": []string{"batch"}, "properties": obj{
+					"batch": obj{"type": "string", "description": "пакет: CSV (разделитель ; или ,) или JSON"},
+					"files": obj{"type": "string", "contentMediaType": "application/zip", "description": "ZIP с PDF, которые называют строки (столбец file)"}}}},
+			}}
 		case "pdf":
 			operation["requestBody"] = obj{"required": true, "content": obj{
 				"application/pdf":     obj{"schema": obj{"type": "string", "contentMediaType": "application/pdf"}},

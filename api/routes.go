@@ -86,6 +86,7 @@ func (s *Server) routes() []route {
 		{"GET", "/bundles/:id", s.getBundle, access.ReadBundle, bundle, nil},
 		{"GET", "/bundles/:id/file", s.getBundleFile, access.ReadBundle, bundle, nil},
 		{"POST", "/bundles/:id/retry", s.retryBundle, access.BuildBundle, bundle, nil},
+		{"POST", "/imports/certificates", s.importCertificates, access.ImportCertificates, service, []echo.MiddlewareFunc{s.limitUploads}},
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"accredpack/accounts"
 	"accredpack/audit"
 	"accredpack/bundles"
+	"accredpack/certimport"
 	"accredpack/intake"
 	"accredpack/webhooks"
 )
@@ -72,6 +73,7 @@ type Server struct {
 	logins   *limiter
 	uploads  *limiter
 	idem     IdempotencyStore
+	imports  *certimport.Importer
 	// openapi is the description of the API, built once at start.
 	openapi    []byte
 	openapiErr error
@@ -82,6 +84,12 @@ func New(d Deps, cfg Config) *Server {
 	s := &Server{echo: echo.New(), svc: d.Intake, bundles: d.Bundles, accounts: d.Accounts, webhooks: d.Webhooks, audit: d.Audit, policy: d.Policy,
 		cfg: cfg, log: d.Log, metrics: newMetrics(d.Registry),
 		logins: newLimiter(cfg.LoginPerMinute), uploads: newLimiter(cfg.UploadsPerMinute), idem: d.Idempotency}
+	imports := certimport.Deps{Intake: d.Intake, Accounts: d.Accounts, Audit: d.Audit, Policy: d.Policy, Log: d.Log,
+		Limits: certimport.DefaultLimits(cfg.MaxFileBytes), Explain: explain}
+	if d.Intake != nil {
+		imports.SpoolDir = d.Intake.SpoolDir()
+	}
+	s.imports = certimport.New(imports)
 	s.openapi, s.openapiErr = OpenAPI()
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true

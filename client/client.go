@@ -1,8 +1,9 @@
 // Package client is a small Go client of the accredpack API for
 // integrators (training centers, consultancies' systems): applications,
-// slot files and compositions, the education ledger, share codes and
-// bundles. It depends on nothing but the standard library; every call
-// takes a context, and every refusal is an *Error with the API's code.
+// slot files and compositions, the education ledger, share codes,
+// certificate imports and bundles. It depends on nothing but the standard
+// library; every call takes a context, and every refusal is an *Error with
+// the API's code.
 package client
 
 import (
@@ -16,6 +17,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
@@ -335,4 +337,107 @@ func (c *Client) WaitBundle(ctx context.Context, id string, interval time.Durati
 // DownloadBundle writes a done bundle's file to w.
 func (c *Client) DownloadBundle(ctx context.Context, id string, w io.Writer) error {
 	return c.call(ctx, "GET", "/bundles/"+url.PathEscape(id)+"/file", nil, "", w)
+}
+
+// CertificateRow is one certificate of an import batch. Dates are
+// YYYY-MM-DD or DD.MM.YYYY; InSpecialty nil means true; File names the PDF
+// in the ZIP sent with the batch; ApplicationID picks one application when
+// the specialist has several shared with the caller.
+type CertificateRow struct {
+	SNILS         string `json:"snils"`
+	Title         string `json:"title"`
+	Hours         int    `json:"hours"`
+	StartDate     string `json:"start_date"`
+	EndDate       string `json:"end_date"`
+	FRDONumber    string `json:"frdo_number"`
+	InSpecialty   *bool  `json:"in_specialty,omitempty"`
+	File          string `json:"file,omitempty"`
+	ApplicationID string `json:"application_id,omitempty"`
+}
+
+// ImportReport is the answer to an import: every row's fate, in order.
+type ImportReport struct {
+	Summary struct {
+		Rows      int `json:"rows"`
+		Added     int `json:"added"`
+		Duplicate int `json:"duplicate"`
+		Refused   int `json:"refused"`
+		Invalid   int `json:"invalid"`
+		Failed    int `json:"failed"`
+	} `json:"summary"`
+	Rows []ImportedRow `json:"rows"`
+}
+
+// ImportedRow is what became of one row: Status is added, duplicate,
+// refused, invalid or failed (send the batch again: what was added is a
+// duplicate then).
+type ImportedRow struct {
+	Row          int            `json:"row"`
+	SNILS        string         `json:"snils"` // masked
+	FRDONumber   string         `json:"frdo_number"`
+	Status       string         `json:"status"`
+	Applications []ImportTarget `json:"applications"`
+	Code         string         `json:"code"`
+	Message      string         `json:"message"`
+	Fields       []FieldError   `json:"fields"`
+}
+
+// ImportTarget is what became of a row in one application.
+type ImportTarget struct {
+	ApplicationID   string `json:"application_id"`
+	Status          string `json:"status"`
+	CourseID        string `json:"course_id"`
+	CertificateSlot string `json:"certificate_slot"`
+	Code            string `json:"code"`
+	Message         string `json:"message"`
+}
+
+// ImportCertificates sends a batch of certificates; files, when not nil,
+// is a ZIP of the PDFs the rows name. Rows for specialists who have not
+// shared an application with the caller's organization are refused in
+// the report, not as an error; sending the same batch again adds nothing.
+func (c *Client) ImportCertificates(ctx context.Context, rows []CertificateRow, files io.Reader, opts ...CallOption) (*ImportReport, error) {
+	b, err := json.Marshal(map[string]any{"rows": rows})
+	if err != nil {
+		return nil, fmt.Errorf("accredpack: encode: %w", err)
+	}
+	return c.importBatch(ctx, bytes.NewReader(b), "batch.json", "application/json", files, opts...)
+}
+
+// ImportCertificatesCSV sends a CSV batch as it is (a header row of the
+// column names, ';' or ',' between values, UTF-8); files as for
+// ImportCertificates.
+func (c *Client) ImportCertificatesCSV(ctx context.Context, csv, files io.Reader, opts ...CallOption) (*ImportReport, error) {
+	return c.importBatch(ctx, csv, "batch.csv", "text/csv", files, opts...)
+}
+
+func (c *Client) importBatch(ctx context.Context, batch io.Reader, name, contentType string, files io.Reader, opts ...CallOption) (*ImportReport, error) {
+	var out ImportReport
+	if files == nil {
+		return &out, c.call(ctx, "POST", "/imports/certificates", batch, contentType, &out, opts...)
+	}
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="batch"; filename=%q`, name))
+		h.Set("Content-Type", contentType)
+		w, err := mw.CreatePart(h)
+		if err == nil {
+			_, err = io.Copy(w, batch)
+		}
+		if err == nil {
+			if w, err = mw.CreateFormFile("files", "files.zip"); err == nil {
+				_, err = io.Copy(w, files)
+			}
+		}
+		if err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		pw.CloseWithError(mw.Close())
+	}()
+	err := c.call(ctx, "POST", "/imports/certificates", pr, mw.FormDataContentType(), &out, opts...)
+	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if the call ended early
+	return &out, err
 }

@@ -28,6 +28,7 @@ var suite = []struct {
 	{"Accounts", testAccounts},
 	{"SharingAndScope", testSharingAndScope},
 	{"AuditIsAppendOnly", testAuditIsAppendOnly},
+	{"ImportedCourses", testImportedCourses},
 	{"DeleteApplication", testDeleteApplication},
 	{"Sources", testSources},
 	{"Webhooks", testWebhooks},

@@ -26,9 +26,11 @@ func uniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-const courseColumns = `id, title, organization, hours, start_date, end_date, in_specialty, frdo_number, certificate_slot`
+const courseColumns = `id, title, organization, hours, start_date, end_date, in_specialty, frdo_number, certificate_slot, imported_by`
 
-// PutCourse inserts or replaces a course of an application.
+// PutCourse inserts or replaces a course of an application. An imported
+// course (ImportedBy set) whose FRDO number the application already has
+// from an import is ErrDuplicate.
 func (db *DB) PutCourse(ctx context.Context, appID string, c dossier.Course, at time.Time) error {
 	return db.inTx(ctx, func(tx conn) error {
 		if _, err := getApplication(ctx, tx, appID, true); err != nil {
@@ -37,8 +39,11 @@ func (db *DB) PutCourse(ctx context.Context, appID string, c dossier.Course, at 
 		if _, err := tx.exec(ctx, `DELETE FROM courses WHERE id = ? AND application_id = ?`, c.ID, appID); err != nil {
 			return fmt.Errorf("database: replace course: %w", err)
 		}
-		_, err := tx.exec(ctx, `INSERT INTO courses (application_id, created_at, `+courseColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			appID, ts(at), c.ID, c.Title, c.Organization, c.Hours, c.StartDate, c.EndDate, boolInt(c.InSpecialty), c.FRDONumber, c.CertificateSlot)
+		_, err := tx.exec(ctx, `INSERT INTO courses (application_id, created_at, `+courseColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			appID, ts(at), c.ID, c.Title, c.Organization, c.Hours, c.StartDate, c.EndDate, boolInt(c.InSpecialty), c.FRDONumber, c.CertificateSlot, c.ImportedBy)
+		if uniqueViolation(err) {
+			return fmt.Errorf("imported course of %s: %w", appID, ErrDuplicate)
+		}
 		if err != nil {
 			return fmt.Errorf("database: insert course: %w", err)
 		}
@@ -57,7 +62,7 @@ func (db *DB) Courses(ctx context.Context, appID string) ([]dossier.Course, erro
 	for rows.Next() {
 		var c dossier.Course
 		var inSpecialty int64
-		if err := rows.Scan(&c.ID, &c.Title, &c.Organization, &c.Hours, &c.StartDate, &c.EndDate, &inSpecialty, &c.FRDONumber, &c.CertificateSlot); err != nil {
+		if err := rows.Scan(&c.ID, &c.Title, &c.Organization, &c.Hours, &c.StartDate, &c.EndDate, &inSpecialty, &c.FRDONumber, &c.CertificateSlot, &c.ImportedBy); err != nil {
 			return nil, fmt.Errorf("database: course: %w", err)
 		}
 		c.InSpecialty = inSpecialty != 0

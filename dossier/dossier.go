@@ -192,6 +192,10 @@ type Course struct {
 	InSpecialty     bool   `json:"in_specialty"`
 	FRDONumber      string `json:"frdo_number"`      // registration in FIS FRDO; empty when not registered
 	CertificateSlot string `json:"certificate_slot"` // the slot row holding its certificate, e.g. qualification_certificates.2
+	// ImportedBy is the organization whose certificate import added the
+	// course; empty for a course entered through the API. Not part of the
+	// API's JSON: nobody sets it but the import.
+	ImportedBy string `json:"-"`
 }
 
 // NMO activity kinds.

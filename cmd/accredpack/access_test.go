@@ -327,6 +327,12 @@ func (w *world) endpoints() []endpoint {
 		}},
 		{"GET", "/api/v1/audit", "UAFFFFFF", 200, false, fixed("/api/v1/audit", nil)},
 		{"GET", "/api/v1/me/audit", "UFAAFFFF", 200, false, fixed("/api/v1/me/audit", nil)},
+		// Only training centers import; another center's rows are refused
+		// in the report (200), not by status.
+		{"POST", "/api/v1/imports/certificates", "UFFFFFAA", 200, false, func(_ *world, f fixture, _ *caller) (string, any) {
+			return "/api/v1/imports/certificates", map[string]any{"rows": []any{map[string]any{"snils": "112-233-445 95", "title": "ПК", "hours": 36,
+				"start_date": "2025-02-01", "end_date": "2025-02-20", "frdo_number": unique("ИМП-"), "application_id": f.app}}}
+		}},
 		{"POST", "/api/v1/share-codes/redeem", "UFFFAAAA", 200, false, func(w *world, f fixture, _ *caller) (string, any) {
 			code := w.owner.must(201, "POST", "/api/v1/applications/"+f.app+"/share-codes", nil)["code"]
 			return "/api/v1/share-codes/redeem", map[string]any{"code": code}

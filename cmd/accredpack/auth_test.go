@@ -303,8 +303,14 @@ func TestLogsKeepSNILSOut(t *testing.T) {
 		t.Errorf("a code used twice by one SNILS: %d", r.status)
 	}
 	c.jsonCall("GET", "/api/v1/applications", nil)
+	// A training center's import: a row added, one with a wrong SNILS.
+	center := c.account("training_center", c.organization("training_center", "УЦ"), "log-center")
+	code := c.admin().must(201, "POST", "/api/v1/applications/"+id+"/share-codes", nil)["code"]
+	center.must(200, "POST", "/api/v1/share-codes/redeem", map[string]any{"code": code})
+	center.must(200, "POST", "/api/v1/imports/certificates", form{[]byte("snils;title;hours;start_date;end_date;frdo_number\n" +
+		"112-233-445 95;Т;36;2025-02-01;2025-02-20;Л-1\n112-233-445 96;Т;36;2025-02-01;2025-02-20;Л-2\n"), "text/csv"})
 	out := logs.String()
-	if !strings.Contains(out, "document accepted") {
+	if !strings.Contains(out, "document accepted") || !strings.Contains(out, "certificates imported") {
 		t.Fatalf("the log is not being captured: %q", out)
 	}
 	for _, s := range []string{"11223344595", "112-233-445 95", "11223344596", "112-233-445 96", "9123456789"} {

@@ -87,6 +87,7 @@ var contract = []struct {
 	{"LedgerAndReadiness", testLedgerAndReadiness},
 	{"AuditAndDeletion", testAuditAndDeletion},
 	{"ComposeAndOptimize", testComposeAndOptimize},
+	{"CertificateImport", testCertificateImport},
 	{"IdempotencyKeys", testIdempotencyKeys},
 	{"ClientPackage", testClientPackage},
 	{"Webhooks", testWebhooks},
