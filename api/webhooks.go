@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"accredpack/database"
+	"accredpack/events"
 	"accredpack/webhooks"
 )
 
@@ -52,12 +53,8 @@ type DeliveryJSON struct {
 // WebhookPayloadJSON is the body a subscriber receives (signed in the
 // Accredpack-Signature header). It holds ids and states, no personal data.
 type WebhookPayloadJSON struct {
-	ID            string         `json:"id"`
-	Type          string         `json:"type"`
-	ApplicationID string         `json:"application_id,omitempty"`
-	OccurredAt    time.Time      `json:"occurred_at"`
-	Data          map[string]any `json:"data"`
-	DeliveryID    string         `json:"delivery_id"`
+	events.Event
+	DeliveryID string `json:"delivery_id"`
 }
 
 // AttemptJSON is one attempt of a delivery.

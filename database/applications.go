@@ -185,9 +185,15 @@ func (db *DB) ListApplications(ctx context.Context, scope access.Scope, after *P
 	}
 	q += ` ORDER BY created_at, id LIMIT ?`
 	args = append(args, limit)
+	return db.queryApplications(ctx, "list applications", q, args...)
+}
+
+// queryApplications reads the applications a query selects (the
+// applicationColumns, in order); what names the query in errors.
+func (db *DB) queryApplications(ctx context.Context, what, q string, args ...any) ([]*dossier.Application, error) {
 	rows, err := db.conn().query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("database: list applications: %w", err)
+		return nil, fmt.Errorf("database: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []*dossier.Application
@@ -199,7 +205,7 @@ func (db *DB) ListApplications(ctx context.Context, scope access.Scope, after *P
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("database: list applications: %w", err)
+		return nil, fmt.Errorf("database: %s: %w", what, err)
 	}
 	return out, nil
 }
