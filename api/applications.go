@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -229,14 +230,24 @@ func decodeCursor(s string) (*database.Page, error) {
 	return &database.Page{CreatedAt: t, ID: id}, nil
 }
 
+// limitParam reads the page size in the query parameter limit: def when
+// absent, 1 to max otherwise.
+func limitParam(c echo.Context, def, max int) (int, error) {
+	l := c.QueryParam("limit")
+	if l == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > max {
+		return 0, badRequest(fmt.Sprintf("limit — число от 1 до %d.", max), err)
+	}
+	return n, nil
+}
+
 func (s *Server) listApplications(c echo.Context) error {
-	limit := 20
-	if l := c.QueryParam("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			return badRequest("limit — число от 1 до 100.", err)
-		}
-		limit = n
+	limit, err := limitParam(c, 20, 100)
+	if err != nil {
+		return err
 	}
 	var after *database.Page
 	if cur := c.QueryParam("cursor"); cur != "" {

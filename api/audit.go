@@ -45,16 +45,13 @@ func (s *Server) writeAudit(c echo.Context, f audit.Filter) error {
 	ctx := c.Request().Context()
 	format := q.Get("format")
 	if format == "" || format == "json" {
-		f.Limit = 100
-		if v := q.Get("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 1000 {
-				return badRequest("limit — число от 1 до 1000.", err)
-			}
-			f.Limit = n
+		limit, err := limitParam(c, 100, 1000)
+		if err != nil {
+			return err
 		}
+		f.Limit = limit
 		page := AuditPageJSON{Items: []audit.Entry{}}
-		err := s.audit.Each(ctx, f, func(e audit.Entry) error {
+		err = s.audit.Each(ctx, f, func(e audit.Entry) error {
 			page.Items = append(page.Items, e)
 			return nil
 		})

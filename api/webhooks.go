@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -121,13 +120,9 @@ func (s *Server) deleteWebhook(c echo.Context) error {
 }
 
 func (s *Server) listDeliveries(c echo.Context) error {
-	limit := 50
-	if l := c.QueryParam("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			return badRequest("limit — число от 1 до 500.", err)
-		}
-		limit = n
+	limit, err := limitParam(c, 50, 500)
+	if err != nil {
+		return err
 	}
 	list, err := s.webhooks.Deliveries(c.Request().Context(), principal(c), c.Param("wid"), limit)
 	if err != nil {
