@@ -206,6 +206,10 @@ func (s *Service) Retry(ctx context.Context, id string) (*dossier.Bundle, error)
 	return s.Get(ctx, id)
 }
 
+// ErrJobNotRecorded: a build job started before its id was recorded on
+// the bundle; the queue tries it again shortly.
+var ErrJobNotRecorded = errors.New("bundles: the build job is not recorded on its bundle yet")
+
 // Build runs in a worker: it builds the bundle for job jobID. A job that is
 // no longer the bundle's (the build was queued again after its worker
 // died) does nothing. Failures are recorded on the bundle; the returned
@@ -214,6 +218,16 @@ func (s *Service) Build(ctx context.Context, bundleID string, jobID int64) error
 	running := dossier.BundleRunning
 	err := s.db.UpdateBundle(ctx, bundleID, s.now(), database.BundleUpdate{Status: &running, AddAttempt: true, Done: ptr(0),
 		OnlyIfStatus: []string{dossier.BundleQueued, dossier.BundleRunning}, OnlyIfJob: &jobID})
+	if errors.Is(err, database.ErrBundleState) {
+		// The job may have started before Request (or the sweeper)
+		// recorded its id on the bundle: a worker fetches as soon as the
+		// job is inserted. An older or no job on an unfinished bundle
+		// means "not yet", not "stale", as job ids only grow.
+		b, gerr := s.db.GetBundle(ctx, bundleID)
+		if gerr == nil && (b.Status == dossier.BundleQueued || b.Status == dossier.BundleRunning) && b.JobID < jobID {
+			return ErrJobNotRecorded
+		}
+	}
 	if errors.Is(err, database.ErrBundleState) || errors.Is(err, database.ErrNotFound) {
 		s.log.InfoContext(ctx, "stale build job skipped", "bundle", bundleID, "job", jobID)
 		return nil

@@ -2,6 +2,7 @@ package bundles
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -87,6 +88,22 @@ func TestBuildOfAStaleJobDoesNothing(t *testing.T) {
 	}
 	if b, _ := db.GetBundle(ctx, "b"); b.Status != dossier.BundleQueued || b.Attempts != 0 {
 		t.Errorf("a stale job changed the bundle: %+v", b)
+	}
+	// A job that starts before Request recorded it on the bundle (the
+	// bundle has no job yet, or an older one) is not stale: it must run.
+	now := time.Now().UTC()
+	early := &dossier.Bundle{ID: "early", ApplicationID: "app", Kind: dossier.BundleFRMRPackage, Status: dossier.BundleQueued, CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateBundle(ctx, early); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Build(ctx, "early", 8); !errors.Is(err, ErrJobNotRecorded) {
+		t.Errorf("a job not yet recorded on its bundle: %v; want ErrJobNotRecorded", err)
+	}
+	if err := s.Build(ctx, "b", 8); !errors.Is(err, ErrJobNotRecorded) { // b belongs to job 7: 8 is newer
+		t.Errorf("a job newer than the bundle's: %v; want ErrJobNotRecorded", err)
+	}
+	if b, _ := db.GetBundle(ctx, "early"); b.Status != dossier.BundleQueued || b.Attempts != 0 {
+		t.Errorf("an early job changed the bundle: %+v", b)
 	}
 	if err := s.Build(ctx, "gone", 7); err != nil {
 		t.Errorf("a job for a removed bundle: %v", err)

@@ -2,6 +2,7 @@ package bundles
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,7 +32,17 @@ type buildWorker struct {
 }
 
 func (w *buildWorker) Work(ctx context.Context, job *river.Job[buildArgs]) error {
-	return w.svc.Build(ctx, job.Args.BundleID, job.ID)
+	err := w.svc.Build(ctx, job.Args.BundleID, job.ID)
+	if errors.Is(err, ErrJobNotRecorded) {
+		if time.Since(job.CreatedAt) < time.Minute {
+			// Not an attempt: the job runs again once it is recorded.
+			return river.JobSnooze(200 * time.Millisecond)
+		}
+		// Never recorded (the request failed after queueing it): the
+		// bundle is the sweeper's or the user's to queue again.
+		return nil
+	}
+	return err
 }
 
 func (w *buildWorker) Timeout(*river.Job[buildArgs]) time.Duration { return w.timeout }
