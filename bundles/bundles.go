@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,9 +34,9 @@ import (
 // queued again before it fails.
 const MaxResumes = 3
 
-// Enqueuer puts a build on the job queue and returns the job's id.
+// Enqueuer puts the build run of a bundle on the job queue.
 type Enqueuer interface {
-	Enqueue(ctx context.Context, bundleID string) (int64, error)
+	Enqueue(ctx context.Context, bundleID string, run int64) error
 }
 
 // Service requests, builds and serves bundles.
@@ -92,6 +93,15 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// newRun picks a build run: random, positive, never 0 (no run).
+func newRun() int64 {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("bundles: no randomness: %v", err))
+	}
+	return int64(binary.BigEndian.Uint64(b[:])>>1) | 1
+}
+
 func unavailable(err error) error { return fmt.Errorf("%w: %w", intake.ErrUnavailable, err) }
 
 func notFound() error {
@@ -133,19 +143,21 @@ func (s *Service) Request(ctx context.Context, appID, kind string, draft bool) (
 	return b, nil
 }
 
-// enqueue queues a build of b and records the job on the bundle.
+// enqueue records a new build run on b, then queues it. The run is on the
+// bundle before its job exists, so a worker that starts the moment the job
+// is inserted finds it; a job whose run is no longer the bundle's is stale.
 func (s *Service) enqueue(ctx context.Context, b *dossier.Bundle) error {
-	jobID, err := s.queue.Enqueue(ctx, b.ID)
-	if err != nil {
-		reason := "Не удалось поставить сборку в очередь. Повторите позже."
-		s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: ptr(dossier.BundleFailed), Error: &reason})
-		return unavailable(err)
-	}
+	run := newRun()
 	queued := dossier.BundleQueued
-	if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{JobID: &jobID, Status: &queued, Error: ptr(""), Done: ptr(0)}); err != nil {
+	if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Run: &run, Status: &queued, Error: ptr(""), Done: ptr(0)}); err != nil {
 		return unavailable(err)
 	}
-	b.JobID, b.Status = jobID, queued
+	if err := s.queue.Enqueue(ctx, b.ID, run); err != nil {
+		reason := "Не удалось поставить сборку в очередь. Повторите позже."
+		s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: ptr(dossier.BundleFailed), Error: &reason, OnlyIfRun: &run})
+		return unavailable(err)
+	}
+	b.Run, b.Status = run, queued
 	return nil
 }
 
@@ -206,30 +218,16 @@ func (s *Service) Retry(ctx context.Context, id string) (*dossier.Bundle, error)
 	return s.Get(ctx, id)
 }
 
-// ErrJobNotRecorded: a build job started before its id was recorded on
-// the bundle; the queue tries it again shortly.
-var ErrJobNotRecorded = errors.New("bundles: the build job is not recorded on its bundle yet")
-
-// Build runs in a worker: it builds the bundle for job jobID. A job that is
-// no longer the bundle's (the build was queued again after its worker
-// died) does nothing. Failures are recorded on the bundle; the returned
-// error is for the queue's log.
-func (s *Service) Build(ctx context.Context, bundleID string, jobID int64) error {
+// Build runs in a worker: it builds the bundle for build run run. A run
+// that is no longer the bundle's (the build was queued again after its
+// worker died) does nothing. Failures are recorded on the bundle; the
+// returned error is for the queue's log.
+func (s *Service) Build(ctx context.Context, bundleID string, run int64) error {
 	running := dossier.BundleRunning
 	err := s.db.UpdateBundle(ctx, bundleID, s.now(), database.BundleUpdate{Status: &running, AddAttempt: true, Done: ptr(0),
-		OnlyIfStatus: []string{dossier.BundleQueued, dossier.BundleRunning}, OnlyIfJob: &jobID})
-	if errors.Is(err, database.ErrBundleState) {
-		// The job may have started before Request (or the sweeper)
-		// recorded its id on the bundle: a worker fetches as soon as the
-		// job is inserted. An older or no job on an unfinished bundle
-		// means "not yet", not "stale", as job ids only grow.
-		b, gerr := s.db.GetBundle(ctx, bundleID)
-		if gerr == nil && (b.Status == dossier.BundleQueued || b.Status == dossier.BundleRunning) && b.JobID < jobID {
-			return ErrJobNotRecorded
-		}
-	}
+		OnlyIfStatus: []string{dossier.BundleQueued, dossier.BundleRunning}, OnlyIfRun: &run})
 	if errors.Is(err, database.ErrBundleState) || errors.Is(err, database.ErrNotFound) {
-		s.log.InfoContext(ctx, "stale build job skipped", "bundle", bundleID, "job", jobID)
+		s.log.InfoContext(ctx, "stale build job skipped", "bundle", bundleID)
 		return nil
 	}
 	if err != nil {
@@ -243,9 +241,9 @@ func (s *Service) Build(ctx context.Context, bundleID string, jobID int64) error
 
 	beat, stop := context.WithCancel(ctx)
 	defer stop()
-	go s.heartbeatLoop(beat, bundleID, jobID)
+	go s.heartbeatLoop(beat, bundleID, run)
 
-	key, size, sum, err := s.build(ctx, b, jobID)
+	key, size, sum, err := s.build(ctx, b, run)
 	if err != nil {
 		if ctx.Err() != nil {
 			// Shutting down: leave the bundle running; its heartbeat stops
@@ -255,14 +253,14 @@ func (s *Service) Build(ctx context.Context, bundleID string, jobID int64) error
 		reason := packager.Reason(err)
 		s.log.WarnContext(ctx, "bundle build failed", "bundle", b.ID, "error", err)
 		failed := dossier.BundleFailed
-		if uerr := s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: &failed, Error: &reason, OnlyIfJob: &jobID}); uerr != nil {
+		if uerr := s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: &failed, Error: &reason, OnlyIfRun: &run}); uerr != nil {
 			return errors.Join(err, uerr)
 		}
 		s.ended(ctx, b, failed, 0, reason)
 		return err
 	}
 	done := dossier.BundleDone
-	if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: &done, ObjectKey: &key, Size: &size, SHA256: &sum, OnlyIfJob: &jobID}); err != nil {
+	if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: &done, ObjectKey: &key, Size: &size, SHA256: &sum, OnlyIfRun: &run}); err != nil {
 		s.store.Delete(context.WithoutCancel(ctx), key)
 		return err
 	}
@@ -282,7 +280,7 @@ func (s *Service) ended(ctx context.Context, b *dossier.Bundle, status string, s
 	s.events.Publish(ctx, events.Event{Type: events.BundleDone, ApplicationID: b.ApplicationID, OccurredAt: s.now(), Data: data})
 }
 
-func (s *Service) heartbeatLoop(ctx context.Context, bundleID string, jobID int64) {
+func (s *Service) heartbeatLoop(ctx context.Context, bundleID string, run int64) {
 	t := time.NewTicker(s.heartbeat)
 	defer t.Stop()
 	for {
@@ -290,13 +288,13 @@ func (s *Service) heartbeatLoop(ctx context.Context, bundleID string, jobID int6
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.db.UpdateBundle(ctx, bundleID, s.now(), database.BundleUpdate{OnlyIfJob: &jobID})
+			s.db.UpdateBundle(ctx, bundleID, s.now(), database.BundleUpdate{OnlyIfRun: &run})
 		}
 	}
 }
 
 // build writes the bundle to a temporary file, hashing it, then stores it.
-func (s *Service) build(ctx context.Context, b *dossier.Bundle, jobID int64) (key string, size int64, sum string, err error) {
+func (s *Service) build(ctx context.Context, b *dossier.Bundle, run int64) (key string, size int64, sum string, err error) {
 	app, err := s.db.GetApplication(ctx, b.ApplicationID)
 	if err != nil {
 		return "", 0, "", err
@@ -314,7 +312,7 @@ func (s *Service) build(ctx context.Context, b *dossier.Bundle, jobID int64) (ke
 	h := sha256.New()
 	w := io.MultiWriter(f, h)
 	progress := func(done, total int) {
-		s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Done: &done, Total: &total, OnlyIfJob: &jobID})
+		s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Done: &done, Total: &total, OnlyIfRun: &run})
 	}
 	if b.Kind == dossier.BundleFRMRPackage {
 		err = s.pk.FRMRPackage(ctx, plan, w, progress)
@@ -361,7 +359,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 		if b.Attempts >= MaxResumes {
 			reason := "Сборка прерывалась несколько раз подряд (перезапуски сервиса). Повторите сборку."
 			if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: ptr(dossier.BundleFailed), Error: &reason,
-				OnlyIfStatus: []string{dossier.BundleRunning}, OnlyIfJob: &b.JobID}); err == nil {
+				OnlyIfStatus: []string{dossier.BundleRunning}, OnlyIfRun: &b.Run}); err == nil {
 				s.ended(ctx, &b, dossier.BundleFailed, 0, reason)
 			}
 			continue

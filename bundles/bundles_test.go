@@ -2,7 +2,6 @@ package bundles
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -13,12 +12,28 @@ import (
 	"accredpack/dossier"
 )
 
-// recorder is an Enqueuer that hands out job ids and remembers them.
-type recorder struct{ jobs []string }
+// recorder is an Enqueuer that remembers the runs queued. Like a worker
+// that starts the moment its job is inserted, it reads the bundle at once:
+// the run must already be recorded there, or the worker would take its own
+// job for a stale one (seen on PostgreSQL, where workers hear of new jobs
+// at once).
+type recorder struct {
+	t    *testing.T
+	db   *database.DB
+	jobs []string
+	runs []int64
+}
 
-func (r *recorder) Enqueue(_ context.Context, bundleID string) (int64, error) {
+func (r *recorder) Enqueue(ctx context.Context, bundleID string, run int64) error {
+	b, err := r.db.GetBundle(ctx, bundleID)
+	if err != nil {
+		r.t.Errorf("queueing a build of %s: %v", bundleID, err)
+	} else if b.Run != run || b.Status != dossier.BundleQueued {
+		r.t.Errorf("build of %s queued before its run was recorded: bundle has run %d (%s), job carries %d", bundleID, b.Run, b.Status, run)
+	}
 	r.jobs = append(r.jobs, bundleID)
-	return int64(100 + len(r.jobs)), nil
+	r.runs = append(r.runs, run)
+	return nil
 }
 
 func newTestService(t *testing.T) (*Service, *database.DB, *recorder) {
@@ -37,14 +52,14 @@ func newTestService(t *testing.T) (*Service, *database.DB, *recorder) {
 		t.Fatal(err)
 	}
 	s := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Heartbeat: time.Second})
-	rec := &recorder{}
+	rec := &recorder{t: t, db: db}
 	s.SetQueue(rec)
 	return s, db, rec
 }
 
 func bundle(t *testing.T, db *database.DB, id, status string, attempts int, updated time.Time) {
 	t.Helper()
-	b := &dossier.Bundle{ID: id, ApplicationID: "app", Kind: dossier.BundleFRMRPackage, Status: status, Attempts: attempts, JobID: 7, CreatedAt: updated, UpdatedAt: updated}
+	b := &dossier.Bundle{ID: id, ApplicationID: "app", Kind: dossier.BundleFRMRPackage, Status: status, Attempts: attempts, Run: 7, CreatedAt: updated, UpdatedAt: updated}
 	if err := db.CreateBundle(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +86,14 @@ func TestSweepResumesSilentBuilds(t *testing.T) {
 			t.Errorf("%s is %s; want %s", id, b.Status, want)
 		}
 	}
-	if b, _ := db.GetBundle(ctx, "silent"); b.JobID != 101 {
-		t.Errorf("the resumed build belongs to job %d; want the new job 101", b.JobID)
+	if b, _ := db.GetBundle(ctx, "silent"); b.Run == 7 || b.Run != rec.runs[0] {
+		t.Errorf("the resumed build belongs to run %d; want the new run %d", b.Run, rec.runs[0])
+	}
+	if err := s.Build(ctx, "silent", 7); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := db.GetBundle(ctx, "silent"); b.Status != dossier.BundleQueued || b.Attempts != 1 {
+		t.Errorf("the interrupted run went on after the build was queued again: %+v", b)
 	}
 	if b, _ := db.GetBundle(ctx, "tired"); b.Error == "" {
 		t.Error("a build failed by the sweeper needs a reason")
@@ -83,29 +104,44 @@ func TestBuildOfAStaleJobDoesNothing(t *testing.T) {
 	s, db, _ := newTestService(t)
 	ctx := context.Background()
 	bundle(t, db, "b", dossier.BundleQueued, 0, time.Now().UTC())
-	if err := s.Build(ctx, "b", 6); err != nil { // the bundle belongs to job 7
+	if err := s.Build(ctx, "b", 6); err != nil { // the bundle belongs to run 7
 		t.Fatal(err)
 	}
 	if b, _ := db.GetBundle(ctx, "b"); b.Status != dossier.BundleQueued || b.Attempts != 0 {
 		t.Errorf("a stale job changed the bundle: %+v", b)
 	}
-	// A job that starts before Request recorded it on the bundle (the
-	// bundle has no job yet, or an older one) is not stale: it must run.
-	now := time.Now().UTC()
-	early := &dossier.Bundle{ID: "early", ApplicationID: "app", Kind: dossier.BundleFRMRPackage, Status: dossier.BundleQueued, CreatedAt: now, UpdatedAt: now}
-	if err := db.CreateBundle(ctx, early); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Build(ctx, "early", 8); !errors.Is(err, ErrJobNotRecorded) {
-		t.Errorf("a job not yet recorded on its bundle: %v; want ErrJobNotRecorded", err)
-	}
-	if err := s.Build(ctx, "b", 8); !errors.Is(err, ErrJobNotRecorded) { // b belongs to job 7: 8 is newer
-		t.Errorf("a job newer than the bundle's: %v; want ErrJobNotRecorded", err)
-	}
-	if b, _ := db.GetBundle(ctx, "early"); b.Status != dossier.BundleQueued || b.Attempts != 0 {
-		t.Errorf("an early job changed the bundle: %+v", b)
-	}
 	if err := s.Build(ctx, "gone", 7); err != nil {
 		t.Errorf("a job for a removed bundle: %v", err)
+	}
+}
+
+func TestEnqueueRecordsTheRunFirst(t *testing.T) {
+	s, db, rec := newTestService(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	b := &dossier.Bundle{ID: "f", ApplicationID: "app", Kind: dossier.BundleFRMRPackage, Status: dossier.BundleFailed, Error: "сбой", CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateBundle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // retried twice: two runs, each recorded before its job
+		if _, err := s.Retry(ctx, "f"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpdateBundle(ctx, "f", now, database.BundleUpdate{Status: ptr(dossier.BundleFailed)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rec.runs) != 2 || rec.runs[0] == rec.runs[1] || rec.runs[0] <= 0 || rec.runs[1] <= 0 {
+		t.Fatalf("runs queued: %v; want two different positive runs", rec.runs)
+	}
+	// The first run is stale now: its job does nothing.
+	if err := db.UpdateBundle(ctx, "f", now, database.BundleUpdate{Status: ptr(dossier.BundleQueued)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Build(ctx, "f", rec.runs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.GetBundle(ctx, "f"); got.Status != dossier.BundleQueued || got.Attempts != 0 {
+		t.Errorf("the first, stale run touched the bundle: %+v", got)
 	}
 }

@@ -2,7 +2,6 @@ package bundles
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 // buildArgs is the job of building one bundle.
 type buildArgs struct {
 	BundleID string `json:"bundle_id"`
+	Run      int64  `json:"run"` // the build run recorded on the bundle
 }
 
 func (buildArgs) Kind() string { return "bundle_build" }
@@ -32,17 +32,13 @@ type buildWorker struct {
 }
 
 func (w *buildWorker) Work(ctx context.Context, job *river.Job[buildArgs]) error {
-	err := w.svc.Build(ctx, job.Args.BundleID, job.ID)
-	if errors.Is(err, ErrJobNotRecorded) {
-		if time.Since(job.CreatedAt) < time.Minute {
-			// Not an attempt: the job runs again once it is recorded.
-			return river.JobSnooze(200 * time.Millisecond)
-		}
-		// Never recorded (the request failed after queueing it): the
-		// bundle is the sweeper's or the user's to queue again.
-		return nil
+	run := job.Args.Run
+	if run == 0 {
+		// Queued before build runs (migration 00009): the bundle holds
+		// the job's id, renamed to its run.
+		run = job.ID
 	}
-	return err
+	return w.svc.Build(ctx, job.Args.BundleID, run)
 }
 
 func (w *buildWorker) Timeout(*river.Job[buildArgs]) time.Duration { return w.timeout }
@@ -62,10 +58,9 @@ func QueueOn(q Inserter) Enqueuer { return inserter{q} }
 
 type inserter struct{ q Inserter }
 
-func (i inserter) Enqueue(ctx context.Context, bundleID string) (int64, error) {
-	id, err := i.q.Insert(ctx, buildArgs{BundleID: bundleID}, nil)
-	if err != nil {
-		return 0, fmt.Errorf("bundles: enqueue: %w", err)
+func (i inserter) Enqueue(ctx context.Context, bundleID string, run int64) error {
+	if _, err := i.q.Insert(ctx, buildArgs{BundleID: bundleID, Run: run}, nil); err != nil {
+		return fmt.Errorf("bundles: enqueue: %w", err)
 	}
-	return id, nil
+	return nil
 }

@@ -10,13 +10,13 @@ import (
 	"accredpack/dossier"
 )
 
-const bundleColumns = `id, application_id, kind, draft, status, error, done_items, total_items, attempts, job_id,
+const bundleColumns = `id, application_id, kind, draft, status, error, done_items, total_items, attempts, build_run,
 	object_key, size, sha256, created_at, updated_at`
 
 // CreateBundle inserts a queued bundle.
 func (db *DB) CreateBundle(ctx context.Context, b *dossier.Bundle) error {
 	_, err := db.conn().exec(ctx, `INSERT INTO bundles (`+bundleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		b.ID, b.ApplicationID, b.Kind, boolInt(b.Draft), b.Status, b.Error, b.Done, b.Total, b.Attempts, b.JobID,
+		b.ID, b.ApplicationID, b.Kind, boolInt(b.Draft), b.Status, b.Error, b.Done, b.Total, b.Attempts, b.Run,
 		b.ObjectKey, b.Size, b.SHA256, ts(b.CreatedAt), ts(b.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("database: insert bundle: %w", err)
@@ -30,7 +30,7 @@ func (db *DB) GetBundle(ctx context.Context, id string) (*dossier.Bundle, error)
 	var draft int64
 	var created, updated string
 	err := db.conn().queryRow(ctx, `SELECT `+bundleColumns+` FROM bundles WHERE id = ?`, id).Scan(
-		&b.ID, &b.ApplicationID, &b.Kind, &draft, &b.Status, &b.Error, &b.Done, &b.Total, &b.Attempts, &b.JobID,
+		&b.ID, &b.ApplicationID, &b.Kind, &draft, &b.Status, &b.Error, &b.Done, &b.Total, &b.Attempts, &b.Run,
 		&b.ObjectKey, &b.Size, &b.SHA256, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("bundle %s: %w", id, ErrNotFound)
@@ -54,12 +54,12 @@ type BundleUpdate struct {
 	Error        *string
 	Done, Total  *int
 	AddAttempt   bool
-	JobID        *int64
+	Run          *int64 // a new build run (see dossier.Bundle.Run)
 	ObjectKey    *string
 	Size         *int64
 	SHA256       *string
 	OnlyIfStatus []string // refuse the update unless the bundle is in one of these
-	OnlyIfJob    *int64   // refuse the update unless the bundle belongs to this job
+	OnlyIfRun    *int64   // refuse the update unless the bundle belongs to this run
 }
 
 // ErrBundleState reports an update refused by OnlyIfStatus.
@@ -88,8 +88,8 @@ func (db *DB) UpdateBundle(ctx context.Context, id string, at time.Time, u Bundl
 	if u.AddAttempt {
 		q += ", attempts = attempts + 1"
 	}
-	if u.JobID != nil {
-		set("job_id", *u.JobID)
+	if u.Run != nil {
+		set("build_run", *u.Run)
 	}
 	if u.ObjectKey != nil {
 		set("object_key", *u.ObjectKey)
@@ -102,9 +102,9 @@ func (db *DB) UpdateBundle(ctx context.Context, id string, at time.Time, u Bundl
 	}
 	q += ` WHERE id = ?`
 	args = append(args, id)
-	if u.OnlyIfJob != nil {
-		q += ` AND job_id = ?`
-		args = append(args, *u.OnlyIfJob)
+	if u.OnlyIfRun != nil {
+		q += ` AND build_run = ?`
+		args = append(args, *u.OnlyIfRun)
 	}
 	if len(u.OnlyIfStatus) > 0 {
 		q += ` AND status IN (?` + repeat(", ?", len(u.OnlyIfStatus)-1) + `)`
@@ -133,9 +133,9 @@ func repeat(s string, n int) string {
 	return out
 }
 
-// UnfinishedBundles lists bundles queued or running with their job ids.
+// UnfinishedBundles lists bundles queued or running with their build runs.
 func (db *DB) UnfinishedBundles(ctx context.Context) ([]dossier.Bundle, error) {
-	rows, err := db.conn().query(ctx, `SELECT id, job_id, status, attempts, updated_at FROM bundles WHERE status IN ('queued', 'running')`)
+	rows, err := db.conn().query(ctx, `SELECT id, build_run, status, attempts, updated_at FROM bundles WHERE status IN ('queued', 'running')`)
 	if err != nil {
 		return nil, fmt.Errorf("database: unfinished bundles: %w", err)
 	}
@@ -144,7 +144,7 @@ func (db *DB) UnfinishedBundles(ctx context.Context) ([]dossier.Bundle, error) {
 	for rows.Next() {
 		var b dossier.Bundle
 		var updated string
-		if err := rows.Scan(&b.ID, &b.JobID, &b.Status, &b.Attempts, &updated); err != nil {
+		if err := rows.Scan(&b.ID, &b.Run, &b.Status, &b.Attempts, &updated); err != nil {
 			return nil, fmt.Errorf("database: unfinished bundles: %w", err)
 		}
 		if b.UpdatedAt, err = parseTS(updated); err != nil {

@@ -172,7 +172,7 @@ type Bundle struct {
 	Error         string // why it failed, Russian
 	Done, Total   int    // documents processed of all, while running
 	Attempts      int
-	JobID         int64 // the queue's job
+	Run           int64 // the build run it belongs to: new each time a build is queued, carried by the job
 	ObjectKey     string
 	Size          int64
 	SHA256        string
