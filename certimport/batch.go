@@ -68,14 +68,59 @@ var (
 	requiredColumns = []string{colSNILS, colTitle, colHours, colStartDate, colEndDate, colFRDO}
 )
 
-func knownColumn(name string) bool {
+// russianColumns are the CSV header names a Russian spreadsheet has, each
+// read as its column (compared as headerKey makes them). JSON keys are the
+// English names only.
+var russianColumns = map[string]string{
+	"снилс":                      colSNILS,
+	"название":                   colTitle,
+	"название курса":             colTitle,
+	"название программы":         colTitle,
+	"наименование программы":     colTitle,
+	"программа":                  colTitle,
+	"часы":                       colHours,
+	"часов":                      colHours,
+	"объем часов":                colHours,
+	"количество часов":           colHours,
+	"дата начала":                colStartDate,
+	"начало":                     colStartDate,
+	"дата окончания":             colEndDate,
+	"окончание":                  colEndDate,
+	"номер фрдо":                 colFRDO,
+	"номер в фрдо":               colFRDO,
+	"регистрационный номер":      colFRDO,
+	"регистрационный номер фрдо": colFRDO,
+	"по специальности":           colInSpecialty,
+	"файл":                       colFile,
+	"заявление":                  colApplicationID,
+	"номер заявления":            colApplicationID,
+	"id заявления":               colApplicationID,
+	"идентификатор заявления":    colApplicationID,
+	"удостоверение":              colFile,
+	"файл удостоверения":         colFile,
+	"в соответствии со специальностью": colInSpecialty,
+}
+
+// headerKey is how header names are compared: without a BOM, spaces at the
+// ends or doubled, a trailing colon or full stop, in lower case, ё as е.
+func headerKey(h string) string {
+	h = strings.Join(strings.Fields(strings.TrimPrefix(h, "\uFEFF")), " ")
+	h = strings.TrimRight(h, ":.")
+	return strings.ReplaceAll(strings.ToLower(h), "ё", "е")
+}
+
+// column is the column a header name stands for; "" if none.
+func column(h string) string {
+	key := headerKey(h)
 	for _, c := range columns {
-		if c == name {
-			return true
+		if c == key {
+			return c
 		}
 	}
-	return false
+	return russianColumns[key]
 }
+
+func knownColumn(name string) bool { return column(name) == name && name != "" }
 
 // Row is one certificate of a batch as read, before it is checked against
 // the service.
@@ -327,13 +372,14 @@ func csvHeader(header []string) ([]string, error) {
 	cols := make([]string, len(header))
 	seen := map[string]bool{}
 	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+		name := column(h)
 		switch {
+		case headerKey(h) == "":
 		case name == "":
-		case !knownColumn(name):
-			return nil, fault.BadRequest(fmt.Sprintf("Неизвестный столбец %s. Допустимые столбцы: %s.", shown(h), strings.Join(columns, ", ")))
+			return nil, fault.BadRequest(fmt.Sprintf("Неизвестный столбец %s. Допустимые столбцы: %s (или по-русски: СНИЛС, Название программы, Часы, Дата начала, Дата окончания, Номер ФРДО, По специальности, Файл, Заявление).",
+				shown(h), strings.Join(columns, ", ")))
 		case seen[name]:
-			return nil, fault.BadRequest(fmt.Sprintf("Столбец %s указан в заголовке дважды.", name))
+			return nil, fault.BadRequest(fmt.Sprintf("Столбец %s указан в заголовке дважды (%s).", name, shown(h)))
 		}
 		seen[name] = true
 		cols[i] = name

@@ -221,8 +221,9 @@ func testCertificateImport(t *testing.T, c *client) {
 		}
 	}
 
-	// A CSV batch as Russian Excel writes it: BOM, ';', DD.MM.YYYY, да/нет.
-	csv := "\uFEFFsnils;title;hours;start_date;end_date;frdo_number;in_specialty\r\n" +
+	// A CSV batch as Russian Excel writes it: BOM, ';', DD.MM.YYYY, да/нет,
+	// the center's own Russian column names.
+	csv := "\uFEFFСНИЛС;Название программы;Часы;Дата начала;Дата окончания;Номер ФРДО;По специальности\r\n" +
 		"112-233-445 95;\"Кардиология; ЭКГ\";18;01.03.2025;05.03.2025;И-20;нет\r\n" +
 		"112-233-445 95;Терапия;36;2025-02-01;2025-02-20;И-2;да\r\n"
 	rep, _ = runImport(t, center, form{[]byte(csv), "text/csv"})
