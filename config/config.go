@@ -59,6 +59,11 @@ type Config struct {
 	WebhookAttempts     int
 	WebhookBackoff      time.Duration
 	WebhookAllowPrivate bool
+	// ReadinessRecheck is how often a process with workers looks whether
+	// the date changed; on a new day (and at start) it evaluates the
+	// readiness of every unsubmitted application again (readiness.changed
+	// for those that moved with time alone).
+	ReadinessRecheck time.Duration
 	// RulesFile replaces the shipped education rules and deadlines
 	// (readiness/data/rules.json) when set.
 	RulesFile string
@@ -121,13 +126,14 @@ func Default() Config {
 		// 16 deliveries at once (they wait on the network); 10 s an attempt; 8 attempts 30 s, 1, 2, 4,
 		// 8, 16, 32 min apart (a subscriber down for an hour still gets
 		// everything).
-		WebhookWorkers:  16,
-		WebhookTimeout:  10 * time.Second,
-		WebhookAttempts: 8,
-		WebhookBackoff:  30 * time.Second,
-		S3:              S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
-		AllowSignup:     true,
-		SessionTTL:      12 * time.Hour,
+		WebhookWorkers:   16,
+		WebhookTimeout:   10 * time.Second,
+		WebhookAttempts:  8,
+		WebhookBackoff:   30 * time.Second,
+		ReadinessRecheck: 10 * time.Minute,
+		S3:               S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
+		AllowSignup:      true,
+		SessionTTL:       12 * time.Hour,
 		// Ten attempts a minute stop guessing and leave a person typing.
 		LoginPerMinute:   10,
 		UploadsPerMinute: 120,
@@ -220,6 +226,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", c.WebhookTimeout, "longest one webhook delivery attempt may take (ACCREDPACK_WEBHOOK_TIMEOUT)")
 	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", c.WebhookAttempts, "attempts of one webhook delivery before it is failed (ACCREDPACK_WEBHOOK_ATTEMPTS)")
 	fs.DurationVar(&c.WebhookBackoff, "webhook-backoff", c.WebhookBackoff, "wait after a failed webhook attempt, doubling each time up to 1h (ACCREDPACK_WEBHOOK_BACKOFF)")
+	fs.DurationVar(&c.ReadinessRecheck, "readiness-recheck", c.ReadinessRecheck, "how often to look for a new day, on which the readiness of unsubmitted applications is evaluated again (ACCREDPACK_READINESS_RECHECK)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks use http and loopback/private addresses; development only (ACCREDPACK_WEBHOOK_ALLOW_PRIVATE)")
 	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", "", "S3 endpoint host:port; selects S3 storage (ACCREDPACK_S3_ENDPOINT)")
 	fs.StringVar(&c.S3.AccessKey, "s3-access-key", "", "S3 access key (ACCREDPACK_S3_ACCESS_KEY)")
@@ -362,6 +369,9 @@ func (c Config) Validate() error {
 	}
 	if c.WebhookBackoff < 10*time.Millisecond || c.WebhookBackoff > time.Hour {
 		errs = append(errs, fmt.Errorf("webhook-backoff %s: want 10ms .. 1h", c.WebhookBackoff))
+	}
+	if c.ReadinessRecheck < time.Second || c.ReadinessRecheck > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("readiness-recheck %s: want 1s .. 24h", c.ReadinessRecheck))
 	}
 	if c.OptimizeQuality < 10 || c.OptimizeQuality > 100 {
 		errs = append(errs, fmt.Errorf("optimize-quality %d: want 10 .. 100", c.OptimizeQuality))

@@ -251,3 +251,27 @@ func (db *DB) DeleteApplication(ctx context.Context, id string) (keys []string, 
 	})
 	return keys, err
 }
+
+// UnsubmittedApplications lists the ids of applications not yet submitted,
+// in id order after the given id ("" for the first), at most limit: the
+// ones whose readiness is evaluated again as days pass.
+func (db *DB) UnsubmittedApplications(ctx context.Context, after string, limit int) ([]string, error) {
+	rows, err := db.conn().query(ctx, `SELECT id FROM applications WHERE status <> ? AND id > ? ORDER BY id LIMIT ?`,
+		string(dossier.StatusSubmitted), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("database: unsubmitted applications: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("database: unsubmitted applications: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("database: unsubmitted applications: %w", err)
+	}
+	return ids, nil
+}

@@ -32,6 +32,39 @@ var suite = []struct {
 	{"DeleteApplication", testDeleteApplication},
 	{"Sources", testSources},
 	{"Webhooks", testWebhooks},
+	{"UnsubmittedApplications", testUnsubmittedApplications},
+}
+
+// testUnsubmittedApplications: the recheck's pages, in id order, without
+// submitted applications.
+func testUnsubmittedApplications(t *testing.T, db *DB) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, id := range []string{"c", "a", "e", "b", "d"} {
+		a := newApp(id, now)
+		if id == "b" {
+			a.Status = dossier.StatusSubmitted
+		}
+		if err := db.CreateApplication(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pages [][]string
+	after := ""
+	for i := 0; i < 5; i++ {
+		ids, err := db.UnsubmittedApplications(ctx, after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, ids)
+		if len(ids) < 2 {
+			break
+		}
+		after = ids[len(ids)-1]
+	}
+	if got := fmt.Sprint(pages); got != "[[a c] [d e] []]" {
+		t.Errorf("pages %s; want [[a c] [d e] []]", got)
+	}
 }
 
 // testSources: a document made from parts keeps them, in order, also once

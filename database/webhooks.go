@@ -276,26 +276,55 @@ func (db *DB) FailDelivery(ctx context.Context, deliveryID, reason string, at ti
 	return nil
 }
 
-// SetReadiness records whether an application is ready and tells whether
-// that differs from what was recorded before (an application never
-// recorded counts as not ready).
-func (db *DB) SetReadiness(ctx context.Context, appID string, ready bool, at time.Time) (changed bool, err error) {
-	c := db.conn()
-	res, err := c.exec(ctx, `UPDATE readiness_state SET ready = ?, updated_at = ? WHERE application_id = ? AND ready <> ?`,
-		boolInt(ready), ts(at), appID, boolInt(ready))
+// Readiness is the readiness last recorded of an application.
+type Readiness struct {
+	Recorded bool  // never recorded: counts as not ready
+	Ready    bool  // ready to submit
+	Version  int64 // counts every recording
+}
+
+// ErrReadinessMoved: another recording came between reading the readiness
+// and recording a new one; read and evaluate again.
+var ErrReadinessMoved = errors.New("database: readiness recorded by someone else meanwhile")
+
+// ReadinessOf reads the readiness last recorded of an application.
+func (db *DB) ReadinessOf(ctx context.Context, appID string) (Readiness, error) {
+	var r Readiness
+	var ready int64
+	err := db.conn().queryRow(ctx, `SELECT ready, version FROM readiness_state WHERE application_id = ?`, appID).Scan(&ready, &r.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Readiness{}, nil
+	}
 	if err != nil {
-		return false, fmt.Errorf("database: update readiness: %w", err)
+		return Readiness{}, fmt.Errorf("database: read readiness: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return true, nil
+	r.Recorded, r.Ready = true, ready != 0
+	return r, nil
+}
+
+// SetReadiness records whether an application is ready, over the readiness
+// seen before it was evaluated, and tells whether that is a change.
+// ErrReadinessMoved if another recording came in between: this evaluation
+// may be older than that one and must not overwrite it.
+func (db *DB) SetReadiness(ctx context.Context, appID string, ready bool, at time.Time, seen Readiness) (changed bool, err error) {
+	c := db.conn()
+	var res sql.Result
+	if seen.Recorded {
+		res, err = c.exec(ctx, `UPDATE readiness_state SET ready = ?, updated_at = ?, version = version + 1 WHERE application_id = ? AND version = ?`,
+			boolInt(ready), ts(at), appID, seen.Version)
+	} else {
+		res, err = c.exec(ctx, `INSERT INTO readiness_state (application_id, ready, updated_at, version) VALUES (?, ?, ?, 1) ON CONFLICT (application_id) DO NOTHING`,
+			appID, boolInt(ready), ts(at))
 	}
-	res, err = c.exec(ctx, `INSERT INTO readiness_state (application_id, ready, updated_at) VALUES (?, ?, ?) ON CONFLICT (application_id) DO NOTHING`,
-		appID, boolInt(ready), ts(at))
 	if err != nil {
 		return false, fmt.Errorf("database: record readiness: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1 && ready, nil
+	if n, err := res.RowsAffected(); err != nil {
+		return false, fmt.Errorf("database: record readiness: %w", err)
+	} else if n == 0 {
+		return false, ErrReadinessMoved
+	}
+	return ready != seen.Ready, nil
 }
 
 // UnsentDeliveries lists pending deliveries never attempted and recorded

@@ -2,8 +2,10 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/events"
 	"accredpack/readiness"
@@ -28,16 +30,32 @@ func (s *Service) changed(ctx context.Context, appID string, happened ...events.
 	if s.rules == nil {
 		return // no education rules, no readiness (tests of intake alone)
 	}
-	r, err := s.Readiness(ctx, appID)
-	if err != nil {
-		s.log.WarnContext(ctx, "readiness not evaluated after a change", "application", appID, "error", err)
-		return
-	}
+	var r readiness.Report
+	var flipped bool
+	var seen database.Readiness
 	now := s.now()
-	flipped, err := s.db.SetReadiness(ctx, appID, r.Ready, now)
-	if err != nil {
-		s.log.WarnContext(ctx, "readiness not recorded after a change", "application", appID, "error", err)
-		return
+	// Read what was recorded, evaluate, record over it; when another
+	// evaluation recorded in between (it may be the newer one), again.
+	for try := 1; ; try++ {
+		var err error
+		if seen, err = s.db.ReadinessOf(ctx, appID); err != nil {
+			s.log.WarnContext(ctx, "readiness not read after a change", "application", appID, "error", err)
+			return
+		}
+		if r, err = s.Readiness(ctx, appID); err != nil {
+			s.log.WarnContext(ctx, "readiness not evaluated after a change", "application", appID, "error", err)
+			return
+		}
+		now = s.now()
+		flipped, err = s.db.SetReadiness(ctx, appID, r.Ready, now, seen)
+		if errors.Is(err, database.ErrReadinessMoved) && try < 10 {
+			continue
+		}
+		if err != nil {
+			s.log.WarnContext(ctx, "readiness not recorded after a change", "application", appID, "error", err)
+			return
+		}
+		break
 	}
 	if !flipped {
 		return
@@ -49,5 +67,74 @@ func (s *Service) changed(ctx context.Context, appID string, happened ...events.
 		}
 	}
 	s.events.Publish(ctx, events.Event{Type: events.ReadinessChanged, ApplicationID: appID, OccurredAt: now.Truncate(time.Millisecond),
-		ActorOrg: events.ActorOrg(ctx), Data: map[string]any{"ready": r.Ready, "blocking_findings": blocking}})
+		ActorOrg: events.ActorOrg(ctx), Data: map[string]any{"ready": r.Ready, "blocking_findings": blocking,
+			// Counts up with every recording of this application's
+			// readiness: events may arrive out of order, the highest is
+			// the latest.
+			"sequence": seen.Version + 1}})
+}
+
+// RecheckReadiness evaluates again every application not yet submitted and
+// publishes readiness.changed where the readiness differs from the one
+// recorded: readiness moves with the date alone (a course leaves the
+// five-year period, a break in work reaches five years), and an event lost
+// to a crash between a change and its publication is caught up here.
+// It returns how many applications it evaluated.
+func (s *Service) RecheckReadiness(ctx context.Context) (int, error) {
+	const page = 200
+	checked, after := 0, ""
+	for {
+		ids, err := s.db.UnsubmittedApplications(ctx, after, page)
+		if err != nil {
+			return checked, err
+		}
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return checked, err
+			}
+			s.changed(ctx, id)
+			checked++
+		}
+		if len(ids) < page {
+			return checked, nil
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// RunReadinessRecheck rechecks readiness when this process starts and then
+// once a day: it looks every interval whether the date (UTC, the date the
+// readiness is evaluated on) has changed since the last full recheck.
+// It returns when ctx ends.
+func (s *Service) RunReadinessRecheck(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var last string
+	for {
+		last = s.recheckOnNewDay(ctx, last)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// recheckOnNewDay rechecks unless the last full recheck was today; it
+// returns the day of the last full recheck.
+func (s *Service) recheckOnNewDay(ctx context.Context, last string) string {
+	today := s.now().Format(time.DateOnly)
+	if today == last || s.rules == nil {
+		return last
+	}
+	started := time.Now()
+	n, err := s.RecheckReadiness(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.WarnContext(ctx, "readiness recheck failed; tried again later", "checked", n, "error", err)
+		}
+		return last
+	}
+	s.log.InfoContext(ctx, "readiness rechecked", "applications", n, "duration", time.Since(started).Round(time.Millisecond))
+	return today
 }

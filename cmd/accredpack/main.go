@@ -319,6 +319,7 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	c.webhooks.SetQueue(c.queue)
 	c.queue.Background(c.bundles.RunSweeper)
 	c.queue.Background(c.webhooks.RunSweeper)
+	c.queue.Background(func(ctx context.Context) { c.intake.RunReadinessRecheck(ctx, cfg.ReadinessRecheck) })
 	c.db = db
 	c.close = func() { db.Close() }
 	return c, nil

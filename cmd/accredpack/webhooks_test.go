@@ -233,14 +233,25 @@ func testWebhooks(t *testing.T, c *client) {
 
 	// Readiness flips back when a required document goes.
 	owner.must(204, "DELETE", base+"/slots/professional_report/file", nil)
+	// Its sequence is above the ready=true event's: a subscriber keeps the
+	// highest, whatever order deliveries arrive in.
+	var seqReady, seqNotReady float64
 	eventually(t, "readiness.changed ready=false", func() bool {
 		for _, e := range rec.events(t, "owner", secrets["owner"]) {
-			if e.Type == "readiness.changed" && e.Data["ready"] == false {
-				return true
+			if e.Type != "readiness.changed" {
+				continue
+			}
+			if seq, _ := e.Data["sequence"].(float64); e.Data["ready"] == true {
+				seqReady = seq
+			} else {
+				seqNotReady = seq
 			}
 		}
-		return false
+		return seqNotReady != 0
 	})
+	if seqReady < 1 || seqNotReady <= seqReady {
+		t.Errorf("readiness sequences: ready=true %v, then ready=false %v; want increasing from 1", seqReady, seqNotReady)
+	}
 
 	// The delivery log: every delivery with its attempts.
 	log := owner.must(200, "GET", "/api/v1/webhooks/"+hooks["owner"]+"/deliveries?limit=100", nil)["deliveries"].([]any)
