@@ -38,40 +38,52 @@ func (s *Service) PutCourse(ctx context.Context, appID string, c dossier.Course)
 	}
 	if c.ID == "" {
 		c.ID = newID()
-	} else if err := s.exists(ctx, appID, c.ID, true); err != nil {
-		return c, err
+	} else {
+		// An imported course edited by hand stays imported: the same
+		// batch sent again must still find it by its FRDO number.
+		var err error
+		if c.ImportedBy, err = s.importedBy(ctx, appID, c.ID); err != nil {
+			return c, err
+		}
 	}
 	if err := s.forms.CheckCourse(&c); err != nil {
 		return c, err
 	}
-	if err := s.ledgerErr(s.db.PutCourse(ctx, appID, c, s.now())); err != nil {
+	err := s.db.PutCourse(ctx, appID, c, s.now())
+	if errors.Is(err, database.ErrDuplicate) {
+		return c, conflict("Удостоверение с этим номером ФРДО уже внесено в заявление учебным центром.")
+	}
+	if err := s.ledgerErr(err); err != nil {
 		return c, err
 	}
 	s.changed(ctx, appID)
 	return c, nil
 }
 
-// exists checks that a ledger record belongs to the application.
-func (s *Service) exists(ctx context.Context, appID, id string, course bool) error {
-	if course {
-		list, err := s.db.Courses(ctx, appID)
-		if err != nil {
-			return backend(err)
+// importedBy is the organization whose import added a stored course (""
+// if none); not found if the application has no such course.
+func (s *Service) importedBy(ctx context.Context, appID, id string) (string, error) {
+	list, err := s.db.Courses(ctx, appID)
+	if err != nil {
+		return "", backend(err)
+	}
+	for _, c := range list {
+		if c.ID == id {
+			return c.ImportedBy, nil
 		}
-		for _, c := range list {
-			if c.ID == id {
-				return nil
-			}
-		}
-	} else {
-		list, err := s.db.NMOActivities(ctx, appID)
-		if err != nil {
-			return backend(err)
-		}
-		for _, a := range list {
-			if a.ID == id {
-				return nil
-			}
+	}
+	return "", notFound("Запись не найдена.")
+}
+
+// activityExists checks that an NMO activity belongs to the application.
+func (s *Service) activityExists(ctx context.Context, appID, id string) error {
+	list, err := s.db.NMOActivities(ctx, appID)
+	if err != nil {
+		return backend(err)
+	}
+	for _, a := range list {
+		if a.ID == id {
+			return nil
 		}
 	}
 	return notFound("Запись не найдена.")
@@ -118,7 +130,7 @@ func (s *Service) PutNMOActivity(ctx context.Context, appID string, a dossier.NM
 	}
 	if a.ID == "" {
 		a.ID = newID()
-	} else if err := s.exists(ctx, appID, a.ID, false); err != nil {
+	} else if err := s.activityExists(ctx, appID, a.ID); err != nil {
 		return a, err
 	}
 	if err := s.forms.CheckNMO(&a); err != nil {
