@@ -1,5 +1,6 @@
-// Package web is the browser interface for specialists and consultancy
-// staff: a few server-rendered page shells (html/template, Russian) and one
+// Package web is the browser interface for specialists, consultancy staff
+// and training centers (their bulk certificate import): a few
+// server-rendered page shells (html/template, Russian) and one
 // small script that works through the same JSON API as every other client,
 // with the session cookie and its CSRF token. The server stays the only
 // authority on rules and access. Assets are embedded; nothing comes from a
@@ -45,9 +46,13 @@ func New() (*Handler, error) {
 // page is what a shell needs: which script view to run and for what.
 type page struct {
 	Title string
-	View  string // login | list | new | application
+	View  string // login | list | new | application | import
 	ID    string
 }
+
+// SamplePath is the sample batch of the import page: a CSV as Russian
+// Excel writes it (a BOM, «;», Russian column names).
+const SamplePath = "/app/static/certificates-sample.csv"
 
 var appPath = regexp.MustCompile(`^/app/a/([0-9a-f]{24})$`)
 
@@ -65,6 +70,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	if strings.HasPrefix(path, "/app/static/") {
 		hdr.Set("Cache-Control", "no-cache")
+		if path == SamplePath {
+			// Go knows no type for .csv; the sample is to be saved and
+			// opened in a spreadsheet, not shown.
+			hdr.Set("Content-Type", "text/csv; charset=utf-8")
+			hdr.Set("Content-Disposition", `attachment; filename="certificates-sample.csv"`)
+		}
 		h.static.ServeHTTP(w, r)
 		return
 	}
@@ -79,6 +90,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p = page{Title: "Вход", View: "login"}
 	case path == "/app/new":
 		p = page{Title: "Новое заявление", View: "new"}
+	case path == "/app/import":
+		p = page{Title: "Загрузка удостоверений", View: "import"}
 	default:
 		m := appPath.FindStringSubmatch(path)
 		if m == nil {

@@ -276,12 +276,145 @@ func TestWebPages(t *testing.T) {
 	if r := c.do("GET", "/app/static/app.js", nil, "", 0, false); r.status != 200 || !strings.Contains(r.header.Get("Content-Type"), "javascript") {
 		t.Errorf("script: %d %s", r.status, r.header.Get("Content-Type"))
 	}
-	for _, p := range []string{"/app/a/../../etc/passwd", "/app/a/xyz", "/app/nothing"} {
+	r = c.do("GET", "/app/import", nil, "", 0, false)
+	if r.status != 200 || !strings.Contains(string(r.body), `data-view="import"`) ||
+		!strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'self'") {
+		t.Errorf("import page: %d %q", r.status, r.header.Get("Content-Security-Policy"))
+	}
+	if r := c.do("GET", "/app/static/certificates-sample.csv", nil, "", 0, false); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
+		t.Errorf("sample CSV: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	for _, p := range []string{"/app/a/../../etc/passwd", "/app/a/xyz", "/app/nothing", "/app/import/x"} {
 		if r := c.do("GET", p, nil, "", 0, false); r.status != 404 {
 			t.Errorf("%s: %d; want 404", p, r.status)
 		}
 	}
 	if r := c.do("GET", "/", nil, "", 0, false); r.status != 200 || !strings.Contains(string(r.body), `data-view="list"`) {
 		t.Errorf("/ leads to the list page: %d", r.status)
+	}
+}
+
+// signIn logs in on the login page and waits for the list page.
+func signIn(t *testing.T, base, email string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(base + "/app/login"),
+		waitFor(t, `#login-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-form input[name=email]`, email, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-form input[name=password]`, password, chromedp.ByQuery),
+		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `body[data-view=list] #who:not(:empty)`, chromedp.ByQuery),
+	}
+}
+
+// TestWebCertificateImport drives the import page as a training center's
+// staff: the list and the header lead there; a CSV with Russian column names and a ZIP
+// with one PDF, sent with a double click, gives a report of one added row
+// (the certificate in the shared application) and one refused; the batch
+// ran once. A CSV with an unknown column shows the API's message. A
+// specialist opening the page is told only training centers import.
+func TestWebCertificateImport(t *testing.T) {
+	c := startService(t, accessConfig(t))
+	shots := artifacts(t)
+	org := c.organization("training_center", "УЦ «Веб»")
+	center := c.account("training_center", org, "web-center")
+	owner := c.account("specialist", "", "web-owner")
+	a := owner.must(201, "POST", "/api/v1/applications", validForm())["id"].(string)
+	code := owner.must(201, "POST", "/api/v1/applications/"+a+"/share-codes", nil)["code"]
+	center.must(200, "POST", "/api/v1/share-codes/redeem", map[string]any{"code": code})
+
+	files := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(files, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cert := testdocs.PDF(t, 1, "удостоверение")
+	batch := write("выгрузка.csv", []byte("\uFEFFСНИЛС;Название программы;Часы;Дата начала;Дата окончания;Номер ФРДО;По специальности;Файл\r\n"+
+		"112-233-445 95;Актуальные вопросы терапии;36;01.02.2025;20.02.2025;В-1;да;2025/ivanova.pdf\r\n"+
+		"026-002-389 00;Кардиология;18;01.03.2025;05.03.2025;В-2;нет;\r\n"))
+	archive := write("удостоверения.zip", zipFiles(t, "2025/ivanova.pdf", cert))
+	bad := write("bad.csv", []byte("СНИЛС;Название программы;Часы;Дата начала;Дата окончания;Номер ФРДО;Оценка\r\n"))
+
+	type reportRow struct {
+		Row, Status, Text string
+	}
+	var rows []reportRow
+	var summary, whole string
+	var sendDisabled bool
+	ctx := browserTab(t)
+	err := chromedp.Run(ctx,
+		signIn(t, c.base, center.email),
+		// The list has nothing for a center but the way to the import.
+		waitFor(t, `#main-import a[href="/app/import"]`, chromedp.ByQuery),
+		chromedp.Click(`#nav-import`, chromedp.ByQuery),
+		waitFor(t, `#import-form`, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`#import-form input[name=batch]`, []string{batch}, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`#import-form input[name=files]`, []string{archive}, chromedp.ByQuery),
+		screenshot(t, shots, "08-import-form"),
+		chromedp.DoubleClick(`#import-send`, chromedp.ByQuery),
+		waitFor(t, `#import-rows tbody tr[data-status=refused]`, chromedp.ByQuery),
+		chromedp.Text(`#import-summary`, &summary, chromedp.ByQuery),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#import-rows tbody tr"), (tr) => ({Row: tr.dataset.row, Status: tr.dataset.status, Text: tr.innerText}))`, &rows),
+		chromedp.Evaluate(`document.querySelector("#import-send").disabled`, &sendDisabled),
+		screenshot(t, shots, "09-import-report"),
+		// A whole batch refused: the API's message.
+		chromedp.SetUploadFiles(`#import-form input[name=batch]`, []string{bad}, chromedp.ByQuery),
+		chromedp.Click(`#import-send`, chromedp.ByQuery),
+		waitFor(t, `#flash.error`, chromedp.ByQuery),
+		chromedp.Text(`#flash`, &whole, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if !strings.Contains(summary, "Строк: 2") || !strings.Contains(summary, "добавлено: 1") || !strings.Contains(summary, "отказано: 1") {
+		t.Errorf("summary %q", summary)
+	}
+	if len(rows) != 2 || rows[0].Row != "2" || rows[0].Status != "added" || !strings.Contains(rows[0].Text, "***-***-*** 95") ||
+		!strings.Contains(rows[0].Text, "добавлено") || !strings.Contains(rows[0].Text, a) || !strings.Contains(rows[0].Text, "удостоверение в строке 1") ||
+		rows[1].Row != "3" || rows[1].Status != "refused" || !strings.Contains(rows[1].Text, "отказано") || !strings.Contains(rows[1].Text, "Нет доступа") {
+		t.Errorf("report rows: %+v", rows)
+	}
+	if sendDisabled {
+		t.Error("the send button stays disabled after the report")
+	}
+	if !strings.Contains(whole, "Неизвестный столбец «Оценка»") {
+		t.Errorf("a batch with an unknown column: the page says %q", whole)
+	}
+	courses, certs := appState(t, owner, a)
+	if len(courses) != 1 || courses["В-1"] != "qualification_certificates.1|УЦ «Веб»" || certs["qualification_certificates.1"] != sum(cert) {
+		t.Errorf("the shared application after the import: courses %v, certificates %v", courses, certs)
+	}
+	// The double click sent the batch once: one import line on the application.
+	imports := 0
+	for _, e := range owner.must(200, "GET", "/api/v1/me/audit?limit=1000", nil)["items"].([]any) {
+		if e.(map[string]any)["action"] == "certificates.import" {
+			imports++
+		}
+	}
+	if imports != 1 {
+		t.Errorf("%d certificates.import audit lines; want 1 (one batch, one application)", imports)
+	}
+
+	// A specialist: no link in the header, and the page says who may import.
+	var refused string
+	var navHidden, formShown bool
+	err = chromedp.Run(ctx,
+		chromedp.Click(`#logout`, chromedp.ByQuery),
+		waitFor(t, `#login-form`, chromedp.ByQuery),
+		signIn(t, c.base, owner.email),
+		chromedp.Evaluate(`document.querySelector("#nav-import").hidden`, &navHidden),
+		chromedp.Navigate(c.base+"/app/import"),
+		waitFor(t, `#import-refused`, chromedp.ByQuery),
+		chromedp.Text(`#import-refused`, &refused, chromedp.ByQuery),
+		chromedp.Evaluate(`!!document.querySelector("#import-form").offsetParent`, &formShown),
+		screenshot(t, shots, "10-import-not-a-center"),
+	)
+	if err != nil {
+		t.Fatalf("specialist browser: %v", err)
+	}
+	if !strings.Contains(refused, "только учебные центры") || formShown || !navHidden {
+		t.Errorf("a specialist on the import page: %q, form shown %v, header link hidden %v", refused, formShown, navHidden)
 	}
 }

@@ -1,0 +1,104 @@
+package web
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"accredpack/certimport"
+)
+
+func get(t *testing.T, h http.Handler, path string) *http.Response {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+	return w.Result()
+}
+
+func body(t *testing.T, r *http.Response) []byte {
+	t.Helper()
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestImportPage: the import page's shell is served like the others, and
+// its sample CSV downloads as a spreadsheet file.
+func TestImportPage(t *testing.T) {
+	h, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := get(t, h, "/app/import")
+	page := string(body(t, r))
+	if r.StatusCode != 200 || !strings.Contains(r.Header.Get("Content-Security-Policy"), "default-src 'self'") ||
+		!strings.Contains(page, `data-view="import"`) || !strings.Contains(page, "<title>Загрузка удостоверений") ||
+		!strings.Contains(page, `href="`+SamplePath+`"`) {
+		t.Errorf("/app/import: %d %q\n%s", r.StatusCode, r.Header.Get("Content-Security-Policy"), page)
+	}
+	r = get(t, h, SamplePath)
+	sample := body(t, r)
+	if r.StatusCode != 200 || r.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		!strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("sample: %d %q %q", r.StatusCode, r.Header.Get("Content-Type"), r.Header.Get("Content-Disposition"))
+	}
+	if !bytes.HasPrefix(sample, []byte("\uFEFFСНИЛС;")) || !bytes.Contains(sample, []byte("\r\n")) {
+		t.Errorf("the sample is not a CSV as Russian Excel writes it (BOM, «;», CRLF): %q", sample)
+	}
+}
+
+// TestSampleAndHelpReadByImport: the sample batch reads without a field
+// error, and every column the page's help names, in Russian and in
+// English, is a column the import reads.
+func TestSampleAndHelpReadByImport(t *testing.T) {
+	lim := certimport.DefaultLimits(25 << 20)
+	sample, err := static.ReadFile("static/certificates-sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := certimport.Parse(sample, certimport.FormatOf("text/csv", ""), lim)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("sample: %d rows, %v", len(rows), err)
+	}
+	for _, r := range rows {
+		if len(r.Fields) > 0 || r.SNILS == "" || r.Course.Hours == 0 {
+			t.Errorf("sample row %d: %+v", r.N, r)
+		}
+	}
+	if rows[0].File != "ivanova.pdf" || rows[1].Course.InSpecialty || !strings.Contains(rows[1].Course.Title, ";") {
+		t.Errorf("sample rows: %+v", rows)
+	}
+
+	page, err := pages.ReadFile("pages/import.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	help := regexp.MustCompile(`<tr><td>([^<]+)</td><td><code>([a-z_]+)</code>`).FindAllStringSubmatch(string(page), -1)
+	if len(help) != 9 {
+		t.Fatalf("the help names %d columns; want 9", len(help))
+	}
+	values := map[string]string{"snils": "112-233-445 95", "title": "Терапия", "hours": "36", "start_date": "01.02.2025",
+		"end_date": "2025-02-20", "frdo_number": "1177-1", "in_specialty": "нет", "file": "a.pdf", "application_id": "app"}
+	for _, lang := range []int{1, 2} {
+		var head, row []string
+		for _, c := range help {
+			head = append(head, c[lang])
+			row = append(row, values[c[2]])
+		}
+		rows, err := certimport.Parse([]byte(strings.Join(head, ";")+"\n"+strings.Join(row, ";")+"\n"), certimport.CSV, lim)
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("header %v: %v", head, err)
+		}
+		r := rows[0]
+		if len(r.Fields) > 0 || r.Course.Title != "Терапия" || r.Course.Hours != 36 || r.Course.StartDate != "2025-02-01" ||
+			r.Course.EndDate != "2025-02-20" || r.Course.FRDONumber != "1177-1" || r.Course.InSpecialty || r.File != "a.pdf" || r.ApplicationID != "app" {
+			t.Errorf("header %v read as %+v", head, r)
+		}
+	}
+}
