@@ -19,16 +19,20 @@ import (
 // op documents one endpoint of the route table. in and out are Go values
 // whose types give the request and answer schemas (nil: none, or a plain
 // object); example is a request body the running server answers with
-// status (checked by the test).
+// status (checked by the test); answer is an example of the answer (the
+// test checks it against the schema of out); description says more than
+// the summary.
 type op struct {
-	summary string
-	tag     string
-	body    string // "", "json", "multipart", "pdf"
-	in      any
-	status  int
-	out     any
-	example any
-	query   []string
+	summary     string
+	description string
+	tag         string
+	body        string // "", "json", "multipart", "pdf"
+	in          any
+	status      int
+	out         any
+	example     any
+	answer      any
+	query       []string
 }
 
 type obj = map[string]any
@@ -58,6 +62,13 @@ var operations = map[string]op{
 	"DELETE /webhooks/:wid":         {summary: "Удалить подписку с журналом доставок", tag: "webhooks", status: 204},
 	"GET /webhooks/:wid/deliveries": {summary: "Журнал доставок: событие, статус, каждая попытка", tag: "webhooks", status: 200, out: obj{"deliveries": []DeliveryJSON{}}, query: []string{"limit"}},
 	"POST /webhooks/:wid/ping":      {summary: "Отправить пробное событие ping", tag: "webhooks", status: 202, out: DeliveryJSON{}},
+	"POST /webhooks/:wid/secret": {summary: "Сменить секрет подписи: новый показывается один раз, прежний подписывает доставки вместе с ним до previous_secret_expires_at", tag: "webhooks",
+		description: "Новый секрет возвращается в поле secret только в этом ответе. Пока не наступил previous_secret_expires_at " +
+			"(через --webhook-secret-grace, по умолчанию 24 ч), заголовок Accredpack-Signature несёт две подписи: " +
+			"t=<время>,v1=<подпись новым секретом>,v1=<подпись прежним>; получатель, проверяющий любым из двух, принимает доставку " +
+			"(client.VerifyWebhook принимает заголовок, если подходит хотя бы одна подпись v1). Затем — только новым. " +
+			"Повторная смена в этот период: прежним становится секрет, бывший текущим, а самый старый перестаёт действовать сразу.",
+		status: 200, out: WebhookJSON{}, answer: exampleRotated()},
 	"POST /forms/check":             {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
 	"POST /applications":            {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
 	"GET /applications":             {summary: "Заявления, доступные вызывающему: страницы, фильтр по сроку и готовности", tag: "applications", status: 200, out: ListJSON{}, query: []string{"limit", "cursor", "due_before", "ready"}},
@@ -156,6 +167,14 @@ type composeOut struct {
 	Sources  []SourceJSON `json:"sources"`
 }
 
+func exampleRotated() WebhookJSON {
+	created := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	until := time.Date(2026, 4, 14, 10, 30, 0, 0, time.UTC)
+	return WebhookJSON{ID: "wh_4f1c2a9b8e7d6c5b4a392817", URL: "https://crm.example.ru/hooks/accredpack",
+		Events: []string{"document.accepted", "readiness.changed", "bundle.done"}, Description: "CRM консалтинга", CreatedAt: created,
+		Secret: "whsec_Vq3yL0cW8dJ2nT6rB1kX9mF4hS7pA5eZgU0iO3tY2wQ", PreviousSecretExpiresAt: &until}
+}
+
 func exampleForm() obj {
 	return obj{
 		"kind":            "periodic",
@@ -195,6 +214,9 @@ func OpenAPI() ([]byte, error) {
 			paths[path] = item
 		}
 		operation := obj{"summary": o.summary, "tags": []string{o.tag}, "operationId": operationID(r.method, r.path)}
+		if o.description != "" {
+			operation["description"] = o.description
+		}
 		var params []obj
 		for _, m := range pathParam.FindAllStringSubmatch(r.path, -1) {
 			params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": obj{"type": "string"}})
@@ -235,7 +257,11 @@ func OpenAPI() ([]byte, error) {
 		}
 		answer := obj{"description": http.StatusText(o.status)}
 		if o.out != nil {
-			answer["content"] = obj{"application/json": obj{"schema": b.schema(o.out)}}
+			content := obj{"schema": b.schema(o.out)}
+			if o.answer != nil {
+				content["example"] = o.answer
+			}
+			answer["content"] = obj{"application/json": content}
 		}
 		responses := obj{itoa(o.status): answer, "default": obj{"description": "ошибка (коды в API.md и README)",
 			"content": obj{"application/json": obj{"schema": b.schema(ErrorBody{})}}}}

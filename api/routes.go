@@ -50,6 +50,7 @@ func (s *Server) routes() []route {
 		{"DELETE", "/webhooks/:wid", s.deleteWebhook, access.ManageWebhooks, service, nil},
 		{"GET", "/webhooks/:wid/deliveries", s.listDeliveries, access.ManageWebhooks, service, nil},
 		{"POST", "/webhooks/:wid/ping", s.pingWebhook, access.ManageWebhooks, service, nil},
+		{"POST", "/webhooks/:wid/secret", s.rotateWebhookSecret, access.ManageWebhooks, service, nil},
 
 		{"POST", "/forms/check", s.checkForm, access.CreateApplication, service, nil},
 		{"POST", "/applications", s.createApplication, access.CreateApplication, service, nil},

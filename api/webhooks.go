@@ -13,7 +13,7 @@ import (
 )
 
 // WebhookJSON is a subscription; the secret appears only in the answer
-// that created it.
+// that created it or rotated it.
 type WebhookJSON struct {
 	ID           string    `json:"id"`
 	URL          string    `json:"url"`
@@ -22,12 +22,19 @@ type WebhookJSON struct {
 	Organization string    `json:"organization_id,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	Secret       string    `json:"secret,omitempty"`
+	// PreviousSecretExpiresAt: after a rotation, until when deliveries are
+	// signed with the replaced secret too (absent when they are not).
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
 }
 
 func webhookJSON(sub database.Subscription, withSecret bool) WebhookJSON {
 	w := WebhookJSON{ID: sub.ID, URL: sub.URL, Events: sub.Events, Description: sub.Description, Organization: sub.OrgID, CreatedAt: sub.CreatedAt}
 	if withSecret {
 		w.Secret = sub.Secret
+	}
+	if sub.PreviousActive(timeNow()) {
+		until := sub.PreviousSecretExpiresAt
+		w.PreviousSecretExpiresAt = &until
 	}
 	return w
 }
@@ -110,6 +117,16 @@ func (s *Server) getWebhook(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, webhookJSON(sub, false))
+}
+
+// rotateWebhookSecret gives a subscription a new secret, shown this once;
+// the replaced one goes on signing for the grace period.
+func (s *Server) rotateWebhookSecret(c echo.Context) error {
+	sub, err := s.webhooks.RotateSecret(c.Request().Context(), principal(c), c.Param("wid"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, webhookJSON(sub, true))
 }
 
 func (s *Server) deleteWebhook(c echo.Context) error {

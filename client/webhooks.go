@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// Webhook is a subscription to events. Secret is set only in the answer
-// of CreateWebhook: keep it to verify deliveries.
+// Webhook is a subscription to events. Secret is set only in the answers
+// of CreateWebhook and RotateWebhookSecret: keep it to verify deliveries.
 type Webhook struct {
 	ID          string    `json:"id"`
 	URL         string    `json:"url"`
@@ -23,6 +23,9 @@ type Webhook struct {
 	Description string    `json:"description"`
 	CreatedAt   time.Time `json:"created_at"`
 	Secret      string    `json:"secret,omitempty"`
+	// PreviousSecretExpiresAt, after a rotation: until then deliveries
+	// are signed with the replaced secret too. Nil when they are not.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
 }
 
 // Event is what a subscriber receives: document.accepted, bundle.done,
@@ -91,6 +94,16 @@ func (c *Client) WebhookDeliveries(ctx context.Context, id string, limit int) ([
 	return out.Deliveries, c.callJSON(ctx, "GET", webhook(id)+"/deliveries?limit="+strconv.Itoa(limit), nil, &out)
 }
 
+// RotateWebhookSecret gives a subscription a new secret, in the answer
+// this once. Until PreviousSecretExpiresAt (the service's grace period, a
+// day by default) deliveries are signed with both the new and the
+// replaced secret, so a receiver verifying with either accepts them:
+// switch the receiver to the new secret within that time.
+func (c *Client) RotateWebhookSecret(ctx context.Context, id string, opts ...CallOption) (*Webhook, error) {
+	var w Webhook
+	return &w, c.callJSON(ctx, "POST", webhook(id)+"/secret", nil, &w, opts...)
+}
+
 // PingWebhook queues a ping event to a subscription.
 func (c *Client) PingWebhook(ctx context.Context, id string) (*Delivery, error) {
 	var d Delivery
@@ -112,7 +125,9 @@ var (
 
 // VerifyWebhook checks a delivery's Accredpack-Signature header
 // ("t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">") against the
-// subscription's secret and returns the event. A signature older or newer
+// subscription's secret and returns the event. The header may carry
+// several v1 values (after a rotation, one for the new secret and one for
+// the replaced one): it verifies when any of them matches. A signature older or newer
 // than tolerance (5 minutes is usual) is refused, so that a captured
 // delivery cannot be replayed later; receivers should also drop a
 // delivery id they have already seen.

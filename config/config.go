@@ -52,13 +52,15 @@ type Config struct {
 	OptimizeQuality  int
 	// Webhooks: deliveries at once in this process (with Workers > 0),
 	// the limit of one attempt, the most attempts, the first wait after a
-	// failure (doubling up to 1 h), and whether subscriptions may use http
-	// and private addresses (development only).
+	// failure (doubling up to 1 h), whether subscriptions may use http
+	// and private addresses (development only), and how long a rotated
+	// secret goes on signing beside its successor.
 	WebhookWorkers      int
 	WebhookTimeout      time.Duration
 	WebhookAttempts     int
 	WebhookBackoff      time.Duration
 	WebhookAllowPrivate bool
+	WebhookSecretGrace  time.Duration
 	// ReadinessRecheck is how often a process with workers looks whether
 	// the date changed; on a new day (and at start) it evaluates the
 	// readiness of every unsubmitted application again (readiness.changed
@@ -134,6 +136,10 @@ func Default() Config {
 		S3:               S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
 		AllowSignup:      true,
 		SessionTTL:       12 * time.Hour,
+
+		// A day to put a rotated webhook secret in place.
+		WebhookSecretGrace: 24 * time.Hour,
+
 		// Ten attempts a minute stop guessing and leave a person typing.
 		LoginPerMinute:   10,
 		UploadsPerMinute: 120,
@@ -174,6 +180,7 @@ var env = map[string]string{
 	"ACCREDPACK_WEBHOOK_ATTEMPTS":      "webhook-attempts",
 	"ACCREDPACK_WEBHOOK_BACKOFF":       "webhook-backoff",
 	"ACCREDPACK_WEBHOOK_ALLOW_PRIVATE": "webhook-allow-private",
+	"ACCREDPACK_WEBHOOK_SECRET_GRACE":  "webhook-secret-grace",
 	"ACCREDPACK_OPTIMIZE_QUALITY":      "optimize-quality",
 	"ACCREDPACK_S3_ENDPOINT":           "s3-endpoint",
 	"ACCREDPACK_S3_ACCESS_KEY":         "s3-access-key",
@@ -228,6 +235,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.DurationVar(&c.WebhookBackoff, "webhook-backoff", c.WebhookBackoff, "wait after a failed webhook attempt, doubling each time up to 1h (ACCREDPACK_WEBHOOK_BACKOFF)")
 	fs.DurationVar(&c.ReadinessRecheck, "readiness-recheck", c.ReadinessRecheck, "how often to look for a new day, on which the readiness of unsubmitted applications is evaluated again (ACCREDPACK_READINESS_RECHECK)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks use http and loopback/private addresses; development only (ACCREDPACK_WEBHOOK_ALLOW_PRIVATE)")
+	fs.DurationVar(&c.WebhookSecretGrace, "webhook-secret-grace", c.WebhookSecretGrace, "how long a rotated webhook secret still signs beside the new one, 0 = not at all (ACCREDPACK_WEBHOOK_SECRET_GRACE)")
 	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", "", "S3 endpoint host:port; selects S3 storage (ACCREDPACK_S3_ENDPOINT)")
 	fs.StringVar(&c.S3.AccessKey, "s3-access-key", "", "S3 access key (ACCREDPACK_S3_ACCESS_KEY)")
 	fs.StringVar(&c.S3.SecretKey, "s3-secret-key", "", "S3 secret key (ACCREDPACK_S3_SECRET_KEY)")
@@ -372,6 +380,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReadinessRecheck < time.Second || c.ReadinessRecheck > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("readiness-recheck %s: want 1s .. 24h", c.ReadinessRecheck))
+	}
+	if c.WebhookSecretGrace < 0 || c.WebhookSecretGrace > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("webhook-secret-grace %s: want 0 .. 168h", c.WebhookSecretGrace))
 	}
 	if c.OptimizeQuality < 10 || c.OptimizeQuality > 100 {
 		errs = append(errs, fmt.Errorf("optimize-quality %d: want 10 .. 100", c.OptimizeQuality))

@@ -61,3 +61,21 @@ func TestS3AndPostgres(t *testing.T) {
 		t.Errorf("config = %+v", c)
 	}
 }
+
+func TestWebhookSecretGrace(t *testing.T) {
+	if c, _ := Parse("serve", nil, lookup(nil)); c.WebhookSecretGrace != 24*time.Hour {
+		t.Errorf("default grace %s; want 24h", c.WebhookSecretGrace)
+	}
+	for _, tc := range []struct {
+		value string
+		want  time.Duration // -1: refused
+	}{{"0s", 0}, {"2s", 2 * time.Second}, {"168h", 168 * time.Hour}, {"169h", -1}, {"-1s", -1}} {
+		c, err := Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_WEBHOOK_SECRET_GRACE": tc.value}))
+		if tc.want >= 0 && (err != nil || c.WebhookSecretGrace != tc.want) {
+			t.Errorf("%s: %s %v", tc.value, c.WebhookSecretGrace, err)
+		}
+		if tc.want < 0 && (err == nil || !strings.Contains(err.Error(), "webhook-secret-grace")) {
+			t.Errorf("%s: %v; want refused", tc.value, err)
+		}
+	}
+}

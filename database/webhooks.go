@@ -20,14 +20,28 @@ type Subscription struct {
 	Description string
 	Secret      string
 	CreatedAt   time.Time
+	// PreviousSecret, the one the last rotation replaced, signs deliveries
+	// beside Secret until PreviousSecretExpiresAt; both are empty (zero)
+	// when there is none.
+	PreviousSecret          string
+	PreviousSecretExpiresAt time.Time
 }
 
-const subscriptionColumns = `id, user_id, role, org_id, url, events, description, secret, created_at`
+// PreviousActive tells whether the previous secret still signs at now.
+func (s Subscription) PreviousActive(now time.Time) bool {
+	return s.PreviousSecret != "" && now.Before(s.PreviousSecretExpiresAt)
+}
+
+const subscriptionColumns = `id, user_id, role, org_id, url, events, description, secret, created_at, previous_secret, previous_secret_expires_at`
 
 // CreateSubscription stores a new subscription.
 func (db *DB) CreateSubscription(ctx context.Context, s Subscription) error {
-	_, err := db.conn().exec(ctx, `INSERT INTO webhook_subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.ID, s.UserID, s.Role, s.OrgID, s.URL, strings.Join(s.Events, ","), s.Description, s.Secret, ts(s.CreatedAt))
+	expires := ""
+	if s.PreviousSecret != "" {
+		expires = ts(s.PreviousSecretExpiresAt)
+	}
+	_, err := db.conn().exec(ctx, `INSERT INTO webhook_subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.UserID, s.Role, s.OrgID, s.URL, strings.Join(s.Events, ","), s.Description, s.Secret, ts(s.CreatedAt), s.PreviousSecret, expires)
 	if err != nil {
 		return fmt.Errorf("database: create subscription: %w", err)
 	}
@@ -36,16 +50,19 @@ func (db *DB) CreateSubscription(ctx context.Context, s Subscription) error {
 
 func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error) {
 	var s Subscription
-	var events, created string
-	if err := row.Scan(&s.ID, &s.UserID, &s.Role, &s.OrgID, &s.URL, &events, &s.Description, &s.Secret, &created); err != nil {
+	var events, created, expires string
+	if err := row.Scan(&s.ID, &s.UserID, &s.Role, &s.OrgID, &s.URL, &events, &s.Description, &s.Secret, &created, &s.PreviousSecret, &expires); err != nil {
 		return s, err
 	}
 	if events != "" {
 		s.Events = strings.Split(events, ",")
 	}
-	var err error
-	s.CreatedAt, err = parseTS(created)
-	return s, err
+	var err1, err2 error
+	s.CreatedAt, err1 = parseTS(created)
+	if expires != "" {
+		s.PreviousSecretExpiresAt, err2 = parseTS(expires)
+	}
+	return s, errors.Join(err1, err2)
 }
 
 // Subscription reads one subscription.
@@ -84,6 +101,48 @@ func (db *DB) Subscriptions(ctx context.Context, userID, org string) ([]Subscrip
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// RotateSubscriptionSecret makes secret the subscription's secret. The one
+// it replaces becomes the previous secret, signing beside it until
+// previousUntil; a previous secret from an earlier rotation is dropped. A
+// zero previousUntil drops the replaced secret at once. The previous secret
+// is taken from the row by the update itself, so that of two rotations at
+// once the later keeps the earlier's secret, never a stale one.
+func (db *DB) RotateSubscriptionSecret(ctx context.Context, id, secret string, previousUntil time.Time) (Subscription, error) {
+	var out Subscription
+	err := db.inTx(ctx, func(tx conn) error {
+		previous, until := "secret", ts(previousUntil)
+		if previousUntil.IsZero() {
+			previous, until = "''", ""
+		}
+		res, err := tx.exec(ctx, `UPDATE webhook_subscriptions SET previous_secret = `+previous+`, previous_secret_expires_at = ?, secret = ?
+			WHERE id = ?`, until, secret, id)
+		if err != nil {
+			return fmt.Errorf("database: rotate secret: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("subscription %s: %w", id, ErrNotFound)
+		}
+		out, err = scanSubscription(tx.queryRow(ctx, `SELECT `+subscriptionColumns+` FROM webhook_subscriptions WHERE id = ?`, id))
+		if err != nil {
+			return fmt.Errorf("database: subscription: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ForgetPreviousSecrets clears the previous secrets expired at now: they
+// sign nothing any more and need not be kept.
+func (db *DB) ForgetPreviousSecrets(ctx context.Context, now time.Time) (int64, error) {
+	res, err := db.conn().exec(ctx, `UPDATE webhook_subscriptions SET previous_secret = '', previous_secret_expires_at = ''
+		WHERE previous_secret_expires_at <> '' AND previous_secret_expires_at <= ?`, ts(now))
+	if err != nil {
+		return 0, fmt.Errorf("database: forget previous secrets: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // DeleteSubscription removes a subscription with its deliveries.

@@ -32,6 +32,44 @@ func testWebhooks(t *testing.T, db *DB) {
 		t.Errorf("all subscriptions = %+v", l)
 	}
 
+	// Rotation: the replaced secret becomes the previous one until the
+	// given time; rotating again keeps only the one it replaces; a zero
+	// time keeps none. Expired previous secrets are forgotten.
+	if got, _ := db.Subscription(ctx, "wh_2"); got.PreviousSecret != "" || !got.PreviousSecretExpiresAt.IsZero() || got.PreviousActive(now) {
+		t.Errorf("a new subscription has a previous secret: %+v", got)
+	}
+	until := now.Add(24 * time.Hour)
+	rotated, err := db.RotateSubscriptionSecret(ctx, "wh_2", "whsec_2b", until)
+	if err != nil || rotated.Secret != "whsec_2b" || rotated.PreviousSecret != "whsec_2" || !rotated.PreviousSecretExpiresAt.Equal(until) || rotated.URL != org.URL {
+		t.Errorf("rotated = %+v, %v", rotated, err)
+	}
+	if !rotated.PreviousActive(until.Add(-time.Millisecond)) || rotated.PreviousActive(until) {
+		t.Errorf("the previous secret must sign until %s and not after", until)
+	}
+	rotated, err = db.RotateSubscriptionSecret(ctx, "wh_2", "whsec_2c", until.Add(time.Hour))
+	if err != nil || rotated.Secret != "whsec_2c" || rotated.PreviousSecret != "whsec_2b" || !rotated.PreviousSecretExpiresAt.Equal(until.Add(time.Hour)) {
+		t.Errorf("rotated again = %+v, %v", rotated, err)
+	}
+	if read, _ := db.Subscription(ctx, "wh_2"); read.Secret != "whsec_2c" || read.PreviousSecret != "whsec_2b" || !read.PreviousSecretExpiresAt.Equal(until.Add(time.Hour)) {
+		t.Errorf("read after rotation = %+v", read)
+	}
+	if n, err := db.ForgetPreviousSecrets(ctx, until); err != nil || n != 0 {
+		t.Errorf("forget before expiry: %d %v", n, err)
+	}
+	if n, err := db.ForgetPreviousSecrets(ctx, until.Add(time.Hour)); err != nil || n != 1 {
+		t.Errorf("forget at expiry: %d %v", n, err)
+	}
+	if read, _ := db.Subscription(ctx, "wh_2"); read.Secret != "whsec_2c" || read.PreviousSecret != "" || !read.PreviousSecretExpiresAt.IsZero() {
+		t.Errorf("after forgetting = %+v", read)
+	}
+	db.RotateSubscriptionSecret(ctx, "wh_2", "whsec_2d", until)
+	if got, err := db.RotateSubscriptionSecret(ctx, "wh_2", "whsec_2e", time.Time{}); err != nil || got.Secret != "whsec_2e" || got.PreviousSecret != "" || !got.PreviousSecretExpiresAt.IsZero() {
+		t.Errorf("rotated without grace = %+v, %v", got, err)
+	}
+	if _, err := db.RotateSubscriptionSecret(ctx, "wh_nope", "whsec_x", until); !errors.Is(err, ErrNotFound) {
+		t.Errorf("rotating a missing subscription: %v", err)
+	}
+
 	d := Delivery{ID: "dlv_1", SubscriptionID: "wh_1", EventID: "evt_1", EventType: "bundle.done", ApplicationID: "app", Payload: []byte(`{"a":1}`), CreatedAt: now}
 	if err := db.CreateDelivery(ctx, d); err != nil {
 		t.Fatal(err)

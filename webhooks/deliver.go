@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,19 +24,33 @@ import (
 
 // Headers of a delivery.
 const (
-	HeaderSignature = "Accredpack-Signature" // t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">
+	// HeaderSignature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">,
+	// with one v1 for each secret that signs (two during the grace period
+	// of a rotation: the new secret's first).
+	HeaderSignature = "Accredpack-Signature"
 	HeaderEvent     = "Accredpack-Event"
 	HeaderDelivery  = "Accredpack-Delivery"
 )
 
 // Sign is the signature header of body sent at t with secret.
 func Sign(secret string, t time.Time, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
+	return SignAll([]string{secret}, t, body)
+}
+
+// SignAll is the signature header of body sent at t with each of secrets,
+// in their order: one v1 value each, any of which verifies.
+func SignAll(secrets []string, t time.Time, body []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
-	mac.Write([]byte(ts))
-	mac.Write([]byte("."))
-	mac.Write(body)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+	var b strings.Builder
+	b.WriteString("t=" + ts)
+	for _, secret := range secrets {
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(ts))
+		mac.Write([]byte("."))
+		mac.Write(body)
+		b.WriteString(",v1=" + hex.EncodeToString(mac.Sum(nil)))
+	}
+	return b.String()
 }
 
 // deliverArgs is the job of sending one delivery.
@@ -92,7 +107,7 @@ func (s *Service) deliver(ctx context.Context, id string, attempt, max int) erro
 		return err
 	}
 	start := s.now()
-	status, sendErr := s.sender.send(ctx, sub.URL, sub.Secret, d, start)
+	status, sendErr := s.sender.send(ctx, sub.URL, secrets(sub, start), d, start)
 	a := database.Attempt{Attempt: attempt, At: start, Status: status, Duration: s.now().Sub(start)}
 	if sendErr == nil {
 		s.log.InfoContext(ctx, "webhook delivered", "delivery", id, "event", d.EventType, "status", status, "attempt", attempt)
@@ -145,8 +160,9 @@ func newSender(cfg Config) *sender {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-// send posts one delivery, signed at now; any status but 2xx is an error.
-func (s *sender) send(ctx context.Context, url, secret string, d database.Delivery, now time.Time) (int, error) {
+// send posts one delivery, signed at now with each of secrets; any status
+// but 2xx is an error.
+func (s *sender) send(ctx context.Context, url string, secrets []string, d database.Delivery, now time.Time) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(d.Payload))
 	if err != nil {
 		return 0, fmt.Errorf("адрес подписки не годится для запроса: %w", err)
@@ -155,7 +171,7 @@ func (s *sender) send(ctx context.Context, url, secret string, d database.Delive
 	req.Header.Set("User-Agent", "accredpack-webhooks/1")
 	req.Header.Set(HeaderEvent, d.EventType)
 	req.Header.Set(HeaderDelivery, d.ID)
-	req.Header.Set(HeaderSignature, Sign(secret, now, d.Payload))
+	req.Header.Set(HeaderSignature, SignAll(secrets, now, d.Payload))
 	res, err := s.client.Do(req)
 	if err != nil {
 		if errors.Is(err, errPrivateAddress) {

@@ -50,6 +50,9 @@ type Config struct {
 	// private addresses (development, tests); otherwise https to public
 	// addresses only.
 	AllowPrivate bool
+	// SecretGrace is how long the secret a rotation replaces goes on
+	// signing deliveries beside the new one; 0: it stops at once.
+	SecretGrace time.Duration
 }
 
 // Inserter puts jobs on the job queue (jobs.Queue).
@@ -251,6 +254,38 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id string) err
 	return nil
 }
 
+// RotateSecret gives a subscription of p a new secret, shown in the answer
+// this once. For the grace period deliveries are signed with both the new
+// secret and the one it replaced, so that the subscriber can switch without
+// losing an event; rotating again within it drops the older one.
+func (s *Service) RotateSecret(ctx context.Context, p access.Principal, id string) (database.Subscription, error) {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return database.Subscription{}, err
+	}
+	var until time.Time
+	if s.cfg.SecretGrace > 0 {
+		until = s.now().Add(s.cfg.SecretGrace)
+	}
+	sub, err := s.db.RotateSubscriptionSecret(ctx, id, newSecret(), until)
+	if errors.Is(err, database.ErrNotFound) {
+		return database.Subscription{}, notFound()
+	}
+	if err != nil {
+		return sub, unavailable(err)
+	}
+	s.log.InfoContext(ctx, "webhook secret rotated", "subscription", sub.ID, "grace", s.cfg.SecretGrace)
+	return sub, nil
+}
+
+// secrets are the secrets that sign a delivery to sub at now: its own, and
+// the one its last rotation replaced while the grace period lasts.
+func secrets(sub database.Subscription, now time.Time) []string {
+	if sub.PreviousActive(now) {
+		return []string{sub.Secret, sub.PreviousSecret}
+	}
+	return []string{sub.Secret}
+}
+
 // Deliveries returns the newest deliveries of a subscription of p.
 func (s *Service) Deliveries(ctx context.Context, p access.Principal, id string, limit int) ([]database.Delivery, error) {
 	if _, err := s.Get(ctx, p, id); err != nil {
@@ -367,13 +402,17 @@ func (s *Service) queueDelivery(ctx context.Context, id string) error {
 }
 
 // Sweep queues again the deliveries never attempted whose job may be lost
-// (the process died between recording the delivery and queueing it).
+// (the process died between recording the delivery and queueing it), and
+// forgets the previous secrets whose grace period is over.
 func (s *Service) Sweep(ctx context.Context) error {
 	ids, err := s.db.UnsentDeliveries(ctx, s.now().Add(-2*time.Minute), 500)
 	if err != nil {
 		return err
 	}
 	var errs []error
+	if _, err := s.db.ForgetPreviousSecrets(ctx, s.now()); err != nil {
+		errs = append(errs, err)
+	}
 	for _, id := range ids {
 		errs = append(errs, s.queueDelivery(ctx, id))
 	}

@@ -97,7 +97,7 @@ func TestSenderRefusesPrivateAddresses(t *testing.T) {
 	d := database.Delivery{ID: "dlv_1", EventType: "ping", Payload: []byte(`{}`)}
 	port := srv.URL[strings.LastIndex(srv.URL, ":"):]
 	for _, u := range []string{srv.URL, "http://localhost" + port} {
-		status, err := newSender(Config{Timeout: 2 * time.Second}).send(context.Background(), u, "s", d, time.Now())
+		status, err := newSender(Config{Timeout: 2 * time.Second}).send(context.Background(), u, []string{"s"}, d, time.Now())
 		if !errors.Is(err, errPrivateAddress) || status != 0 {
 			t.Errorf("%s: %d %v; want the private address refused", u, status, err)
 		}
@@ -105,7 +105,7 @@ func TestSenderRefusesPrivateAddresses(t *testing.T) {
 	if hit.Load() {
 		t.Fatal("the private server was reached")
 	}
-	status, err := newSender(Config{Timeout: 2 * time.Second, AllowPrivate: true}).send(context.Background(), srv.URL, "s", d, time.Now())
+	status, err := newSender(Config{Timeout: 2 * time.Second, AllowPrivate: true}).send(context.Background(), srv.URL, []string{"s"}, d, time.Now())
 	if err != nil || status != 200 || !hit.Load() {
 		t.Errorf("allowed: %d %v", status, err)
 	}
@@ -127,11 +127,11 @@ func TestSenderRedirectsAndTimeouts(t *testing.T) {
 	defer srv.Close()
 	s := newSender(Config{Timeout: 300 * time.Millisecond, AllowPrivate: true})
 	d := database.Delivery{ID: "dlv_1", EventType: "ping", Payload: []byte(`{}`)}
-	if status, err := s.send(context.Background(), srv.URL+"/moved", "s", d, time.Now()); status != 307 || err == nil || followed.Load() {
+	if status, err := s.send(context.Background(), srv.URL+"/moved", []string{"s"}, d, time.Now()); status != 307 || err == nil || followed.Load() {
 		t.Errorf("redirect: %d %v followed=%v", status, err, followed.Load())
 	}
 	start := time.Now()
-	if status, err := s.send(context.Background(), srv.URL+"/slow", "s", d, time.Now()); status != 0 || err == nil {
+	if status, err := s.send(context.Background(), srv.URL+"/slow", []string{"s"}, d, time.Now()); status != 0 || err == nil {
 		t.Errorf("slow: %d %v", status, err)
 	}
 	if time.Since(start) > 1500*time.Millisecond {

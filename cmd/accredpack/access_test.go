@@ -343,6 +343,7 @@ func (w *world) endpoints() []endpoint {
 		{"DELETE", "/api/v1/webhooks/:wid", "UAAAAAAA", 204, false, ownHook("")},
 		{"GET", "/api/v1/webhooks/:wid/deliveries", "UAAAAAAA", 200, false, ownHook("/deliveries")},
 		{"POST", "/api/v1/webhooks/:wid/ping", "UAAAAAAA", 202, false, ownHook("/ping")},
+		{"POST", "/api/v1/webhooks/:wid/secret", "UAAAAAAA", 200, false, ownHook("/secret")},
 		{"POST", "/api/v1/forms/check", "UAAAAAFF", 200, false, fixed("/api/v1/forms/check", func(*caller) any { return validForm() })},
 		{"POST", "/api/v1/applications", "UAAAAAFF", 201, false, fixed("/api/v1/applications", func(*caller) any { return validForm() })},
 		{"GET", "/api/v1/applications", "UAAAAAFF", 200, false, fixed("/api/v1/applications", nil)},

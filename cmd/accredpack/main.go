@@ -294,7 +294,7 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	c.audit = audit.New(db)
 	c.policy = access.Policy{TrainingSlot: cat.IssuedByTrainingCenters}
 	c.webhooks = webhooks.New(db, c.policy, c.accounts.Facts, webhooks.Config{Timeout: cfg.WebhookTimeout, Attempts: cfg.WebhookAttempts,
-		Backoff: cfg.WebhookBackoff, MaxBackoff: max(cfg.WebhookBackoff, time.Hour), AllowPrivate: cfg.WebhookAllowPrivate}, log)
+		Backoff: cfg.WebhookBackoff, MaxBackoff: max(cfg.WebhookBackoff, time.Hour), AllowPrivate: cfg.WebhookAllowPrivate, SecretGrace: cfg.WebhookSecretGrace}, log)
 	c.intake = intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, Rules: rules, Calendar: cal,
 		SpoolDir: spoolDir, Log: log, Composer: compose.New(composeRunner, compose.Page{MarginMM: 10}), Events: c.webhooks,
 		ComposeLimits: intake.ComposeLimits{MaxParts: cfg.ComposeMaxParts, OptimizeBytes: cfg.OptimizeMaxBytes, MaxPixels: cfg.ImageMaxPixels,

@@ -50,10 +50,12 @@ func testConfig(t *testing.T) config.Config {
 	cfg.DataDir = t.TempDir()
 	cfg.BootstrapToken = token
 	cfg.MaxFileBytes = 1 << 20
-	// Webhook receivers of the tests listen on loopback; retries come fast.
+	// Webhook receivers of the tests listen on loopback; retries come fast;
+	// a rotated secret signs 2 s more, so the test sees the grace period end.
 	cfg.WebhookAllowPrivate = true
 	cfg.WebhookBackoff = 100 * time.Millisecond
 	cfg.WebhookAttempts = 4
+	cfg.WebhookSecretGrace = 2 * time.Second
 	return cfg
 }
 

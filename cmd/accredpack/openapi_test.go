@@ -25,7 +25,8 @@ type openAPIOp struct {
 	} `json:"requestBody"`
 	Responses map[string]struct {
 		Content map[string]struct {
-			Schema map[string]any `json:"schema"`
+			Schema  map[string]any `json:"schema"`
+			Example any            `json:"example"`
 		} `json:"content"`
 	} `json:"responses"`
 }
@@ -34,7 +35,8 @@ type openAPIOp struct {
 // sent to the running server, which must answer with the documented
 // status and a body the documented schema describes (no key it does not
 // declare, every value of the declared type). Reads of a filled
-// application are checked against their schemas the same way.
+// application, a rotated webhook secret and every example of an answer are
+// checked against their schemas the same way.
 func TestOpenAPIExamples(t *testing.T) {
 	c := startService(t, testConfig(t))
 	r := c.do("GET", "/api/v1/openapi.json", nil, "", 0, false)
@@ -96,6 +98,31 @@ func TestOpenAPIExamples(t *testing.T) {
 		}
 		checkAgainst(t, "GET "+path, got.body, schema, doc)
 		checked++
+	}
+	// The bootstrap token is no account, which a subscription needs.
+	subscriber := c.account("specialist", "", "openapi-hooks")
+	hook := subscriber.must(201, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "events": []string{"bundle.done"}})
+	rotated := subscriber.call("POST", "/api/v1/webhooks/"+hook["id"].(string)+"/secret", nil)
+	if status, schema := documented(doc.Paths["/api/v1/webhooks/{wid}/secret"]["post"]); rotated.status != status || status == 0 {
+		t.Errorf("POST /api/v1/webhooks/{wid}/secret: %d %s; documented %d", rotated.status, rotated.body, status)
+	} else {
+		checkAgainst(t, "POST /api/v1/webhooks/{wid}/secret", rotated.body, schema, doc)
+		checked++
+	}
+	answers := 0
+	for _, path := range paths {
+		for method, o := range doc.Paths[path] {
+			for code, resp := range o.Responses {
+				if ex := resp.Content["application/json"]; ex.Example != nil {
+					body, _ := json.Marshal(ex.Example)
+					checkAgainst(t, method+" "+path+" "+code+" example", body, ex.Schema, doc)
+					answers++
+				}
+			}
+		}
+	}
+	if answers == 0 {
+		t.Error("no example of an answer checked")
 	}
 	if checked < 10 {
 		t.Errorf("only %d answers checked", checked)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -56,6 +58,13 @@ func newReceiver(t *testing.T) *receiver {
 }
 
 func (r *receiver) url(name string) string { return r.srv.URL + "/hook/" + name }
+
+// received is what name received so far, as it came.
+func (r *receiver) received(name string) []delivered {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got[name])
+}
 
 // events verifies and decodes what name received so far.
 func (r *receiver) events(t *testing.T, name, secret string) []*apiclient.Event {
@@ -266,6 +275,8 @@ func testWebhooks(t *testing.T, c *client) {
 		}
 	}
 
+	testSecretRotation(t, c, rec, owner, []*caller{other, staff, trainer})
+
 	// Retries with backoff: a subscriber failing twice gets the event on
 	// the third attempt; one always down is given up after the attempts.
 	subscribe(owner, "flaky", all)
@@ -318,6 +329,129 @@ func testWebhooks(t *testing.T, c *client) {
 	}
 	if _, err := cl.WebhookDeliveries(t.Context(), hooks["down"], 10); !apiclient.IsCode(err, "not_found") {
 		t.Errorf("log of a deleted subscription: %v; want not_found", err)
+	}
+}
+
+// testSecretRotation: a subscription's secret rotated (by strangers: 404);
+// for the grace period (2 s under test) a delivery verifies through
+// client.VerifyWebhook with the new and the replaced secret, rotating again
+// drops the oldest, and after it only the newest verifies.
+func testSecretRotation(t *testing.T, c *client, rec *receiver, owner *caller, strangers []*caller) {
+	h := owner.must(201, "POST", "/api/v1/webhooks", map[string]any{"url": rec.url("rotated"), "events": []string{"bundle.done"}})
+	id, _ := h["id"].(string)
+	path := "/api/v1/webhooks/" + id
+	current, previous := h["secret"].(string), ""
+	var retired []string
+	for _, who := range strangers {
+		if r := who.call("POST", path+"/secret", nil); r.status != 404 || r.errorCode(t) != "not_found" {
+			t.Errorf("%s rotates the owner's secret: %d %s; want 404", who.name, r.status, r.body)
+		}
+	}
+	cl := clientFor(c, owner.bearer)
+
+	// ping sends a ping and returns it as received, with the v1 values of
+	// its signature and when it was signed (to the second).
+	ping := func() (d delivered, signatures int, signed time.Time) {
+		t.Helper()
+		n := len(rec.received("rotated"))
+		if _, err := cl.PingWebhook(t.Context(), id); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the ping to the rotated subscription", func() bool { return len(rec.received("rotated")) > n })
+		d = rec.received("rotated")[n]
+		header := d.header.Get(apiclient.SignatureHeader)
+		for _, part := range strings.Split(header, ",") {
+			k, v, _ := strings.Cut(part, "=")
+			switch k {
+			case "t":
+				sec, _ := strconv.ParseInt(v, 10, 64)
+				signed = time.Unix(sec, 0)
+			case "v1":
+				signatures++
+			}
+		}
+		return d, signatures, signed
+	}
+	verifies := func(d delivered, secret string) bool {
+		_, err := apiclient.VerifyWebhook(secret, d.header.Get(apiclient.SignatureHeader), d.body, time.Now(), 5*time.Minute)
+		return err == nil
+	}
+	check := func(when string, d delivered, good string, bad ...string) {
+		t.Helper()
+		if good != "" && !verifies(d, good) {
+			t.Errorf("%s: the delivery does not verify with %.12s…", when, good)
+		}
+		for _, secret := range bad {
+			if secret != "" && verifies(d, secret) {
+				t.Errorf("%s: the delivery verifies with %.12s…, which no longer signs", when, secret)
+			}
+		}
+	}
+
+	// Two rotations, through the API and then the Go client, each followed
+	// by a ping. A ping not surely signed within the grace period (a slow
+	// machine) cannot tell: the secret is rotated again (3 times at most).
+	var until time.Time
+	for i, how := range []string{"API", "client"} {
+		for try := 1; ; try++ {
+			var secret string
+			var expires *time.Time
+			before := time.Now()
+			if how == "API" {
+				r := owner.must(200, "POST", path+"/secret", nil)
+				secret, _ = r["secret"].(string)
+				if at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(r["previous_secret_expires_at"])); err == nil {
+					expires = &at
+				}
+				if r["id"] != id || r["url"] != rec.url("rotated") {
+					t.Errorf("rotation answer %v", r)
+				}
+			} else {
+				w, err := cl.RotateWebhookSecret(t.Context(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				secret, expires = w.Secret, w.PreviousSecretExpiresAt
+			}
+			grace := c.cfg.WebhookSecretGrace
+			if !strings.HasPrefix(secret, "whsec_") || len(secret) < 40 || secret == current || expires == nil ||
+				expires.Before(before.Add(grace-time.Millisecond)) || expires.After(time.Now().Add(grace)) {
+				t.Fatalf("rotation %d through the %s: secret %q, previous signs until %v", i+1, how, secret, expires)
+			}
+			if previous != "" {
+				retired = append(retired, previous)
+			}
+			previous, current, until = current, secret, *expires
+			got := owner.must(200, "GET", path, nil)
+			if got["secret"] != nil || (got["previous_secret_expires_at"] == nil && time.Now().Before(until)) {
+				t.Errorf("the subscription during the grace period: %v", got)
+			}
+			d, signatures, signed := ping()
+			if signed.Add(time.Second).After(until) && try < 3 {
+				t.Logf("the ping was signed at %s, the grace period ends %s: rotating again", signed, until)
+				continue
+			}
+			if signatures != 2 {
+				t.Errorf("rotation through the %s: %d signatures in %q; want the new and the replaced secret's", how, signatures, d.header.Get(apiclient.SignatureHeader))
+			}
+			check("during the grace period after rotation through the "+how, d, current, retired...)
+			check("during the grace period after rotation through the "+how, d, previous)
+			break
+		}
+	}
+
+	// After the grace period: the newest secret only.
+	time.Sleep(time.Until(until))
+	d, signatures, _ := ping()
+	if signatures != 1 {
+		t.Errorf("after the grace period: %d signatures in %q; want 1", signatures, d.header.Get(apiclient.SignatureHeader))
+	}
+	check("after the grace period", d, current, append(retired, previous)...)
+	if got := owner.must(200, "GET", path, nil); got["previous_secret_expires_at"] != nil || got["secret"] != nil {
+		t.Errorf("the subscription after the grace period: %v", got)
+	}
+	if err := cl.DeleteWebhook(t.Context(), id); err != nil {
+		t.Fatal(err)
 	}
 }
 
