@@ -78,7 +78,9 @@ type Service struct {
 // New returns a Service; SetQueue must follow before events are published.
 func New(db *database.DB, policy access.Policy, facts FactsFunc, cfg Config, log *slog.Logger) *Service {
 	return &Service{db: db, policy: policy, facts: facts, cfg: cfg, sender: newSender(cfg), log: log,
-		now: func() time.Time { return time.Now().UTC() }}
+		// Microseconds, as the database keeps them: a subscription reads
+		// back exactly as its creation answered.
+		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // SetQueue connects the job queue (built after the service, as its workers

@@ -138,6 +138,9 @@ func testWebhooks(t *testing.T, c *client) {
 			t.Fatalf("subscription %s: secret %q", name, secret)
 		}
 		secrets[name], hooks[name] = secret, h["id"].(string)
+		if got := who.must(200, "GET", "/api/v1/webhooks/"+hooks[name], nil); got["created_at"] != h["created_at"] {
+			t.Errorf("subscription %s created at %v; reads back as %v", name, h["created_at"], got["created_at"])
+		}
 	}
 	subscribe(owner, "owner", all)
 	subscribe(staff, "staff", all)
