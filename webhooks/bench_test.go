@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,14 +23,7 @@ import (
 // reached a local receiver. Reports deliveries per second.
 func BenchmarkDeliveries(b *testing.B) {
 	ctx := context.Background()
-	db, err := database.Open(ctx, filepath.Join(b.TempDir(), "db.sqlite"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := testDB(b)
 	var got atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { got.Add(1) }))
 	defer srv.Close()

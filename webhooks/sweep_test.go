@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,14 +16,7 @@ import (
 // once however often it sweeps; attempted or young ones are left alone.
 func TestSweepQueuesLostDeliveriesOnce(t *testing.T) {
 	ctx := context.Background()
-	db, err := database.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := testDB(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	q, err := jobs.Open(ctx, db, nil, jobs.Config{}, log)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -147,4 +148,20 @@ func TestBackoffDoublesUpToTheCap(t *testing.T) {
 			t.Errorf("after attempt %d: %s, want %s", i+1, got, w)
 		}
 	}
+}
+
+// testDB is a migrated SQLite database in a temporary folder, closed when
+// the test ends.
+func testDB(tb testing.TB) *database.DB {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := database.Open(ctx, filepath.Join(tb.TempDir(), "db.sqlite"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return db
 }
