@@ -75,7 +75,7 @@ type env struct {
 	audit  *audit.Log
 	store  *faultyStore
 	policy access.Policy
-	logs   *bytes.Buffer
+	logs   *logBuffer // every logger of the env writes here
 	lim    Limits
 	im     *Importer
 	org    database.Organization
@@ -123,8 +123,8 @@ func newEnvWith(t testing.TB, lim Limits) *env {
 	}
 	spool := filepath.Join(dir, "spool")
 	os.Mkdir(spool, 0o700)
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
+	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	e := &env{t: t, ctx: ctx, db: db, store: &faultyStore{Store: fs}, logs: logs, lim: lim}
 	e.in = intake.New(intake.Deps{DB: db, Store: e.store, Files: checks.NewChecker(lim.FileBytes, runner), Forms: forms, Catalog: cat,
 		SpoolDir: spool, Log: log})
@@ -142,19 +142,27 @@ func newEnvWith(t testing.TB, lim Limits) *env {
 }
 
 func (e *env) importer(in Intake) *Importer {
-	return New(Deps{Intake: in, Accounts: e.acc, Audit: e.audit, Policy: e.policy, Log: slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, nil)),
+	return New(Deps{Intake: in, Accounts: e.acc, Audit: e.audit, Policy: e.policy, Log: slog.New(slog.NewTextHandler(e.logs, nil)),
 		Limits: e.lim, SpoolDir: e.t.TempDir(), Explain: explainForTest})
 }
 
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// logBuffer keeps what several loggers write at once (one lock for all:
+// a lock per logger let two of them write the buffer together).
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // application creates a draft of a specialist with snils (owner "u-"+snils),
