@@ -19,12 +19,28 @@ var productionJSON []byte
 // ErrUnknownYear reports a date in a year the calendar has no data for.
 var ErrUnknownYear = errors.New("calendar: no production calendar for this year")
 
+// UnknownYearError is ErrUnknownYear for one year.
+type UnknownYearError struct{ Year int }
+
+func (e *UnknownYearError) Error() string        { return fmt.Sprintf("%v: %d", ErrUnknownYear, e.Year) }
+func (e *UnknownYearError) Is(target error) bool { return target == ErrUnknownYear }
+
+// Explain says in Russian why a computation was refused.
+func Explain(err error) string {
+	var u *UnknownYearError
+	if errors.As(err, &u) {
+		return fmt.Sprintf("производственного календаря на %d год нет в данных сервиса, а без него рабочие дни не считаются", u.Year)
+	}
+	return err.Error()
+}
+
 // Year is one year's data.
 type Year struct {
 	Year            int      `json:"year"`
 	Source          string   `json:"source"`
-	Provisional     bool     `json:"provisional,omitempty"` // the decree's transfers are not in the data yet
-	DaysOff         []string `json:"days_off"`              // dates or ranges "from/to", weekends included or not
+	Provisional     bool     `json:"provisional,omitempty"` // the decree's transfers are not checked against its official text
+	ProvisionalWhy  string   `json:"provisional_reason,omitempty"`
+	DaysOff         []string `json:"days_off"` // dates or ranges "from/to", weekends included or not
 	WorkingWeekends []string `json:"working_weekends"`
 
 	off, working map[string]bool
@@ -47,6 +63,12 @@ func Load() (*Calendar, error) {
 	}
 	c := &Calendar{years: map[int]*Year{}}
 	for _, y := range file.Years {
+		if strings.TrimSpace(y.Source) == "" {
+			return nil, fmt.Errorf("calendar: %d names no source", y.Year)
+		}
+		if y.Provisional && strings.TrimSpace(y.ProvisionalWhy) == "" {
+			return nil, fmt.Errorf("calendar: %d is provisional without saying why", y.Year)
+		}
 		y.off, y.working = map[string]bool{}, map[string]bool{}
 		for _, r := range y.DaysOff {
 			from, to, _ := strings.Cut(r, "/")
@@ -81,7 +103,7 @@ func (c *Calendar) Year(y int) (*Year, error) {
 	if data, ok := c.years[y]; ok {
 		return data, nil
 	}
-	return nil, fmt.Errorf("%w: %d", ErrUnknownYear, y)
+	return nil, &UnknownYearError{Year: y}
 }
 
 // IsWorkingDay tells whether d is a working day.

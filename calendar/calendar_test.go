@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -25,14 +26,14 @@ func cal(t *testing.T) *Calendar {
 
 func TestYearsHave247WorkingDays(t *testing.T) {
 	c := cal(t)
-	for _, y := range []int{2025, 2026} {
+	for _, y := range []int{2025, 2026, 2027} {
 		if n, err := c.WorkingDays(y); err != nil || n != 247 {
-			t.Errorf("%d has %d working days (%v); the decree says 247", y, n, err)
+			t.Errorf("%d has %d working days (%v); the production calendar says 247", y, n, err)
 		}
 	}
 	y, _ := c.Year(2027)
-	if !y.Provisional {
-		t.Error("2027 has no decree in the data: it must say it is provisional")
+	if !y.Provisional || y.ProvisionalWhy == "" || !strings.Contains(y.Source, "1187") {
+		t.Error("2027 follows decree № 1187, whose official text we have not read: it must say it is provisional, and why")
 	}
 }
 
@@ -53,6 +54,17 @@ func TestWorkingDays(t *testing.T) {
 		"2026-11-04": false,
 		"2026-11-23": true,
 		"2026-11-21": false, // an ordinary Saturday
+		// 2027 (decree № 1187: Jan 2 → Nov 5, Jan 3 → Dec 31, Feb 20 → Feb 22)
+		"2027-01-08": false,
+		"2027-01-11": true,
+		"2027-02-20": true, // a working Saturday
+		"2027-02-22": false,
+		"2027-05-03": false, // May 1 on a Saturday
+		"2027-05-10": false, // May 9 on a Sunday
+		"2027-06-14": false, // June 12 on a Saturday
+		"2027-11-05": false,
+		"2027-12-30": true,
+		"2027-12-31": false,
 	} {
 		got, err := c.IsWorkingDay(date(d))
 		if err != nil || got != want {
@@ -94,5 +106,12 @@ func TestUnknownYearIsAnError(t *testing.T) {
 	}
 	if _, err := c.AddWorkingDays(date("2027-12-20"), 30); !errors.Is(err, ErrUnknownYear) {
 		t.Errorf("running into 2028: %v", err)
+	}
+	_, err := c.AddWorkingDays(date("2027-12-29"), 2)
+	if !errors.Is(err, ErrUnknownYear) || !strings.Contains(Explain(err), "2028") {
+		t.Errorf("one day into 2028 is refused, naming the year: %v (%s)", err, Explain(err))
+	}
+	if _, err := c.WorkingDays(2028); !errors.Is(err, ErrUnknownYear) {
+		t.Errorf("2028 counted: %v", err)
 	}
 }
