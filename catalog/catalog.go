@@ -26,10 +26,86 @@ const (
 	Conditional Requirement = "conditional" // required when its condition holds
 )
 
-// Condition is a yes/no form field compared with a value.
+// Condition compares a form field with a value: a yes/no field with true
+// or false, a field with a closed set of answers with one of them.
 type Condition struct {
 	Field  string `json:"field"`
-	Equals bool   `json:"equals"`
+	Equals any    `json:"equals"` // bool or string
+}
+
+// Holds tells whether the form meets the condition; known is false while
+// the field's question is not answered (unknown stays unknown: a rule on it
+// neither holds nor fails).
+func (c *Condition) Holds(f *dossier.Form) (holds, known bool) {
+	switch want := c.Equals.(type) {
+	case bool:
+		v, known := f.Flag(c.Field)
+		return known && v == want, known
+	case string:
+		v, known := f.Choice(c.Field)
+		return known && v == want, known
+	}
+	return false, false
+}
+
+// check tells what is wrong with a condition of the catalog: an unknown
+// field, a value of the wrong type, or an answer the question does not
+// offer (questions: the kind's questions by field).
+func (c *Condition) check(questions map[string]*Question) error {
+	switch want := c.Equals.(type) {
+	case bool:
+		if _, known := (&dossier.Form{ReportAgreed: new(bool)}).Flag(c.Field); !known {
+			return fmt.Errorf("condition on unknown yes/no field %q", c.Field)
+		}
+	case string:
+		q, ok := questions[c.Field]
+		if !ok {
+			return fmt.Errorf("condition on %q, which is not a question of the kind", c.Field)
+		}
+		if !q.Offers(want) {
+			return fmt.Errorf("condition on %q = %q, which the question does not offer", c.Field, want)
+		}
+	default:
+		return fmt.Errorf("condition on %q: equals must be true, false or an answer", c.Field)
+	}
+	return nil
+}
+
+// Question is a form field with a closed set of answers that a kind asks,
+// when its condition holds (always without one). Unanswered, it is shown
+// as a question to answer and makes no slot required.
+type Question struct {
+	Field   string     `json:"field"`
+	Title   string     `json:"title"`
+	When    *Condition `json:"when,omitempty"`
+	Source  string     `json:"source"`
+	Options []Option   `json:"options"`
+}
+
+// Option is one answer to a question.
+type Option struct {
+	Value string `json:"value"`
+	Title string `json:"title"`
+}
+
+// Offers tells whether value is one of the question's answers.
+func (q *Question) Offers(value string) bool {
+	for _, o := range q.Options {
+		if o.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Asked tells whether the question applies to the form: its condition
+// holds (a question depending on an unanswered one is not asked yet).
+func (q *Question) Asked(f *dossier.Form) bool {
+	if q.When == nil {
+		return true
+	}
+	holds, _ := q.When.Holds(f)
+	return holds
 }
 
 // Slot is one document row of the FRMR form.
@@ -39,9 +115,12 @@ type Slot struct {
 	FileTitle   string      `json:"file_title"` // used to name the file in the portal package
 	Requirement Requirement `json:"requirement"`
 	When        *Condition  `json:"when,omitempty"`
-	Repeatable  bool        `json:"repeatable,omitempty"`
-	MinRows     int         `json:"min_rows,omitempty"` // for repeatable required slots
-	Hint        string      `json:"hint,omitempty"`
+	// Source is the point of the order that asks for the document, and for
+	// a conditional slot, when.
+	Source     string `json:"source"`
+	Repeatable bool   `json:"repeatable,omitempty"`
+	MinRows    int    `json:"min_rows,omitempty"` // for repeatable required slots
+	Hint       string `json:"hint,omitempty"`
 	// TrainingCenters: documents training centers issue (certificates of
 	// advanced training, retraining diplomas); the only slots they may fill.
 	TrainingCenters bool `json:"training_centers,omitempty"`
@@ -49,11 +128,12 @@ type Slot struct {
 
 // Kind is a kind of application with its slots in the order of the form.
 type Kind struct {
-	ID             string   `json:"id"`
-	Title          string   `json:"title"`
-	Source         string   `json:"source"`
-	RequiredFields []string `json:"required_fields"`
-	Slots          []Slot   `json:"slots"`
+	ID             string      `json:"id"`
+	Title          string      `json:"title"`
+	Source         string      `json:"source"`
+	RequiredFields []string    `json:"required_fields"`
+	Questions      []*Question `json:"questions"`
+	Slots          []Slot      `json:"slots"`
 }
 
 // Catalog is the set of kinds and the nomenclature.
@@ -93,6 +173,27 @@ func Load() (*Catalog, error) {
 }
 
 func (k *Kind) check() error {
+	if k.Source == "" {
+		return fmt.Errorf("a kind names its source")
+	}
+	questions := map[string]*Question{}
+	for _, q := range k.Questions {
+		if !contains(dossier.ChoiceFields, q.Field) {
+			return fmt.Errorf("question on unknown field %q", q.Field)
+		}
+		if questions[q.Field] != nil {
+			return fmt.Errorf("question %q asked twice", q.Field)
+		}
+		if q.Title == "" || q.Source == "" || len(q.Options) == 0 {
+			return fmt.Errorf("question %q: title, source and options are required", q.Field)
+		}
+		if q.When != nil {
+			if err := q.When.check(questions); err != nil {
+				return fmt.Errorf("question %q: %w", q.Field, err)
+			}
+		}
+		questions[q.Field] = q
+	}
 	seen := map[string]bool{}
 	for _, s := range k.Slots {
 		if s.ID == "" || s.Title == "" || s.FileTitle == "" {
@@ -100,6 +201,9 @@ func (k *Kind) check() error {
 		}
 		if seen[s.ID] {
 			return fmt.Errorf("slot %q defined twice", s.ID)
+		}
+		if s.Source == "" {
+			return fmt.Errorf("slot %q: a slot names the point of the order that asks for it", s.ID)
 		}
 		seen[s.ID] = true
 		switch s.Requirement {
@@ -111,8 +215,8 @@ func (k *Kind) check() error {
 			if s.When == nil {
 				return fmt.Errorf("slot %q: a conditional slot needs a condition", s.ID)
 			}
-			if _, known := (&dossier.Form{NameChanged: true, ReportAgreed: new(bool), Employed: new(bool)}).Flag(s.When.Field); !known {
-				return fmt.Errorf("slot %q: condition on unknown yes/no field %q", s.ID, s.When.Field)
+			if err := s.When.check(questions); err != nil {
+				return fmt.Errorf("slot %q: %w", s.ID, err)
 			}
 		default:
 			return fmt.Errorf("slot %q: unknown requirement %q", s.ID, s.Requirement)
@@ -166,10 +270,20 @@ func (s *Slot) RequiredFor(f *dossier.Form) bool {
 	case Required:
 		return true
 	case Conditional:
-		v, known := f.Flag(s.When.Field)
-		return known && v == s.When.Equals
+		holds, _ := s.When.Holds(f)
+		return holds
 	}
 	return false
+}
+
+// Question finds the kind's question on a field.
+func (k *Kind) Question(field string) (*Question, bool) {
+	for _, q := range k.Questions {
+		if q.Field == field {
+			return q, true
+		}
+	}
+	return nil, false
 }
 
 // SlotState is one row of the checklist shown to the user.

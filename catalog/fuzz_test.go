@@ -28,10 +28,12 @@ func FuzzLookup(f *testing.F) {
 		} else if c.IssuedByTrainingCenters(kind, slot) {
 			t.Fatalf("an unknown kind %q has training-center slots", kind)
 		}
-		if name, ok := c.Nomenclature.Lookup(level, specialty, day); ok {
-			if again, ok := c.Nomenclature.Lookup(level, name, day); !ok || again != name {
-				t.Fatalf("Lookup(%q, %q) = %q, but its own name gives %q %v", level, specialty, name, again, ok)
+		if s, _, ok := c.Nomenclature.Lookup(level, specialty, day); ok {
+			if again, _, ok := c.Nomenclature.Lookup(level, s.Name, day); !ok || again.Name != s.Name || !s.InForce(day) {
+				t.Fatalf("Lookup(%q, %q) = %q, but its own name gives %v %v", level, specialty, s.Name, again, ok)
 			}
+		} else if msg := c.Nomenclature.Refusal(level, specialty, day); msg == "" {
+			t.Fatalf("no refusal message for %q", specialty)
 		}
 	})
 }

@@ -79,6 +79,38 @@ var messages = map[string]string{
 	"kind:oneof":             "Вид аккредитации: periodic (периодическая) или primary_specialized (первичная специализированная).",
 	"education_level:oneof":  "Уровень образования: higher (высшее) или secondary_vocational (среднее профессиональное).",
 	"report_agreed:required": "Укажите, согласован ли отчёт о профессиональной деятельности с руководителем.",
+	"employed:not_employed":  "Отмечено, что вы работаете, а причина несогласования отчёта — «не работаю»: исправьте одно из двух.",
+}
+
+// fieldTitles name the form's fields as the form labels them.
+var fieldTitles = map[string]string{
+	"kind":                        "Вид аккредитации",
+	"specialist.last_name":        "Фамилия",
+	"specialist.first_name":       "Имя",
+	"specialist.middle_name":      "Отчество",
+	"specialist.snils":            "СНИЛС",
+	"specialist.birth_date":       "Дата рождения",
+	"contact.phone":               "Телефон",
+	"contact.email":               "Электронная почта",
+	"education_level":             "Уровень образования",
+	"specialty":                   "Специальность",
+	"report_agreed":               "Согласование отчёта",
+	"report_not_agreed_reason":    "Причина несогласования отчёта",
+	"primary_basis":               "Основание первичной специализированной аккредитации",
+	"name_changed":                "Смена фамилии, имени, отчества",
+	"employed":                    "Работаю сейчас",
+	"comment":                     "Комментарий",
+	"consent":                     "Согласие на обработку персональных данных",
+	"previous_accreditation_date": "Дата предыдущей аккредитации",
+	"employment_ended":            "Дата окончания работы",
+}
+
+// FieldTitle names a form field for a person; the JSON path when unknown.
+func FieldTitle(field string) string {
+	if t, ok := fieldTitles[field]; ok {
+		return t
+	}
+	return field
 }
 
 func message(field, code string) string {
@@ -164,8 +196,21 @@ func (fv *FormValidator) Normalize(f *dossier.Form, day time.Time) {
 		f.Contact.Phone = p
 	}
 	f.Contact.Email = strings.ToLower(f.Contact.Email)
-	if name, ok := fv.catalog.Nomenclature.Lookup(f.EducationLevel, f.Specialty, day); ok {
-		f.Specialty = name
+	if s, _, ok := fv.catalog.Nomenclature.Lookup(f.EducationLevel, f.Specialty, day); ok {
+		f.Specialty = s.Name
+	}
+	f.ReportNotAgreedReason = strings.TrimSpace(f.ReportNotAgreedReason)
+	f.PrimaryBasis = strings.TrimSpace(f.PrimaryBasis)
+	// An answer to a question the form no longer asks (the report is
+	// agreed after all) is dropped: it would make documents required.
+	kind, _ := fv.catalog.Kind(f.Kind)
+	for _, name := range dossier.ChoiceFields {
+		if kind == nil {
+			break
+		}
+		if q, ok := kind.Question(name); !ok || !q.Asked(f) {
+			f.SetChoice(name, "")
+		}
 	}
 }
 
@@ -211,14 +256,50 @@ func (fv *FormValidator) Validate(f *dossier.Form, day time.Time) error {
 		add("education_level", "oneof")
 	}
 	if levelKnown && !failed("specialty") {
-		if _, ok := fv.catalog.Nomenclature.Lookup(f.EducationLevel, f.Specialty, day); !ok {
-			add("specialty", "specialty")
+		if _, _, ok := fv.catalog.Nomenclature.Lookup(f.EducationLevel, f.Specialty, day); !ok {
+			out = append(out, FieldError{Field: "specialty", Code: "specialty", Message: fv.catalog.Nomenclature.Refusal(f.EducationLevel, f.Specialty, day)})
 		}
+	}
+	if known {
+		for _, q := range kind.Questions {
+			if v, answered := f.Choice(q.Field); answered && !q.Offers(v) {
+				out = append(out, FieldError{Field: q.Field, Code: "oneof", Message: optionsMessage(q)})
+			}
+		}
+	}
+	if f.ReportNotAgreedReason == dossier.ReasonNotEmployed && f.Employed != nil && *f.Employed {
+		add("employed", "not_employed")
 	}
 	if len(out) == 0 {
 		return nil
 	}
 	return &ValidationError{Fields: out}
+}
+
+// optionsMessage lists a question's answers.
+func optionsMessage(q *catalog.Question) string {
+	opts := make([]string, len(q.Options))
+	for i, o := range q.Options {
+		opts[i] = o.Value + " (" + o.Title + ")"
+	}
+	return q.Title + ": один из ответов " + strings.Join(opts, "; ") + "."
+}
+
+// Questions lists the questions the form asks and has not answered yet.
+// They do not keep a form from being saved; until answered they keep the
+// application from being ready, and make no document required.
+func (fv *FormValidator) Questions(f *dossier.Form) []FieldError {
+	kind, ok := fv.catalog.Kind(f.Kind)
+	if !ok {
+		return nil
+	}
+	var out []FieldError
+	for _, q := range kind.Questions {
+		if _, answered := f.Choice(q.Field); !answered && q.Asked(f) {
+			out = append(out, FieldError{Field: q.Field, Code: "question", Message: "Ответьте на вопрос «" + q.Title + "»: от ответа зависит, какие документы нужны."})
+		}
+	}
+	return out
 }
 
 // Check normalizes the form in place and validates it: what callers want.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,5 +155,75 @@ func TestNoMiddleNameIsFine(t *testing.T) {
 	f.Specialist.LastName = "Д'Артаньян-Петрова"
 	if err := fv.Check(&f, day); err != nil {
 		t.Error(err)
+	}
+}
+
+// The questions of order 709н: unanswered, they do not keep a form from
+// being saved but are listed as questions; an answer must be one offered;
+// an answer to a question no longer asked is dropped; "not employed"
+// contradicts an explicit "I work now".
+func TestQuestionsOfTheForm(t *testing.T) {
+	fv := formValidator(t)
+	no, yes := false, true
+	f := goodForm()
+	f.ReportAgreed = &no
+	if err := fv.Check(&f, day); err != nil {
+		t.Fatalf("an unanswered question must not refuse the form: %v", err)
+	}
+	q := fv.Questions(&f)
+	if len(q) != 1 || q[0].Field != "report_not_agreed_reason" || q[0].Code != "question" || q[0].Message == "" {
+		t.Fatalf("questions = %+v", q)
+	}
+	f.ReportNotAgreedReason = "boss_said_no"
+	if codes := fieldCodes(fv.Check(&f, day)); !reflect.DeepEqual(codes, []string{"report_not_agreed_reason:oneof"}) {
+		t.Errorf("an answer not offered: %v", codes)
+	}
+	for _, r := range dossier.ReportNotAgreedReasons {
+		f.ReportNotAgreedReason = r
+		if err := fv.Check(&f, day); err != nil || len(fv.Questions(&f)) != 0 {
+			t.Errorf("reason %s: %v, questions %v", r, err, fv.Questions(&f))
+		}
+	}
+	f.ReportNotAgreedReason, f.Employed = dossier.ReasonNotEmployed, &yes
+	if codes := fieldCodes(fv.Check(&f, day)); !reflect.DeepEqual(codes, []string{"employed:not_employed"}) {
+		t.Errorf("not employed but working: %v", codes)
+	}
+	f.Employed = nil
+	if v, _ := f.Flag("employed"); v {
+		t.Error("not employed as the reason means not employed")
+	}
+	f.ReportAgreed = &yes
+	if err := fv.Check(&f, day); err != nil || f.ReportNotAgreedReason != "" {
+		t.Errorf("an agreed report drops the reason: %v %q", err, f.ReportNotAgreedReason)
+	}
+
+	p := goodForm()
+	p.Kind, p.ReportAgreed, p.PrimaryBasis = "primary_specialized", nil, "residency"
+	if err := fv.Check(&p, day); err != nil || p.PrimaryBasis != "residency" || len(fv.Questions(&p)) != 0 {
+		t.Errorf("primary basis: %v %q", err, p.PrimaryBasis)
+	}
+	periodic := goodForm()
+	periodic.PrimaryBasis = "residency"
+	if err := fv.Check(&periodic, day); err != nil || periodic.PrimaryBasis != "" {
+		t.Errorf("periodic accreditation has no basis question: %v %q", err, periodic.PrimaryBasis)
+	}
+}
+
+// A specialty is judged by the nomenclature in force on the day: order
+// 700н until 31.08.2026, 435н from 01.09.2026; the refusal names the order.
+func TestSpecialtyByTheOrderInForce(t *testing.T) {
+	fv := formValidator(t)
+	f := goodForm()
+	f.Specialty = "Стоматология общей практики"
+	if err := fv.Check(&f, time.Date(2026, 8, 31, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Errorf("in force under 700н: %v", err)
+	}
+	var ve *ValidationError
+	if err := fv.Check(&f, day); !errors.As(err, &ve) || ve.Fields[0].Field != "specialty" || !strings.Contains(ve.Fields[0].Message, "435н") {
+		t.Fatalf("dropped by 435н: %v", err)
+	}
+	f.Specialty = "нутрициология"
+	if err := fv.Check(&f, day); err != nil || f.Specialty != "Нутрициология" {
+		t.Errorf("added by 435н: %v %q", err, f.Specialty)
 	}
 }

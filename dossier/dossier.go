@@ -45,7 +45,14 @@ type Form struct {
 	Specialty      string     `json:"specialty"`
 	// ReportAgreed is nil until answered: the question is required.
 	ReportAgreed *bool `json:"report_agreed"`
-	NameChanged  bool  `json:"name_changed"`
+	// ReportNotAgreedReason says why the report is not agreed (one of the
+	// Reason* values); empty while not answered. Only when the head
+	// refused is there a motivated refusal to attach.
+	ReportNotAgreedReason string `json:"report_not_agreed_reason"`
+	// PrimaryBasis is what gives the right to primary specialized
+	// accreditation (one of the Basis* values); empty while not answered.
+	PrimaryBasis string `json:"primary_basis"`
+	NameChanged  bool   `json:"name_changed"`
 	// Employed is nil when not stated, which counts as employed.
 	Employed *bool  `json:"employed,omitempty"`
 	Comment  string `json:"comment"`
@@ -56,6 +63,17 @@ type Form struct {
 	PreviousAccreditationDate string `json:"previous_accreditation_date"`
 	EmploymentEnded           string `json:"employment_ended"`
 }
+
+// Why a report on professional activity is not agreed (order 709н, p. 89).
+const (
+	ReasonHeadRefused        = "head_refused"         // the head of the organization refused: the motivated refusal is attached
+	ReasonNotEmployed        = "not_employed"         // the specialist does not work: nobody to agree with
+	ReasonHeadOfOrganization = "head_of_organization" // the specialist is the head of the organization
+	ReasonSoleProprietor     = "sole_proprietor"      // the specialist is a sole proprietor
+)
+
+// ReportNotAgreedReasons lists the reasons in the form's order.
+var ReportNotAgreedReasons = []string{ReasonHeadRefused, ReasonNotEmployed, ReasonHeadOfOrganization, ReasonSoleProprietor}
 
 // Flag returns the value of a yes/no field by its JSON name, for rules kept
 // as data (a slot required when name_changed is true). known is false for a
@@ -73,11 +91,40 @@ func (f *Form) Flag(name string) (value, known bool) {
 		return *f.ReportAgreed, true
 	case "employed":
 		if f.Employed == nil {
-			return true, true
+			// Not stated counts as employed, unless the report is not
+			// agreed because the specialist does not work.
+			return f.ReportNotAgreedReason != ReasonNotEmployed, true
 		}
 		return *f.Employed, true
 	}
 	return false, false
+}
+
+// ChoiceFields are the JSON names of the fields Choice reads.
+var ChoiceFields = []string{"report_not_agreed_reason", "primary_basis"}
+
+// SetChoice sets a field Choice reads; other names change nothing.
+func (f *Form) SetChoice(name, value string) {
+	switch name {
+	case "report_not_agreed_reason":
+		f.ReportNotAgreedReason = value
+	case "primary_basis":
+		f.PrimaryBasis = value
+	}
+}
+
+// Choice returns the value of a field with a closed set of answers by its
+// JSON name, for rules kept as data (a slot required when
+// report_not_agreed_reason is head_refused). known is false for a name that
+// is not such a field or a question not yet answered.
+func (f *Form) Choice(name string) (value string, known bool) {
+	switch name {
+	case "report_not_agreed_reason":
+		return f.ReportNotAgreedReason, f.ReportNotAgreedReason != ""
+	case "primary_basis":
+		return f.PrimaryBasis, f.PrimaryBasis != ""
+	}
+	return "", false
 }
 
 // Application is a form with its identity and life-cycle.
