@@ -29,14 +29,17 @@ type ApplicationJSON struct {
 	ID     string `json:"id"`
 	Status string `json:"status"`
 	dossier.Form
-	CreatedAt   time.Time            `json:"created_at"`
-	UpdatedAt   time.Time            `json:"updated_at"`
-	SubmittedAt *time.Time           `json:"submitted_at"`
-	Slots       []SlotJSON           `json:"slots"`
-	Missing     []string             `json:"missing"`
-	Ready       bool                 `json:"ready"`
-	Problems    []checks.FieldError  `json:"problems"`
-	Deadlines   *readiness.Deadlines `json:"deadlines"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	SubmittedAt *time.Time `json:"submitted_at"`
+	Slots       []SlotJSON `json:"slots"`
+	Missing     []string   `json:"missing"`
+	// Ready is the verdict of the application's readiness (fields,
+	// documents, education, dates); Blocking lists what keeps it false.
+	Ready     bool                 `json:"ready"`
+	Blocking  []readiness.Finding  `json:"blocking"`
+	Problems  []checks.FieldError  `json:"problems"`
+	Deadlines *readiness.Deadlines `json:"deadlines"`
 }
 
 // SlotJSON is one row of the checklist.
@@ -75,6 +78,9 @@ func applicationJSON(v *intake.View) ApplicationJSON {
 	}
 	if out.Problems == nil {
 		out.Problems = []checks.FieldError{}
+	}
+	if out.Blocking = v.Readiness.Blocking(); out.Blocking == nil {
+		out.Blocking = []readiness.Finding{}
 	}
 	for _, st := range v.Layout.Slots {
 		sj := SlotJSON{ID: st.Ref.String(), Title: st.Title, Required: st.Required, Requirement: string(st.Slot.Requirement),
@@ -301,9 +307,42 @@ type CatalogJSON struct {
 	Kinds           []*catalog.Kind          `json:"kinds"`
 	EducationLevels []string                 `json:"education_levels"`
 	Specialties     []*catalog.SpecialtyList `json:"specialty_lists"`
+	// InForce are the specialties of each education level in force on the
+	// day (Date), with the lists they come from.
+	Date    string                 `json:"date"`
+	InForce map[string]InForceJSON `json:"specialties_in_force"`
 }
 
+// InForceJSON is a level's specialties on a day.
+type InForceJSON struct {
+	Lists       []string `json:"lists"`
+	Specialties []string `json:"specialties"`
+}
+
+// getCatalog answers the catalog; ?date=ГГГГ-ММ-ДД asks for the
+// specialties in force on another day than today.
 func (s *Server) getCatalog(c echo.Context) error {
 	cat := s.svc.Catalog()
-	return c.JSON(http.StatusOK, CatalogJSON{Kinds: cat.Kinds(), EducationLevels: cat.Nomenclature.EducationLevels(), Specialties: cat.Nomenclature.Lists})
+	day := time.Now().UTC()
+	if d := c.QueryParam("date"); d != "" {
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return badRequest("date — дата в формате ГГГГ-ММ-ДД.", err)
+		}
+		day = t
+	}
+	out := CatalogJSON{Kinds: cat.Kinds(), EducationLevels: cat.Nomenclature.EducationLevels(), Specialties: cat.Nomenclature.Lists,
+		Date: day.Format(time.DateOnly), InForce: map[string]InForceJSON{}}
+	for _, level := range out.EducationLevels {
+		names, lists := cat.Nomenclature.InForce(level, day)
+		in := InForceJSON{Lists: []string{}, Specialties: names}
+		for _, l := range lists {
+			in.Lists = append(in.Lists, l.ID)
+		}
+		if in.Specialties == nil {
+			in.Specialties = []string{}
+		}
+		out.InForce[level] = in
+	}
+	return c.JSON(http.StatusOK, out)
 }

@@ -32,6 +32,10 @@ type ErrorDetail struct {
 	Code    string              `json:"code"`
 	Message string              `json:"message"`
 	Fields  []checks.FieldError `json:"fields,omitempty"`
+	// Findings are what keeps an application from being ready, when that
+	// is why an action was refused (submission, a package that is not a
+	// draft).
+	Findings []fault.Reason `json:"findings,omitempty"`
 }
 
 // errorTable maps internal errors to public answers: the one place that
@@ -80,15 +84,15 @@ func publicError(err error) (int, ErrorDetail) {
 	}
 	for _, row := range errorTable {
 		if errors.Is(err, row.err) {
-			msg := row.message
+			d := ErrorDetail{Code: row.code, Message: row.message}
 			var r *intake.Refusal
 			var m *messageError
 			if errors.As(err, &r) {
-				msg = r.Message
+				d.Message, d.Findings = r.Message, r.Reasons
 			} else if errors.As(err, &m) {
-				msg = m.message
+				d.Message = m.message
 			}
-			return row.status, ErrorDetail{Code: row.code, Message: msg}
+			return row.status, d
 		}
 	}
 	return http.StatusInternalServerError, ErrorDetail{Code: "internal", Message: "Внутренняя ошибка сервиса. Повторите попытку; если ошибка повторяется, сообщите в поддержку номер запроса."}

@@ -45,7 +45,6 @@ type Service struct {
 	store     storage.Store
 	pk        *packager.Packager
 	catalog   *catalog.Catalog
-	forms     *checks.FormValidator
 	tmpDir    string
 	log       *slog.Logger
 	heartbeat time.Duration
@@ -61,11 +60,10 @@ type Deps struct {
 	Store     storage.Store
 	Packager  *packager.Packager
 	Catalog   *catalog.Catalog
-	Forms     *checks.FormValidator
 	TmpDir    string
 	Log       *slog.Logger
 	Heartbeat time.Duration    // how often a build proves it is alive; stale after 5 beats
-	Readiness ReadinessFunc    // for the portfolio's readiness page; nil leaves it out
+	Readiness ReadinessFunc    // the application's readiness: the package's gate, the portfolio's period and readiness page
 	Events    events.Publisher // hears of builds that end; nil: nobody
 }
 
@@ -77,7 +75,7 @@ func New(d Deps) *Service {
 	if d.Events == nil {
 		d.Events = events.Discard{}
 	}
-	return &Service{events: d.Events, db: d.DB, store: d.Store, pk: d.Packager, catalog: d.Catalog, forms: d.Forms, tmpDir: d.TmpDir,
+	return &Service{events: d.Events, db: d.DB, store: d.Store, pk: d.Packager, catalog: d.Catalog, tmpDir: d.TmpDir,
 		log: d.Log, heartbeat: d.Heartbeat, readiness: d.Readiness, now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -123,12 +121,14 @@ func (s *Service) Request(ctx context.Context, appID, kind string, draft bool) (
 		return nil, unavailable(err)
 	}
 	if kind == dossier.BundleFRMRPackage && !draft {
-		plan, err := s.plan(ctx, app, false)
+		// The same readiness as everywhere: a package for the portal only
+		// when nothing blocks the submission.
+		report, err := s.readiness(ctx, app.ID)
 		if err != nil {
 			return nil, err
 		}
-		if len(plan.Missing) > 0 || s.forms.Validate(&app.Form, s.now()) != nil {
-			return nil, &intake.Refusal{Kind: intake.ErrConflict, Message: "Заявление не готово: не хватает обязательных документов или полей (см. missing в заявлении). Чтобы собрать пакет всё равно, отправьте {\"draft\": true}."}
+		if !report.Ready {
+			return nil, intake.NotReady(report, "собрать пакет для ФРМР (черновик можно: {\"draft\": true})")
 		}
 	}
 	now := s.now()
@@ -317,13 +317,11 @@ func (s *Service) build(ctx context.Context, b *dossier.Bundle, run int64) (key 
 	if b.Kind == dossier.BundleFRMRPackage {
 		err = s.pk.FRMRPackage(ctx, plan, w, progress)
 	} else {
-		if s.readiness != nil {
-			report, rerr := s.readiness(ctx, app.ID)
-			if rerr != nil {
-				return "", 0, "", rerr
-			}
-			plan.Readiness = packager.ReadinessPage(report)
+		report, rerr := s.readiness(ctx, app.ID)
+		if rerr != nil {
+			return "", 0, "", rerr
 		}
+		plan.Readiness = packager.ReadinessPage(report)
 		err = s.pk.Portfolio(ctx, plan, w, progress)
 	}
 	if err != nil {

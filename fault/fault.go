@@ -15,10 +15,21 @@ var (
 	ErrBadRequest   = errors.New("malformed request")
 )
 
-// Refusal is a refusal with a message for the user (Russian).
+// Refusal is a refusal with a message for the user (Russian), and the
+// reasons behind it when there are several (the blocking findings of an
+// application that is not ready).
 type Refusal struct {
 	Kind    error
 	Message string
+	Reasons []Reason
+}
+
+// Reason is one reason behind a refusal; Field or Slot name what to fix.
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	Slot    string `json:"slot,omitempty"`
 }
 
 func (r *Refusal) Error() string { return r.Kind.Error() + ": " + r.Message }

@@ -27,9 +27,6 @@ func (s *Service) changed(ctx context.Context, appID string, happened ...events.
 	for _, e := range happened {
 		s.events.Publish(ctx, e)
 	}
-	if s.rules == nil {
-		return // no education rules, no readiness (tests of intake alone)
-	}
 	var r readiness.Report
 	var flipped bool
 	var seen database.Readiness
@@ -124,7 +121,7 @@ func (s *Service) RunReadinessRecheck(ctx context.Context, every time.Duration) 
 // returns the day of the last full recheck.
 func (s *Service) recheckOnNewDay(ctx context.Context, last string) string {
 	today := s.now().Format(time.DateOnly)
-	if today == last || s.rules == nil {
+	if today == last {
 		return last
 	}
 	started := time.Now()

@@ -6,12 +6,14 @@
 package intake
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"accredpack/access"
@@ -22,6 +24,7 @@ import (
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/events"
+	"accredpack/fault"
 	"accredpack/readiness"
 	"accredpack/storage"
 )
@@ -45,11 +48,12 @@ type Service struct {
 
 // Deps are the parts a Service needs.
 type Deps struct {
-	DB       *database.DB
-	Store    storage.Store
-	Files    *checks.Checker
-	Forms    *checks.FormValidator
-	Catalog  *catalog.Catalog
+	DB      *database.DB
+	Store   storage.Store
+	Files   *checks.Checker
+	Forms   *checks.FormValidator
+	Catalog *catalog.Catalog
+	// Rules and Calendar decide readiness; nil: the shipped ones.
 	Rules    *readiness.Rules
 	Calendar *calendar.Calendar
 	SpoolDir string // temporary files of uploads; same disk as the store is best
@@ -68,6 +72,14 @@ func New(d Deps) *Service {
 	if d.Events == nil {
 		d.Events = events.Discard{}
 	}
+	if d.Rules == nil || d.Calendar == nil {
+		rules, err := readiness.LoadRules("")
+		cal, cerr := calendar.Load()
+		if err = errors.Join(err, cerr); err != nil {
+			panic(fmt.Sprintf("intake: the shipped readiness rules or calendar do not load: %v", err)) // their own tests fail first
+		}
+		d.Rules, d.Calendar = cmp.Or(d.Rules, rules), cmp.Or(d.Calendar, cal)
+	}
 	return &Service{events: d.Events, db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
 		rules: d.Rules, calendar: d.Calendar, spoolDir: d.SpoolDir, composer: d.Composer, compose: d.ComposeLimits, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
 }
@@ -81,12 +93,48 @@ type View struct {
 	Kind   *catalog.Kind
 	Layout catalog.Layout
 	// Problems are the form's violations under today's rules (a stored form
-	// was valid when saved, but the nomenclature moves with dates).
+	// was valid when saved, but the nomenclature moves with dates) and the
+	// questions it asks that are not answered yet.
 	Problems []checks.FieldError
-	Ready    bool
+	// Readiness is the one evaluation of whether the application can be
+	// submitted: fields, documents, education, dates. Ready is its verdict.
+	Readiness readiness.Report
+	Ready     bool
 	// Deadlines of the cycle; nil without the previous accreditation's date
 	// (or when the calendar does not cover the dates).
 	Deadlines *readiness.Deadlines
+}
+
+// ledger is an application's education records.
+type ledger struct {
+	courses    []dossier.Course
+	activities []dossier.NMOActivity
+}
+
+func (s *Service) ledger(ctx context.Context, appID string) (ledger, error) {
+	var l ledger
+	var err error
+	if l.courses, err = s.db.Courses(ctx, appID); err != nil {
+		return l, backend(err)
+	}
+	if l.activities, err = s.db.NMOActivities(ctx, appID); err != nil {
+		return l, backend(err)
+	}
+	return l, nil
+}
+
+// NotReady refuses an action that needs a ready application, naming what
+// blocks it.
+func NotReady(r readiness.Report, action string) error {
+	blocking := r.Blocking()
+	reasons := make([]fault.Reason, len(blocking))
+	msgs := make([]string, len(blocking))
+	for i, f := range blocking {
+		reasons[i] = fault.Reason{Code: f.Code, Message: f.Message, Field: f.Field, Slot: f.Slot}
+		msgs[i] = f.Message
+	}
+	return &Refusal{Kind: ErrConflict, Reasons: reasons,
+		Message: fmt.Sprintf("Заявление не готово к подаче, %s нельзя. Мешает: %s", action, strings.Join(msgs, " "))}
 }
 
 func newID() string {
@@ -125,7 +173,7 @@ func (s *Service) Create(ctx context.Context, owner string, f dossier.Form, gran
 		return nil, backend(err)
 	}
 	s.log.InfoContext(ctx, "application created", "application", a.ID, "kind", f.Kind)
-	return s.view(a, nil), nil
+	return s.view(a, nil, ledger{}), nil
 }
 
 // CheckForm normalizes and validates a form as Create would, storing
@@ -134,13 +182,17 @@ func (s *Service) CheckForm(f *dossier.Form) error {
 	return s.forms.Check(f, s.now())
 }
 
-// Get reads an application with its slots.
+// Get reads an application with its slots and its readiness.
 func (s *Service) Get(ctx context.Context, id string) (*View, error) {
 	a, docs, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.view(a, docs), nil
+	l, err := s.ledger(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(a, docs, l), nil
 }
 
 func (s *Service) app(ctx context.Context, id string) (*dossier.Application, error) {
@@ -151,25 +203,42 @@ func (s *Service) app(ctx context.Context, id string) (*dossier.Application, err
 	return a, backend(err)
 }
 
-func (s *Service) view(a *dossier.Application, docs []dossier.Document) *View {
+// view computes everything the service says about an application from
+// what is stored: its checklist, the problems of its form under today's
+// rules, and its readiness, the one place that decides it is ready.
+func (s *Service) view(a *dossier.Application, docs []dossier.Document, l ledger) *View {
+	now := s.now()
 	v := &View{App: a}
-	kind, ok := s.catalog.Kind(a.Form.Kind)
-	if !ok {
+	in := readiness.Input{Form: a.Form, Courses: l.courses, Activities: l.activities, Today: now}
+	if kind, ok := s.catalog.Kind(a.Form.Kind); ok {
+		v.Kind = kind
+		v.Layout = kind.Layout(&a.Form, docs)
+		form := a.Form
+		var ve *checks.ValidationError
+		if err := s.forms.Check(&form, now); errors.As(err, &ve) {
+			v.Problems = ve.Fields
+		}
+		v.Problems = append(v.Problems, s.forms.Questions(&form)...)
+		titles := map[string]string{}
+		for _, st := range v.Layout.Slots {
+			titles[st.Ref.String()] = st.Title
+		}
+		for _, m := range v.Layout.Missing {
+			title, ok := titles[m]
+			if !ok {
+				title = m
+			}
+			in.Missing = append(in.Missing, readiness.MissingDocument{Slot: m, Title: title})
+		}
+	} else {
 		// A kind removed from the catalog: show the application, never ready.
 		v.Problems = []checks.FieldError{{Field: "kind", Code: "oneof", Message: "Такого вида аккредитации больше нет в каталоге."}}
-		return v
 	}
-	v.Kind = kind
-	v.Layout = kind.Layout(&a.Form, docs)
-	form := a.Form
-	var ve *checks.ValidationError
-	if err := s.forms.Check(&form, s.now()); errors.As(err, &ve) {
-		v.Problems = ve.Fields
+	for _, p := range v.Problems {
+		in.FormProblems = append(in.FormProblems, readiness.FormProblem{Field: p.Field, Message: checks.FieldTitle(p.Field) + ": " + p.Message})
 	}
-	v.Ready = len(v.Layout.Missing) == 0 && len(v.Problems) == 0
-	if s.rules != nil {
-		v.Deadlines, _ = readiness.DeadlinesFor(a.Form, s.now(), s.rules, s.calendar)
-	}
+	v.Readiness = readiness.Evaluate(in, s.rules, s.calendar)
+	v.Ready, v.Deadlines = v.Readiness.Ready, v.Readiness.Deadlines
 	return v
 }
 
@@ -207,8 +276,12 @@ func (s *Service) Update(ctx context.Context, id string, edit func(*dossier.Form
 	if docs, err = s.db.Documents(ctx, id); err != nil {
 		return nil, backend(err)
 	}
+	l, err := s.ledger(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	s.changed(ctx, id)
-	return s.view(a, docs), nil
+	return s.view(a, docs, l), nil
 }
 
 func passValidation(err error) error {
@@ -244,8 +317,12 @@ func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status) (
 			if err != nil {
 				return err
 			}
-			if v := s.view(a, docs); !v.Ready {
-				return conflict("Заявление не готово к отправке: заполните все обязательные поля и слоты (см. missing).")
+			l, err := s.ledger(ctx, id)
+			if err != nil {
+				return err
+			}
+			if v := s.view(a, docs, l); !v.Ready {
+				return NotReady(v.Readiness, "отметить его отправленным")
 			}
 			now := s.now()
 			a.SubmittedAt = &now
@@ -306,7 +383,11 @@ func (s *Service) List(ctx context.Context, scope access.Scope, after *database.
 			if err != nil {
 				return nil, false, backend(err)
 			}
-			if v := s.view(a, docs); f.keeps(v) {
+			l, err := s.ledger(ctx, a.ID)
+			if err != nil {
+				return nil, false, err
+			}
+			if v := s.view(a, docs, l); f.keeps(v) {
 				out = append(out, v)
 			}
 		}

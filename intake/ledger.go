@@ -3,7 +3,6 @@ package intake
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"accredpack/database"
 	"accredpack/dossier"
@@ -155,34 +154,12 @@ func (s *Service) DeleteNMOActivity(ctx context.Context, appID, id string) error
 	return nil
 }
 
-// Readiness evaluates an application against the education rules, its
-// documents and its deadlines.
+// Readiness is the readiness of an application: the evaluation its view
+// carries (see view).
 func (s *Service) Readiness(ctx context.Context, appID string) (readiness.Report, error) {
 	v, err := s.Get(ctx, appID)
 	if err != nil {
 		return readiness.Report{}, err
 	}
-	courses, err := s.db.Courses(ctx, appID)
-	if err != nil {
-		return readiness.Report{}, backend(err)
-	}
-	acts, err := s.db.NMOActivities(ctx, appID)
-	if err != nil {
-		return readiness.Report{}, backend(err)
-	}
-	in := readiness.Input{Form: v.App.Form, Courses: courses, Activities: acts, Today: s.now()}
-	titles := map[string]string{}
-	for _, st := range v.Layout.Slots {
-		titles[st.Ref.String()] = st.Title
-	}
-	for _, m := range v.Layout.Missing {
-		if t, ok := titles[m]; ok {
-			m = t
-		}
-		in.Missing = append(in.Missing, m)
-	}
-	for _, p := range v.Problems {
-		in.FormProblems = append(in.FormProblems, fmt.Sprintf("%s: %s", p.Field, p.Message))
-	}
-	return readiness.Evaluate(in, s.rules, s.calendar), nil
+	return v.Readiness, nil
 }

@@ -40,12 +40,15 @@ type mergeDoc struct {
 }
 
 type mergeInput struct {
-	Front    string     `json:"front"` // cover and inventory
-	Docs     []mergeDoc `json:"docs"`
-	Out      string     `json:"out"`
-	Stamp    string     `json:"stamp"`    // "стр. %p из %P"
-	Progress string     `json:"progress"` // file the child writes the document index it works on to
-	FontDir  string     `json:"font_dir"` // empty folder for pdfcpu's font files; the parent removes it
+	Front string     `json:"front"` // cover and inventory
+	Docs  []mergeDoc `json:"docs"`
+	Out   string     `json:"out"`
+	Stamp string     `json:"stamp"` // "стр. %p из %P"
+	// DraftStamp, when set, marks every page at the top: a draft portfolio
+	// must not pass for the real one.
+	DraftStamp string `json:"draft_stamp"`
+	Progress   string `json:"progress"` // file the child writes the document index it works on to
+	FontDir    string `json:"font_dir"` // empty folder for pdfcpu's font files; the parent removes it
 }
 
 type mergeOutput struct {
@@ -171,6 +174,15 @@ func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
 	}
 	if err := pdfcpu.AddWatermarks(dest, nil, wm); err != nil {
 		return nil, fmt.Errorf("page stamp: %w", err)
+	}
+	if in.DraftStamp != "" {
+		draft, err := api.TextWatermark(in.DraftStamp, "fontname:"+templates.FontName+", points:14, position:tc, offset:0 -14, scalefactor:1 abs, rotation:0, opacity:1, fillcolor:#C80000", true, false, types.POINTS)
+		if err != nil {
+			return nil, fmt.Errorf("draft stamp: %w", err)
+		}
+		if err := pdfcpu.AddWatermarks(dest, nil, draft); err != nil {
+			return nil, fmt.Errorf("draft stamp: %w", err)
+		}
 	}
 	out, err := os.Create(in.Out)
 	if err != nil {

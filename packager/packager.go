@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"accredpack/checks"
 	"accredpack/identifiers"
@@ -180,6 +179,9 @@ func addBytes(zw *zip.Writer, name string, b []byte, plan Plan) error {
 // every document in catalog order with a bookmark each, pages stamped
 // "стр. N из M".
 func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progress Progress) error {
+	if plan.Readiness == nil {
+		return errors.New("packager: a portfolio needs the application's readiness (its reporting period and readiness page)")
+	}
 	total := len(plan.Items)
 	progress(0, 2*total) // fetching and checking, then merging
 	var spools []*checks.Spooled
@@ -190,6 +192,9 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 	}()
 	var rows []templates.InventoryRow
 	in := mergeInput{Stamp: p.wording.PageStamp}
+	if plan.Draft {
+		in.DraftStamp = p.wording.DraftStamp
+	}
 	first := 1
 	for i, it := range plan.Items {
 		s, v, err := p.fetch(ctx, it)
@@ -211,7 +216,7 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 	defer os.Remove(front.Name())
 	cover := templates.Cover{Kind: plan.App.Form.Kind, Specialist: FullName(plan.App.Form.Specialist),
 		SNILS: identifiers.FormatSNILS(plan.App.Form.Specialist.SNILS), Specialty: plan.App.Form.Specialty,
-		Period: ReportingPeriod(plan.Generated), Documents: total, Generated: plan.Generated}
+		Period: plan.Readiness.Period, Documents: total, Generated: plan.Generated}
 	if _, err := p.wording.DrawFront(front, cover, rows, plan.Readiness); err != nil {
 		front.Close()
 		return err
@@ -240,11 +245,4 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		return fmt.Errorf("packager: write portfolio: %w", err)
 	}
 	return nil
-}
-
-// ReportingPeriod is the five years before the day of the bundle. (When
-// the education ledger records the previous accreditation's date, that date
-// will set it.)
-func ReportingPeriod(day time.Time) string {
-	return day.AddDate(-5, 0, 0).Format("02.01.2006") + " – " + day.Format("02.01.2006")
 }

@@ -101,7 +101,9 @@ func (f *fixture) put(t testing.TB, ref string, data []byte, pages int) {
 }
 
 func (f *fixture) plan(draft bool) Plan {
-	return NewPlan(f.app, f.kind, f.docs, draft, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	p := NewPlan(f.app, f.kind, f.docs, draft, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	p.Readiness = ReadinessPage(readiness.Report{PeriodFrom: "2021-09-15", PeriodTo: "2026-09-14"})
+	return p
 }
 
 func noProgress(int, int) {}
@@ -219,7 +221,7 @@ func TestPortfolio(t *testing.T) {
 	if err != nil {
 		t.Fatalf("strict validation: %v", err)
 	}
-	const front = 2 // cover and a one-page inventory
+	const front = 3 // cover, a one-page inventory, the readiness page
 	if ctx.PageCount != front+10 {
 		t.Errorf("pages = %d; want %d", ctx.PageCount, front+10)
 	}
@@ -227,10 +229,10 @@ func TestPortfolio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantBM := []string{"1. Паспорт (разворот с фотографией и страница с регистрацией)@3", "2. СНИЛС@5",
-		"3. Диплом о высшем или среднем медицинском образовании с приложением@6",
-		"4. Удостоверение о повышении квалификации за последние 5 лет (№ 1)@10",
-		"5. Удостоверение о повышении квалификации за последние 5 лет (№ 2)@11"}
+	wantBM := []string{"1. Паспорт (разворот с фотографией и страница с регистрацией)@4", "2. СНИЛС@6",
+		"3. Диплом о высшем или среднем медицинском образовании с приложением@7",
+		"4. Удостоверение о повышении квалификации за последние 5 лет (№ 1)@11",
+		"5. Удостоверение о повышении квалификации за последние 5 лет (№ 2)@12"}
 	var gotBM []string
 	for _, b := range bms {
 		gotBM = append(gotBM, fmt.Sprintf("%s@%d", b.Title, b.PageFrom))
@@ -246,19 +248,29 @@ func TestPortfolio(t *testing.T) {
 		}
 	}
 	// The inventory gives each document its pages in the bundle.
-	for _, want := range []string{"Опись документов", "3–4", "6–9", "11–12", "Иванова Анна Сергеевна", "112-233-445 95"} {
+	for _, want := range []string{"Опись документов", "4–5", "7–10", "12–13", "Иванова Анна Сергеевна", "112-233-445 95"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("portfolio text lacks %q", want)
 		}
 	}
-	if !strings.Contains(pagesText[2], "doc identity_document - page 1 of 2") {
-		t.Error("page 3 is not the passport's first page")
+	if !strings.Contains(pagesText[3], "doc identity_document - page 1 of 2") {
+		t.Error("page 4 is not the passport's first page")
+	}
+	// One reporting period, the rules' one, on the cover, the inventory
+	// and the readiness page; a final portfolio is no draft.
+	for i, page := range []string{"обложка", "опись", "готовность"} {
+		if !strings.Contains(pagesText[i], "15.09.2021 – 14.09.2026") {
+			t.Errorf("the %s (page %d) lacks the reporting period: %q", page, i+1, pagesText[i])
+		}
+	}
+	if strings.Contains(text, "ЧЕРНОВИК") {
+		t.Error("a final portfolio is marked as a draft")
 	}
 	if tool := testenv.Tool(t, "pdfinfo"); tool != "" {
 		p := filepath.Join(t.TempDir(), "p.pdf")
 		os.WriteFile(p, out.Bytes(), 0o600)
 		info, err := exec.Command(tool, p).Output()
-		if err != nil || !strings.Contains(strings.Join(strings.Fields(string(info)), " "), "Pages: 12") {
+		if err != nil || !strings.Contains(strings.Join(strings.Fields(string(info)), " "), "Pages: 13") {
 			t.Errorf("pdfinfo: %v %s", err, info)
 		}
 	}
@@ -278,6 +290,32 @@ func TestPortfolioMergeCrashNamesTheDocument(t *testing.T) {
 	}
 	if r := Reason(err); !strings.Contains(r, "Диплом") || !strings.Contains(r, "объединить") {
 		t.Errorf("reason = %q", r)
+	}
+}
+
+// A draft portfolio says ЧЕРНОВИК on every page, the front pages and each
+// document's.
+func TestDraftPortfolioIsMarkedOnEveryPage(t *testing.T) {
+	f := newFixture(t, 1<<30)
+	f.put(t, "identity_document", testdocs.PDF(t, 2, "passport"), 2)
+	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
+	var out bytes.Buffer
+	if err := f.pk.Portfolio(context.Background(), f.plan(true), &out, noProgress); err != nil {
+		t.Fatal(err)
+	}
+	pages := strings.Split(strings.TrimRight(testenv.PDFText(t, out.Bytes()), "\f"), "\f")
+	if len(pages) != 6 {
+		t.Fatalf("%d pages; want 3 front and 3 of documents", len(pages))
+	}
+	for i, p := range pages {
+		if !strings.Contains(p, "ЧЕРНОВИК — не для подачи в ФРМР") {
+			t.Errorf("page %d of a draft portfolio is not marked: %q", i+1, p)
+		}
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationStrict
+	if _, err := api.ReadAndValidate(bytes.NewReader(out.Bytes()), conf); err != nil {
+		t.Fatalf("strict validation of the draft: %v", err)
 	}
 }
 

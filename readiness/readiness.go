@@ -30,6 +30,8 @@ type RuleSet struct {
 	CoursesInSpecialtyMin int    `json:"courses_in_specialty_min"`
 	NonFormalMin          int    `json:"non_formal_min"`
 	TotalMin              int    `json:"total_min"` // courses and non-formal together
+	Source                string `json:"source"`
+	Uncertain             string `json:"uncertain,omitempty"`
 }
 
 // Met tells whether totals satisfy the rule set.
@@ -43,20 +45,97 @@ type Stage struct {
 	ID          string `json:"id"`
 	Title       string `json:"title"`
 	WorkingDays int    `json:"working_days"`
+	Source      string `json:"source"`
 }
 
-// Rules are the configurable requirements.
+// Exemption lets a specialist whose certificate expired in a period work
+// without accreditation until a date (order 34н of 20.01.2026). Whether it
+// applies also depends on facts the form does not hold (the previous
+// document was a certificate, the specialist worked then), so its message
+// says so.
+type Exemption struct {
+	ID                     string `json:"id"`
+	Title                  string `json:"title"`
+	CertificateExpiredFrom string `json:"certificate_expired_from"`
+	CertificateExpiredTo   string `json:"certificate_expired_to"`
+	WorksUntil             string `json:"works_until"` // the last day, inclusive
+	Message                string `json:"message"`
+	EndedMessage           string `json:"ended_message"`
+	Source                 string `json:"source"`
+	Uncertain              string `json:"uncertain,omitempty"`
+}
+
+// Rules are the configurable requirements; each names its source.
 type Rules struct {
-	PeriodYears        int       `json:"period_years"`
+	PeriodYears  int    `json:"period_years"`
+	PeriodSource string `json:"period_source"`
+	// PortfolioKinds are the kinds of application judged by portfolio
+	// (periodic accreditation): the education rules, the work gap and the
+	// deadlines of the previous accreditation apply to them.
+	PortfolioKinds     []string  `json:"portfolio_kinds"`
+	PortfolioSource    string    `json:"portfolio_source"`
 	RuleSets           []RuleSet `json:"rule_sets"`
 	NMOPerYear         int       `json:"nmo_per_year"`
 	NMOTotal           int       `json:"nmo_total"`
+	NMOSource          string    `json:"nmo_source"`
 	WorkGapYears       int       `json:"work_gap_years"`
+	WorkGapSource      string    `json:"work_gap_source"`
 	SubmitMonthsBefore struct {
 		ReportAgreed    int `json:"report_agreed"`
 		ReportNotAgreed int `json:"report_not_agreed"`
 	} `json:"submit_months_before"`
-	Stages []Stage `json:"stages"`
+	SubmitSource string      `json:"submit_source"`
+	Stages       []Stage     `json:"stages"`
+	Exemptions   []Exemption `json:"exemptions"`
+}
+
+// check tells what is wrong with the rules: every rule names its source,
+// dates are dates.
+func (r *Rules) check() error {
+	if r.PeriodYears < 1 || len(r.RuleSets) == 0 {
+		return fmt.Errorf("rules need period_years and at least one rule set")
+	}
+	var missing []string
+	for name, src := range map[string]string{"period_source": r.PeriodSource, "portfolio_source": r.PortfolioSource,
+		"nmo_source": r.NMOSource, "work_gap_source": r.WorkGapSource, "submit_source": r.SubmitSource} {
+		if strings.TrimSpace(src) == "" {
+			missing = append(missing, name)
+		}
+	}
+	for _, rs := range r.RuleSets {
+		if strings.TrimSpace(rs.Source) == "" {
+			missing = append(missing, "rule set "+rs.ID)
+		}
+	}
+	for _, st := range r.Stages {
+		if strings.TrimSpace(st.Source) == "" {
+			missing = append(missing, "stage "+st.ID)
+		}
+	}
+	for _, e := range r.Exemptions {
+		if strings.TrimSpace(e.Source) == "" {
+			missing = append(missing, "exemption "+e.ID)
+		}
+		for _, d := range []string{e.CertificateExpiredFrom, e.CertificateExpiredTo, e.WorksUntil} {
+			if _, ok := parseDate(d); !ok {
+				return fmt.Errorf("exemption %s: %q is not a date", e.ID, d)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("rules without a source: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func (r *Rules) portfolio(kind string) bool {
+	for _, k := range r.PortfolioKinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // LoadRules reads rules from path, or the shipped ones when path is empty.
@@ -72,8 +151,8 @@ func LoadRules(path string) (*Rules, error) {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, fmt.Errorf("readiness: rules: %w", err)
 	}
-	if r.PeriodYears < 1 || len(r.RuleSets) == 0 {
-		return nil, fmt.Errorf("readiness: rules need period_years and at least one rule set")
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("readiness: %w", err)
 	}
 	return &r, nil
 }
@@ -92,11 +171,14 @@ type YearTotals struct {
 	Totals
 }
 
-// Finding is one thing between the specialist and a submission.
+// Finding is one thing between the specialist and a submission. Field or
+// Slot name what to fix, when it is a form field or a document row.
 type Finding struct {
 	Severity string `json:"severity"` // blocking or warning
 	Code     string `json:"code"`
 	Message  string `json:"message"`
+	Field    string `json:"field,omitempty"`
+	Slot     string `json:"slot,omitempty"`
 }
 
 // Severities.
@@ -122,34 +204,64 @@ type Deadlines struct {
 	ProvisionalCalendar   bool        `json:"provisional_calendar"`
 }
 
-// Report is the readiness of an application.
+// RuleSetState is a rule set and whether the period meets it.
+type RuleSetState struct {
+	RuleSet
+	Met bool `json:"met"`
+}
+
+// Report is the readiness of an application: the one evaluation that
+// decides whether it is ready, wherever that is asked.
 type Report struct {
-	PeriodFrom string       `json:"period_from"`
-	PeriodTo   string       `json:"period_to"`
-	Totals     Totals       `json:"totals"`
-	ByYear     []YearTotals `json:"by_year"`
-	Excluded   struct {
+	PeriodFrom string `json:"period_from"`
+	PeriodTo   string `json:"period_to"`
+	// Education tells whether the education rules apply to the kind of
+	// application (judged by portfolio); without them RuleSets is empty.
+	Education bool         `json:"education"`
+	Totals    Totals       `json:"totals"`
+	ByYear    []YearTotals `json:"by_year"`
+	Excluded  struct {
 		ForeignCredits       int `json:"foreign_credits"`
 		OutsidePeriodHours   int `json:"outside_period_hours"`
 		OutsidePeriodCredits int `json:"outside_period_credits"`
 	} `json:"excluded"`
-	RuleSets []struct {
-		RuleSet
-		Met bool `json:"met"`
-	} `json:"rule_sets"`
-	Deadlines *Deadlines `json:"deadlines"`
-	Findings  []Finding  `json:"findings"`
-	Ready     bool       `json:"ready"` // no blocking finding
+	RuleSets  []RuleSetState `json:"rule_sets"`
+	Deadlines *Deadlines     `json:"deadlines"`
+	Findings  []Finding      `json:"findings"`
+	Ready     bool           `json:"ready"` // no blocking finding
 }
 
 // Input is what the evaluation looks at.
 type Input struct {
 	Form         dossier.Form
-	Missing      []string // titles of required documents not uploaded
-	FormProblems []string // messages of invalid fields
+	Missing      []MissingDocument // required documents not uploaded
+	FormProblems []FormProblem     // invalid fields and unanswered questions
 	Courses      []dossier.Course
 	Activities   []dossier.NMOActivity
 	Today        time.Time
+}
+
+// MissingDocument is a required slot row still empty.
+type MissingDocument struct {
+	Slot  string // the row, e.g. qualification_certificates.1
+	Title string
+}
+
+// FormProblem is a form field that keeps the application from being ready.
+type FormProblem struct {
+	Field   string
+	Message string
+}
+
+// Blocking lists the blocking findings.
+func (r Report) Blocking() []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.Severity == Blocking {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 const dateLayout = "2006-01-02"
@@ -159,13 +271,14 @@ func parseDate(s string) (time.Time, bool) {
 	return d, err == nil
 }
 
-// Evaluate computes the report.
+// Evaluate computes the report: fields, required and conditional
+// documents, the education rules, the work gap and the deadlines. Ready is
+// true when nothing blocks.
 func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 	var r Report
-	add := func(sev, code, msg string) {
-		r.Findings = append(r.Findings, Finding{Severity: sev, Code: code, Message: msg})
-	}
-	today := time.Date(in.Today.Year(), in.Today.Month(), in.Today.Day(), 0, 0, 0, 0, time.UTC)
+	add := func(f Finding) { r.Findings = append(r.Findings, f) }
+	today := dayOf(in.Today)
+	portfolio := rules.portfolio(in.Form.Kind)
 
 	// The period: five years from the previous accreditation, or the five
 	// years up to today when it is not known.
@@ -173,12 +286,70 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 	prev, hasPrev := parseDate(in.Form.PreviousAccreditationDate)
 	if hasPrev {
 		from, to = prev, prev.AddDate(rules.PeriodYears, 0, -1)
-	} else if in.Form.Kind == "periodic" {
-		add(Warning, "previous_accreditation_date", "Не указана дата предыдущей аккредитации: отчётный период взят как пять лет до сегодняшнего дня, сроки подачи не рассчитаны.")
+	} else if portfolio {
+		add(Finding{Severity: Warning, Code: "previous_accreditation_date", Field: "previous_accreditation_date",
+			Message: "Не указана дата предыдущей аккредитации: отчётный период взят как пять лет до сегодняшнего дня, сроки подачи не рассчитаны."})
 	}
 	r.PeriodFrom, r.PeriodTo = from.Format(dateLayout), to.Format(dateLayout)
-	inPeriod := func(d time.Time) bool { return !d.Before(from) && !d.After(to) }
 
+	for _, p := range in.FormProblems {
+		add(Finding{Severity: Blocking, Code: "form_field", Field: p.Field, Message: p.Message})
+	}
+	for _, m := range in.Missing {
+		add(Finding{Severity: Blocking, Code: "missing_document", Slot: m.Slot, Message: "Не загружен обязательный документ: " + m.Title + "."})
+	}
+	if portfolio {
+		r.Education = true
+		r.education(in, from, to, today, rules, add)
+		if ended, ok := parseDate(in.Form.EmploymentEnded); ok && rules.WorkGapYears > 0 && !ended.AddDate(rules.WorkGapYears, 0, 0).After(today) {
+			add(Finding{Severity: Blocking, Code: "work_gap", Field: "employment_ended", Message: fmt.Sprintf("Перерыв в работе с %s — %d лет или больше: периодическая аккредитация невозможна, нужны профессиональная переподготовка и первичная специализированная аккредитация. (Отпуск по уходу за ребёнком перерывом не считается.)", ended.Format("02.01.2006"), rules.WorkGapYears)})
+		}
+	}
+	if portfolio && hasPrev {
+		d, err := deadlines(in.Form, prev, today, rules, cal)
+		if err != nil {
+			add(Finding{Severity: Warning, Code: "calendar", Message: "Сроки этапов после подачи не вычисляются: " + calendar.Explain(err) + "."})
+		}
+		r.Deadlines = d
+		if d.ProvisionalCalendar {
+			add(Finding{Severity: Warning, Code: "calendar_provisional", Message: "Сроки этапов рассчитаны по производственному календарю, который ещё не сверен с официальным текстом постановления о переносе выходных дней."})
+		}
+		if exp, _ := parseDate(d.Expiry); !exp.After(today) {
+			add(Finding{Severity: Warning, Code: "expired", Message: "Срок действия аккредитации истёк " + exp.Format("02.01.2006") + "."})
+		} else if by, _ := parseDate(d.SubmitBy); by.Before(today) {
+			add(Finding{Severity: Warning, Code: "late", Message: "Рекомендованный срок подачи прошёл: подайте документы как можно скорее."})
+		}
+		for _, e := range rules.Exemptions {
+			if msg, ok := e.applies(prev.AddDate(rules.PeriodYears, 0, 0), today); ok {
+				add(Finding{Severity: Warning, Code: "exemption_" + e.ID, Message: msg})
+			}
+		}
+	}
+	r.Ready = len(r.Blocking()) == 0
+	return r
+}
+
+// applies tells whether an exemption may concern an accreditation that
+// expires on expiry, and what to tell the specialist today.
+func (e Exemption) applies(expiry, today time.Time) (string, bool) {
+	from, _ := parseDate(e.CertificateExpiredFrom)
+	to, _ := parseDate(e.CertificateExpiredTo)
+	until, _ := parseDate(e.WorksUntil)
+	// expiry is the first day without it: the last day of validity is the day before.
+	last := expiry.AddDate(0, 0, -1)
+	if last.Before(from) || last.After(to) {
+		return "", false
+	}
+	if today.After(until) {
+		return e.EndedMessage, true
+	}
+	return e.Message, true
+}
+
+// education counts the hours of the period against the rule sets and the
+// NMO recommendations.
+func (r *Report) education(in Input, from, to, today time.Time, rules *Rules, add func(Finding)) {
+	inPeriod := func(d time.Time) bool { return !d.Before(from) && !d.After(to) }
 	years := map[int]*Totals{}
 	year := func(y int) *Totals {
 		if years[y] == nil {
@@ -199,7 +370,7 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 			}
 		}
 		if strings.TrimSpace(c.FRDONumber) == "" {
-			add(Blocking, "frdo_missing", fmt.Sprintf("Удостоверение о повышении квалификации «%s» (%s) не внесено в ФИС ФРДО: без регистрации заявление отклонят. Запросите номер у организации.", c.Title, c.Organization))
+			add(Finding{Severity: Blocking, Code: "frdo_missing", Slot: c.CertificateSlot, Message: fmt.Sprintf("Удостоверение о повышении квалификации «%s» (%s) не внесено в ФИС ФРДО: без регистрации заявление отклонят. Запросите номер у организации.", c.Title, c.Organization)})
 		}
 	}
 	for _, a := range in.Activities {
@@ -226,7 +397,6 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 		}
 		r.ByYear = append(r.ByYear, yt)
 	}
-	sort.Slice(r.ByYear, func(i, j int) bool { return r.ByYear[i].Year < r.ByYear[j].Year })
 
 	met := false
 	var options []string
@@ -234,59 +404,29 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 		ok := rs.Met(r.Totals)
 		met = met || ok
 		options = append(options, rs.Title)
-		r.RuleSets = append(r.RuleSets, struct {
-			RuleSet
-			Met bool `json:"met"`
-		}{rs, ok})
+		r.RuleSets = append(r.RuleSets, RuleSetState{rs, ok})
 	}
 	if !met {
-		add(Blocking, "education_hours", fmt.Sprintf("За период %s — %s засчитано %d ч повышения квалификации (из них %d по специальности) и %d ч неформального образования. Нужно одно из: %s.",
-			from.Format("02.01.2006"), to.Format("02.01.2006"), r.Totals.Courses, r.Totals.CoursesInSpecialty, r.Totals.NonFormal, strings.Join(options, "; ")))
+		add(Finding{Severity: Blocking, Code: "education_hours", Message: fmt.Sprintf("За период %s — %s засчитано %d ч повышения квалификации (из них %d по специальности) и %d ч неформального образования. Нужно одно из: %s.",
+			from.Format("02.01.2006"), to.Format("02.01.2006"), r.Totals.Courses, r.Totals.CoursesInSpecialty, r.Totals.NonFormal, strings.Join(options, "; "))})
 	}
 	if r.Excluded.ForeignCredits > 0 {
-		add(Warning, "foreign_credits", fmt.Sprintf("%d ЗЕТ за зарубежные мероприятия не засчитываются.", r.Excluded.ForeignCredits))
+		add(Finding{Severity: Warning, Code: "foreign_credits", Message: fmt.Sprintf("%d ЗЕТ за зарубежные мероприятия не засчитываются.", r.Excluded.ForeignCredits)})
 	}
 	if rules.NMOTotal > 0 && r.Totals.NMO < rules.NMOTotal {
-		add(Warning, "nmo_total", fmt.Sprintf("За период набрано %d ЗЕТ НМО из рекомендованных %d.", r.Totals.NMO, rules.NMOTotal))
+		add(Finding{Severity: Warning, Code: "nmo_total", Message: fmt.Sprintf("За период набрано %d ЗЕТ НМО из рекомендованных %d.", r.Totals.NMO, rules.NMOTotal)})
 	}
 	for _, yt := range r.ByYear {
 		// Only years already over, and fully inside the period, are judged.
 		full := yt.Year > from.Year() && yt.Year < to.Year() && yt.Year < today.Year()
 		if rules.NMOPerYear > 0 && full && yt.NMO < rules.NMOPerYear {
-			add(Warning, "nmo_year", fmt.Sprintf("В %d году набрано %d ЗЕТ НМО из рекомендованных %d.", yt.Year, yt.NMO, rules.NMOPerYear))
+			add(Finding{Severity: Warning, Code: "nmo_year", Message: fmt.Sprintf("В %d году набрано %d ЗЕТ НМО из рекомендованных %d.", yt.Year, yt.NMO, rules.NMOPerYear)})
 		}
 	}
-	for _, m := range in.Missing {
-		add(Blocking, "missing_document", "Не загружен обязательный документ: "+m+".")
-	}
-	for _, p := range in.FormProblems {
-		add(Blocking, "form_field", p)
-	}
-	if ended, ok := parseDate(in.Form.EmploymentEnded); ok && rules.WorkGapYears > 0 && !ended.AddDate(rules.WorkGapYears, 0, 0).After(today) {
-		add(Blocking, "work_gap", fmt.Sprintf("Перерыв в работе с %s — %d лет или больше: периодическая аккредитация невозможна, нужны профессиональная переподготовка и первичная специализированная аккредитация. (Отпуск по уходу за ребёнком перерывом не считается.)", ended.Format("02.01.2006"), rules.WorkGapYears))
-	}
-	if hasPrev {
-		d, err := deadlines(in.Form, prev, today, rules, cal)
-		if err != nil {
-			add(Warning, "calendar", "Сроки этапов не рассчитаны: "+err.Error())
-		}
-		r.Deadlines = d
-		if d != nil && d.ProvisionalCalendar {
-			add(Warning, "calendar_provisional", "Сроки этапов рассчитаны по предварительному производственному календарю (без переносов дней постановлением Правительства).")
-		}
-		if exp, _ := parseDate(d.Expiry); !exp.After(today) {
-			add(Warning, "expired", "Срок действия аккредитации истёк "+exp.Format("02.01.2006")+".")
-		} else if by, _ := parseDate(d.SubmitBy); by.Before(today) {
-			add(Warning, "late", "Рекомендованный срок подачи прошёл: подайте документы как можно скорее.")
-		}
-	}
-	r.Ready = true
-	for _, f := range r.Findings {
-		if f.Severity == Blocking {
-			r.Ready = false
-		}
-	}
-	return r
+}
+
+func dayOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // DeadlinesFor computes the deadlines of a form, or nil when the previous
@@ -326,10 +466,14 @@ func deadlines(f dossier.Form, prev, today time.Time, rules *Rules, cal *calenda
 	for _, st := range rules.Stages {
 		end, err := cal.AddWorkingDays(at, st.WorkingDays)
 		if err != nil {
+			// Not a guess for some stages: none at all.
+			d.Stages, d.ProvisionalCalendar = nil, false
 			return d, err
 		}
-		if y, err := cal.Year(end.Year()); err == nil && y.Provisional {
-			d.ProvisionalCalendar = true
+		for y := at.Year(); y <= end.Year(); y++ {
+			if data, err := cal.Year(y); err == nil && data.Provisional {
+				d.ProvisionalCalendar = true
+			}
 		}
 		d.Stages = append(d.Stages, StageDate{Stage: st, Ends: end.Format(dateLayout)})
 		at = end

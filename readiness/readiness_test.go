@@ -113,7 +113,7 @@ func TestFindings(t *testing.T) {
 	c.FRDONumber = ""
 	in := Input{Form: form("2021-09-15"), Today: today, Courses: []dossier.Course{c},
 		Activities: []dossier.NMOActivity{{Title: "Берлин", Date: "2023-01-01", Credits: 12, Kind: dossier.NMOEvent, Foreign: true}},
-		Missing:    []string{"СНИЛС"}}
+		Missing:    []MissingDocument{{Slot: "snils", Title: "СНИЛС"}}}
 	in.Form.EmploymentEnded = "2021-05-01" // exactly five years before today
 	r := Evaluate(in, rules, cal)
 	for _, code := range []string{"frdo_missing", "foreign_credits", "missing_document", "work_gap", "nmo_total", "nmo_year"} {
@@ -159,10 +159,110 @@ func TestDeadlines(t *testing.T) {
 	// An accreditation of 2022-12-20 expires in December 2027: the stages run
 	// into 2028, which has no calendar: said, not guessed.
 	late := Evaluate(Input{Form: form("2022-12-20"), Today: time.Date(2027, 12, 1, 0, 0, 0, 0, time.UTC)}, rules, cal)
-	if !has(late, "calendar") {
-		t.Errorf("a stage past the calendar's years: %+v", late.Findings)
+	if !has(late, "calendar") || late.Deadlines == nil || len(late.Deadlines.Stages) != 0 || late.Deadlines.Expiry != "2027-12-20" {
+		t.Errorf("a stage past the calendar's years is refused, no stage given, the expiry still known: %+v %+v", late.Findings, late.Deadlines)
+	}
+	for _, f := range late.Findings {
+		if f.Code == "calendar" && !strings.Contains(f.Message, "не вычисляются") || f.Code == "calendar" && !strings.Contains(f.Message, "2028") {
+			t.Errorf("the refusal names the year it lacks: %q", f.Message)
+		}
+	}
+	// Stages inside 2027 are counted on the 2027 data, marked provisional.
+	in27 := Evaluate(Input{Form: form("2022-02-10"), Today: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}, rules, cal)
+	if in27.Deadlines == nil || len(in27.Deadlines.Stages) != 3 || !in27.Deadlines.ProvisionalCalendar || !has(in27, "calendar_provisional") {
+		t.Errorf("stages in 2027: %+v %+v", in27.Deadlines, in27.Findings)
 	}
 	if !has(Evaluate(Input{Form: form(""), Today: today}, rules, cal), "previous_accreditation_date") {
 		t.Error("a periodic application without the previous date gets a warning")
+	}
+}
+
+// Each dimension alone keeps an application from being ready: a form
+// field, a required document, the education hours, the work gap. Nothing
+// else does (warnings do not).
+func TestEachDimensionBlocksAlone(t *testing.T) {
+	rules, cal := setup(t)
+	ready := func() Input {
+		return Input{Form: form("2021-09-15"), Today: today, Courses: []dossier.Course{course(144, "2023-01-01", true)}}
+	}
+	if r := Evaluate(ready(), rules, cal); !r.Ready || len(r.Blocking()) != 0 {
+		t.Fatalf("the complete application is not ready: %+v", r.Findings)
+	}
+	cases := map[string]func(*Input){
+		"form_field": func(in *Input) {
+			in.FormProblems = []FormProblem{{Field: "contact.email", Message: "Электронная почта: указана неверно"}}
+		},
+		"missing_document": func(in *Input) {
+			in.Missing = []MissingDocument{{Slot: "report_refusal", Title: "Мотивированный отказ"}}
+		},
+		"education_hours": func(in *Input) { in.Courses = nil },
+		"frdo_missing":    func(in *Input) { in.Courses[0].FRDONumber = "" },
+		"work_gap":        func(in *Input) { in.Form.EmploymentEnded = "2020-01-01" },
+	}
+	for code, spoil := range cases {
+		in := ready()
+		spoil(&in)
+		r := Evaluate(in, rules, cal)
+		b := r.Blocking()
+		if r.Ready || len(b) != 1 || b[0].Code != code {
+			t.Errorf("%s alone: ready %v, blocking %+v", code, r.Ready, b)
+		}
+	}
+}
+
+// Primary specialized accreditation is not judged by portfolio: no hours,
+// no work gap, no deadlines of a previous accreditation.
+func TestPrimarySpecializedHasNoPortfolioRules(t *testing.T) {
+	rules, cal := setup(t)
+	in := Input{Form: dossier.Form{Kind: "primary_specialized", EmploymentEnded: "2015-01-01"}, Today: today}
+	r := Evaluate(in, rules, cal)
+	if !r.Ready || r.Education || len(r.RuleSets) != 0 || r.Deadlines != nil || len(r.Findings) != 0 {
+		t.Errorf("primary specialized: %+v", r)
+	}
+}
+
+// Order 34н: a certificate that expired in 2025 lets its holder work until
+// 01.01.2027; the deadline findings say so, conditionally, and say it ended
+// after that day.
+func TestOrder34n(t *testing.T) {
+	rules, cal := setup(t)
+	msg := func(prev string, day time.Time) string {
+		for _, f := range Evaluate(Input{Form: form(prev), Today: day}, rules, cal).Findings {
+			if f.Code == "exemption_34n" {
+				return f.Message
+			}
+		}
+		return ""
+	}
+	dec := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	if m := msg("2020-06-10", dec); !strings.Contains(m, "34н") || !strings.Contains(m, "01.01.2027") || !strings.Contains(m, "Если это ваш случай") {
+		t.Errorf("expired 2025-06-09: %q", m)
+	}
+	// Valid through 2025-01-01 (issued 2020-01-02) and through 2025-12-31.
+	for _, prev := range []string{"2020-01-02", "2021-01-01"} {
+		if msg(prev, dec) == "" {
+			t.Errorf("a certificate of %s expired in 2025: 34н applies", prev)
+		}
+	}
+	// Valid through 2024-12-31 or through 2026-01-01: not 2025.
+	for _, prev := range []string{"2020-01-01", "2021-01-02"} {
+		if m := msg(prev, dec); m != "" {
+			t.Errorf("a certificate of %s did not expire in 2025: %q", prev, m)
+		}
+	}
+	if m := msg("2020-06-10", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); !strings.Contains(m, "только до 01.01.2027") {
+		t.Errorf("after 2026: %q", m)
+	}
+}
+
+func TestRulesNameSources(t *testing.T) {
+	rules, _ := setup(t)
+	if err := rules.check(); err != nil {
+		t.Fatal(err)
+	}
+	bad := *rules
+	bad.RuleSets = append([]RuleSet{{ID: "x", CoursesMin: 1}}, rules.RuleSets...)
+	if err := bad.check(); err == nil || !strings.Contains(err.Error(), "rule set x") {
+		t.Errorf("a rule set without a source: %v", err)
 	}
 }

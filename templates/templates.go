@@ -35,7 +35,7 @@ type Wording struct {
 		Title, Specialist, SNILS, Specialty, Period, Documents, Generated string
 	} `json:"cover"`
 	Inventory struct {
-		Title, Number, Document, Pages, Range string
+		Title, Number, Document, Pages, Range, Period string
 	} `json:"inventory"`
 	Checklist struct {
 		Title, Slot, Requirement, State, File, Required, Optional, Filled, Empty string
@@ -49,7 +49,8 @@ type Wording struct {
 		RuleSets                                                                                string `json:"rule_sets"`
 		NotMet                                                                                  string `json:"not_met"`
 	} `json:"readiness"`
-	PageStamp string `json:"page_stamp"`
+	PageStamp  string `json:"page_stamp"`
+	DraftStamp string `json:"draft_stamp"` // on every page of a draft portfolio
 }
 
 // ReadinessPage is what the readiness page of a portfolio shows.
@@ -163,6 +164,9 @@ func (wd *Wording) drawFront(w io.Writer, c Cover, rows []InventoryRow, ready *R
 	f.AddPage()
 	f.SetFont(FontName, "B", 16)
 	f.CellFormat(0, 12, wd.Inventory.Title, "", 1, "C", false, 0, "")
+	f.SetFont(FontName, "", 11)
+	f.MultiCell(0, 7, wd.Inventory.Period+": "+c.Period, "", "C", false)
+	f.Ln(2)
 	widths := []float64{12, 108, 20, 30}
 	f.SetFont(FontName, "B", 10)
 	for i, h := range []string{wd.Inventory.Number, wd.Inventory.Document, wd.Inventory.Pages, wd.Inventory.Range} {

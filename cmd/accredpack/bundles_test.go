@@ -41,7 +41,8 @@ func (c *client) requestBundle(appID, kind string, draft bool) response {
 	return c.jsonCall("POST", "/api/v1/applications/"+appID+"/bundles", map[string]any{"kind": kind, "draft": draft})
 }
 
-// readyApplication creates an application and fills every required slot;
+// readyApplication creates an application, fills every required slot and
+// records 144 hours of education;
 // it returns the id and the uploaded bytes by slot.
 func (c *client) readyApplication() (string, map[string][]byte) {
 	c.t.Helper()
@@ -54,6 +55,7 @@ func (c *client) readyApplication() (string, map[string][]byte) {
 			c.t.Fatalf("upload %s: %d %s", slot, r.status, r.body)
 		}
 	}
+	c.addCourse(id, 144)
 	return id, files
 }
 

@@ -240,6 +240,20 @@ func validForm() map[string]any {
 	}
 }
 
+// addCourse records a course of hours in the specialty, registered in FIS
+// FRDO, that ended last year: inside any five-year period up to today.
+func (c *client) addCourse(appID string, hours int) {
+	c.t.Helper()
+	end := time.Now().AddDate(-1, 0, 0).Format(time.DateOnly)
+	r := c.jsonCall("POST", "/api/v1/applications/"+appID+"/courses", map[string]any{
+		"title": "Актуальные вопросы терапии", "organization": "РМАНПО", "hours": hours,
+		"start_date": end, "end_date": end, "in_specialty": true, "frdo_number": "1177-0001",
+		"certificate_slot": "qualification_certificates.1"})
+	if r.status != 201 {
+		c.t.Fatalf("add course: %d %s", r.status, r.body)
+	}
+}
+
 func (c *client) create() string {
 	c.t.Helper()
 	r := c.jsonCall("POST", "/api/v1/applications", validForm())
@@ -321,14 +335,25 @@ func testApplicationLifecycle(t *testing.T, c *client) {
 		t.Errorf("missing = %s", missing)
 	}
 
-	// Conditional slots follow the form.
+	// Conditional slots follow the form. A report not agreed asks why:
+	// until answered it is a question, not a missing refusal.
 	r = c.jsonCall("PATCH", "/api/v1/applications/"+id, map[string]any{"report_agreed": false, "name_changed": true})
 	if r.status != 200 {
 		t.Fatalf("patch: %d %s", r.status, r.body)
 	}
 	missing = fmt.Sprint(r.json(t)["missing"])
-	if !strings.Contains(missing, "report_refusal") || !strings.Contains(missing, "name_change") {
+	if strings.Contains(missing, "report_refusal") || !strings.Contains(missing, "name_change") {
 		t.Errorf("after patch, missing = %s", missing)
+	}
+	if p := fmt.Sprint(r.json(t)["problems"]); !strings.Contains(p, "report_not_agreed_reason") || !strings.Contains(p, "question") {
+		t.Errorf("the reason is asked: problems = %s", p)
+	}
+	r = c.jsonCall("PATCH", "/api/v1/applications/"+id, map[string]any{"report_not_agreed_reason": "head_refused"})
+	if missing = fmt.Sprint(r.json(t)["missing"]); r.status != 200 || !strings.Contains(missing, "report_refusal") {
+		t.Errorf("the head refused: %d, missing = %s", r.status, missing)
+	}
+	if r := c.jsonCall("PATCH", "/api/v1/applications/"+id, map[string]any{"report_not_agreed_reason": "boss"}); r.status != 422 || fieldsOf(t, r) != "report_not_agreed_reason" {
+		t.Errorf("a reason not offered: %d %s", r.status, r.body)
 	}
 	if r = c.jsonCall("PATCH", "/api/v1/applications/"+id, map[string]any{"contact": map[string]any{"email": "bad"}}); r.status != 422 {
 		t.Errorf("invalid patch: %d", r.status)
@@ -353,8 +378,19 @@ func testApplicationLifecycle(t *testing.T, c *client) {
 		t.Errorf("submitting an unready application: %d %s", r.status, r.body)
 	}
 	c.putRaw(id, "report_refusal", pdf)
-	if got := c.jsonCall("GET", "/api/v1/applications/"+id, nil).json(t); got["ready"] != true {
-		t.Errorf("complete application not ready: %v", got["missing"])
+	// Every document, but no education recorded: not ready, and the
+	// refusal to submit names why.
+	got := c.jsonCall("GET", "/api/v1/applications/"+id, nil).json(t)
+	if got["ready"] != false || fmt.Sprint(got["missing"]) != "[]" || !strings.Contains(fmt.Sprint(got["blocking"]), "education_hours") {
+		t.Errorf("documents without education: ready %v, missing %v, blocking %v", got["ready"], got["missing"], got["blocking"])
+	}
+	r = c.jsonCall("POST", "/api/v1/applications/"+id+"/submit", nil)
+	if r.status != 409 || !strings.Contains(fmt.Sprint(r.json(t)["error"].(map[string]any)["findings"]), "education_hours") {
+		t.Errorf("submitting without education: %d %s", r.status, r.body)
+	}
+	c.addCourse(id, 144)
+	if got := c.jsonCall("GET", "/api/v1/applications/"+id, nil).json(t); got["ready"] != true || fmt.Sprint(got["blocking"]) != "[]" {
+		t.Errorf("complete application not ready: %v %v", got["missing"], got["blocking"])
 	}
 
 	// Submitted applications are locked.

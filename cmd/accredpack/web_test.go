@@ -135,7 +135,7 @@ func TestWebSpecialistJourney(t *testing.T) {
 	staff := c.account("consultant", consultancy, "maria")
 
 	ctx := browserTab(t)
-	var appURL, notPDF, ready, href, diploma string
+	var appURL, notPDF, notReady, ready, href, diploma string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(c.base+"/app/"),
 		waitFor(t, `#login-form`, chromedp.ByQuery), // not logged in: sent to the login page
@@ -184,6 +184,20 @@ func TestWebSpecialistJourney(t *testing.T) {
 		uploadTo(t, "qualification_certificates.1", other),
 		uploadTo(t, "work_record", other),
 		uploadTo(t, "professional_report", other),
+		// Every document, no education yet: the page says what blocks.
+		waitFor(t, `//li[contains(@class, "blocking")][contains(., "засчитано 0 ч повышения квалификации")]`),
+		chromedp.Text(`#ready-line`, &notReady, chromedp.ByQuery),
+		screenshot(t, shots, "05a-documents-without-education"),
+		chromedp.Location(&appURL),
+		chromedp.ActionFunc(func(context.Context) error {
+			// The education page comes with the browser's education
+			// ledger; until then the course is recorded through the API.
+			owner.must(201, "POST", "/api/v1/applications/"+appURL[strings.LastIndex(appURL, "/")+1:]+"/courses", map[string]any{
+				"title": "Актуальные вопросы терапии", "organization": "РМАНПО", "hours": 144, "start_date": "2024-02-01",
+				"end_date": "2024-03-01", "in_specialty": true, "frdo_number": "1177-0001", "certificate_slot": "qualification_certificates.1"})
+			return nil
+		}),
+		chromedp.Reload(),
 		waitFor(t, `#ready-line.ok`, chromedp.ByQuery),
 		chromedp.Text(`#ready-line`, &ready, chromedp.ByQuery),
 		screenshot(t, shots, "05-ready"),
@@ -202,8 +216,11 @@ func TestWebSpecialistJourney(t *testing.T) {
 	if !strings.Contains(diploma, "диплом.pdf") || !strings.Contains(diploma, "2 страницы") {
 		t.Errorf("two photos of the diploma shown as %q; want one PDF of 2 pages", diploma)
 	}
-	if !strings.Contains(ready, "готово к подаче") {
+	if ready != "Заявление готово к подаче." {
 		t.Errorf("ready line %q", ready)
+	}
+	if !strings.Contains(notReady, "не готово к подаче: 1 препятствие") {
+		t.Errorf("documents without education: ready line %q; want one obstacle", notReady)
 	}
 
 	// The download link gives the ZIP (fetched by the page, with its cookie).

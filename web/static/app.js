@@ -72,6 +72,17 @@ function formatSize(n) {
   return Math.max(1, Math.round(n / 1024)) + " КБ";
 }
 
+// ruDate writes an ISO date (ГГГГ-ММ-ДД) as ДД.ММ.ГГГГ.
+function ruDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+  return m ? `${m[3]}.${m[2]}.${m[1]}` : iso || "";
+}
+
+function plural(n, one, few, many) {
+  const m10 = n % 10, m100 = n % 100;
+  return m10 === 1 && m100 !== 11 ? one : m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? few : many;
+}
+
 function pages(n) {
   const m10 = n % 10, m100 = n % 100;
   const word = m10 === 1 && m100 !== 11 ? "страница" : m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? "страницы" : "страниц";
@@ -155,9 +166,49 @@ async function prepareForm(form) {
   const cat = await catalog();
   const levels = form.elements.education_level;
   levels.replaceChildren(el("option", { value: "" }, "—"), ...cat.education_levels.map((l) => el("option", { value: l }, levelTitles[l] || l)));
-  const names = new Set();
-  for (const list of cat.specialty_lists || []) for (const s of list.specialties || []) names.add(s.name || s);
-  $("#specialties").replaceChildren(...Array.from(names).sort().map((n) => el("option", { value: n })));
+  // The specialties in force today for the chosen level (all levels while
+  // none is chosen): the nomenclature changes with dates.
+  const specialties = () => {
+    const chosen = levels.value ? [levels.value] : cat.education_levels;
+    const names = new Set();
+    for (const l of chosen) for (const n of (cat.specialties_in_force[l] || {}).specialties || []) names.add(n);
+    $("#specialties").replaceChildren(...Array.from(names).sort().map((n) => el("option", { value: n })));
+  };
+  levels.addEventListener("change", specialties);
+  specialties();
+  // The questions of each kind (order 709н), asked only when they apply.
+  for (const k of cat.kinds) for (const q of k.questions || []) {
+    const label = $(`[data-question="${q.field}"]`, form);
+    if (!label) continue;
+    $(".q-title", label).textContent = q.title;
+    form.elements[q.field].replaceChildren(el("option", { value: "" }, "—"), ...q.options.map((o) => el("option", { value: o.value }, o.title)));
+  }
+  const sync = () => syncQuestions(form, cat);
+  form.addEventListener("change", sync);
+  sync();
+}
+
+// syncQuestions shows a kind's questions when their condition holds, and
+// the report question only for kinds that ask it.
+function syncQuestions(form, cat) {
+  const kind = cat.kinds.find((k) => k.id === form.elements.kind.value);
+  if (!kind) return;
+  const value = (field) => {
+    const input = form.elements[field];
+    if (!input) return undefined;
+    if (input.type === "checkbox") return input.checked;
+    if (field === "report_agreed") return input.value === "" ? undefined : input.value === "true";
+    return input.value;
+  };
+  $(`[data-question="report_agreed"]`, form).hidden = !(kind.required_fields || []).includes("report_agreed");
+  for (const label of $$("[data-question]", form)) {
+    const field = label.dataset.question;
+    if (field === "report_agreed") continue;
+    const q = (kind.questions || []).find((x) => x.field === field);
+    label.hidden = !q || (q.when && value(q.when.field) !== q.when.equals);
+    // A hidden question sends no answer: the server drops it anyway.
+    form.elements[field].disabled = label.hidden;
+  }
 }
 
 function readForm(form) {
@@ -175,6 +226,7 @@ function readForm(form) {
 
 function fillForm(form, app) {
   for (const input of form.elements) {
+    input.disabled = false;
     if (!input.name) continue;
     const [a, b] = input.name.split(".");
     let v = b ? (app[a] || {})[b] : app[a];
@@ -183,6 +235,7 @@ function fillForm(form, app) {
     else if (input.name === "report_agreed") input.value = v === null || v === undefined ? "" : String(v);
     else input.value = v || "";
   }
+  if (state.catalog) syncQuestions(form, state.catalog);
   form.elements.kind.disabled = true;
 }
 
@@ -264,8 +317,8 @@ async function viewList() {
       return el("tr", {},
         el("td", {}, el("a", { href: "/app/a/" + a.id }, name)),
         el("td", {}, a.specialty || "—"),
-        el("td", { class: a.ready ? "ok" : "warn" }, a.ready ? "готово" : "не хватает: " + a.missing.length),
-        el("td", {}, (a.deadlines && a.deadlines.submit_by) || "—"),
+        el("td", { class: a.ready ? "ok" : "warn" }, a.ready ? "готово" : "не готово: " + a.blocking.length + " " + plural(a.blocking.length, "препятствие", "препятствия", "препятствий")),
+        el("td", {}, ruDate(a.deadlines && a.deadlines.submit_by) || "—"),
         el("td", {}, a.status === "submitted" ? "отправлено" : "черновик"));
     }));
     $("#empty").hidden = rows.length > 0;
@@ -305,11 +358,15 @@ async function viewApplication() {
   };
 
   const renderSummary = (r) => {
-    $("#ready-line").textContent = app.ready ? "Заявление готово к подаче." : "Заявление не готово: не хватает " + app.missing.length + " документ(ов) или сведений.";
+    // The application's own verdict (one evaluation on the server); what
+    // blocks comes first, then the warnings.
+    const n = app.blocking.length;
+    $("#ready-line").textContent = app.ready ? "Заявление готово к подаче." : `Заявление не готово к подаче: ${n} ${plural(n, "препятствие", "препятствия", "препятствий")}.`;
     $("#ready-line").className = app.ready ? "ok" : "warn";
-    $("#findings").replaceChildren(...(r.findings || []).map((f) => el("li", { class: f.severity }, (f.severity === "blocking" ? "Мешает подаче: " : "Внимание: ") + f.message)));
+    const findings = [...(r.findings || [])].sort((a, b) => (a.severity === "blocking" ? 0 : 1) - (b.severity === "blocking" ? 0 : 1));
+    $("#findings").replaceChildren(...findings.map((f) => el("li", { class: f.severity }, (f.severity === "blocking" ? "Мешает подаче: " : "Внимание: ") + f.message)));
     const d = app.deadlines;
-    $("#deadline-line").textContent = d ? `Срок аккредитации истекает ${d.expiry}; подать рекомендуем с ${d.submit_from} до ${d.submit_by}.` : "Укажите дату предыдущей аккредитации, чтобы рассчитать сроки.";
+    $("#deadline-line").textContent = d ? `Срок аккредитации истекает ${ruDate(d.expiry)}; подать рекомендуем с ${ruDate(d.submit_from)} до ${ruDate(d.submit_by)}.` : (app.kind === "periodic" ? "Укажите дату предыдущей аккредитации, чтобы рассчитать сроки." : "");
   };
 
   // One PDF goes to the slot as it is; photos, or several files, are
