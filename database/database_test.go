@@ -33,6 +33,7 @@ var suite = []struct {
 	{"Sources", testSources},
 	{"Webhooks", testWebhooks},
 	{"UnsubmittedApplications", testUnsubmittedApplications},
+	{"FormQuestionsMigration", testFormQuestionsMigration},
 }
 
 // testUnsubmittedApplications: the recheck's pages, in id order, without

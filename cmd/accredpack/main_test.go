@@ -87,6 +87,7 @@ var contract = []struct {
 	{"Bundles", testBundles},
 	{"BundleRules", testBundleRules},
 	{"LedgerAndReadiness", testLedgerAndReadiness},
+	{"OneReadiness", testOneReadiness},
 	{"AuditAndDeletion", testAuditAndDeletion},
 	{"ComposeAndOptimize", testComposeAndOptimize},
 	{"CertificateImport", testCertificateImport},
