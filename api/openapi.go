@@ -44,7 +44,7 @@ var operations = map[string]op{
 	"POST /auth/register": {summary: "Регистрация специалиста (если разрешена)", tag: "auth", body: "json", in: registerBody{}, status: 201, out: SessionJSON{}},
 	"POST /auth/logout":   {summary: "Выход: сессия закрыта", tag: "auth", status: 204},
 	"GET /auth/me":        {summary: "Кто я: роль, организация", tag: "auth", status: 200, out: SessionJSON{}},
-	"GET /catalog":        {summary: "Виды заявлений, слоты и их требования, номенклатура специальностей", tag: "catalog", status: 200, out: CatalogJSON{}},
+	"GET /catalog":        {summary: "Виды заявлений, их вопросы и слоты с источниками, номенклатура специальностей; date=ГГГГ-ММ-ДД — специальности, действующие в этот день", tag: "catalog", status: 200, out: CatalogJSON{}, query: []string{"date"}},
 	"GET /organizations":  {summary: "Организации (консалтинг, учебные центры)", tag: "accounts", status: 200, out: obj{"organizations": []obj{}}},
 	"POST /organizations": {summary: "Создать организацию (администратор)", tag: "accounts", body: "json", in: orgBody{}, status: 201,
 		example: obj{"name": "Учебный центр «Пример»", "kind": "training_center"}},

@@ -46,6 +46,19 @@ type Error struct {
 	Code    string       `json:"code"`
 	Message string       `json:"message"`
 	Fields  []FieldError `json:"fields,omitempty"`
+	// Findings are what keeps an application from being ready, when that is
+	// why the call was refused (submission, a package that is not a draft).
+	Findings []Finding `json:"findings,omitempty"`
+}
+
+// Finding is one thing between an application and its submission; Field or
+// Slot name what to fix.
+type Finding struct {
+	Severity string `json:"severity,omitempty"` // blocking or warning; empty in a refusal's findings (all blocking)
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Field    string `json:"field,omitempty"`
+	Slot     string `json:"slot,omitempty"`
 }
 
 // FieldError is a field rule a form broke.
@@ -68,12 +81,15 @@ func IsCode(err error, code string) bool {
 // Application is an application as the API describes it (the form fields
 // are kept as JSON: Form).
 type Application struct {
-	ID      string          `json:"id"`
-	Status  string          `json:"status"`
-	Ready   bool            `json:"ready"`
-	Missing []string        `json:"missing"`
-	Slots   []Slot          `json:"slots"`
-	Raw     json.RawMessage `json:"-"`
+	ID      string   `json:"id"`
+	Status  string   `json:"status"`
+	Ready   bool     `json:"ready"`
+	Missing []string `json:"missing"`
+	// Blocking is what keeps Ready false: the same evaluation as the
+	// readiness report, the package gate and submission.
+	Blocking []Finding       `json:"blocking"`
+	Slots    []Slot          `json:"slots"`
+	Raw      json.RawMessage `json:"-"`
 }
 
 // Slot is a row of an application's checklist.

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -45,6 +46,17 @@ func testClientPackage(t *testing.T, c *client) {
 		if err != nil || doc.Pages != 1 || doc.Slot != slot {
 			t.Fatalf("upload %s: %+v, %v", slot, doc, err)
 		}
+	}
+
+	// Not ready yet: the refusal of a package names what blocks it, and so
+	// does the application.
+	_, err = specialist.RequestBundle(ctx, a.ID, "frmr_package", false)
+	var notReady *apiclient.Error
+	if !errors.As(err, &notReady) || notReady.Status != 409 || !hasFinding(notReady.Findings, "education_hours") || !hasFinding(notReady.Findings, "missing_document") {
+		t.Errorf("a package of an unready application: %v", err)
+	}
+	if got, err := specialist.Application(ctx, a.ID); err != nil || got.Ready || !hasFinding(got.Blocking, "education_hours") {
+		t.Errorf("the unready application's blocking findings: %+v, %v", got, err)
 	}
 
 	code, err := specialist.ShareCode(ctx, a.ID)
@@ -93,6 +105,15 @@ func testClientPackage(t *testing.T, c *client) {
 	if len(zr.File) < 8 {
 		t.Errorf("package has %d entries", len(zr.File))
 	}
+}
+
+func hasFinding(list []apiclient.Finding, code string) bool {
+	for _, f := range list {
+		if f.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 func clientFor(c *client, bearer string) *apiclient.Client { return apiclient.New(c.base, bearer, nil) }
