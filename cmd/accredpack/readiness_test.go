@@ -33,11 +33,17 @@ func testOneReadiness(t *testing.T, c *client) {
 	// Each application is made complete (and so ready) first; then one
 	// dimension is spoiled.
 	spoil := map[string]func(a *app){
-		"":                 func(*app) {},
-		"form_field":       func(a *app) { owner.must(200, "PATCH", "/api/v1/applications/"+a.id, map[string]any{"report_agreed": false}) },
-		"missing_document": func(a *app) { owner.must(204, "DELETE", "/api/v1/applications/"+a.id+"/slots/professional_report/file", nil) },
-		"conditional":      func(a *app) { owner.must(200, "PATCH", "/api/v1/applications/"+a.id, map[string]any{"name_changed": true}) },
-		"education_hours":  func(a *app) { owner.must(204, "DELETE", "/api/v1/applications/"+a.id+"/courses/"+a.course, nil) },
+		"": func(*app) {},
+		"form_field": func(a *app) {
+			owner.must(200, "PATCH", "/api/v1/applications/"+a.id, map[string]any{"report_agreed": false})
+		},
+		"missing_document": func(a *app) {
+			owner.must(204, "DELETE", "/api/v1/applications/"+a.id+"/slots/professional_report/file", nil)
+		},
+		"conditional": func(a *app) {
+			owner.must(200, "PATCH", "/api/v1/applications/"+a.id, map[string]any{"name_changed": true})
+		},
+		"education_hours": func(a *app) { owner.must(204, "DELETE", "/api/v1/applications/"+a.id+"/courses/"+a.course, nil) },
 		"frdo_missing": func(a *app) {
 			owner.must(200, "PUT", "/api/v1/applications/"+a.id+"/courses/"+a.course, course(""))
 		},
