@@ -71,7 +71,7 @@ func documentJSON(d dossier.Document) *DocumentJSON {
 func applicationJSON(v *intake.View) ApplicationJSON {
 	a := v.App
 	out := ApplicationJSON{ID: a.ID, Status: string(a.Status), Form: a.Form, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-		SubmittedAt: a.SubmittedAt, Slots: []SlotJSON{}, Missing: v.Layout.Missing, Ready: v.Ready, Problems: v.Problems, Deadlines: v.Deadlines}
+		SubmittedAt: a.SubmittedAt, Slots: []SlotJSON{}, Missing: v.Layout.Missing, Ready: v.Readiness.Ready, Problems: v.Problems, Deadlines: v.Readiness.Deadlines}
 	out.Form.Specialist.SNILS = identifiers.FormatSNILS(a.Form.Specialist.SNILS)
 	if out.Missing == nil {
 		out.Missing = []string{}

@@ -75,6 +75,9 @@ func New(d Deps) *Service {
 	if d.Events == nil {
 		d.Events = events.Discard{}
 	}
+	if d.Readiness == nil {
+		panic("bundles: Deps.Readiness is required: it gates bundles and fills the portfolio")
+	}
 	return &Service{events: d.Events, db: d.DB, store: d.Store, pk: d.Packager, catalog: d.Catalog, tmpDir: d.TmpDir,
 		log: d.Log, heartbeat: d.Heartbeat, readiness: d.Readiness, now: func() time.Time { return time.Now().UTC() }}
 }
@@ -106,8 +109,8 @@ func notFound() error {
 	return &intake.Refusal{Kind: intake.ErrNotFound, Message: "Сборка не найдена."}
 }
 
-// Request records a bundle and queues its build. A package for an
-// application that is not ready is refused unless it is a draft.
+// Request records a bundle and queues its build. A bundle of an application
+// that is not ready is refused unless it is a draft.
 func (s *Service) Request(ctx context.Context, appID, kind string, draft bool) (*dossier.Bundle, error) {
 	if kind != dossier.BundleFRMRPackage && kind != dossier.BundlePortfolio {
 		return nil, &checks.ValidationError{Fields: []checks.FieldError{{Field: "kind", Code: "oneof",
@@ -120,15 +123,16 @@ func (s *Service) Request(ctx context.Context, appID, kind string, draft bool) (
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	if kind == dossier.BundleFRMRPackage && !draft {
-		// The same readiness as everywhere: a package for the portal only
-		// when nothing blocks the submission.
+	if !draft {
+		// The same readiness as everywhere: a bundle that is not marked as
+		// a draft only when nothing blocks the submission.
 		report, err := s.readiness(ctx, app.ID)
 		if err != nil {
 			return nil, err
 		}
 		if !report.Ready {
-			return nil, intake.NotReady(report, "собрать пакет для ФРМР (черновик можно: {\"draft\": true})")
+			what := map[string]string{dossier.BundleFRMRPackage: "Пакет для ФРМР", dossier.BundlePortfolio: "Портфолио"}[kind]
+			return nil, intake.NotReady(report, what+" можно собрать только черновиком ({\"draft\": true})")
 		}
 	}
 	now := s.now()

@@ -10,6 +10,7 @@ import (
 
 	"accredpack/database"
 	"accredpack/dossier"
+	"accredpack/readiness"
 )
 
 // recorder is an Enqueuer that remembers the runs queued. Like a worker
@@ -51,7 +52,8 @@ func newTestService(t *testing.T) (*Service, *database.DB, *recorder) {
 	if err := db.CreateApplication(ctx, &dossier.Application{ID: "app", Owner: "o", Status: dossier.StatusDraft, Form: dossier.Form{Kind: "periodic"}, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Heartbeat: time.Second})
+	s := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Heartbeat: time.Second,
+		Readiness: func(context.Context, string) (readiness.Report, error) { return readiness.Report{}, nil }})
 	rec := &recorder{t: t, db: db}
 	s.SetQueue(rec)
 	return s, db, rec

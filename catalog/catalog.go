@@ -9,6 +9,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"accredpack/dossier"
@@ -86,6 +87,22 @@ type Question struct {
 type Option struct {
 	Value string `json:"value"`
 	Title string `json:"title"`
+}
+
+// matchesCode checks that a question whose answers the code acts on offers
+// exactly the answers the code knows (dossier.ReportNotAgreedReasons).
+func (q *Question) matchesCode() error {
+	if q.Field != "report_not_agreed_reason" {
+		return nil
+	}
+	var offered []string
+	for _, o := range q.Options {
+		offered = append(offered, o.Value)
+	}
+	if !slices.Equal(offered, dossier.ReportNotAgreedReasons) {
+		return fmt.Errorf("question %q offers %v; the code knows %v", q.Field, offered, dossier.ReportNotAgreedReasons)
+	}
+	return nil
 }
 
 // Offers tells whether value is one of the question's answers.
@@ -186,6 +203,9 @@ func (k *Kind) check() error {
 		}
 		if q.Title == "" || q.Source == "" || len(q.Options) == 0 {
 			return fmt.Errorf("question %q: title, source and options are required", q.Field)
+		}
+		if err := q.matchesCode(); err != nil {
+			return err
 		}
 		if q.When != nil {
 			if err := q.When.check(questions); err != nil {

@@ -285,6 +285,10 @@ func optionsMessage(q *catalog.Question) string {
 	return q.Title + ": один из ответов " + strings.Join(opts, "; ") + "."
 }
 
+// CodeQuestion is the code of a question the form asks and has not
+// answered yet.
+const CodeQuestion = "question"
+
 // Questions lists the questions the form asks and has not answered yet.
 // They do not keep a form from being saved; until answered they keep the
 // application from being ready, and make no document required.
@@ -296,7 +300,7 @@ func (fv *FormValidator) Questions(f *dossier.Form) []FieldError {
 	var out []FieldError
 	for _, q := range kind.Questions {
 		if _, answered := f.Choice(q.Field); !answered && q.Asked(f) {
-			out = append(out, FieldError{Field: q.Field, Code: "question", Message: "Ответьте на вопрос «" + q.Title + "»: от ответа зависит, какие документы нужны."})
+			out = append(out, FieldError{Field: q.Field, Code: CodeQuestion, Message: "Ответьте на вопрос «" + q.Title + "»: от ответа зависит, какие документы нужны."})
 		}
 	}
 	return out

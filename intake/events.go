@@ -57,12 +57,7 @@ func (s *Service) changed(ctx context.Context, appID string, happened ...events.
 	if !flipped {
 		return
 	}
-	blocking := 0
-	for _, f := range r.Findings {
-		if f.Severity == readiness.Blocking {
-			blocking++
-		}
-	}
+	blocking := len(r.Blocking())
 	s.events.Publish(ctx, events.Event{Type: events.ReadinessChanged, ApplicationID: appID, OccurredAt: now.Truncate(time.Millisecond),
 		ActorOrg: events.ActorOrg(ctx), Data: map[string]any{"ready": r.Ready, "blocking_findings": blocking,
 			// Counts up with every recording of this application's

@@ -97,12 +97,9 @@ type View struct {
 	// questions it asks that are not answered yet.
 	Problems []checks.FieldError
 	// Readiness is the one evaluation of whether the application can be
-	// submitted: fields, documents, education, dates. Ready is its verdict.
+	// submitted (fields, documents, education, dates): its Ready is the
+	// verdict, its Deadlines the cycle's dates.
 	Readiness readiness.Report
-	Ready     bool
-	// Deadlines of the cycle; nil without the previous accreditation's date
-	// (or when the calendar does not cover the dates).
-	Deadlines *readiness.Deadlines
 }
 
 // ledger is an application's education records.
@@ -123,18 +120,25 @@ func (s *Service) ledger(ctx context.Context, appID string) (ledger, error) {
 	return l, nil
 }
 
-// NotReady refuses an action that needs a ready application, naming what
-// blocks it.
-func NotReady(r readiness.Report, action string) error {
+// NotReady refuses an action that needs a ready application: refused says
+// what could not be done; the message names the first obstacles, and the
+// refusal carries every one as a reason.
+func NotReady(r readiness.Report, refused string) error {
 	blocking := r.Blocking()
 	reasons := make([]fault.Reason, len(blocking))
-	msgs := make([]string, len(blocking))
 	for i, f := range blocking {
 		reasons[i] = fault.Reason{Code: f.Code, Message: f.Message, Field: f.Field, Slot: f.Slot}
-		msgs[i] = f.Message
 	}
-	return &Refusal{Kind: ErrConflict, Reasons: reasons,
-		Message: fmt.Sprintf("Заявление не готово к подаче, %s нельзя. Мешает: %s", action, strings.Join(msgs, " "))}
+	const shown = 2
+	var msgs []string
+	for _, f := range blocking[:min(len(blocking), shown)] {
+		msgs = append(msgs, f.Message)
+	}
+	msg := refused + ": заявление не готово к подаче. " + strings.Join(msgs, " ")
+	if more := len(blocking) - shown; more > 0 {
+		msg += fmt.Sprintf(" И ещё препятствий: %d (все — в findings).", more)
+	}
+	return &Refusal{Kind: ErrConflict, Reasons: reasons, Message: msg}
 }
 
 func newID() string {
@@ -203,6 +207,13 @@ func (s *Service) app(ctx context.Context, id string) (*dossier.Application, err
 	return a, backend(err)
 }
 
+// specialtyList is the list of the nomenclature a form's specialty is
+// found in today; nil when it is not found.
+func (s *Service) specialtyList(f dossier.Form) *catalog.SpecialtyList {
+	_, list, _ := s.catalog.Nomenclature.Lookup(f.EducationLevel, f.Specialty, s.now())
+	return list
+}
+
 // view computes everything the service says about an application from
 // what is stored: its checklist, the problems of its form under today's
 // rules, and its readiness, the one place that decides it is ready.
@@ -235,10 +246,18 @@ func (s *Service) view(a *dossier.Application, docs []dossier.Document, l ledger
 		v.Problems = []checks.FieldError{{Field: "kind", Code: "oneof", Message: "Такого вида аккредитации больше нет в каталоге."}}
 	}
 	for _, p := range v.Problems {
-		in.FormProblems = append(in.FormProblems, readiness.FormProblem{Field: p.Field, Message: checks.FieldTitle(p.Field) + ": " + p.Message})
+		problem := readiness.FormProblem{Field: p.Field, Message: checks.FieldTitle(p.Field) + ": " + p.Message}
+		if p.Code == checks.CodeQuestion {
+			// A question's message says which question it is.
+			problem.Question, problem.Message = true, p.Message
+		}
+		in.FormProblems = append(in.FormProblems, problem)
+	}
+	if list := s.specialtyList(a.Form); list != nil && list.Uncertain != "" {
+		in.Notes = append(in.Notes, readiness.Finding{Severity: readiness.Warning, Code: "nomenclature_uncertain", Field: "specialty",
+			Message: "Список специальностей, по которому проверена специальность (" + list.Title + "), не сверен до конца: " + list.Uncertain})
 	}
 	v.Readiness = readiness.Evaluate(in, s.rules, s.calendar)
-	v.Ready, v.Deadlines = v.Readiness.Ready, v.Readiness.Deadlines
 	return v
 }
 
@@ -321,8 +340,8 @@ func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status) (
 			if err != nil {
 				return err
 			}
-			if v := s.view(a, docs, l); !v.Ready {
-				return NotReady(v.Readiness, "отметить его отправленным")
+			if v := s.view(a, docs, l); !v.Readiness.Ready {
+				return NotReady(v.Readiness, "Отметить заявление отправленным нельзя")
 			}
 			now := s.now()
 			a.SubmittedAt = &now
@@ -350,14 +369,15 @@ type Filter struct {
 }
 
 func (f Filter) keeps(v *View) bool {
-	if f.Ready != nil && v.Ready != *f.Ready {
+	if f.Ready != nil && v.Readiness.Ready != *f.Ready {
 		return false
 	}
 	if !f.DueBefore.IsZero() {
-		if v.Deadlines == nil {
+		d := v.Readiness.Deadlines
+		if d == nil {
 			return false
 		}
-		by, err := time.Parse(time.DateOnly, v.Deadlines.SubmitBy)
+		by, err := time.Parse(time.DateOnly, d.SubmitBy)
 		if err != nil || !by.Before(f.DueBefore) {
 			return false
 		}

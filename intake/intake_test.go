@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,5 +245,37 @@ func assertGone(t *testing.T, svc *Service, keys []string) {
 	left, _ := os.ReadDir(svc.spoolDir)
 	for _, e := range left {
 		t.Errorf("left in the spool folder: %s", e.Name())
+	}
+}
+
+// A specialty checked against a list marked uncertain (176н, which order
+// 435н probably replaces) carries a warning; one from a list not so marked
+// does not.
+func TestUncertainNomenclatureIsSaid(t *testing.T) {
+	svc, _, _ := newService(t)
+	ctx := context.Background()
+	f := form()
+	f.EducationLevel, f.Specialty = "secondary_vocational", "Сестринское дело"
+	v, err := svc.Create(ctx, "o", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := func(v *View) bool {
+		for _, f := range v.Readiness.Findings {
+			if f.Code == "nomenclature_uncertain" && f.Severity == "warning" && strings.Contains(f.Message, "176н") {
+				return true
+			}
+		}
+		return false
+	}
+	if !warned(v) {
+		t.Errorf("secondary education: %+v", v.Readiness.Findings)
+	}
+	h, err := svc.Create(ctx, "o", form())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if warned(h) {
+		t.Errorf("higher education under 435н: %+v", h.Readiness.Findings)
 	}
 }

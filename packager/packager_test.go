@@ -102,7 +102,7 @@ func (f *fixture) put(t testing.TB, ref string, data []byte, pages int) {
 
 func (f *fixture) plan(draft bool) Plan {
 	p := NewPlan(f.app, f.kind, f.docs, draft, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	p.Readiness = ReadinessPage(readiness.Report{PeriodFrom: "2021-09-15", PeriodTo: "2026-09-14"})
+	p.Readiness = ReadinessPage(readiness.Report{Education: true, PeriodFrom: "2021-09-15", PeriodTo: "2026-09-14"})
 	return p
 }
 
@@ -324,7 +324,7 @@ func TestPortfolioReadinessPage(t *testing.T) {
 	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
 	plan := f.plan(false)
 	var rep readiness.Report
-	rep.PeriodFrom, rep.PeriodTo = "2021-09-15", "2026-09-14"
+	rep.Education, rep.PeriodFrom, rep.PeriodTo = true, "2021-09-15", "2026-09-14"
 	rep.ByYear = []readiness.YearTotals{{Year: 2023, Totals: readiness.Totals{Courses: 144, CoursesInSpecialty: 144}}}
 	rep.Findings = []readiness.Finding{{Severity: readiness.Blocking, Code: "missing_document", Message: "Не загружен обязательный документ: Паспорт."}}
 	plan.Readiness = ReadinessPage(rep)

@@ -124,6 +124,9 @@ func ReadinessPage(r readiness.Report) *templates.ReadinessPage {
 		return s
 	}
 	p := &templates.ReadinessPage{Period: date(r.PeriodFrom) + " – " + date(r.PeriodTo)}
+	if !r.Education {
+		p.Period = "не применяется: портфолио по этому виду аккредитации не оценивается"
+	}
 	for _, y := range r.ByYear {
 		p.Years = append(p.Years, templates.ReadinessYear{Year: y.Year, Courses: y.Courses, InSpecialty: y.CoursesInSpecialty, NMO: y.NMO})
 	}

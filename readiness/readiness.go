@@ -236,9 +236,12 @@ type Input struct {
 	Form         dossier.Form
 	Missing      []MissingDocument // required documents not uploaded
 	FormProblems []FormProblem     // invalid fields and unanswered questions
-	Courses      []dossier.Course
-	Activities   []dossier.NMOActivity
-	Today        time.Time
+	// Notes are warnings from outside the rules (a specialty checked
+	// against a list not fully verified), reported as they are.
+	Notes      []Finding
+	Courses    []dossier.Course
+	Activities []dossier.NMOActivity
+	Today      time.Time
 }
 
 // MissingDocument is a required slot row still empty.
@@ -247,10 +250,12 @@ type MissingDocument struct {
 	Title string
 }
 
-// FormProblem is a form field that keeps the application from being ready.
+// FormProblem is a form field that keeps the application from being
+// ready: an invalid value, or a question not answered yet (Question).
 type FormProblem struct {
-	Field   string
-	Message string
+	Field    string
+	Message  string
+	Question bool
 }
 
 // Blocking lists the blocking findings.
@@ -275,14 +280,14 @@ func parseDate(s string) (time.Time, bool) {
 // documents, the education rules, the work gap and the deadlines. Ready is
 // true when nothing blocks.
 func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
-	var r Report
+	r := Report{Findings: []Finding{}, RuleSets: []RuleSetState{}, ByYear: []YearTotals{}}
 	add := func(f Finding) { r.Findings = append(r.Findings, f) }
 	today := dayOf(in.Today)
 	portfolio := rules.portfolio(in.Form.Kind)
 
-	// The period: five years from the previous accreditation, or the five
-	// years up to today when it is not known.
-	from, to := today.AddDate(-rules.PeriodYears, 0, 0), today
+	// The period (judged by portfolio only): five years from the previous
+	// accreditation, or the five years up to today when it is not known.
+	from, to := today.AddDate(-rules.PeriodYears, 0, 1), today
 	prev, hasPrev := parseDate(in.Form.PreviousAccreditationDate)
 	if hasPrev {
 		from, to = prev, prev.AddDate(rules.PeriodYears, 0, -1)
@@ -290,10 +295,16 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 		add(Finding{Severity: Warning, Code: "previous_accreditation_date", Field: "previous_accreditation_date",
 			Message: "Не указана дата предыдущей аккредитации: отчётный период взят как пять лет до сегодняшнего дня, сроки подачи не рассчитаны."})
 	}
-	r.PeriodFrom, r.PeriodTo = from.Format(dateLayout), to.Format(dateLayout)
+	if portfolio {
+		r.PeriodFrom, r.PeriodTo = from.Format(dateLayout), to.Format(dateLayout)
+	}
 
 	for _, p := range in.FormProblems {
-		add(Finding{Severity: Blocking, Code: "form_field", Field: p.Field, Message: p.Message})
+		code := "form_field"
+		if p.Question {
+			code = "question"
+		}
+		add(Finding{Severity: Blocking, Code: code, Field: p.Field, Message: p.Message})
 	}
 	for _, m := range in.Missing {
 		add(Finding{Severity: Blocking, Code: "missing_document", Slot: m.Slot, Message: "Не загружен обязательный документ: " + m.Title + "."})
@@ -325,6 +336,7 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 			}
 		}
 	}
+	r.Findings = append(r.Findings, in.Notes...)
 	r.Ready = len(r.Blocking()) == 0
 	return r
 }
@@ -426,17 +438,8 @@ func (r *Report) education(in Input, from, to, today time.Time, rules *Rules, ad
 }
 
 func dayOf(t time.Time) time.Time {
+	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// DeadlinesFor computes the deadlines of a form, or nil when the previous
-// accreditation's date is not known.
-func DeadlinesFor(f dossier.Form, today time.Time, rules *Rules, cal *calendar.Calendar) (*Deadlines, error) {
-	prev, ok := parseDate(f.PreviousAccreditationDate)
-	if !ok {
-		return nil, nil
-	}
-	return deadlines(f, prev, time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC), rules, cal)
 }
 
 // deadlines counts the cycle's dates: expiry five years after the previous

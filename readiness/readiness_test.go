@@ -192,6 +192,9 @@ func TestEachDimensionBlocksAlone(t *testing.T) {
 		"form_field": func(in *Input) {
 			in.FormProblems = []FormProblem{{Field: "contact.email", Message: "Электронная почта: указана неверно"}}
 		},
+		"question": func(in *Input) {
+			in.FormProblems = []FormProblem{{Field: "report_not_agreed_reason", Message: "Ответьте на вопрос", Question: true}}
+		},
 		"missing_document": func(in *Input) {
 			in.Missing = []MissingDocument{{Slot: "report_refusal", Title: "Мотивированный отказ"}}
 		},
@@ -216,7 +219,7 @@ func TestPrimarySpecializedHasNoPortfolioRules(t *testing.T) {
 	rules, cal := setup(t)
 	in := Input{Form: dossier.Form{Kind: "primary_specialized", EmploymentEnded: "2015-01-01"}, Today: today}
 	r := Evaluate(in, rules, cal)
-	if !r.Ready || r.Education || len(r.RuleSets) != 0 || r.Deadlines != nil || len(r.Findings) != 0 {
+	if !r.Ready || r.Education || len(r.RuleSets) != 0 || r.Deadlines != nil || len(r.Findings) != 0 || r.PeriodFrom != "" || r.Findings == nil {
 		t.Errorf("primary specialized: %+v", r)
 	}
 }

@@ -224,7 +224,7 @@ func TestRestartDuringBuild(t *testing.T) {
 			t.Fatalf("upload %d: %d %s", n, r.status, r.body)
 		}
 	}
-	r := a.requestBundle(id, "portfolio_pdf", false)
+	r := a.requestBundle(id, "portfolio_pdf", true) // not ready: a draft
 	bid := r.json(t)["id"].(string)
 	deadline := time.Now().Add(60 * time.Second)
 	for {

@@ -34,7 +34,7 @@ func testOneReadiness(t *testing.T, c *client) {
 	// dimension is spoiled.
 	spoil := map[string]func(a *app){
 		"": func(*app) {},
-		"form_field": func(a *app) {
+		"question": func(a *app) {
 			owner.must(200, "PATCH", "/api/v1/applications/"+a.id, map[string]any{"report_agreed": false})
 		},
 		"missing_document": func(a *app) {
@@ -53,7 +53,7 @@ func testOneReadiness(t *testing.T, c *client) {
 	}
 	code := map[string]string{"conditional": "missing_document"} // the finding a spoiled dimension raises
 	var apps []*app
-	for _, dim := range []string{"", "form_field", "missing_document", "conditional", "education_hours", "frdo_missing", "work_gap"} {
+	for _, dim := range []string{"", "question", "missing_document", "conditional", "education_hours", "frdo_missing", "work_gap"} {
 		f := validForm()
 		f["previous_accreditation_date"] = "2022-03-15" // submission due in January 2027
 		a := &app{id: owner.must(201, "POST", "/api/v1/applications", f)["id"].(string), want: dim}
@@ -113,9 +113,15 @@ func testOneReadiness(t *testing.T, c *client) {
 		if !ready && (r.status != 409 || !strings.Contains(fmt.Sprint(r.json(t)["error"].(map[string]any)["findings"]), a.want)) {
 			t.Errorf("%s: the package gate: %d %s; want 409 naming %s", name, r.status, r.body, a.want)
 		}
+		r = owner.call("POST", "/api/v1/applications/"+a.id+"/bundles", map[string]any{"kind": "portfolio_pdf"})
+		if ready != (r.status == 202) || !ready && !strings.Contains(string(r.body), a.want) {
+			t.Errorf("%s: a portfolio that is not a draft: %d %s", name, r.status, r.body)
+		}
 		if !ready {
-			if r := owner.call("POST", "/api/v1/applications/"+a.id+"/bundles", map[string]any{"kind": "frmr_package", "draft": true}); r.status != 202 {
-				t.Errorf("%s: a draft package is always allowed: %d %s", name, r.status, r.body)
+			for _, kind := range []string{"frmr_package", "portfolio_pdf"} {
+				if r := owner.call("POST", "/api/v1/applications/"+a.id+"/bundles", map[string]any{"kind": kind, "draft": true}); r.status != 202 {
+					t.Errorf("%s: a draft %s is always allowed: %d %s", name, kind, r.status, r.body)
+				}
 			}
 			if r := owner.call("POST", "/api/v1/applications/"+a.id+"/submit", nil); r.status != 409 || !strings.Contains(string(r.body), a.want) {
 				t.Errorf("%s: submission: %d %s", name, r.status, r.body)

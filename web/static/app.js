@@ -200,21 +200,23 @@ function syncQuestions(form, cat) {
     if (field === "report_agreed") return input.value === "" ? undefined : input.value === "true";
     return input.value;
   };
-  $(`[data-question="report_agreed"]`, form).hidden = !(kind.required_fields || []).includes("report_agreed");
   for (const label of $$("[data-question]", form)) {
     const field = label.dataset.question;
-    if (field === "report_agreed") continue;
     const q = (kind.questions || []).find((x) => x.field === field);
-    label.hidden = !q || (q.when && value(q.when.field) !== q.when.equals);
-    // A hidden question sends no answer: the server drops it anyway.
+    label.hidden = field === "report_agreed" ? !(kind.required_fields || []).includes(field) : !q || (q.when && value(q.when.field) !== q.when.equals);
+    // A hidden question is disabled, and readForm sends no answer to it.
     form.elements[field].disabled = label.hidden;
   }
+  // "I do not work" as the reason: not working now, whatever the box said.
+  if (!form.elements.report_not_agreed_reason.disabled && form.elements.report_not_agreed_reason.value === "not_employed") form.elements.employed.checked = false;
 }
 
 function readForm(form) {
   const out = { specialist: {}, contact: {} };
   for (const input of form.elements) {
-    if (!input.name) continue;
+    // A disabled input is a question not asked (the kind, shown but fixed,
+    // is still sent: the server's checks depend on it).
+    if (!input.name || (input.disabled && input.name !== "kind")) continue;
     let v = input.type === "checkbox" ? input.checked : input.value;
     if (input.name === "report_agreed") v = v === "" ? null : v === "true";
     const [a, b] = input.name.split(".");
@@ -226,7 +228,6 @@ function readForm(form) {
 
 function fillForm(form, app) {
   for (const input of form.elements) {
-    input.disabled = false;
     if (!input.name) continue;
     const [a, b] = input.name.split(".");
     let v = b ? (app[a] || {})[b] : app[a];
