@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"accredpack/internal/testdocs"
+	"accredpack/internal/testenv"
 )
 
 // testOneReadiness: applications that each fail in one dimension alone
@@ -72,6 +73,7 @@ func testOneReadiness(t *testing.T, c *client) {
 		apps = append(apps, a)
 	}
 
+	var draftPortfolio string
 	listed := func(query string) []string {
 		var ids []string
 		for _, it := range owner.must(200, "GET", "/api/v1/applications?limit=100&"+query, nil)["items"].([]any) {
@@ -119,8 +121,11 @@ func testOneReadiness(t *testing.T, c *client) {
 		}
 		if !ready {
 			for _, kind := range []string{"frmr_package", "portfolio_pdf"} {
-				if r := owner.call("POST", "/api/v1/applications/"+a.id+"/bundles", map[string]any{"kind": kind, "draft": true}); r.status != 202 {
+				r := owner.call("POST", "/api/v1/applications/"+a.id+"/bundles", map[string]any{"kind": kind, "draft": true})
+				if r.status != 202 {
 					t.Errorf("%s: a draft %s is always allowed: %d %s", name, kind, r.status, r.body)
+				} else if kind == "portfolio_pdf" && a.want == "education_hours" {
+					draftPortfolio = r.json(t)["id"].(string)
 				}
 			}
 			if r := owner.call("POST", "/api/v1/applications/"+a.id+"/submit", nil); r.status != 409 || !strings.Contains(string(r.body), a.want) {
@@ -152,6 +157,41 @@ func testOneReadiness(t *testing.T, c *client) {
 		}
 		return true
 	})
+
+	// The draft portfolio: ЧЕРНОВИК on every page; the rules' one reporting
+	// period on the cover, the inventory and the readiness page.
+	waitBundle(t, owner, draftPortfolio)
+	pages := strings.Split(strings.TrimRight(testenv.PDFText(t, owner.call("GET", "/api/v1/bundles/"+draftPortfolio+"/file", nil).body), "\f"), "\f")
+	if len(pages) != 3+7 {
+		t.Errorf("draft portfolio: %d pages; want 3 front pages and 7 documents", len(pages))
+	}
+	for i, p := range pages {
+		if !strings.Contains(p, "ЧЕРНОВИК") {
+			t.Errorf("page %d of the draft portfolio is not marked", i+1)
+		}
+		if i < 3 && !strings.Contains(p, "15.03.2022 – 14.03.2027") {
+			t.Errorf("front page %d lacks the reporting period: %q", i+1, p)
+		}
+	}
+
+	// The nomenclature in force today (order 435н): a name it added is
+	// accepted, the one it dropped refused with the order named.
+	f435 := validForm()
+	f435["specialty"] = "нутрициология"
+	if got := owner.must(201, "POST", "/api/v1/applications", f435); got["specialty"] != "Нутрициология" {
+		t.Errorf("a specialty of 435н: %v", got["specialty"])
+	}
+	f435["specialty"] = "Стоматология общей практики"
+	if r := owner.call("POST", "/api/v1/applications", f435); r.status != 422 || !strings.Contains(string(r.body), "435н") {
+		t.Errorf("a specialty 435н dropped: %d %s", r.status, r.body)
+	}
+	// Order 34н: a certificate that expired in 2025.
+	f34 := validForm()
+	f34["previous_accreditation_date"] = "2020-06-10"
+	id34 := owner.must(201, "POST", "/api/v1/applications", f34)["id"].(string)
+	if rep := owner.must(200, "GET", "/api/v1/applications/"+id34+"/readiness", nil); !strings.Contains(fmt.Sprint(rep["findings"]), "exemption_34n") {
+		t.Errorf("order 34н is not mentioned: %v", rep["findings"])
+	}
 
 	// Primary specialized accreditation asks its basis; the diploma of that
 	// basis is the required one; no portfolio rules (no hours) apply.
