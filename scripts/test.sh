@@ -47,7 +47,11 @@ done
 # differently, and the limit does not bind there. Those tests run above.
 # Nor the access matrix (TestAccessMatrix): several hundred sequential calls
 # that prove the policy, not concurrency, and take minutes with race-built
-# sandbox children; it runs above.
+# sandbox children; it runs above. Nor the one-readiness contract
+# (OneReadiness): some fifty sequential uploads and a browser proving that
+# every place agrees on readiness, not concurrency; it runs above on both
+# backends, and its webhook and bundle paths run under the race detector in
+# the Webhooks and Bundles contracts.
 echo "== race detector"
-go test -race -count=1 -timeout 20m -skip 'TestBundleFailureAndRetry|TestAccessMatrix' \
+go test -race -count=1 -timeout 20m -skip 'TestBundleFailureAndRetry|TestAccessMatrix|TestContract/OneReadiness' \
 	./sandbox/... ./database/... ./storage/... ./intake/... ./api/... ./bundles/... ./jobs/... ./webhooks/... ./certimport/... ./cmd/... ./accounts/... ./access/... ./audit/...
