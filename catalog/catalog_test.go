@@ -126,8 +126,8 @@ func TestRulesCiteSources(t *testing.T) {
 			}
 		}
 	}
-	bad := &Kind{ID: "x", Source: "s", Questions: []*Question{{Field: "report_not_agreed_reason", Title: "t", Source: "s", Options: []Option{{Value: "a", Title: "A"}}}},
-		Slots: []Slot{{ID: "y", Title: "t", FileTitle: "f", Source: "s", Requirement: Conditional, When: &Condition{Field: "report_not_agreed_reason", Equals: "b"}}}}
+	bad := &Kind{ID: "x", Source: "s", Questions: []*Question{{Field: "primary_basis", Title: "t", Source: "s", Options: []Option{{Value: "a", Title: "A"}}}},
+		Slots: []Slot{{ID: "y", Title: "t", FileTitle: "f", Source: "s", Requirement: Conditional, When: &Condition{Field: "primary_basis", Equals: "b"}}}}
 	if err := bad.check(); err == nil || !strings.Contains(err.Error(), "does not offer") {
 		t.Errorf("a condition on an answer not offered: %v", err)
 	}
@@ -138,6 +138,11 @@ func TestRulesCiteSources(t *testing.T) {
 	bad.Slots[0].When, bad.Slots[0].Source = &Condition{Field: "name_changed", Equals: true}, ""
 	if err := bad.check(); err == nil {
 		t.Error("a slot without a source must be refused")
+	}
+	bad.Slots[0].Source = "s"
+	bad.Questions[0].Field = "report_not_agreed_reason"
+	if err := bad.check(); err == nil || !strings.Contains(err.Error(), "the code knows") {
+		t.Errorf("reasons the code acts on missing from the data: %v", err)
 	}
 }
 
