@@ -30,7 +30,18 @@ if ! command -v pdftotext >/dev/null || ! command -v qpdf >/dev/null || ! comman
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils qpdf chromium >/dev/null
 fi
 
+# axe-core (npm, version and checksum pinned in scripts/npm/package-lock.json)
+# checks the accessibility of the web pages in the browser tests.
+npm_dir=$root/.cache/npm
+if ! cmp -s "$root/scripts/npm/package-lock.json" "$npm_dir/package-lock.json" || [ ! -f "$npm_dir/node_modules/axe-core/axe.min.js" ]; then
+	echo "== installing axe-core from npm (scripts/npm/package-lock.json)"
+	mkdir -p "$npm_dir"
+	cp "$root/scripts/npm/package.json" "$root/scripts/npm/package-lock.json" "$npm_dir/"
+	(cd "$npm_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
 export ACCREDPACK_TEST_MINIO=$minio_dir/minio
+export ACCREDPACK_TEST_AXE=$npm_dir/node_modules/axe-core/axe.min.js
 export ACCREDPACK_TEST_PG_BIN=$(pg_bin)
 export ACCREDPACK_TEST_BACKENDS=require
 # Screenshots of the browser tests land here.

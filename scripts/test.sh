@@ -51,7 +51,9 @@ done
 # (OneReadiness): some fifty sequential uploads and a browser proving that
 # every place agrees on readiness, not concurrency; it runs above on both
 # backends, and its webhook and bundle paths run under the race detector in
-# the Webhooks and Bundles contracts.
+# the Webhooks and Bundles contracts. Nor the browser tests (TestWeb*): a
+# person's walk through the pages, not concurrency, and minutes with a
+# race-built service behind chromium; they run above.
 echo "== race detector"
-go test -race -count=1 -timeout 20m -skip 'TestBundleFailureAndRetry|TestAccessMatrix|TestContract/OneReadiness' \
+go test -race -count=1 -timeout 20m -skip 'TestBundleFailureAndRetry|TestAccessMatrix|TestContract/OneReadiness|TestWeb' \
 	./sandbox/... ./database/... ./storage/... ./intake/... ./api/... ./bundles/... ./jobs/... ./webhooks/... ./certimport/... ./cmd/... ./accounts/... ./access/... ./audit/...

@@ -1,13 +1,14 @@
 // Package web is the browser interface for specialists, consultancy staff
-// and training centers (their bulk certificate import): a few
-// server-rendered page shells (html/template, Russian) and one
-// small script that works through the same JSON API as every other client,
-// with the session cookie and its CSRF token. The server stays the only
-// authority on rules and access. Assets are embedded; nothing comes from a
-// CDN.
+// and training centers: server-rendered page shells (html/template,
+// Russian), one ES module per page (static/js/pages, no build step) and a
+// few shared ones (static/js), all working through the same JSON API as
+// every other client, with the session cookie and its CSRF token. The
+// server stays the only authority on rules and access. Assets are
+// embedded; nothing comes from a CDN.
 package web
 
 import (
+	"bytes"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -46,15 +47,50 @@ func New() (*Handler, error) {
 // page is what a shell needs: which script view to run and for what.
 type page struct {
 	Title string
-	View  string // login | list | new | application | import
-	ID    string
+	View  string // a module of static/js/pages, and the template of the page's body
+	ID    string // the application, on an application's pages
+	Steps bool   // the application's steps are shown
+}
+
+// pages of one application, by the last part of their path.
+var applicationPages = map[string]page{
+	"":          {Title: "Проверка", View: "check", Steps: true},
+	"form":      {Title: "Данные заявления", View: "appform", Steps: true},
+	"documents": {Title: "Документы", View: "documents", Steps: true},
+	"education": {Title: "Обучение", View: "education", Steps: true},
+	"submit":    {Title: "Сборка и подача", View: "submit", Steps: true},
+	"share":     {Title: "Доступ к заявлению", View: "share", Steps: true},
+}
+
+// Pages outside an application, by path.
+var fixedPages = map[string]page{
+	"/app/":        {Title: "Заявления", View: "list"},
+	"/app/login":   {Title: "Вход", View: "login"},
+	"/app/new":     {Title: "Новое заявление", View: "new"},
+	"/app/import":  {Title: "Загрузка удостоверений", View: "import"},
+	"/app/redeem":  {Title: "Код доступа к заявлению", View: "redeem"},
+	"/app/account": {Title: "Учётная запись", View: "account"},
 }
 
 // SamplePath is the sample batch of the import page: a CSV as Russian
 // Excel writes it (a BOM, «;», Russian column names).
 const SamplePath = "/app/static/certificates-sample.csv"
 
-var appPath = regexp.MustCompile(`^/app/a/([0-9a-f]{24})$`)
+var appPath = regexp.MustCompile(`^/app/a/([0-9a-f]{24})(?:/([a-z]+))?$`)
+
+// route finds the page of a path; ok is false for no page (404).
+func route(path string) (page, bool) {
+	if p, ok := fixedPages[path]; ok {
+		return p, true
+	}
+	m := appPath.FindStringSubmatch(path)
+	if m == nil {
+		return page{}, false
+	}
+	p, ok := applicationPages[m[2]]
+	p.ID = m[1]
+	return p, ok
+}
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -79,30 +115,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.static.ServeHTTP(w, r)
 		return
 	}
-	var p page
-	switch {
-	case path == "/" || path == "/app":
+	if path == "/" || path == "/app" {
 		http.Redirect(w, r, "/app/", http.StatusFound)
 		return
-	case path == "/app/":
-		p = page{Title: "Заявления", View: "list"}
-	case path == "/app/login":
-		p = page{Title: "Вход", View: "login"}
-	case path == "/app/new":
-		p = page{Title: "Новое заявление", View: "new"}
-	case path == "/app/import":
-		p = page{Title: "Загрузка удостоверений", View: "import"}
-	default:
-		m := appPath.FindStringSubmatch(path)
-		if m == nil {
-			http.NotFound(w, r)
-			return
-		}
-		p = page{Title: "Заявление", View: "application", ID: m[1]}
+	}
+	status := http.StatusOK
+	p, ok := route(path)
+	if !ok {
+		// A Russian page, not Go's "404 page not found".
+		p, status = page{Title: "Страница не найдена", View: "notfound"}, http.StatusNotFound
 	}
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	hdr.Set("Cache-Control", "no-store")
-	if err := h.tmpl.ExecuteTemplate(w, "layout.html", p); err != nil {
-		http.Error(w, "page error", http.StatusInternalServerError)
+	var out bytes.Buffer
+	if err := h.tmpl.ExecuteTemplate(&out, "layout.html", p); err != nil {
+		http.Error(w, "Ошибка страницы: повторите попытку.", http.StatusInternalServerError)
+		return
 	}
+	w.WriteHeader(status)
+	w.Write(out.Bytes())
 }

@@ -3,8 +3,10 @@ package web
 import (
 	"bytes"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -100,5 +102,66 @@ func TestSampleAndHelpReadByImport(t *testing.T) {
 			r.Course.EndDate != "2025-02-20" || r.Course.FRDONumber != "1177-1" || r.Course.InSpecialty || r.File != "a.pdf" || r.ApplicationID != "app" {
 			t.Errorf("header %v read as %+v", head, r)
 		}
+	}
+}
+
+// TestPagesAndRoutes: every page a role needs has its shell, with its view
+// (the module that runs it) and, on an application's pages, the steps; any
+// other path under /app is a Russian 404 page, never Go's English one.
+func TestPagesAndRoutes(t *testing.T) {
+	h, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.Repeat("ab", 12)
+	for path, want := range map[string]struct {
+		view  string
+		steps bool
+	}{
+		"/app/": {"list", false}, "/app/login": {"login", false}, "/app/new": {"new", false}, "/app/import": {"import", false},
+		"/app/redeem": {"redeem", false}, "/app/account": {"account", false},
+		"/app/a/" + id: {"check", true}, "/app/a/" + id + "/form": {"appform", true}, "/app/a/" + id + "/documents": {"documents", true},
+		"/app/a/" + id + "/education": {"education", true}, "/app/a/" + id + "/submit": {"submit", true}, "/app/a/" + id + "/share": {"share", true},
+	} {
+		r := get(t, h, path)
+		page := string(body(t, r))
+		if r.StatusCode != 200 || !strings.Contains(page, `data-view="`+want.view+`"`) || strings.Contains(page, `id="steps"`) != want.steps {
+			t.Errorf("%s: %d, want view %s (steps %v)", path, r.StatusCode, want.view, want.steps)
+		}
+		if _, err := static.ReadFile("static/js/pages/" + want.view + ".js"); err != nil {
+			t.Errorf("%s: the page's module: %v", path, err)
+		}
+	}
+	for _, path := range []string{"/app/nope", "/app/a/" + id + "/nope", "/app/a/123", "/app/a/" + id + "/"} {
+		r := get(t, h, path)
+		page := string(body(t, r))
+		if r.StatusCode != 404 || !strings.Contains(page, "Такой страницы нет") || strings.Contains(page, "page not found") {
+			t.Errorf("%s: %d\n%s", path, r.StatusCode, page)
+		}
+	}
+	if r := get(t, h, "/app/static/favicon.svg"); r.StatusCode != 200 {
+		t.Errorf("favicon: %d", r.StatusCode)
+	}
+}
+
+// TestModulesImportWhatExists: every relative import of the page modules
+// names a file that is embedded (there is no build step to catch it).
+func TestModulesImportWhatExists(t *testing.T) {
+	imp := regexp.MustCompile(`(?m)^import .* from "(\./[^"]+|\.\./[^"]+)";`)
+	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		src, _ := static.ReadFile(p)
+		for _, m := range imp.FindAllStringSubmatch(string(src), -1) {
+			target := path.Join(path.Dir(p), m[1])
+			if _, err := static.ReadFile(target); err != nil {
+				t.Errorf("%s imports %s, which is not there", p, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -216,14 +216,7 @@ func testOneReadiness(t *testing.T, c *client) {
 
 	// The web page says the same.
 	tab := browserTab(t)
-	err := chromedp.Run(tab,
-		chromedp.Navigate(c.base+"/app/login"),
-		waitFor(t, `#login-form`, chromedp.ByQuery),
-		chromedp.SendKeys(`#login-form input[name=email]`, owner.email, chromedp.ByQuery),
-		chromedp.SendKeys(`#login-form input[name=password]`, password, chromedp.ByQuery),
-		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
-		waitFor(t, `#new-application`, chromedp.ByQuery))
-	if err != nil {
+	if err := chromedp.Run(tab, signIn(t, c.base, owner.email, password, `body[data-view=list]`)); err != nil {
 		t.Fatalf("browser login: %v", err)
 	}
 	for _, a := range apps {
@@ -231,14 +224,14 @@ func testOneReadiness(t *testing.T, c *client) {
 		if a.want == "" {
 			class = "ok"
 		}
-		var line string
-		if err := chromedp.Run(tab, chromedp.Navigate(c.base+"/app/a/"+a.id), waitFor(t, `#ready-line.`+class, chromedp.ByQuery),
-			chromedp.Text(`#ready-line`, &line, chromedp.ByQuery)); err != nil {
+		var verdict string
+		if err := chromedp.Run(tab, chromedp.Navigate(c.base+"/app/a/"+a.id), waitFor(t, `#verdict.`+class, chromedp.ByQuery),
+			chromedp.Text(`#verdict`, &verdict, chromedp.ByQuery)); err != nil {
 			t.Errorf("%s: the web page: %v", a.want, err)
 			continue
 		}
-		if want := map[bool]string{true: "Заявление готово к подаче.", false: "Заявление не готово к подаче: 1 препятствие."}[a.want == ""]; line != want {
-			t.Errorf("%s: the web page says %q; want %q", a.want, line, want)
+		if want := map[bool]string{true: "Готово к подаче", false: "Пока не готово к подаче: 1 препятствие"}[a.want == ""]; verdict != want {
+			t.Errorf("%s: the web page says %q; want %q", a.want, verdict, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -45,26 +47,36 @@ func artifacts(t *testing.T) string {
 	return dir
 }
 
+// The two sizes every page is looked at: a phone and a desktop.
+var (
+	phone   = [2]int64{390, 844}
+	desktop = [2]int64{1366, 900}
+)
+
 // browserTab opens headless chromium with a phone-sized window.
 func browserTab(t *testing.T) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.WindowSize(412, 915),
-		chromedp.Flag("disable-dev-shm-usage", true))
+		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.WindowSize(int(phone[0]), int(phone[1])),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "ru-RU"))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancelTime := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
-	// The page's script errors and console lines go to the test log.
+	// The page's script errors and console lines go to the test log; an
+	// exception fails the test.
 	chromedp.ListenTarget(ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
-			t.Logf("page exception: %s", ev.ExceptionDetails.Error())
+			t.Errorf("page exception: %s", ev.ExceptionDetails.Error())
 		case *runtime.EventConsoleAPICalled:
 			for _, a := range ev.Args {
 				t.Logf("console.%s: %s", ev.Type, a.Value)
 			}
 		}
 	})
+	if err := chromedp.Run(ctx, emulation.SetDeviceMetricsOverride(phone[0], phone[1], 1, true)); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
 	return ctx
 }
 
@@ -77,6 +89,69 @@ func screenshot(t *testing.T, dir, name string) chromedp.Action {
 		path := filepath.Join(dir, name+".png")
 		t.Logf("screenshot %s", path)
 		return os.WriteFile(path, png, 0o644)
+	})
+}
+
+// look is a person looking at the page: a screenshot at the desktop and the
+// phone size (name-desktop.png, name-phone.png), and axe-core's check of
+// its accessibility at both; serious or critical violations fail the test.
+// The tab is left at the phone size.
+func look(t *testing.T, dir, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for _, size := range []struct {
+			name string
+			wh   [2]int64
+		}{{"desktop", desktop}, {"phone", phone}} {
+			if err := emulation.SetDeviceMetricsOverride(size.wh[0], size.wh[1], 1, size.name == "phone").Do(ctx); err != nil {
+				return err
+			}
+			if err := chromedp.Sleep(150 * time.Millisecond).Do(ctx); err != nil {
+				return err
+			}
+			if err := screenshot(t, dir, name+"-"+size.name).Do(ctx); err != nil {
+				return err
+			}
+			if err := axeCheck(t, name+" ("+size.name+")").Do(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// axeCheck runs axe-core (installed by the test command from npm) in the
+// page and reports serious and critical violations.
+func axeCheck(t *testing.T, where string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		path := os.Getenv("ACCREDPACK_TEST_AXE")
+		if path == "" {
+			if os.Getenv("ACCREDPACK_TEST_BACKENDS") == "require" {
+				t.Fatal("ACCREDPACK_TEST_AXE is not set: the test command installs axe-core")
+			}
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("axe-core: %v", err)
+		}
+		var loaded bool
+		if err := chromedp.Evaluate(string(src)+";\ntypeof axe === 'object'", &loaded).Do(ctx); err != nil || !loaded {
+			return fmt.Errorf("axe-core did not load: %v", err)
+		}
+		var violations []struct {
+			ID, Impact, Help string
+			Nodes            []struct{ Target []any }
+		}
+		run := `axe.run(document, {resultTypes: ["violations"]}).then((r) => r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+			.map((v) => ({ID: v.id, Impact: v.impact, Help: v.help, Nodes: v.nodes.map((n) => ({Target: n.target}))})))`
+		if err := chromedp.Evaluate(run, &violations, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }).Do(ctx); err != nil {
+			return fmt.Errorf("axe-core: %w", err)
+		}
+		for _, v := range violations {
+			targets, _ := json.Marshal(v.Nodes)
+			t.Errorf("accessibility, %s: %s (%s): %s at %s", where, v.ID, v.Impact, v.Help, targets)
+		}
+		return nil
 	})
 }
 
@@ -100,19 +175,104 @@ func waitFor(t *testing.T, sel string, opts ...chromedp.QueryOption) chromedp.Ac
 
 // uploadTo puts a file into a slot row's file input and waits for the row
 // to show it accepted.
-func uploadTo(t *testing.T, slot, file string) chromedp.Tasks {
+func uploadTo(t *testing.T, slot string, files ...string) chromedp.Tasks {
 	return chromedp.Tasks{
-		chromedp.SetUploadFiles(`li[data-slot="`+slot+`"] input[type=file]`, []string{file}, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`li[data-slot="`+slot+`"] input[type=file]`, files, chromedp.ByQuery),
 		waitFor(t, `li.slot.accepted[data-slot="`+slot+`"]`, chromedp.ByQuery),
 	}
 }
 
-// TestWebSpecialistJourney drives the web interface in headless chromium
-// as a specialist: log in, create an application with the form, upload a
-// valid PDF and a JPEG named .pdf (and read the error shown), fill every
-// required slot, build the FRMR package and download it. Then consultancy
-// staff see the client in their list.
-func TestWebSpecialistJourney(t *testing.T) {
+// typeInto replaces an input's value by typing, as a person does.
+func typeInto(sel, text string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Evaluate(fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = ""; e.dispatchEvent(new Event("input", {bubbles: true})); })()`, sel), nil),
+		chromedp.SendKeys(sel, text, chromedp.ByQuery),
+	}
+}
+
+// choose picks an option of a select and tells the page, as a person's
+// choice does.
+func choose(sel, value string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.SetValue(sel, value, chromedp.ByQuery),
+		chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).dispatchEvent(new Event("change", {bubbles: true}))`, sel), nil),
+	}
+}
+
+// signIn logs in on the login page and waits for the page after it.
+func signIn(t *testing.T, base, email, pw, next string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(base + "/app/login"),
+		waitFor(t, `#login-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-form input[name=email]`, email, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-form input[name=password]`, pw, chromedp.ByQuery),
+		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, next+` #who:not(:empty)`, chromedp.ByQuery),
+	}
+}
+
+// text reads an element's text.
+func text(sel string, out *string) chromedp.Action { return chromedp.Text(sel, out, chromedp.ByQuery) }
+
+// fetchInPage downloads a link with the page's own cookie and tells its
+// status, first bytes, size and the name the server gives it.
+type fetched struct {
+	Status int    `json:"status"`
+	Head   string `json:"head"`
+	Size   int    `json:"size"`
+	Name   string `json:"name"`
+	Inline bool   `json:"inline"`
+}
+
+func fetchInPage(href string, out *fetched) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`fetch(%q).then(async r => {
+		const b = new Uint8Array(await r.arrayBuffer());
+		const cd = r.headers.get("Content-Disposition") || "";
+		const m = /filename\*=UTF-8''([^;]+)/.exec(cd) || /filename="([^"]+)"/.exec(cd);
+		return {status: r.status, head: String.fromCharCode(b[0], b[1], b[2], b[3]), size: b.length,
+			name: m ? decodeURIComponent(m[1]) : "", inline: cd.startsWith("inline")};
+	})`, href), out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })
+}
+
+// TestWebPages: the shells are served with a strict content policy, every
+// page's module is there, and unknown pages are a Russian 404.
+func TestWebPages(t *testing.T) {
+	c := startService(t, testConfig(t))
+	r := c.do("GET", "/app/login", nil, "", 0, false)
+	if r.status != 200 || !strings.Contains(string(r.body), `data-view="login"`) ||
+		!strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'self'") {
+		t.Errorf("login page: %d %q", r.status, r.header.Get("Content-Security-Policy"))
+	}
+	for _, p := range []string{"/app/static/main.js", "/app/static/js/core.js", "/app/static/js/pages/education.js"} {
+		if r := c.do("GET", p, nil, "", 0, false); r.status != 200 || !strings.Contains(r.header.Get("Content-Type"), "javascript") {
+			t.Errorf("%s: %d %s", p, r.status, r.header.Get("Content-Type"))
+		}
+	}
+	if r := c.do("GET", "/app/static/certificates-sample.csv", nil, "", 0, false); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
+		t.Errorf("sample CSV: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	for _, p := range []string{"/app/a/../../etc/passwd", "/app/a/xyz", "/app/nothing", "/app/import/x"} {
+		if r := c.do("GET", p, nil, "", 0, false); r.status != 404 || !strings.Contains(string(r.body), "Такой страницы нет") {
+			t.Errorf("%s: %d; want the Russian 404 page", p, r.status)
+		}
+	}
+	if r := c.do("GET", "/", nil, "", 0, false); r.status != 200 || !strings.Contains(string(r.body), `data-view="list"`) {
+		t.Errorf("/ leads to the list page: %d", r.status)
+	}
+}
+
+// TestWebJourney: a specialist does the whole job in the browser, at a
+// phone size, every page looked at (screenshots and axe-core) at the phone
+// and the desktop size: signs up; saves the form empty and sees a message
+// at every required field; fills it (the report not agreed asks why);
+// uploads every document (a JPEG named .pdf refused on its row); records
+// two courses and NMO activities until the rules are met, «Готово к
+// подаче» appearing only then; shares with a consultancy and, by a code,
+// with a training center, which redeems it and imports a certificate;
+// builds and downloads both bundles, again after a reload; copies the
+// portal's values; marks the application submitted; changes the password.
+// Consultancy staff see the client in their list.
+func TestWebJourney(t *testing.T) {
 	c := startService(t, accessConfig(t))
 	shots := artifacts(t)
 	files := t.TempDir()
@@ -125,206 +285,380 @@ func TestWebSpecialistJourney(t *testing.T) {
 	}
 	pdf := write("Паспорт.pdf", testdocs.PDF(t, 2, "passport"))
 	jpeg := write("фото.pdf", testdocs.JPEG(t))
-	other := write("document.pdf", testdocs.PDF(t, 1, "document"))
-	// The diploma and its supplement, photographed: the page composes them.
+	doc := write("скан.pdf", testdocs.PDF(t, 1, "document"))
 	photos := []string{write("диплом.jpg", testdocs.EncodeJPEG(t, testdocs.DocumentPhoto(1200, 900, 1), 85)),
 		write("приложение.jpg", testdocs.WithEXIF(testdocs.EncodeJPEG(t, testdocs.Stored(testdocs.DocumentPhoto(900, 1200, 2), 6), 85), 6))}
-
-	consultancy := c.organization("consultancy", "Консалт")
-	owner := c.account("specialist", "", "anna")
+	consultancy := c.organization("consultancy", "Консалт «Аккредитация»")
 	staff := c.account("consultant", consultancy, "maria")
+	centerOrg := c.organization("training_center", "УЦ «Профессионал»")
+	center := c.account("training_center", centerOrg, "center")
+	email := unique("anna") + "@example.ru"
+	const newPassword = "новый пароль для входа"
 
-	ctx := browserTab(t)
-	var appURL, notPDF, notReady, ready, href, diploma string
-	err := chromedp.Run(ctx,
-		chromedp.Navigate(c.base+"/app/"),
-		waitFor(t, `#login-form`, chromedp.ByQuery), // not logged in: sent to the login page
-		chromedp.SendKeys(`#login-form input[name=email]`, owner.email, chromedp.ByQuery),
-		chromedp.SendKeys(`#login-form input[name=password]`, password, chromedp.ByQuery),
-		screenshot(t, shots, "01-login"),
-		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
-		waitFor(t, `#new-application`, chromedp.ByQuery),
-		chromedp.Click(`#new-application`, chromedp.ByQuery),
-		waitFor(t, `#application-form`, chromedp.ByQuery),
+	tab := browserTab(t)
+	var appURL string
+	step := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(tab, actions...); err != nil {
+			t.Fatalf("%s: %v (at %s)", what, err, appURL)
+		}
+	}
+
+	// Sign up: the sign-up form says what is wrong on itself; then the new
+	// application's first step.
+	var signupErr string
+	step("sign up",
+		chromedp.Navigate(c.base+"/app/login"),
+		waitFor(t, `#register-form`, chromedp.ByQuery),
+		look(t, shots, "01-login"),
+		chromedp.SendKeys(`#register-form input[name=name]`, "Анна Иванова", chromedp.ByQuery),
+		chromedp.SendKeys(`#register-form input[name=email]`, email, chromedp.ByQuery),
+		chromedp.SendKeys(`#register-form input[name=password]`, "short", chromedp.ByQuery),
+		chromedp.Click(`#register-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#register-form [data-err=password]:not(:empty)`, chromedp.ByQuery),
+		text(`#register-form [data-err=password]`, &signupErr),
+		typeInto(`#register-form input[name=password]`, password),
+		chromedp.Click(`#register-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `body[data-view=new] #application-form`, chromedp.ByQuery),
 		chromedp.WaitReady(`select[name=education_level] option[value=higher]`, chromedp.ByQuery),
-		// A bad SNILS first: the server's message appears next to the field.
+	)
+	if signupErr == "" {
+		t.Error("a short password: no message on the sign-up form")
+	}
+
+	// The form saved empty: a message at every required field and a summary.
+	var errs map[string]string
+	var summaryLinks int
+	required := []string{"education_level", "specialty", "specialist.last_name", "specialist.first_name", "specialist.snils",
+		"specialist.birth_date", "contact.phone", "contact.email", "report_agreed", "consent"}
+	step("save empty",
+		chromedp.Click(`#save`, chromedp.ByQuery),
+		waitFor(t, `.error-summary`, chromedp.ByQuery),
+		chromedp.Evaluate(`Object.fromEntries(Array.from(document.querySelectorAll("[data-err]"), (s) => [s.dataset.err, s.textContent]))`, &errs),
+		chromedp.Evaluate(`document.querySelectorAll(".error-summary li a").length`, &summaryLinks),
+		look(t, shots, "02-form-saved-empty"),
+	)
+	for _, f := range required {
+		if errs[f] == "" {
+			t.Errorf("saved empty: no message at %s", f)
+		}
+	}
+	if summaryLinks < len(required) {
+		t.Errorf("the summary links %d fields; want %d", summaryLinks, len(required))
+	}
+	// Leaving a field checks it, and leaves the others' messages alone;
+	// dates are typed as ДД.ММ.ГГГГ.
+	var snilsErr, lastNameErr, reasonShown string
+	step("fill the form",
 		chromedp.SendKeys(`input[name="specialist.snils"]`, "112-233-445 96", chromedp.ByQuery),
-		chromedp.Click(`input[name="specialist.last_name"]`, chromedp.ByQuery),
-		waitFor(t, `//span[@data-err="specialist.snils"][normalize-space(.) != ""]`),
-		screenshot(t, shots, "02-inline-validation"),
-		chromedp.SetValue(`input[name="specialist.snils"]`, "112-233-445 95", chromedp.ByQuery),
+		chromedp.Focus(`input[name="specialist.first_name"]`, chromedp.ByQuery),
+		waitFor(t, `[data-err="specialist.snils"]:not(:empty)`, chromedp.ByQuery),
+		text(`[data-err="specialist.snils"]`, &snilsErr),
+		text(`[data-err="specialist.last_name"]`, &lastNameErr),
+		typeInto(`input[name="specialist.snils"]`, "112-233-445 95"),
 		chromedp.SendKeys(`input[name="specialist.last_name"]`, "Иванова", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name="specialist.first_name"]`, "Анна", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name="specialist.middle_name"]`, "Сергеевна", chromedp.ByQuery),
-		chromedp.SetValue(`input[name="specialist.birth_date"]`, "1985-04-12", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="specialist.birth_date"]`, "12041985", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name="contact.phone"]`, "8 912 345-67-89", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name="contact.email"]`, "anna@example.ru", chromedp.ByQuery),
-		chromedp.SetValue(`select[name=education_level]`, "higher", chromedp.ByQuery),
+		choose(`select[name=education_level]`, "higher"),
 		chromedp.SendKeys(`input[name=specialty]`, "Терапия", chromedp.ByQuery),
-		chromedp.SetValue(`input[name=previous_accreditation_date]`, "2022-03-15", chromedp.ByQuery),
-		chromedp.SetValue(`select[name=report_agreed]`, "true", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=previous_accreditation_date]`, "15.03.2022", chromedp.ByQuery),
+		choose(`select[name=report_agreed]`, "false"),
+		waitFor(t, `select[name=report_not_agreed_reason]`, chromedp.ByQuery),
+		text(`[data-question=report_not_agreed_reason] .q-title`, &reasonShown),
+		choose(`select[name=report_not_agreed_reason]`, "head_refused"),
 		chromedp.Click(`input[name=consent]`, chromedp.ByQuery),
-		screenshot(t, shots, "03-form"),
+		look(t, shots, "03-form-filled"),
 		chromedp.Click(`#save`, chromedp.ByQuery),
-		waitFor(t, `#slots li.slot`, chromedp.ByQuery),
+		waitFor(t, `body[data-view=documents] #slots li.slot`, chromedp.ByQuery),
 		chromedp.Location(&appURL),
+	)
+	if !strings.Contains(snilsErr, "СНИЛС") || lastNameErr == "" {
+		t.Errorf("leaving the SNILS: %q; the last name's message kept: %q", snilsErr, lastNameErr)
+	}
+	if !strings.Contains(reasonShown, "Почему отчёт не согласован") {
+		t.Errorf("the reason question: %q", reasonShown)
+	}
+	appID := strings.Split(strings.TrimPrefix(appURL, c.base+"/app/a/"), "/")[0]
 
-		uploadTo(t, "identity_document", pdf),
+	// Documents: a JPEG named .pdf refused, its explanation kept on its row
+	// while other rows change; the diploma from two photos; every required row.
+	var refusal, stillRefused, stepOf, diploma string
+	step("documents",
+		text(`#steps .step-of`, &stepOf),
 		chromedp.SetUploadFiles(`li[data-slot="snils"] input[type=file]`, []string{jpeg}, chromedp.ByQuery),
 		waitFor(t, `li[data-slot="snils"] .status.error`, chromedp.ByQuery),
-		chromedp.Text(`li[data-slot="snils"] .status`, &notPDF, chromedp.ByQuery),
-		screenshot(t, shots, "04-jpeg-refused"),
+		text(`li[data-slot="snils"] .status`, &refusal),
+		uploadTo(t, "identity_document", pdf),
+		text(`li[data-slot="snils"] .status`, &stillRefused),
+		look(t, shots, "04-documents-refused-row"),
+		uploadTo(t, "snils", doc),
+		uploadTo(t, "education_diploma", photos...),
+		text(`li[data-slot="education_diploma"] .doc`, &diploma),
+		uploadTo(t, "previous_accreditation", doc),
+		uploadTo(t, "qualification_certificates.1", doc),
+		uploadTo(t, "work_record", doc),
+		uploadTo(t, "professional_report", doc),
+		uploadTo(t, "report_refusal", doc),
+		waitFor(t, `#docs-summary.ok`, chromedp.ByQuery),
+		look(t, shots, "05-documents-all"),
+	)
+	if stepOf != "Шаг 2 из 5: Документы" {
+		t.Errorf("documents page: %q", stepOf)
+	}
+	if !strings.Contains(refusal, "файл не PDF") || stillRefused != refusal {
+		t.Errorf("a JPEG named .pdf: %q, after another row changed: %q", refusal, stillRefused)
+	}
+	if !strings.Contains(diploma, "2 страницы") {
+		t.Errorf("two photos of the diploma: %q", diploma)
+	}
 
-		uploadTo(t, "snils", other),
-		chromedp.SetUploadFiles(`li[data-slot="education_diploma"] input[type=file]`, photos, chromedp.ByQuery),
-		waitFor(t, `li.slot.accepted[data-slot="education_diploma"]`, chromedp.ByQuery),
-		chromedp.Text(`li[data-slot="education_diploma"] .doc`, &diploma, chromedp.ByQuery),
-		screenshot(t, shots, "04b-photos-composed"),
-		uploadTo(t, "previous_accreditation", other),
-		uploadTo(t, "qualification_certificates.1", other),
-		uploadTo(t, "work_record", other),
-		uploadTo(t, "professional_report", other),
-		// Every document, no education yet: the page says what blocks.
-		waitFor(t, `//li[contains(@class, "blocking")][contains(., "засчитано 0 ч повышения квалификации")]`),
-		chromedp.Text(`#ready-line`, &notReady, chromedp.ByQuery),
-		screenshot(t, shots, "05a-documents-without-education"),
-		chromedp.Location(&appURL),
-		chromedp.ActionFunc(func(context.Context) error {
-			// The education page comes with the browser's education
-			// ledger; until then the course is recorded through the API.
-			owner.must(201, "POST", "/api/v1/applications/"+appURL[strings.LastIndex(appURL, "/")+1:]+"/courses", map[string]any{
-				"title": "Актуальные вопросы терапии", "organization": "РМАНПО", "hours": 144, "start_date": "2024-02-01",
-				"end_date": "2024-03-01", "in_specialty": true, "frdo_number": "1177-0001", "certificate_slot": "qualification_certificates.1"})
-			return nil
-		}),
-		chromedp.Reload(),
-		waitFor(t, `#ready-line.ok`, chromedp.ByQuery),
-		chromedp.Text(`#ready-line`, &ready, chromedp.ByQuery),
-		screenshot(t, shots, "05-ready"),
+	// The check: not ready, education first among what blocks.
+	var verdict, summary string
+	step("check before education",
+		chromedp.Navigate(appURL[:strings.Index(appURL, "/documents")]),
+		waitFor(t, `#verdict.warn`, chromedp.ByQuery),
+		text(`#verdict`, &verdict),
+		text(`#summary-list`, &summary),
+		look(t, shots, "06-check-not-ready"),
+	)
+	if verdict != "Пока не готово к подаче: 1 препятствие" || !strings.Contains(summary, "Документы: 8 из 8") || !strings.Contains(summary, "0 из 144 ч") {
+		t.Errorf("before education: %q / %q", verdict, summary)
+	}
 
+	// Education: two courses (the second's certificate uploaded on the
+	// spot), then NMO activities; a code typed any way is normalized, a
+	// code used twice refused with the API's message; ready only when a
+	// rule set is met.
+	base := c.base + "/app/a/" + appID
+	var code, dupErr, notYet, bars string
+	step("education",
+		chromedp.Navigate(base+"/education"),
+		waitFor(t, `#course-form`, chromedp.ByQuery),
+		look(t, shots, "07-education-empty"),
+		chromedp.SendKeys(`#course-form [name=title]`, "Актуальные вопросы терапии", chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=organization]`, "РМАНПО", chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=hours]`, "74", chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=start_date]`, "01.02.2024", chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=end_date]`, "01032024", chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=frdo_number]`, "1177-0001", chromedp.ByQuery),
+		chromedp.SetValue(`#course-form [name=certificate_slot]`, "qualification_certificates.1", chromedp.ByQuery),
+		chromedp.Click(`#course-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#courses li[data-course]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=title]`, "Кардиология для терапевтов", chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=organization]`, "УЦ «Профессионал»", chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=hours]`, "36", chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=start_date]`, "01.09.2024", chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=end_date]`, "20.09.2024", chromedp.ByQuery),
+		chromedp.Click(`#course-form [name=in_specialty]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#course-form [name=frdo_number]`, "1177-0002", chromedp.ByQuery),
+		chromedp.SetValue(`#course-form [name=certificate_slot]`, "qualification_certificates.2", chromedp.ByQuery),
+		chromedp.Click(`#course-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#courses li[data-course]:nth-child(2) li[data-slot="qualification_certificates.2"]`, chromedp.ByQuery),
+		uploadTo(t, "qualification_certificates.2", doc),
+		chromedp.SendKeys(`#nmo-form [name=title]`, "Конгресс терапевтов", chromedp.ByQuery),
+		chromedp.SendKeys(`#nmo-form [name=date]`, "10.03.2024", chromedp.ByQuery),
+		chromedp.SendKeys(`#nmo-form [name=credits]`, "20", chromedp.ByQuery),
+		chromedp.SendKeys(`#nmo-form [name=code]`, " abcd 12o4 efgh", chromedp.ByQuery),
+		chromedp.Value(`#nmo-form [name=code]`, &code, chromedp.ByQuery),
+		chromedp.Click(`#nmo-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#activities li[data-nmo]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#nmo-form [name=title]`, "Тот же код ещё раз", chromedp.ByQuery),
+		chromedp.SendKeys(`#nmo-form [name=date]`, "11.03.2024", chromedp.ByQuery),
+		chromedp.SendKeys(`#nmo-form [name=credits]`, "6", chromedp.ByQuery),
+		chromedp.SendKeys(`#nmo-form [name=code]`, "ABCD-1204EFGH", chromedp.ByQuery),
+		chromedp.Click(`#nmo-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#nmo-form [data-err=code]:not(:empty)`, chromedp.ByQuery),
+		text(`#nmo-form [data-err=code]`, &dupErr),
+		text(`#education-verdict`, &notYet),
+		look(t, shots, "08-education-short"),
+		typeInto(`#nmo-form [name=title]`, "Вебинары по терапии"),
+		typeInto(`#nmo-form [name=credits]`, "50"),
+		typeInto(`#nmo-form [name=code]`, "KLMN-5678PQRS"),
+		chromedp.Click(`#nmo-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#education-verdict.ok`, chromedp.ByQuery),
+		text(`#rule-sets`, &bars),
+		look(t, shots, "09-education-met"),
+	)
+	if code != "ABCD-1204EFGH" {
+		t.Errorf("the code as typed became %q", code)
+	}
+	if !strings.Contains(dupErr, "код активируется один раз") {
+		t.Errorf("a code used twice: %q", dupErr)
+	}
+	if !strings.Contains(notYet, "Не хватает часов") {
+		t.Errorf("with 110 h and 20 credits: %q", notYet)
+	}
+	if !strings.Contains(bars, "74 из 74 ч") || !strings.Contains(bars, "70 из 70 ч") || !strings.Contains(bars, "110 из 144 ч") {
+		t.Errorf("progress bars: %q", bars)
+	}
+
+	// Ready only now.
+	step("check ready",
+		chromedp.Navigate(base),
+		waitFor(t, `#verdict.ok`, chromedp.ByQuery),
+		text(`#verdict`, &verdict),
+		look(t, shots, "10-check-ready"),
+	)
+	if verdict != "Готово к подаче" {
+		t.Errorf("ready: %q", verdict)
+	}
+
+	// Sharing: a consultancy by its name; a one-time code for the center.
+	var shareCode string
+	step("share",
+		chromedp.Navigate(base+"/share"),
+		chromedp.WaitReady(`#grant-form select option[value="`+consultancy+`"]`, chromedp.ByQuery),
+		chromedp.SetValue(`#grant-form select`, consultancy, chromedp.ByQuery),
+		chromedp.Click(`#grant-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#grants li[data-org="`+consultancy+`"]`, chromedp.ByQuery),
+		chromedp.Click(`#code-button`, chromedp.ByQuery),
+		waitFor(t, `#code-box`, chromedp.ByQuery),
+		text(`#code`, &shareCode),
+		look(t, shots, "11-share"),
+	)
+
+	// The training center redeems the code and imports a certificate.
+	centerTab := browserTab(t)
+	batch := write("выгрузка.csv", []byte("\uFEFFСНИЛС;Название программы;Часы;Дата начала;Дата окончания;Номер ФРДО;По специальности\r\n"+
+		"112-233-445 95;Неотложные состояния в терапии;18;01.10.2024;05.10.2024;УЦ-77;да\r\n"))
+	var redeemed, imported string
+	err := chromedp.Run(centerTab,
+		signIn(t, c.base, center.email, password, `body[data-view=import]`),
+		chromedp.Click(`#nav a[href="/app/redeem"]`, chromedp.ByQuery),
+		waitFor(t, `#redeem-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#redeem-form [name=code]`, shareCode, chromedp.ByQuery),
+		chromedp.Click(`#redeem-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#redeemed`, chromedp.ByQuery),
+		text(`#redeemed-text`, &redeemed),
+		look(t, shots, "12-center-redeemed"),
+		chromedp.Click(`#redeemed a[href="/app/import"]`, chromedp.ByQuery),
+		waitFor(t, `#import-form`, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`#import-form input[name=batch]`, []string{batch}, chromedp.ByQuery),
+		chromedp.Click(`#import-send`, chromedp.ByQuery),
+		waitFor(t, `#import-rows tbody tr[data-status=added]`, chromedp.ByQuery),
+		text(`#import-summary`, &imported),
+		look(t, shots, "13-center-imported"),
+	)
+	if err != nil {
+		t.Fatalf("training center: %v", err)
+	}
+	if !strings.Contains(redeemed, appID) || !strings.Contains(imported, "добавлено: 1") {
+		t.Errorf("the center: %q / %q", redeemed, imported)
+	}
+
+	// Build both bundles, download them, reload, download again; the
+	// portal's values with copy buttons; mark submitted.
+	type bundle struct {
+		Kind, Href string
+		Draft      bool
+	}
+	var built []bundle
+	var zip, portfolio, zipAgain fetched
+	var copies, portalFiles int
+	var submitted, stages string
+	step("build and submit",
+		chromedp.Navigate(base+"/submit"),
+		waitFor(t, `button.build[data-kind=frmr_package]`, chromedp.ByQuery),
 		chromedp.Click(`button.build[data-kind=frmr_package]`, chromedp.ByQuery),
-		waitFor(t, `#bundles a.download`, chromedp.ByQuery),
-		chromedp.AttributeValue(`#bundles a.download`, "href", &href, nil, chromedp.ByQuery),
-		screenshot(t, shots, "06-package-built"),
+		chromedp.Click(`button.build[data-kind=portfolio_pdf]`, chromedp.ByQuery),
+		waitFor(t, `#bundles li.done:nth-child(2) a.button[download]`, chromedp.ByQuery),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#bundles li.done"), (li) => ({Kind: li.querySelector(".title").textContent,
+			Href: li.querySelector("a[download]").getAttribute("href"), Draft: !!li.querySelector(".mark.draft")}))`, &built),
+		look(t, shots, "14-built"),
+		chromedp.Reload(),
+		waitFor(t, `#bundles li.done:nth-child(2) a.button[download]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#portal-fields button").length`, &copies),
+		chromedp.Evaluate(`document.querySelectorAll("#portal-files li a[download]").length`, &portalFiles),
 	)
-	if err != nil {
-		t.Fatalf("browser: %v (at %s)", err, appURL)
-	}
-	if !strings.Contains(notPDF, "файл не PDF") {
-		t.Errorf("error shown for a JPEG named .pdf: %q; want it to say «файл не PDF»", notPDF)
-	}
-	if !strings.Contains(diploma, "диплом.pdf") || !strings.Contains(diploma, "2 страницы") {
-		t.Errorf("two photos of the diploma shown as %q; want one PDF of 2 pages", diploma)
-	}
-	if ready != "Заявление готово к подаче." {
-		t.Errorf("ready line %q", ready)
-	}
-	if !strings.Contains(notReady, "не готово к подаче: 1 препятствие") {
-		t.Errorf("documents without education: ready line %q; want one obstacle", notReady)
-	}
-
-	// The download link gives the ZIP (fetched by the page, with its cookie).
-	var download struct {
-		Status int    `json:"status"`
-		Head   string `json:"head"`
-		Size   int    `json:"size"`
-	}
-	err = chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`fetch(%q).then(async r => {
-		const b = new Uint8Array(await r.arrayBuffer());
-		return {status: r.status, head: String.fromCharCode(b[0], b[1]), size: b.length};
-	})`, href), &download, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
-	if err != nil || download.Status != 200 || download.Head != "PK" || download.Size < 1000 {
-		t.Errorf("download %s: %+v, %v; want a ZIP", href, download, err)
-	}
-	appID := appURL[strings.LastIndex(appURL, "/")+1:]
-	got := owner.must(200, "GET", "/api/v1/applications/"+appID, nil)
-	if got["ready"] != true || got["specialist"].(map[string]any)["last_name"] != "Иванова" {
-		t.Errorf("the application the page made: ready %v, %v", got["ready"], got["specialist"])
-	}
-
-	// Consultancy staff: the client appears in their list with readiness and
-	// the submission date, once shared; a second client sorts before it.
-	owner.must(201, "POST", "/api/v1/applications/"+appID+"/grants", map[string]any{"organization_id": consultancy})
-	second := validForm()
-	second["specialist"].(map[string]any)["last_name"] = "Андреева"
-	second["previous_accreditation_date"] = "2021-12-01"
-	staff.must(201, "POST", "/api/v1/applications", second)
-	staffTab := browserTab(t)
-	var firstRow, firstAfterClick, dueHeader string
-	var rows int
-	err = chromedp.Run(staffTab,
-		chromedp.Navigate(c.base+"/app/login"),
-		waitFor(t, `#login-form`, chromedp.ByQuery),
-		chromedp.SendKeys(`#login-form input[name=email]`, staff.email, chromedp.ByQuery),
-		chromedp.SendKeys(`#login-form input[name=password]`, password, chromedp.ByQuery),
-		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
-		waitFor(t, `#applications tbody tr:nth-child(2)`, chromedp.ByQuery),
-		// Sorted by the submission date, earliest first; a click reverses.
-		waitFor(t, `th[data-sort=due][aria-sort=ascending]`, chromedp.ByQuery),
-		chromedp.Text(`#applications tbody tr:first-child`, &firstRow, chromedp.ByQuery),
-		chromedp.Click(`th[data-sort=due]`, chromedp.ByQuery),
-		waitFor(t, `th[data-sort=due][aria-sort=descending]`, chromedp.ByQuery),
-		chromedp.AttributeValue(`th[data-sort=due]`, "aria-sort", &dueHeader, nil, chromedp.ByQuery),
-		chromedp.Text(`#applications tbody tr:first-child`, &firstAfterClick, chromedp.ByQuery),
-		screenshot(t, shots, "07-consultancy-list"),
-		chromedp.SendKeys(`#filter-text`, "иванова", chromedp.ByQuery),
-		chromedp.Evaluate(`document.querySelectorAll("#applications tbody tr").length`, &rows),
-	)
-	if err != nil {
-		t.Fatalf("staff browser: %v", err)
-	}
-	if !strings.Contains(firstRow, "Андреева") || !strings.Contains(firstAfterClick, "Иванова") || dueHeader != "descending" {
-		t.Errorf("by due date: first %q, after a click (%s) %q; want Андреева (due earlier), then Иванова", firstRow, dueHeader, firstAfterClick)
-	}
-	if rows != 1 {
-		t.Errorf("filtered by name: %d rows; want 1", rows)
-	}
-}
-
-// TestWebPages: the shells are served with a strict content policy, and
-// unknown pages are 404.
-func TestWebPages(t *testing.T) {
-	c := startService(t, testConfig(t))
-	r := c.do("GET", "/app/login", nil, "", 0, false)
-	if r.status != 200 || !strings.Contains(string(r.body), `data-view="login"`) ||
-		!strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'self'") {
-		t.Errorf("login page: %d %q", r.status, r.header.Get("Content-Security-Policy"))
-	}
-	if r := c.do("GET", "/app/static/app.js", nil, "", 0, false); r.status != 200 || !strings.Contains(r.header.Get("Content-Type"), "javascript") {
-		t.Errorf("script: %d %s", r.status, r.header.Get("Content-Type"))
-	}
-	r = c.do("GET", "/app/import", nil, "", 0, false)
-	if r.status != 200 || !strings.Contains(string(r.body), `data-view="import"`) ||
-		!strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'self'") {
-		t.Errorf("import page: %d %q", r.status, r.header.Get("Content-Security-Policy"))
-	}
-	if r := c.do("GET", "/app/static/certificates-sample.csv", nil, "", 0, false); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
-		t.Errorf("sample CSV: %d %s", r.status, r.header.Get("Content-Type"))
-	}
-	for _, p := range []string{"/app/a/../../etc/passwd", "/app/a/xyz", "/app/nothing", "/app/import/x"} {
-		if r := c.do("GET", p, nil, "", 0, false); r.status != 404 {
-			t.Errorf("%s: %d; want 404", p, r.status)
+	for _, b := range built {
+		if b.Draft {
+			t.Errorf("a ready application's %s is marked draft", b.Kind)
+		}
+		var got fetched
+		step("download "+b.Kind, fetchInPage(b.Href, &got))
+		if strings.Contains(b.Kind, "ZIP") {
+			zip = got
+			step("download again after the reload", fetchInPage(b.Href, &zipAgain))
+		} else {
+			portfolio = got
 		}
 	}
-	if r := c.do("GET", "/", nil, "", 0, false); r.status != 200 || !strings.Contains(string(r.body), `data-view="list"`) {
-		t.Errorf("/ leads to the list page: %d", r.status)
+	if zip.Status != 200 || zip.Head[:2] != "PK" || !strings.HasPrefix(zip.Name, "Иванова А.С.") || zipAgain.Status != 200 || zipAgain.Size != zip.Size {
+		t.Errorf("the package: %+v, again %+v", zip, zipAgain)
 	}
-}
+	if portfolio.Status != 200 || portfolio.Head != "%PDF" || !strings.HasPrefix(portfolio.Name, "Иванова А.С.") {
+		t.Errorf("the portfolio: %+v", portfolio)
+	}
+	if copies < 6 || portalFiles != 9 {
+		t.Errorf("the portal's form: %d copy buttons, %d files", copies, portalFiles)
+	}
+	var inline fetched
+	step("open a document in the browser", fetchInPage("/api/v1/applications/"+appID+"/slots/identity_document/file?inline=1", &inline))
+	if !inline.Inline || inline.Name != "Иванова А.С. - Паспорт.pdf" {
+		t.Errorf("«Открыть» of the passport: %+v", inline)
+	}
+	today := time.Now().Format("02.01.2006")
+	step("submit",
+		typeInto(`#submit-form [name=submitted_on]`, today),
+		chromedp.Click(`#submit-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#submitted-box`, chromedp.ByQuery),
+		text(`#submitted-line`, &submitted),
+		text(`#stages`, &stages),
+		look(t, shots, "15-submitted"),
+	)
+	if !strings.Contains(submitted, today) || !strings.Contains(stages, "Проверка документов в ФАЦ") {
+		t.Errorf("submitted: %q; stages %q", submitted, stages)
+	}
 
-// signIn logs in on the login page and waits for the list page.
-func signIn(t *testing.T, base, email string) chromedp.Tasks {
-	return chromedp.Tasks{
-		chromedp.Navigate(base + "/app/login"),
+	// The list says where things are.
+	var status string
+	step("list", chromedp.Navigate(c.base+"/app/"), waitFor(t, `#applications tbody tr`, chromedp.ByQuery),
+		text(`#applications tbody tr td[data-label="Статус"]`, &status), look(t, shots, "16-list"))
+	if status != "отправлено "+today {
+		t.Errorf("the list's status: %q", status)
+	}
+
+	// Consultancy staff see the client.
+	staffTab := browserTab(t)
+	var staffRow string
+	if err := chromedp.Run(staffTab, signIn(t, c.base, staff.email, password, `body[data-view=list]`),
+		waitFor(t, `#applications tbody tr`, chromedp.ByQuery), text(`#applications tbody tr`, &staffRow),
+		look(t, shots, "17-staff-list")); err != nil {
+		t.Fatalf("staff: %v", err)
+	}
+	if !strings.Contains(staffRow, "Иванова Анна Сергеевна") {
+		t.Errorf("the consultancy's list: %q", staffRow)
+	}
+
+	// The account: a new password; signed in again with it.
+	var who string
+	step("account",
+		chromedp.Navigate(c.base+"/app/account"),
+		waitFor(t, `#password-form`, chromedp.ByQuery),
+		text(`#who`, &who),
+		chromedp.SendKeys(`#password-form [name=current_password]`, password, chromedp.ByQuery),
+		chromedp.SendKeys(`#password-form [name=new_password]`, newPassword, chromedp.ByQuery),
+		chromedp.SendKeys(`#password-form [name=repeat]`, newPassword, chromedp.ByQuery),
+		chromedp.Click(`#password-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#flash.info`, chromedp.ByQuery),
+		look(t, shots, "18-account"),
+		chromedp.Click(`#logout`, chromedp.ByQuery),
 		waitFor(t, `#login-form`, chromedp.ByQuery),
-		chromedp.SendKeys(`#login-form input[name=email]`, email, chromedp.ByQuery),
-		chromedp.SendKeys(`#login-form input[name=password]`, password, chromedp.ByQuery),
-		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
-		waitFor(t, `body[data-view=list] #who:not(:empty)`, chromedp.ByQuery),
+		signIn(t, c.base, email, newPassword, `body[data-view=list]`),
+		chromedp.Navigate(c.base+"/app/nothing-here"),
+		waitFor(t, `body[data-view=notfound]`, chromedp.ByQuery),
+		look(t, shots, "19-not-found"),
+	)
+	if !strings.HasPrefix(who, "Анна Иванова") {
+		t.Errorf("the header greets %q", who)
 	}
 }
 
 // TestWebCertificateImport drives the import page as a training center's
-// staff: the list and the header lead there; a CSV with Russian column names and a ZIP
+// staff: the header leads there; a CSV with Russian column names and a ZIP
 // with one PDF, sent with a double click, gives a report of one added row
 // (the certificate in the shared application) and one refused; the batch
 // ran once. A CSV with an unknown column shows the API's message. A
@@ -362,25 +696,24 @@ func TestWebCertificateImport(t *testing.T) {
 	var sendDisabled bool
 	ctx := browserTab(t)
 	err := chromedp.Run(ctx,
-		signIn(t, c.base, center.email),
-		// The list has nothing for a center but the way to the import.
-		waitFor(t, `#main-import a[href="/app/import"]`, chromedp.ByQuery),
-		chromedp.Click(`#nav-import`, chromedp.ByQuery),
+		// A center's start page is the import.
+		signIn(t, c.base, center.email, password, `body[data-view=import]`),
+		waitFor(t, `#nav a[href="/app/import"]`, chromedp.ByQuery),
 		waitFor(t, `#import-form`, chromedp.ByQuery),
 		chromedp.SetUploadFiles(`#import-form input[name=batch]`, []string{batch}, chromedp.ByQuery),
 		chromedp.SetUploadFiles(`#import-form input[name=files]`, []string{archive}, chromedp.ByQuery),
-		screenshot(t, shots, "08-import-form"),
+		look(t, shots, "20-import-form"),
 		chromedp.DoubleClick(`#import-send`, chromedp.ByQuery),
 		waitFor(t, `#import-rows tbody tr[data-status=refused]`, chromedp.ByQuery),
-		chromedp.Text(`#import-summary`, &summary, chromedp.ByQuery),
+		text(`#import-summary`, &summary),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll("#import-rows tbody tr"), (tr) => ({Row: tr.dataset.row, Status: tr.dataset.status, Text: tr.innerText}))`, &rows),
 		chromedp.Evaluate(`document.querySelector("#import-send").disabled`, &sendDisabled),
-		screenshot(t, shots, "09-import-report"),
+		look(t, shots, "21-import-report"),
 		// A whole batch refused: the API's message.
 		chromedp.SetUploadFiles(`#import-form input[name=batch]`, []string{bad}, chromedp.ByQuery),
 		chromedp.Click(`#import-send`, chromedp.ByQuery),
 		waitFor(t, `#flash.error`, chromedp.ByQuery),
-		chromedp.Text(`#flash`, &whole, chromedp.ByQuery),
+		text(`#flash`, &whole),
 	)
 	if err != nil {
 		t.Fatalf("browser: %v", err)
@@ -416,22 +749,23 @@ func TestWebCertificateImport(t *testing.T) {
 
 	// A specialist: no link in the header, and the page says who may import.
 	var refused string
-	var navHidden, formShown bool
+	var links int
+	var formShown bool
 	err = chromedp.Run(ctx,
 		chromedp.Click(`#logout`, chromedp.ByQuery),
 		waitFor(t, `#login-form`, chromedp.ByQuery),
-		signIn(t, c.base, owner.email),
-		chromedp.Evaluate(`document.querySelector("#nav-import").hidden`, &navHidden),
+		signIn(t, c.base, owner.email, password, `body[data-view=list]`),
+		chromedp.Evaluate(`document.querySelectorAll('#nav a[href="/app/import"]').length`, &links),
 		chromedp.Navigate(c.base+"/app/import"),
 		waitFor(t, `#import-refused`, chromedp.ByQuery),
-		chromedp.Text(`#import-refused`, &refused, chromedp.ByQuery),
+		text(`#import-refused`, &refused),
 		chromedp.Evaluate(`!!document.querySelector("#import-form").offsetParent`, &formShown),
-		screenshot(t, shots, "10-import-not-a-center"),
+		look(t, shots, "22-import-not-a-center"),
 	)
 	if err != nil {
 		t.Fatalf("specialist browser: %v", err)
 	}
-	if !strings.Contains(refused, "только учебные центры") || formShown || !navHidden {
-		t.Errorf("a specialist on the import page: %q, form shown %v, header link hidden %v", refused, formShown, navHidden)
+	if !strings.Contains(refused, "только учебные центры") || formShown || links != 0 {
+		t.Errorf("a specialist on the import page: %q, form shown %v, header links to the import %d", refused, formShown, links)
 	}
 }

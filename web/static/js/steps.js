@@ -1,0 +1,73 @@
+// The five steps of an application, and where the person is: every page of
+// an application shows them, with «шаг N из 5» and what each step still
+// needs.
+import { $, api, count, el } from "./core.js";
+
+export const steps = [
+  { id: "form", title: "Данные заявления", href: (id) => `/app/a/${id}/form` },
+  { id: "documents", title: "Документы", href: (id) => `/app/a/${id}/documents` },
+  { id: "education", title: "Обучение", href: (id) => `/app/a/${id}/education` },
+  { id: "check", title: "Проверка", href: (id) => `/app/a/${id}` },
+  { id: "submit", title: "Сборка и подача", href: (id) => `/app/a/${id}/submit` },
+];
+
+// progress says, per step, whether it is done and what it still needs, from
+// the application and its readiness report (the server's one evaluation).
+export function progress(app, report) {
+  const blocking = app.blocking || [];
+  const fieldProblems = (app.problems || []).length;
+  const required = app.slots.filter((s) => s.required);
+  const filled = required.filter((s) => s.status === "accepted").length;
+  const education = blocking.filter((f) => f.code === "education_hours" || f.code === "frdo_missing" || f.code === "work_gap");
+  return {
+    form: { done: fieldProblems === 0, note: fieldProblems ? "исправить: " + count(fieldProblems, "поле", "поля", "полей") : "заполнено" },
+    documents: { done: app.missing.length === 0, note: `${filled} из ${required.length}` },
+    education: !report.education
+      ? { done: true, na: true, note: "не требуется" }
+      : { done: education.length === 0, note: hoursNote(report) },
+    check: { done: app.ready, note: app.ready ? "готово к подаче" : count(blocking.length, "препятствие", "препятствия", "препятствий") },
+    submit: { done: app.status === "submitted", note: app.status === "submitted" ? "отправлено" : "" },
+  };
+}
+
+// hoursNote is the hours counted against the hours the rules ask for:
+// "72 из 144 ч" (each rule set in detail on the education page).
+export function hoursNote(report) {
+  if (report.rule_sets.some((rs) => rs.met)) return "выполнено";
+  const need = Math.max(...report.rule_sets.map(ruleHours));
+  return `${Math.min(report.totals.courses + report.totals.non_formal, need)} из ${need} ч`;
+}
+
+// ruleHours is how many hours a rule set asks for in all.
+export const ruleHours = (rs) => Math.max(rs.total_min || 0, (rs.courses_min || 0) + (rs.non_formal_min || 0), rs.courses_in_specialty_min || 0);
+
+// loadApplication reads an application and its readiness, draws the steps
+// with the current one marked, and the page's heading.
+export async function loadApplication(id, current) {
+  const [app, report] = await Promise.all([api("GET", "/applications/" + id), api("GET", "/applications/" + id + "/readiness")]);
+  renderSteps(app, report, current);
+  return { app, report };
+}
+
+export function renderSteps(app, report, current) {
+  const p = progress(app, report);
+  const n = steps.findIndex((s) => s.id === current) + 1; // 0: a page beside the steps
+  const s = app.specialist;
+  const name = [s.last_name, s.first_name, s.middle_name].filter(Boolean).join(" ");
+  $("h1").textContent = name || "Заявление";
+  const nav = $("#steps");
+  nav.hidden = false;
+  if (n > 0) $(".step-of", nav).textContent = `Шаг ${n} из ${steps.length}: ${steps[n - 1].title}`;
+  $("ol", nav).replaceChildren(...steps.map((st, i) => {
+    const state = p[st.id];
+    const cls = ["step", state.done ? "done" : "todo", state.na ? "na" : "", st.id === current ? "current" : ""].filter(Boolean).join(" ");
+    return el("li", { class: cls },
+      el("a", { href: st.href(app.id), "aria-current": st.id === current ? "step" : null },
+        el("span", { class: "num", "aria-hidden": "true" }, state.done ? "✓" : String(i + 1)),
+        el("span", { class: "name" }, st.title),
+        state.note ? el("span", { class: "note" }, state.note) : null));
+  }));
+  const links = $(".app-links", nav);
+  if (links) links.replaceChildren(
+    el("a", { href: `/app/a/${app.id}/share` }, "Доступ для консалтинга и учебного центра"));
+}
