@@ -26,6 +26,7 @@ var suite = []struct {
 	{"ReferencedKeys", testReferencedKeys},
 	{"Ledger", testLedger},
 	{"Accounts", testAccounts},
+	{"PasswordChange", testPasswordChange},
 	{"SharingAndScope", testSharingAndScope},
 	{"AuditIsAppendOnly", testAuditIsAppendOnly},
 	{"ImportedCourses", testImportedCourses},
