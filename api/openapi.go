@@ -43,9 +43,14 @@ var operations = map[string]op{
 	"POST /auth/login":    {summary: "Вход по e-mail и паролю: cookie сессии и CSRF-токен", tag: "auth", body: "json", in: loginBody{}, status: 200, out: SessionJSON{}},
 	"POST /auth/register": {summary: "Регистрация специалиста (если разрешена)", tag: "auth", body: "json", in: registerBody{}, status: 201, out: SessionJSON{}},
 	"POST /auth/logout":   {summary: "Выход: сессия закрыта", tag: "auth", status: 204},
-	"GET /auth/me":        {summary: "Кто я: роль, организация", tag: "auth", status: 200, out: SessionJSON{}},
-	"GET /catalog":        {summary: "Виды заявлений, их вопросы и слоты с источниками, номенклатура специальностей; date=ГГГГ-ММ-ДД — специальности, действующие в этот день", tag: "catalog", status: 200, out: CatalogJSON{}, query: []string{"date"}},
-	"GET /organizations":  {summary: "Организации (консалтинг, учебные центры)", tag: "accounts", status: 200, out: obj{"organizations": []obj{}}},
+	"GET /auth/me":        {summary: "Кто я: роль, организация, имя и e-mail (у токена администратора их нет: null)", tag: "auth", status: 200, out: SessionJSON{}},
+	"POST /auth/password": {summary: "Сменить свой пароль: остальные сеансы завершаются, текущий и API-ключи остаются", tag: "auth", body: "json", in: PasswordBody{}, status: 204,
+		description: "Для вошедшего человека (сеанс или API-ключ его учётной записи; токен администратора — нет, 403). " +
+			"Неверный текущий пароль — 422 validation_failed с полем current_password; новый пароль короче 10 или длиннее 128 символов " +
+			"или равный текущему — 422 с полем new_password. Неверные попытки ограничены, как вход (--login-per-minute): дальше 429 rate_limited.",
+		example: obj{"current_password": "старый пароль 2025", "new_password": "новый длинный пароль"}},
+	"GET /catalog":       {summary: "Виды заявлений, их вопросы и слоты с источниками, номенклатура специальностей; date=ГГГГ-ММ-ДД — специальности, действующие в этот день", tag: "catalog", status: 200, out: CatalogJSON{}, query: []string{"date"}},
+	"GET /organizations": {summary: "Организации (консалтинг, учебные центры)", tag: "accounts", status: 200, out: obj{"organizations": []obj{}}},
 	"POST /organizations": {summary: "Создать организацию (администратор)", tag: "accounts", body: "json", in: orgBody{}, status: 201,
 		example: obj{"name": "Учебный центр «Пример»", "kind": "training_center"}},
 	"GET /users":                    {summary: "Пользователи (администратор)", tag: "accounts", status: 200, out: obj{"users": []obj{}}},

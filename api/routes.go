@@ -32,6 +32,7 @@ func (s *Server) routes() []route {
 		{"POST", "/auth/register", s.register, "", public, nil},
 		{"POST", "/auth/logout", s.logout, access.ReadOwnPrincipal, service, nil},
 		{"GET", "/auth/me", s.me, access.ReadOwnPrincipal, service, nil},
+		{"POST", "/auth/password", s.changePassword, access.ChangeOwnPassword, service, nil},
 		{"GET", "/catalog", s.getCatalog, access.ReadCatalog, service, nil},
 		{"GET", "/openapi.json", s.openAPI, "", public, nil},
 		{"GET", "/organizations", s.listOrganizations, access.ReadOrganizations, service, nil},
