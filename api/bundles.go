@@ -65,6 +65,23 @@ func (s *Server) getBundle(c echo.Context) error {
 	return c.JSON(http.StatusOK, bundleJSON(b))
 }
 
+// BundleListJSON is an application's bundles, newest first.
+type BundleListJSON struct {
+	Bundles []BundleJSON `json:"bundles"`
+}
+
+func (s *Server) listBundles(c echo.Context) error {
+	list, err := s.bundles.List(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := BundleListJSON{Bundles: make([]BundleJSON, 0, len(list))}
+	for _, b := range list {
+		out.Bundles = append(out.Bundles, bundleJSON(b))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 func (s *Server) retryBundle(c echo.Context) error {
 	b, err := s.bundles.Retry(c.Request().Context(), c.Param("id"))
 	if err != nil {

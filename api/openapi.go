@@ -102,6 +102,7 @@ var operations = map[string]op{
 	"PUT /applications/:id/nmo/:rid":               {summary: "Изменить активность НМО", tag: "ledger", body: "json", in: dossier.NMOActivity{}, status: 200, out: dossier.NMOActivity{}},
 	"DELETE /applications/:id/nmo/:rid":            {summary: "Удалить активность НМО", tag: "ledger", status: 204},
 	"POST /applications/:id/bundles":               {summary: "Заказать сборку: пакет ФРМР (ZIP) или портфолио (PDF)", tag: "bundles", body: "json", in: bundleBody{}, status: 202, out: BundleJSON{}, example: obj{"kind": "frmr_package", "draft": true}},
+	"GET /applications/:id/bundles":                {summary: "Сборки заявления, новые первыми (как GET /bundles/{id})", tag: "bundles", status: 200, out: BundleListJSON{}},
 	"GET /applications/:id/grants":                 {summary: "Организации с доступом к заявлению", tag: "sharing", status: 200, out: obj{"grants": []obj{}}},
 	"POST /applications/:id/grants":                {summary: "Дать доступ организации", tag: "sharing", body: "json", in: grantBody{}, status: 201},
 	"DELETE /applications/:id/grants/:org":         {summary: "Отозвать доступ организации", tag: "sharing", status: 204},

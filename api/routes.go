@@ -80,6 +80,7 @@ func (s *Server) routes() []route {
 		{"PUT", "/applications/:id/nmo/:rid", s.putNMO, access.WriteLedger, application, nil},
 		{"DELETE", "/applications/:id/nmo/:rid", s.deleteNMO, access.WriteLedger, application, nil},
 		{"POST", "/applications/:id/bundles", s.requestBundle, access.BuildBundle, application, nil},
+		{"GET", "/applications/:id/bundles", s.listBundles, access.ReadBundle, application, nil},
 		{"GET", "/applications/:id/grants", s.listGrants, access.ManageSharing, application, nil},
 		{"POST", "/applications/:id/grants", s.createGrant, access.ManageSharing, application, nil},
 		{"DELETE", "/applications/:id/grants/:org", s.deleteGrant, access.ManageSharing, application, nil},

@@ -191,6 +191,15 @@ func (s *Service) Get(ctx context.Context, id string) (*dossier.Bundle, error) {
 	return b, nil
 }
 
+// List reads an application's bundles, newest first.
+func (s *Service) List(ctx context.Context, appID string) ([]*dossier.Bundle, error) {
+	b, err := s.db.Bundles(ctx, appID)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return b, nil
+}
+
 // Open returns a finished bundle's bytes, verified as they are read.
 func (s *Service) Open(ctx context.Context, id string) (io.ReadCloser, *dossier.Bundle, error) {
 	b, err := s.Get(ctx, id)

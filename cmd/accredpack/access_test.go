@@ -415,6 +415,7 @@ func (w *world) endpoints() []endpoint {
 		{"POST", "/api/v1/applications/:id/bundles", "UAAHAHFH", 202, false, app("/bundles", func() any {
 			return map[string]any{"kind": "frmr_package", "draft": true}
 		})},
+		{"GET", "/api/v1/applications/:id/bundles", "UAAHAHFH", 200, true, app("/bundles", nil)},
 		{"GET", "/api/v1/applications/:id/grants", "UAAHFHFH", 200, false, app("/grants", nil)},
 		{"POST", "/api/v1/applications/:id/grants", "UAAHFHFH", 201, false, func(w *world, f fixture, _ *caller) (string, any) {
 			return "/api/v1/applications/" + f.app + "/grants", map[string]any{"organization_id": w.consultancy}

@@ -86,6 +86,7 @@ var contract = []struct {
 	{"FiftyParallelUploads", testFiftyParallelUploads},
 	{"Bundles", testBundles},
 	{"BundleRules", testBundleRules},
+	{"BundleList", testBundleList},
 	{"LedgerAndReadiness", testLedgerAndReadiness},
 	{"OneReadiness", testOneReadiness},
 	{"AuditAndDeletion", testAuditAndDeletion},
