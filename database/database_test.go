@@ -35,6 +35,7 @@ var suite = []struct {
 	{"Webhooks", testWebhooks},
 	{"UnsubmittedApplications", testUnsubmittedApplications},
 	{"FormQuestionsMigration", testFormQuestionsMigration},
+	{"SubmittedOnMigration", testSubmittedOnMigration},
 }
 
 // testUnsubmittedApplications: the recheck's pages, in id order, without
