@@ -344,6 +344,22 @@ func TestPortfolioReadinessPage(t *testing.T) {
 	}
 }
 
+// TestReadinessPageSubmitted: the readiness page says when a submitted
+// application was taken by the portal, and nothing of it before.
+func TestReadinessPageSubmitted(t *testing.T) {
+	d := &readiness.Deadlines{Expiry: "2026-09-15", SubmitFrom: "2026-07-01", SubmitBy: "2026-07-31"}
+	rows := func() string {
+		return fmt.Sprint(ReadinessPage(readiness.Report{Education: true, Deadlines: d}).Deadlines)
+	}
+	if got := rows(); strings.Contains(got, "Подано") {
+		t.Errorf("a draft's deadlines: %s", got)
+	}
+	d.SubmittedOn = "2026-08-03"
+	if got := rows(); !strings.Contains(got, "[Подано в ФРМР 03.08.2026]") {
+		t.Errorf("a submitted application's deadlines: %s", got)
+	}
+}
+
 func TestReasons(t *testing.T) {
 	whole := fmt.Errorf("%w: %w", ErrPortfolioTooLarge, sandbox.ErrCrashed)
 	if r := Reason(whole); !strings.Contains(r, "слишком большим") {

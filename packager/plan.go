@@ -136,6 +136,9 @@ func ReadinessPage(r readiness.Report) *templates.ReadinessPage {
 	if d := r.Deadlines; d != nil {
 		p.Deadlines = [][2]string{{"Аккредитация действует до", date(d.Expiry)},
 			{"Рекомендуемый срок подачи", date(d.SubmitFrom) + " – " + date(d.SubmitBy)}}
+		if d.SubmittedOn != "" {
+			p.Deadlines = append(p.Deadlines, [2]string{"Подано в ФРМР", date(d.SubmittedOn)})
+		}
 		for _, st := range d.Stages {
 			p.Deadlines = append(p.Deadlines, [2]string{fmt.Sprintf("%s (%d раб. дн.), ожидаемое окончание", st.Title, st.WorkingDays), date(st.Ends)})
 		}
