@@ -26,7 +26,7 @@ type op struct {
 	summary     string
 	description string
 	tag         string
-	body        string // "", "json", "multipart", "pdf"
+	body        string // "", "json", "optional json", "multipart", "pdf", "import"
 	in          any
 	status      int
 	out         any
@@ -74,13 +74,17 @@ var operations = map[string]op{
 			"(client.VerifyWebhook принимает заголовок, если подходит хотя бы одна подпись v1). Затем — только новым. " +
 			"Повторная смена в этот период: прежним становится секрет, бывший текущим, а самый старый перестаёт действовать сразу.",
 		status: 200, out: WebhookJSON{}, answer: exampleRotated()},
-	"POST /forms/check":             {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
-	"POST /applications":            {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
-	"GET /applications":             {summary: "Заявления, доступные вызывающему: страницы, фильтр по сроку и готовности", tag: "applications", status: 200, out: ListJSON{}, query: []string{"limit", "cursor", "due_before", "ready"}},
-	"GET /applications/:id":         {summary: "Заявление: форма, слоты, готовность, сроки", tag: "applications", status: 200, out: ApplicationJSON{}},
-	"PATCH /applications/:id":       {summary: "Изменить поля (JSON merge); форма проверяется целиком", tag: "applications", body: "json", status: 200, out: ApplicationJSON{}, example: obj{"comment": "Уточнён телефон"}},
-	"DELETE /applications/:id":      {summary: "Удалить заявление с файлами; остаётся только журнал", tag: "applications", status: 204},
-	"POST /applications/:id/submit": {summary: "Отметить заявление поданным (только готовое)", tag: "applications", status: 200, out: ApplicationJSON{}},
+	"POST /forms/check":        {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
+	"POST /applications":       {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
+	"GET /applications":        {summary: "Заявления, доступные вызывающему: страницы, фильтр по сроку и готовности", tag: "applications", status: 200, out: ListJSON{}, query: []string{"limit", "cursor", "due_before", "ready"}},
+	"GET /applications/:id":    {summary: "Заявление: форма, слоты, готовность, сроки", tag: "applications", status: 200, out: ApplicationJSON{}},
+	"PATCH /applications/:id":  {summary: "Изменить поля (JSON merge); форма проверяется целиком", tag: "applications", body: "json", status: 200, out: ApplicationJSON{}, example: obj{"comment": "Уточнён телефон"}},
+	"DELETE /applications/:id": {summary: "Удалить заявление с файлами; остаётся только журнал", tag: "applications", status: 204},
+	"POST /applications/:id/submit": {summary: "Отметить заявление поданным (только готовое); submitted_on — день, когда портал ФРМР принял заявление", tag: "applications",
+		body: "optional json", in: SubmitBody{}, status: 200, out: ApplicationJSON{},
+		description: "Тело необязательно: без него (или с пустым) днём подачи считается сегодня. submitted_on (ГГГГ-ММ-ДД) — не позже сегодняшнего дня " +
+			"(по самому восточному часовому поясу России) и не раньше дня создания заявления, иначе 422 validation_failed с полем submitted_on. " +
+			"Сроки этапов после подачи в отчёте о готовности считаются от этого дня. Возврат в работу (reopen) его сбрасывает."},
 	"POST /applications/:id/reopen": {summary: "Вернуть поданное заявление в работу", tag: "applications", status: 200, out: ApplicationJSON{}},
 	"PUT /applications/:id/slots/:slot/file": {summary: "Загрузить файл в слот (тело PDF или multipart с одной частью file); optimize=true принимает фото и большие сканы", tag: "files",
 		body: "pdf", status: 201, out: obj{"document": DocumentJSON{}}, query: []string{"filename", "optimize"}},
@@ -238,12 +242,12 @@ func OpenAPI() ([]byte, error) {
 			operation["parameters"] = params
 		}
 		switch o.body {
-		case "json":
+		case "json", "optional json":
 			content := obj{"schema": b.schema(o.in)}
 			if o.example != nil {
 				content["example"] = o.example
 			}
-			operation["requestBody"] = obj{"required": true, "content": obj{"application/json": content}}
+			operation["requestBody"] = obj{"required": o.body == "json", "content": obj{"application/json": content}}
 		case "multipart":
 			operation["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": obj{"type": "object",
 				"properties": obj{"file": obj{"type": "array", "items": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}}}}}

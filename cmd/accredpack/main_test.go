@@ -89,6 +89,7 @@ var contract = []struct {
 	{"BundleList", testBundleList},
 	{"LedgerAndReadiness", testLedgerAndReadiness},
 	{"OneReadiness", testOneReadiness},
+	{"SubmittedOn", testSubmittedOn},
 	{"AuditAndDeletion", testAuditAndDeletion},
 	{"ComposeAndOptimize", testComposeAndOptimize},
 	{"CertificateImport", testCertificateImport},
