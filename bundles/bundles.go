@@ -216,6 +216,19 @@ func (s *Service) Open(ctx context.Context, id string) (io.ReadCloser, *dossier.
 	return storage.Verify(rc, b.Size, b.SHA256), b, nil
 }
 
+// FileName is the name b downloads as, after its application's specialist
+// (packager.BundleFileName).
+func (s *Service) FileName(ctx context.Context, b *dossier.Bundle) (string, error) {
+	app, err := s.db.GetApplication(ctx, b.ApplicationID)
+	if errors.Is(err, database.ErrNotFound) {
+		return "", notFound()
+	}
+	if err != nil {
+		return "", unavailable(err)
+	}
+	return packager.BundleFileName(app.Form.Specialist, b.Kind, b.Draft), nil
+}
+
 // Retry queues a failed build again.
 func (s *Service) Retry(ctx context.Context, id string) (*dossier.Bundle, error) {
 	b, err := s.Get(ctx, id)

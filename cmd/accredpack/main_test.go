@@ -87,6 +87,7 @@ var contract = []struct {
 	{"Bundles", testBundles},
 	{"BundleRules", testBundleRules},
 	{"BundleList", testBundleList},
+	{"DownloadNames", testDownloadNames},
 	{"LedgerAndReadiness", testLedgerAndReadiness},
 	{"OneReadiness", testOneReadiness},
 	{"SubmittedOn", testSubmittedOn},
