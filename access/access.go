@@ -55,6 +55,9 @@ type Principal struct {
 	OrgID  string // the organization of staff; empty otherwise
 	Label  string // for the audit log: e-mail or key name, never a secret
 	KeyID  string // the API key used, if any
+	// Name and Email are the person's, to greet them; empty for the
+	// bootstrap token, which is nobody's.
+	Name, Email string
 }
 
 // Action is something done to an application or to the service.
@@ -90,6 +93,9 @@ const (
 	ReadCatalog       Action = "catalog.read"
 	ReadOwnPrincipal  Action = "session.read"
 	ManageWebhooks    Action = "webhooks.manage" // one's own or one's organization's subscriptions
+	// ChangeOwnPassword: a person changes the password of their own
+	// account; the bootstrap token is no account and has none.
+	ChangeOwnPassword Action = "password.change"
 )
 
 // ImportCertificates is a service action: a training center's batch of
@@ -206,7 +212,7 @@ func (pol Policy) Allow(p Principal, act Action) error {
 	switch act {
 	case ReadOwnPrincipal, ReadCatalog, ReadOrganizations:
 		return nil
-	case ManageOwnKeys, ManageWebhooks:
+	case ManageOwnKeys, ManageWebhooks, ChangeOwnPassword:
 		if p.UserID != "" {
 			return nil
 		}

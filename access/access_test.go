@@ -96,6 +96,7 @@ func TestAllow(t *testing.T) {
 		RedeemShareCode:   {Consultant, TrainingCenter},
 		ManageOwnKeys:     {Specialist, Consultant, TrainingCenter}, // the bootstrap admin has no user
 		ManageWebhooks:    {Specialist, Consultant, TrainingCenter},
+		ChangeOwnPassword: {Specialist, Consultant, TrainingCenter}, // the bootstrap token has no password
 		ReadCatalog:       {Admin, Specialist, Consultant, TrainingCenter},
 	}
 	for act, allowed := range want {
@@ -109,8 +110,10 @@ func TestAllow(t *testing.T) {
 			}
 		}
 	}
-	if err := (Policy{}).Allow(Principal{UserID: "a", Role: Admin}, ManageOwnKeys); err != nil {
-		t.Errorf("an administrator with an account may make keys: %v", err)
+	for _, act := range []Action{ManageOwnKeys, ChangeOwnPassword} {
+		if err := (Policy{}).Allow(Principal{UserID: "a", Role: Admin}, act); err != nil {
+			t.Errorf("an administrator with an account: %s refused: %v", act, err)
+		}
 	}
 	// Imports: training centers with an organization only.
 	for role, p := range roles {

@@ -95,7 +95,7 @@ func digest(secret string) string {
 func unavailable(err error) error { return fmt.Errorf("%w: %w", fault.ErrUnavailable, err) }
 
 func principalOf(u database.User) access.Principal {
-	return access.Principal{UserID: u.ID, Role: access.Role(u.Role), OrgID: u.OrgID, Label: u.Email}
+	return access.Principal{UserID: u.ID, Role: access.Role(u.Role), OrgID: u.OrgID, Label: u.Email, Name: u.Name, Email: u.Email}
 }
 
 var errUnknownCredentials = fault.Unauthorized("Нужен действующий токен доступа: заголовок Authorization: Bearer <токен>, или вход по паролю.")
@@ -202,7 +202,13 @@ func (s *Service) Login(ctx context.Context, email, password string) (Login, err
 	}
 	now := s.now()
 	l := Login{Token: randomToken(32), CSRFToken: randomToken(32), ExpiresAt: now.Add(s.cfg.SessionTTL), User: u}
-	err = s.db.CreateSession(ctx, database.Session{TokenHash: digest(l.Token), UserID: u.ID, CSRFToken: l.CSRFToken, CreatedAt: now, ExpiresAt: l.ExpiresAt})
+	// The session is made only while the password verified is still the
+	// account's: a change that commits meanwhile refuses this login.
+	err = s.db.CreateSession(ctx, database.Session{TokenHash: digest(l.Token), UserID: u.ID, CSRFToken: l.CSRFToken, CreatedAt: now, ExpiresAt: l.ExpiresAt,
+		PasswordHash: u.PasswordHash})
+	if errors.Is(err, database.ErrNotFound) {
+		return Login{}, errBadLogin
+	}
 	if err != nil {
 		return Login{}, unavailable(err)
 	}
@@ -227,6 +233,18 @@ type NewUser struct {
 	OrgID    string      `json:"organization_id"`
 }
 
+// passwordRule is the rule a password breaks (its code and message), or
+// "": 10 to 128 characters, for sign-up, new accounts and changes alike.
+func passwordRule(pw string) (code, msg string) {
+	switch l := utf8.RuneCountInString(pw); {
+	case l < 10:
+		return "min", "Пароль должен быть не короче 10 символов."
+	case l > 128:
+		return "max", "Пароль должен быть не длиннее 128 символов."
+	}
+	return "", ""
+}
+
 func (s *Service) validate(ctx context.Context, n *NewUser) error {
 	var fields []checks.FieldError
 	bad := func(field, code, msg string) {
@@ -236,11 +254,8 @@ func (s *Service) validate(ctx context.Context, n *NewUser) error {
 	if addr, err := mail.ParseAddress(n.Email); err != nil || addr.Address != n.Email || len(n.Email) > 254 {
 		bad("email", "email", "Укажите адрес электронной почты, например ivanova@example.ru.")
 	}
-	switch l := utf8.RuneCountInString(n.Password); {
-	case l < 10:
-		bad("password", "min", "Пароль должен быть не короче 10 символов.")
-	case l > 128:
-		bad("password", "max", "Пароль должен быть не длиннее 128 символов.")
+	if code, msg := passwordRule(n.Password); code != "" {
+		bad("password", code, msg)
 	}
 	n.Name = strings.TrimSpace(n.Name)
 	if n.Name == "" || utf8.RuneCountInString(n.Name) > 200 {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -32,6 +33,9 @@ type ApplicationJSON struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
 	SubmittedAt *time.Time `json:"submitted_at"`
+	// SubmittedOn is the day the FRMR portal took the application
+	// (YYYY-MM-DD); null while it is a draft.
+	SubmittedOn *string    `json:"submitted_on"`
 	Slots       []SlotJSON `json:"slots"`
 	Missing     []string   `json:"missing"`
 	// Ready is the verdict of the application's readiness (fields,
@@ -71,7 +75,7 @@ func documentJSON(d dossier.Document) *DocumentJSON {
 func applicationJSON(v *intake.View) ApplicationJSON {
 	a := v.App
 	out := ApplicationJSON{ID: a.ID, Status: string(a.Status), Form: a.Form, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-		SubmittedAt: a.SubmittedAt, Slots: []SlotJSON{}, Missing: v.Layout.Missing, Ready: v.Readiness.Ready, Problems: v.Problems, Deadlines: v.Readiness.Deadlines}
+		SubmittedAt: a.SubmittedAt, SubmittedOn: nonEmpty(a.SubmittedOn), Slots: []SlotJSON{}, Missing: v.Layout.Missing, Ready: v.Readiness.Ready, Problems: v.Problems, Deadlines: v.Readiness.Deadlines}
 	out.Form.Specialist.SNILS = identifiers.FormatSNILS(a.Form.Specialist.SNILS)
 	if out.Missing == nil {
 		out.Missing = []string{}
@@ -112,6 +116,20 @@ func decodeJSON(c echo.Context, v any) error {
 		return badRequest("Тело запроса — не корректный JSON.", err)
 	}
 	return nil
+}
+
+// decodeOptionalJSON reads a JSON body into v if there is one: an empty
+// body (or only white space, or null) leaves v as it is.
+func decodeOptionalJSON(c echo.Context, v any) error {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxJSONBody+1))
+	if err != nil {
+		return badRequest("Не удалось прочитать тело запроса.", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
+	return decodeJSON(c, v)
 }
 
 func (s *Server) createApplication(c echo.Context) error {
@@ -194,8 +212,20 @@ func (s *Server) deleteApplication(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// SubmitBody is the optional body of a submission: the day the FRMR
+// portal took the application (YYYY-MM-DD); without it, today.
+type SubmitBody struct {
+	SubmittedOn string `json:"submitted_on"`
+}
+
+// submitApplication marks a ready application submitted. The body is
+// optional: none (or an empty one) is the call as it always was, today.
 func (s *Server) submitApplication(c echo.Context) error {
-	v, err := s.svc.Submit(c.Request().Context(), c.Param("id"))
+	var body SubmitBody
+	if err := decodeOptionalJSON(c, &body); err != nil {
+		return err
+	}
+	v, err := s.svc.Submit(c.Request().Context(), c.Param("id"), strings.TrimSpace(body.SubmittedOn))
 	if err != nil {
 		return err
 	}

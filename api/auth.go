@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"accredpack/access"
 	"accredpack/accounts"
+	"accredpack/audit"
 	"accredpack/fault"
 )
 
@@ -36,14 +38,26 @@ func (s *Server) limitLogin(c echo.Context, email string) error {
 	return s.logins.allow("email:"+strings.ToLower(strings.TrimSpace(email)), now)
 }
 
-// SessionJSON is the caller as the API shows it.
+// SessionJSON is the caller as the API shows it. Name and Email are the
+// person's (null for the bootstrap token, which is nobody's), for a page
+// to greet them.
 type SessionJSON struct {
 	UserID    string      `json:"user_id"`
 	Role      access.Role `json:"role"`
 	OrgID     string      `json:"organization_id,omitempty"`
 	Label     string      `json:"label"`
+	Name      *string     `json:"name"`
+	Email     *string     `json:"email"`
 	CSRFToken string      `json:"csrf_token,omitempty"`
 	ExpiresAt *time.Time  `json:"expires_at,omitempty"`
+}
+
+// nonEmpty is s, or nil (JSON null) when it is empty.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func (s *Server) login(c echo.Context) error {
@@ -67,7 +81,7 @@ func (s *Server) login(c echo.Context) error {
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: l.Token, Path: "/", Expires: l.ExpiresAt, MaxAge: int(time.Until(l.ExpiresAt).Seconds()),
 		HttpOnly: true, Secure: s.cfg.SecureCookies || c.IsTLS(), SameSite: http.SameSiteLaxMode})
 	return c.JSON(http.StatusOK, SessionJSON{UserID: l.User.ID, Role: access.Role(l.User.Role), OrgID: l.User.OrgID, Label: l.User.Email,
-		CSRFToken: l.CSRFToken, ExpiresAt: &l.ExpiresAt})
+		Name: nonEmpty(l.User.Name), Email: nonEmpty(l.User.Email), CSRFToken: l.CSRFToken, ExpiresAt: &l.ExpiresAt})
 }
 
 func (s *Server) register(c echo.Context) error {
@@ -105,7 +119,50 @@ func (s *Server) logout(c echo.Context) error {
 func (s *Server) me(c echo.Context) error {
 	p := principal(c)
 	csrf, _ := c.Get(csrfKey).(string)
-	return c.JSON(http.StatusOK, SessionJSON{UserID: p.UserID, Role: p.Role, OrgID: p.OrgID, Label: p.Label, CSRFToken: csrf})
+	return c.JSON(http.StatusOK, SessionJSON{UserID: p.UserID, Role: p.Role, OrgID: p.OrgID, Label: p.Label,
+		Name: nonEmpty(p.Name), Email: nonEmpty(p.Email), CSRFToken: csrf})
+}
+
+// PasswordBody is a change of one's own password.
+type PasswordBody struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changePassword lets a person (by session or by an API key of their
+// account) change their own password. Wrong current passwords count
+// against the login limit of the account (a stolen session must not
+// guess its way to the password); the other sessions end at once, the one
+// the request came with stays, API keys stay. One audit line, granted
+// before the change or denied for a wrong current password.
+func (s *Server) changePassword(c echo.Context) error {
+	var body PasswordBody
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	p := principal(c)
+	ctx := c.Request().Context()
+	giveBack, err := s.logins.take("password:"+p.UserID, time.Now())
+	if err != nil {
+		return err
+	}
+	session, _ := c.Get(sessionKey).(string)
+	line := func(outcome string) error {
+		return s.audit.Record(ctx, s.auditRequest(c), audit.Event{Action: access.ChangeOwnPassword, OwnerID: p.UserID, Target: "password", Outcome: outcome})
+	}
+	_, err = s.accounts.ChangePassword(ctx, accounts.PasswordChange{UserID: p.UserID, Current: body.CurrentPassword, New: body.NewPassword, Session: session},
+		func(context.Context) error { return line(audit.Granted) })
+	if !accounts.WrongPassword(err) {
+		giveBack()
+		if err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+	if aerr := line(audit.Denied); aerr != nil {
+		s.log.ErrorContext(ctx, "audit line of a refused password change not written", "user", p.UserID, "error", aerr)
+	}
+	return err
 }
 
 func (s *Server) listUsers(c echo.Context) error {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -65,6 +64,23 @@ func (s *Server) getBundle(c echo.Context) error {
 	return c.JSON(http.StatusOK, bundleJSON(b))
 }
 
+// BundleListJSON is an application's bundles, newest first.
+type BundleListJSON struct {
+	Bundles []BundleJSON `json:"bundles"`
+}
+
+func (s *Server) listBundles(c echo.Context) error {
+	list, err := s.bundles.List(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := BundleListJSON{Bundles: make([]BundleJSON, 0, len(list))}
+	for _, b := range list {
+		out.Bundles = append(out.Bundles, bundleJSON(b))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 func (s *Server) retryBundle(c echo.Context) error {
 	b, err := s.bundles.Retry(c.Request().Context(), c.Param("id"))
 	if err != nil {
@@ -73,24 +89,30 @@ func (s *Server) retryBundle(c echo.Context) error {
 	return c.JSON(http.StatusAccepted, bundleJSON(b))
 }
 
+// getBundleFile sends a bundle named after the specialist («Иванова А.С. -
+// пакет для ФРМР.zip», «… - портфолио.pdf», «… - черновик …»); a
+// portfolio with ?inline=1 for the browser to show (a package is a ZIP:
+// always saved).
 func (s *Server) getBundleFile(c echo.Context) error {
-	rc, b, err := s.bundles.Open(c.Request().Context(), c.Param("id"))
+	inline, err := inlineParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	rc, b, err := s.bundles.Open(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	contentType, name := "application/zip", "frmr-package-"+b.ID+".zip"
+	name, err := s.bundles.FileName(ctx, b)
+	if err != nil {
+		return err
+	}
+	contentType := "application/zip"
 	if b.Kind == dossier.BundlePortfolio {
-		contentType, name = "application/pdf", "portfolio-"+b.ID+".pdf"
+		contentType = "application/pdf"
+	} else {
+		inline = false
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentLength, strconv.FormatInt(b.Size, 10))
-	h.Set("ETag", `"`+b.SHA256+`"`)
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	if err := c.Stream(http.StatusOK, contentType, rc); err != nil {
-		s.log.Error("bundle read failed", "request_id", requestID(c), "error", err)
-		panic(http.ErrAbortHandler)
-	}
-	return nil
+	return s.sendObject(c, rc, b.Size, b.SHA256, disposition(name, inline), contentType, b.UpdatedAt)
 }

@@ -157,5 +157,5 @@ func (s *Server) getSource(c echo.Context) error {
 		name = "part-" + strconv.Itoa(src.Position) + "." + map[string]string{"pdf": "pdf", "jpeg": "jpg", "png": "png"}[src.Kind]
 	}
 	ctype := map[string]string{"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}[src.Kind]
-	return s.sendObject(c, rc, src.Size, src.SHA256, name, ctype, time.Time{})
+	return s.sendObject(c, rc, src.Size, src.SHA256, disposition(name, false), ctype, time.Time{})
 }

@@ -187,21 +187,53 @@ func (f *filePart) rest() error {
 	}
 }
 
+// getFile sends a slot row's file under the name the FRMR package gives it
+// («Иванова А.С. - Паспорт.pdf»); with ?inline=1 for the browser to show
+// rather than save.
 func (s *Server) getFile(c echo.Context) error {
-	rc, doc, err := s.svc.Open(c.Request().Context(), c.Param("id"), c.Param("slot"))
+	inline, err := inlineParam(c)
+	if err != nil {
+		return err
+	}
+	rc, f, err := s.svc.Open(c.Request().Context(), c.Param("id"), c.Param("slot"))
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	return s.sendObject(c, rc, doc.Size, doc.SHA256, downloadName(doc.FileName, c.Param("slot")), "application/pdf", doc.UploadedAt)
+	return s.sendObject(c, rc, f.Size, f.SHA256, disposition(f.Name, inline), "application/pdf", f.UploadedAt)
 }
 
-// sendObject sends a stored object (a slot file, an original part) as an
-// attachment: private, its checksum as ETag, Last-Modified when known.
-// rc verifies the checksum as it is read: a mismatch surfaces at the end of
-// the copy, and the answer is then cut short rather than completed with
-// bad bytes.
-func (s *Server) sendObject(c echo.Context, rc io.Reader, size int64, sha256, name, contentType string, modified time.Time) error {
+// inlineParam reads ?inline=: 1 (or true) asks to show a PDF in the
+// browser instead of saving it.
+func inlineParam(c echo.Context) (bool, error) {
+	v := c.QueryParam("inline")
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, badRequest("Параметр inline: 1 — открыть в браузере, 0 — скачать.", err)
+	}
+	return b, nil
+}
+
+// disposition is a Content-Disposition for a download named name: inline
+// or attachment, a non-ASCII name in RFC 5987 encoding (filename*=utf-8”…,
+// RFC 6266).
+func disposition(name string, inline bool) string {
+	kind := "attachment"
+	if inline {
+		kind = "inline"
+	}
+	return mime.FormatMediaType(kind, map[string]string{"filename": name})
+}
+
+// sendObject sends a stored object (a slot file, an original part, a
+// bundle) with its Content-Disposition: private, its checksum as ETag,
+// Last-Modified when known. rc verifies the checksum as it is read: a
+// mismatch surfaces at the end of the copy, and the answer is then cut
+// short rather than completed with bad bytes.
+func (s *Server) sendObject(c echo.Context, rc io.Reader, size int64, sha256, disposition, contentType string, modified time.Time) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
 	h.Set("ETag", `"`+sha256+`"`)
@@ -210,7 +242,7 @@ func (s *Server) sendObject(c echo.Context, rc io.Reader, size int64, sha256, na
 	}
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Content-Disposition", disposition)
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
@@ -219,13 +251,6 @@ func (s *Server) sendObject(c echo.Context, rc io.Reader, size int64, sha256, na
 		panic(http.ErrAbortHandler)
 	}
 	return nil
-}
-
-func downloadName(name, slot string) string {
-	if name == "" {
-		return slot + ".pdf"
-	}
-	return name
 }
 
 func (s *Server) deleteFile(c echo.Context) error {

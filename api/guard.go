@@ -20,6 +20,7 @@ const (
 	decisionKey  = "decision"
 	factsKey     = "facts"
 	csrfKey      = "csrf"
+	sessionKey   = "session" // the session cookie's token, when the request came with one
 )
 
 // sessionCookie holds a login's random token.
@@ -83,6 +84,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			setPrincipal(c, p)
 			c.Set(csrfKey, csrf)
+			c.Set(sessionKey, ck.Value)
 			return next(c)
 		}
 		return errUnauthorized

@@ -35,8 +35,16 @@ func newLimiter(perMinute int) *limiter {
 
 // allow takes one event for key, or says how long to wait.
 func (l *limiter) allow(key string, now time.Time) error {
+	_, err := l.take(key, now)
+	return err
+}
+
+// take takes one event for key, or says how long to wait; giveBack returns
+// the event (an attempt that turned out not to count: a right password).
+// Taking before the attempt keeps parallel attempts within the limit.
+func (l *limiter) take(key string, now time.Time) (giveBack func(), err error) {
 	if l == nil || l.perMinute <= 0 {
-		return nil
+		return func() {}, nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -57,9 +65,12 @@ func (l *limiter) allow(key string, now time.Time) error {
 	r := b.lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return &errRateLimited{retry: d}
+		return nil, &errRateLimited{retry: d}
 	}
-	return nil
+	// A reservation is given back only at its own time to act (rate
+	// ignores a cancellation after it); that re-credits at most the moment
+	// between the take and the give-back.
+	return func() { r.CancelAt(now) }, nil
 }
 
 // limitUploads bounds uploads per principal.

@@ -26,7 +26,7 @@ type op struct {
 	summary     string
 	description string
 	tag         string
-	body        string // "", "json", "multipart", "pdf"
+	body        string // "", "json", "optional json", "multipart", "pdf", "import"
 	in          any
 	status      int
 	out         any
@@ -43,9 +43,14 @@ var operations = map[string]op{
 	"POST /auth/login":    {summary: "Вход по e-mail и паролю: cookie сессии и CSRF-токен", tag: "auth", body: "json", in: loginBody{}, status: 200, out: SessionJSON{}},
 	"POST /auth/register": {summary: "Регистрация специалиста (если разрешена)", tag: "auth", body: "json", in: registerBody{}, status: 201, out: SessionJSON{}},
 	"POST /auth/logout":   {summary: "Выход: сессия закрыта", tag: "auth", status: 204},
-	"GET /auth/me":        {summary: "Кто я: роль, организация", tag: "auth", status: 200, out: SessionJSON{}},
-	"GET /catalog":        {summary: "Виды заявлений, их вопросы и слоты с источниками, номенклатура специальностей; date=ГГГГ-ММ-ДД — специальности, действующие в этот день", tag: "catalog", status: 200, out: CatalogJSON{}, query: []string{"date"}},
-	"GET /organizations":  {summary: "Организации (консалтинг, учебные центры)", tag: "accounts", status: 200, out: obj{"organizations": []obj{}}},
+	"GET /auth/me":        {summary: "Кто я: роль, организация, имя и e-mail (у токена администратора их нет: null)", tag: "auth", status: 200, out: SessionJSON{}},
+	"POST /auth/password": {summary: "Сменить свой пароль: остальные сеансы завершаются, текущий и API-ключи остаются", tag: "auth", body: "json", in: PasswordBody{}, status: 204,
+		description: "Для вошедшего человека (сеанс или API-ключ его учётной записи; токен администратора — нет, 403). " +
+			"Неверный текущий пароль — 422 validation_failed с полем current_password; новый пароль короче 10 или длиннее 128 символов " +
+			"или равный текущему — 422 с полем new_password. Неверные попытки ограничены, как вход (--login-per-minute): дальше 429 rate_limited.",
+		example: obj{"current_password": "старый пароль 2025", "new_password": "новый длинный пароль"}},
+	"GET /catalog":       {summary: "Виды заявлений, их вопросы и слоты с источниками, номенклатура специальностей; date=ГГГГ-ММ-ДД — специальности, действующие в этот день", tag: "catalog", status: 200, out: CatalogJSON{}, query: []string{"date"}},
+	"GET /organizations": {summary: "Организации (консалтинг, учебные центры)", tag: "accounts", status: 200, out: obj{"organizations": []obj{}}},
 	"POST /organizations": {summary: "Создать организацию (администратор)", tag: "accounts", body: "json", in: orgBody{}, status: 201,
 		example: obj{"name": "Учебный центр «Пример»", "kind": "training_center"}},
 	"GET /users":                    {summary: "Пользователи (администратор)", tag: "accounts", status: 200, out: obj{"users": []obj{}}},
@@ -69,18 +74,23 @@ var operations = map[string]op{
 			"(client.VerifyWebhook принимает заголовок, если подходит хотя бы одна подпись v1). Затем — только новым. " +
 			"Повторная смена в этот период: прежним становится секрет, бывший текущим, а самый старый перестаёт действовать сразу.",
 		status: 200, out: WebhookJSON{}, answer: exampleRotated()},
-	"POST /forms/check":             {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
-	"POST /applications":            {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
-	"GET /applications":             {summary: "Заявления, доступные вызывающему: страницы, фильтр по сроку и готовности", tag: "applications", status: 200, out: ListJSON{}, query: []string{"limit", "cursor", "due_before", "ready"}},
-	"GET /applications/:id":         {summary: "Заявление: форма, слоты, готовность, сроки", tag: "applications", status: 200, out: ApplicationJSON{}},
-	"PATCH /applications/:id":       {summary: "Изменить поля (JSON merge); форма проверяется целиком", tag: "applications", body: "json", status: 200, out: ApplicationJSON{}, example: obj{"comment": "Уточнён телефон"}},
-	"DELETE /applications/:id":      {summary: "Удалить заявление с файлами; остаётся только журнал", tag: "applications", status: 204},
-	"POST /applications/:id/submit": {summary: "Отметить заявление поданным (только готовое)", tag: "applications", status: 200, out: ApplicationJSON{}},
+	"POST /forms/check":        {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
+	"POST /applications":       {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
+	"GET /applications":        {summary: "Заявления, доступные вызывающему: страницы, фильтр по сроку и готовности", tag: "applications", status: 200, out: ListJSON{}, query: []string{"limit", "cursor", "due_before", "ready"}},
+	"GET /applications/:id":    {summary: "Заявление: форма, слоты, готовность, сроки", tag: "applications", status: 200, out: ApplicationJSON{}},
+	"PATCH /applications/:id":  {summary: "Изменить поля (JSON merge); форма проверяется целиком", tag: "applications", body: "json", status: 200, out: ApplicationJSON{}, example: obj{"comment": "Уточнён телефон"}},
+	"DELETE /applications/:id": {summary: "Удалить заявление с файлами; остаётся только журнал", tag: "applications", status: 204},
+	"POST /applications/:id/submit": {summary: "Отметить заявление поданным (только готовое); submitted_on — день, когда портал ФРМР принял заявление", tag: "applications",
+		body: "optional json", in: SubmitBody{}, status: 200, out: ApplicationJSON{},
+		description: "Тело необязательно: без него (или с пустым) днём подачи считается сегодня. submitted_on (ГГГГ-ММ-ДД) — не позже сегодняшнего дня " +
+			"(по самому восточному часовому поясу России) и не раньше дня создания заявления, иначе 422 validation_failed с полем submitted_on. " +
+			"Сроки этапов после подачи в отчёте о готовности считаются от этого дня. Возврат в работу (reopen) его сбрасывает."},
 	"POST /applications/:id/reopen": {summary: "Вернуть поданное заявление в работу", tag: "applications", status: 200, out: ApplicationJSON{}},
 	"PUT /applications/:id/slots/:slot/file": {summary: "Загрузить файл в слот (тело PDF или multipart с одной частью file); optimize=true принимает фото и большие сканы", tag: "files",
 		body: "pdf", status: 201, out: obj{"document": DocumentJSON{}}, query: []string{"filename", "optimize"}},
-	"GET /applications/:id/slots/:slot/file":       {summary: "Скачать файл слота", tag: "files", status: 200},
-	"HEAD /applications/:id/slots/:slot/file":      {summary: "Размер и контрольная сумма файла слота", tag: "files", status: 200},
+	"GET /applications/:id/slots/:slot/file": {summary: "Скачать файл слота под именем, которое он получит в пакете ФРМР («Иванова А.С. - Паспорт.pdf»); inline=1 — открыть в браузере", tag: "files", status: 200, query: []string{"inline"},
+		description: "Content-Disposition: attachment (или inline при inline=1) с именем файла в кодировке RFC 5987 (filename*=utf-8''…)."},
+	"HEAD /applications/:id/slots/:slot/file":      {summary: "Размер, контрольная сумма и имя файла слота", tag: "files", status: 200, query: []string{"inline"}},
 	"DELETE /applications/:id/slots/:slot/file":    {summary: "Очистить слот (файл остаётся в истории)", tag: "files", status: 204},
 	"GET /applications/:id/slots/:slot/history":    {summary: "Прежние файлы слота с их исходниками", tag: "files", status: 200, out: obj{"history": []HistoryJSON{}}},
 	"POST /applications/:id/slots/:slot/file/link": {summary: "Временная прямая ссылка на файл (S3)", tag: "files", status: 200, out: obj{"url": "", "expires_at": time.Time{}}},
@@ -97,13 +107,14 @@ var operations = map[string]op{
 	"PUT /applications/:id/nmo/:rid":               {summary: "Изменить активность НМО", tag: "ledger", body: "json", in: dossier.NMOActivity{}, status: 200, out: dossier.NMOActivity{}},
 	"DELETE /applications/:id/nmo/:rid":            {summary: "Удалить активность НМО", tag: "ledger", status: 204},
 	"POST /applications/:id/bundles":               {summary: "Заказать сборку: пакет ФРМР (ZIP) или портфолио (PDF)", tag: "bundles", body: "json", in: bundleBody{}, status: 202, out: BundleJSON{}, example: obj{"kind": "frmr_package", "draft": true}},
+	"GET /applications/:id/bundles":                {summary: "Сборки заявления, новые первыми (как GET /bundles/{id})", tag: "bundles", status: 200, out: BundleListJSON{}},
 	"GET /applications/:id/grants":                 {summary: "Организации с доступом к заявлению", tag: "sharing", status: 200, out: obj{"grants": []obj{}}},
 	"POST /applications/:id/grants":                {summary: "Дать доступ организации", tag: "sharing", body: "json", in: grantBody{}, status: 201},
 	"DELETE /applications/:id/grants/:org":         {summary: "Отозвать доступ организации", tag: "sharing", status: 204},
 	"POST /applications/:id/share-codes":           {summary: "Одноразовый код доступа для учебного центра (7 дней)", tag: "sharing", status: 201, out: obj{"code": "", "expires_at": time.Time{}}},
 	"GET /applications/:id/audit":                  {summary: "Журнал доступа к заявлению", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"limit", "cursor", "format"}},
 	"GET /bundles/:id":                             {summary: "Состояние сборки и прогресс", tag: "bundles", status: 200, out: BundleJSON{}},
-	"GET /bundles/:id/file":                        {summary: "Скачать собранный пакет", tag: "bundles", status: 200},
+	"GET /bundles/:id/file":                        {summary: "Скачать сборку под именем специалиста («Иванова А.С. - пакет для ФРМР.zip», «… - портфолио.pdf», «… - черновик …»); inline=1 — открыть портфолио в браузере", tag: "bundles", status: 200, query: []string{"inline"}},
 	"POST /bundles/:id/retry":                      {summary: "Повторить неудавшуюся сборку", tag: "bundles", status: 202, out: BundleJSON{}},
 	"GET /openapi.json":                            {summary: "Это описание API (OpenAPI 3.1)", tag: "meta", status: 200},
 	"POST /imports/certificates": {summary: "Пакетный импорт удостоверений учебным центром: JSON, CSV или форма batch + files (ZIP с PDF); отчёт по каждой строке", tag: "imports",
@@ -232,12 +243,12 @@ func OpenAPI() ([]byte, error) {
 			operation["parameters"] = params
 		}
 		switch o.body {
-		case "json":
+		case "json", "optional json":
 			content := obj{"schema": b.schema(o.in)}
 			if o.example != nil {
 				content["example"] = o.example
 			}
-			operation["requestBody"] = obj{"required": true, "content": obj{"application/json": content}}
+			operation["requestBody"] = obj{"required": o.body == "json", "content": obj{"application/json": content}}
 		case "multipart":
 			operation["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": obj{"type": "object",
 				"properties": obj{"file": obj{"type": "array", "items": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}}}}}

@@ -191,6 +191,15 @@ func (s *Service) Get(ctx context.Context, id string) (*dossier.Bundle, error) {
 	return b, nil
 }
 
+// List reads an application's bundles, newest first.
+func (s *Service) List(ctx context.Context, appID string) ([]*dossier.Bundle, error) {
+	b, err := s.db.Bundles(ctx, appID)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return b, nil
+}
+
 // Open returns a finished bundle's bytes, verified as they are read.
 func (s *Service) Open(ctx context.Context, id string) (io.ReadCloser, *dossier.Bundle, error) {
 	b, err := s.Get(ctx, id)
@@ -205,6 +214,19 @@ func (s *Service) Open(ctx context.Context, id string) (io.ReadCloser, *dossier.
 		return nil, b, unavailable(err)
 	}
 	return storage.Verify(rc, b.Size, b.SHA256), b, nil
+}
+
+// FileName is the name b downloads as, after its application's specialist
+// (packager.BundleFileName).
+func (s *Service) FileName(ctx context.Context, b *dossier.Bundle) (string, error) {
+	app, err := s.db.GetApplication(ctx, b.ApplicationID)
+	if errors.Is(err, database.ErrNotFound) {
+		return "", notFound()
+	}
+	if err != nil {
+		return "", unavailable(err)
+	}
+	return packager.BundleFileName(app.Form.Specialist, b.Kind, b.Draft), nil
 }
 
 // Retry queues a failed build again.

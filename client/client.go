@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -81,10 +82,13 @@ func IsCode(err error, code string) bool {
 // Application is an application as the API describes it (the form fields
 // are kept as JSON: Form).
 type Application struct {
-	ID      string   `json:"id"`
-	Status  string   `json:"status"`
-	Ready   bool     `json:"ready"`
-	Missing []string `json:"missing"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	// SubmittedOn is the day the portal took a submitted application
+	// (YYYY-MM-DD); empty while it is a draft.
+	SubmittedOn string   `json:"submitted_on"`
+	Ready       bool     `json:"ready"`
+	Missing     []string `json:"missing"`
 	// Blocking is what keeps Ready false: the same evaluation as the
 	// readiness report, the package gate and submission.
 	Blocking []Finding       `json:"blocking"`
@@ -151,13 +155,16 @@ type Course struct {
 
 // Bundle is a requested FRMR package or portfolio.
 type Bundle struct {
-	ID       string `json:"id"`
-	Kind     string `json:"kind"`
-	Status   string `json:"status"` // queued, running, done, failed
-	Error    string `json:"error"`
-	Size     int64  `json:"size"`
-	SHA256   string `json:"sha256"`
-	Progress *struct {
+	ID            string    `json:"id"`
+	ApplicationID string    `json:"application_id"`
+	Kind          string    `json:"kind"`
+	Draft         bool      `json:"draft"`
+	CreatedAt     time.Time `json:"created_at"`
+	Status        string    `json:"status"` // queued, running, done, failed
+	Error         string    `json:"error"`
+	Size          int64     `json:"size"`
+	SHA256        string    `json:"sha256"`
+	Progress      *struct {
 		Done  int `json:"done"`
 		Total int `json:"total"`
 	} `json:"progress"`
@@ -185,10 +192,12 @@ func WithIdempotencyKey(key string) CallOption {
 	return func(r *http.Request) { r.Header.Set("Idempotency-Key", key) }
 }
 
-func (c *Client) call(ctx context.Context, method, path string, body io.Reader, contentType string, out any, opts ...CallOption) error {
+// send makes a request; an answer of 400 or more is returned as *Error
+// (its body read and closed), any other for the caller to read and close.
+func (c *Client) send(ctx context.Context, method, path string, body io.Reader, contentType string, opts ...CallOption) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return fmt.Errorf("accredpack: %w", err)
+		return nil, fmt.Errorf("accredpack: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
@@ -200,10 +209,10 @@ func (c *Client) call(ctx context.Context, method, path string, body io.Reader, 
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("accredpack: %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("accredpack: %s %s: %w", method, path, err)
 	}
-	defer res.Body.Close()
 	if res.StatusCode >= 400 {
+		defer res.Body.Close()
 		var e struct {
 			Error Error `json:"error"`
 		}
@@ -212,8 +221,17 @@ func (c *Client) call(ctx context.Context, method, path string, body io.Reader, 
 			e.Error = Error{Code: "http_" + fmt.Sprint(res.StatusCode), Message: strings.TrimSpace(string(b))}
 		}
 		e.Error.Status = res.StatusCode
-		return &e.Error
+		return nil, &e.Error
 	}
+	return res, nil
+}
+
+func (c *Client) call(ctx context.Context, method, path string, body io.Reader, contentType string, out any, opts ...CallOption) error {
+	res, err := c.send(ctx, method, path, body, contentType, opts...)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
 	if out == nil || res.StatusCode == http.StatusNoContent {
 		return nil
 	}
@@ -352,7 +370,81 @@ func (c *Client) WaitBundle(ctx context.Context, id string, interval time.Durati
 
 // DownloadBundle writes a done bundle's file to w.
 func (c *Client) DownloadBundle(ctx context.Context, id string, w io.Writer) error {
-	return c.call(ctx, "GET", "/bundles/"+url.PathEscape(id)+"/file", nil, "", w)
+	_, err := c.DownloadBundleNamed(ctx, id, w)
+	return err
+}
+
+// DownloadBundleNamed writes a done bundle's file to w and answers the name
+// it downloads as, after the specialist: «Иванова А.С. - пакет для
+// ФРМР.zip», «Иванова А.С. - портфолио.pdf», «… - черновик …» for a draft.
+func (c *Client) DownloadBundleNamed(ctx context.Context, id string, w io.Writer) (string, error) {
+	return c.download(ctx, "/bundles/"+url.PathEscape(id)+"/file", w)
+}
+
+// Bundles lists an application's bundles, newest first.
+func (c *Client) Bundles(ctx context.Context, appID string) ([]Bundle, error) {
+	var out struct {
+		Bundles []Bundle `json:"bundles"`
+	}
+	return out.Bundles, c.call(ctx, "GET", app(appID)+"/bundles", nil, "", &out)
+}
+
+// DownloadFile writes the current file of a slot row to w and answers the
+// name the FRMR package gives it («Иванова А.С. - Паспорт.pdf»).
+func (c *Client) DownloadFile(ctx context.Context, appID, slot string, w io.Writer) (string, error) {
+	return c.download(ctx, app(appID)+"/slots/"+url.PathEscape(slot)+"/file", w)
+}
+
+// download copies an answer's body to w and answers the file name of its
+// Content-Disposition.
+func (c *Client) download(ctx context.Context, path string, w io.Writer) (string, error) {
+	res, err := c.send(ctx, "GET", path, nil, "")
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	if _, err := io.Copy(w, res.Body); err != nil {
+		return "", fmt.Errorf("accredpack: read %s: %w", path, err)
+	}
+	_, params, _ := mime.ParseMediaType(res.Header.Get("Content-Disposition"))
+	return params["filename"], nil
+}
+
+// Submit marks a ready application submitted, on the day the FRMR portal
+// took it (its calendar date in on's location); a zero on means today. A
+// day in the future or before the application was created is refused
+// (validation_failed on submitted_on); an application that is not ready is
+// a conflict with the blocking Findings.
+func (c *Client) Submit(ctx context.Context, appID string, on time.Time, opts ...CallOption) (*Application, error) {
+	var body any
+	if !on.IsZero() {
+		body = map[string]string{"submitted_on": on.Format(time.DateOnly)}
+	}
+	var a Application
+	return &a, c.callJSON(ctx, "POST", app(appID)+"/submit", body, &a, opts...)
+}
+
+// Session is who the client's token belongs to.
+type Session struct {
+	UserID         string `json:"user_id"`
+	Role           string `json:"role"`
+	OrganizationID string `json:"organization_id"`
+	Name           string `json:"name"`  // empty for the administrator's bootstrap token
+	Email          string `json:"email"` // likewise
+}
+
+// Me tells who the client's token belongs to.
+func (c *Client) Me(ctx context.Context) (*Session, error) {
+	var s Session
+	return &s, c.call(ctx, "GET", "/auth/me", nil, "", &s)
+}
+
+// ChangePassword changes the password of the token's account (API keys
+// stay valid, its sessions end). A wrong current password is a
+// validation_failed refusal on current_password, a new one that breaks the
+// rules (at least 10 characters) on new_password.
+func (c *Client) ChangePassword(ctx context.Context, current, next string) error {
+	return c.callJSON(ctx, "POST", "/auth/password", map[string]string{"current_password": current, "new_password": next}, nil)
 }
 
 // CertificateRow is one certificate of an import batch. Dates are

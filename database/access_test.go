@@ -240,3 +240,66 @@ func testDeleteApplication(t *testing.T, db *DB) {
 		t.Errorf("second delete: %v", err)
 	}
 }
+
+// testPasswordChange: a new password hash ends every other session of the
+// user at once, keeps the one named and other users' sessions; a login
+// verified against the replaced hash opens no session.
+func testPasswordChange(t *testing.T, db *DB) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for _, u := range []User{
+		{ID: "p1", Email: "anna@example.ru", Name: "Анна", Role: "specialist", PasswordHash: "$old", CreatedAt: now},
+		{ID: "p2", Email: "boris@example.ru", Name: "Борис", Role: "specialist", PasswordHash: "$other", CreatedAt: now},
+	} {
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range []Session{
+		{TokenHash: "phone", UserID: "p1"}, {TokenHash: "laptop", UserID: "p1"}, {TokenHash: "tablet", UserID: "p1"},
+		{TokenHash: "boris", UserID: "p2"},
+	} {
+		s.CSRFToken, s.CreatedAt, s.ExpiresAt = "c", now, now.Add(time.Hour)
+		if err := db.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ended, err := db.SetPassword(ctx, "p1", "$old", "$new", "laptop")
+	if err != nil || ended != 2 {
+		t.Fatalf("SetPassword = %d, %v; want 2 sessions ended", ended, err)
+	}
+	for token, live := range map[string]bool{"phone": false, "tablet": false, "laptop": true, "boris": true} {
+		if _, _, err := db.SessionUser(ctx, token, now); (err == nil) != live {
+			t.Errorf("session %s after the change: %v; want live=%v", token, err, live)
+		}
+	}
+	if u, _ := db.User(ctx, "p1"); u.PasswordHash != "$new" {
+		t.Errorf("hash = %q", u.PasswordHash)
+	}
+	if u, _ := db.User(ctx, "p2"); u.PasswordHash != "$other" {
+		t.Errorf("another user's hash changed: %q", u.PasswordHash)
+	}
+	// A login that verified the old password while it changed.
+	stale := Session{TokenHash: "late", UserID: "p1", CSRFToken: "c", CreatedAt: now, ExpiresAt: now.Add(time.Hour), PasswordHash: "$old"}
+	if err := db.CreateSession(ctx, stale); !errors.Is(err, ErrNotFound) {
+		t.Errorf("session verified against the replaced hash: %v; want ErrNotFound", err)
+	}
+	if _, _, err := db.SessionUser(ctx, "late", now); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the refused session exists: %v", err)
+	}
+	fresh := stale
+	fresh.TokenHash, fresh.PasswordHash = "fresh", "$new"
+	if err := db.CreateSession(ctx, fresh); err != nil {
+		t.Errorf("session verified against the current hash: %v", err)
+	}
+	// No session to keep (an API key's change): all of them end.
+	if _, err := db.SetPassword(ctx, "p1", "$old", "$other change", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a change from a hash already replaced: %v; want ErrNotFound", err)
+	}
+	if ended, err := db.SetPassword(ctx, "p1", "$new", "$newer", ""); err != nil || ended != 2 {
+		t.Errorf("SetPassword keeping none = %d, %v; want 2 (laptop, fresh)", ended, err)
+	}
+	if _, err := db.SetPassword(ctx, "nobody", "", "$x", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown user: %v", err)
+	}
+}

@@ -35,6 +35,10 @@ type Session struct {
 	CSRFToken string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// PasswordHash, when set, is the hash the login's password was
+	// verified against: the session is created only while it is still the
+	// user's (a password changed meanwhile refuses it).
+	PasswordHash string
 }
 
 // APIKey is a bearer key of an integration; only its hash is kept.
@@ -181,14 +185,63 @@ func (db *DB) Users(ctx context.Context) ([]User, error) {
 	return queryAll(ctx, db.conn(), "list users", scanUser, `SELECT `+userColumns+` FROM users ORDER BY email`)
 }
 
-// CreateSession inserts a session.
+// CreateSession inserts a session. With s.PasswordHash it reads the user's
+// row locked and inserts only if that is still the password hash, else
+// ErrNotFound: a login verified against a password that a change has just
+// replaced opens nothing, whichever of the two commits first.
 func (db *DB) CreateSession(ctx context.Context, s Session) error {
-	_, err := db.conn().exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		s.TokenHash, s.UserID, s.CSRFToken, ts(s.CreatedAt), ts(s.ExpiresAt))
-	if err != nil {
-		return fmt.Errorf("database: insert session: %w", err)
+	if s.PasswordHash == "" {
+		_, err := db.conn().exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			s.TokenHash, s.UserID, s.CSRFToken, ts(s.CreatedAt), ts(s.ExpiresAt))
+		if err != nil {
+			return fmt.Errorf("database: insert session: %w", err)
+		}
+		return nil
 	}
-	return nil
+	return db.inTx(ctx, func(tx conn) error {
+		var id string
+		err := tx.queryRow(ctx, `SELECT id FROM users WHERE id = ? AND password_hash = ?`+tx.forUpdate(), s.UserID, s.PasswordHash).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("session of %s: password changed: %w", s.UserID, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("database: read user for a session: %w", err)
+		}
+		_, err = tx.exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			s.TokenHash, s.UserID, s.CSRFToken, ts(s.CreatedAt), ts(s.ExpiresAt))
+		if err != nil {
+			return fmt.Errorf("database: insert session: %w", err)
+		}
+		return nil
+	})
+}
+
+// SetPassword replaces a user's password hash old (the one the current
+// password was verified against) with hash, and ends every session of the
+// user except the one whose token hash is keep (empty: all of them), in one
+// transaction. It answers how many sessions ended. An unknown user, or a
+// hash that is no longer old (another change came first), is ErrNotFound.
+func (db *DB) SetPassword(ctx context.Context, userID, old, hash, keep string) (int64, error) {
+	var ended int64
+	err := db.inTx(ctx, func(tx conn) error {
+		res, err := tx.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, hash, userID, old)
+		if err != nil {
+			return fmt.Errorf("database: set password: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return fmt.Errorf("user %s: %w", userID, ErrNotFound)
+		}
+		res, err = tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, keep)
+		if err != nil {
+			return fmt.Errorf("database: end sessions: %w", err)
+		}
+		ended, err = res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("database: end sessions: %w", err)
+		}
+		return nil
+	})
+	return ended, err
 }
 
 // SessionUser reads a session that has not expired at now, with its user.

@@ -14,7 +14,7 @@ import (
 const applicationColumns = `id, owner, kind, status, last_name, first_name, middle_name, snils, birth_date,
 	phone, email, education_level, specialty, report_agreed, name_changed, employed, comment, consent,
 	created_at, updated_at, submitted_at, previous_accreditation_date, employment_ended,
-	report_not_agreed_reason, primary_basis`
+	report_not_agreed_reason, primary_basis, submitted_on`
 
 // CreateApplication inserts a new application, shared with the
 // organizations of grants in the same transaction.
@@ -40,12 +40,12 @@ func insertApplication(ctx context.Context, tx conn, a *dossier.Application) err
 		submitted = ts(*a.SubmittedAt)
 	}
 	_, err := tx.exec(ctx, `INSERT INTO applications (`+applicationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Owner, f.Kind, string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName,
 		f.Specialist.SNILS, f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty,
 		optBool(f.ReportAgreed), boolInt(f.NameChanged), optBool(f.Employed), f.Comment, boolInt(f.Consent),
 		ts(a.CreatedAt), ts(a.UpdatedAt), submitted, f.PreviousAccreditationDate, f.EmploymentEnded,
-		f.ReportNotAgreedReason, f.PrimaryBasis)
+		f.ReportNotAgreedReason, f.PrimaryBasis, optDate(a.SubmittedOn))
 	if err != nil {
 		return fmt.Errorf("database: insert application: %w", err)
 	}
@@ -73,11 +73,12 @@ func (db *DB) UpdateApplication(ctx context.Context, id string, fn func(a *dossi
 		_, err = tx.exec(ctx, `UPDATE applications SET status = ?, last_name = ?, first_name = ?, middle_name = ?,
 			snils = ?, birth_date = ?, phone = ?, email = ?, education_level = ?, specialty = ?, report_agreed = ?,
 			name_changed = ?, employed = ?, comment = ?, consent = ?, updated_at = ?, submitted_at = ?,
-			previous_accreditation_date = ?, employment_ended = ?, report_not_agreed_reason = ?, primary_basis = ? WHERE id = ?`,
+			previous_accreditation_date = ?, employment_ended = ?, report_not_agreed_reason = ?, primary_basis = ?,
+			submitted_on = ? WHERE id = ?`,
 			string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName, f.Specialist.SNILS,
 			f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty, optBool(f.ReportAgreed),
 			boolInt(f.NameChanged), optBool(f.Employed), f.Comment, boolInt(f.Consent), ts(a.UpdatedAt), submitted,
-			f.PreviousAccreditationDate, f.EmploymentEnded, f.ReportNotAgreedReason, f.PrimaryBasis, a.ID)
+			f.PreviousAccreditationDate, f.EmploymentEnded, f.ReportNotAgreedReason, f.PrimaryBasis, optDate(a.SubmittedOn), a.ID)
 		if err != nil {
 			return fmt.Errorf("database: update application: %w", err)
 		}
@@ -126,14 +127,14 @@ func scanApplication(s scanner) (*dossier.Application, error) {
 		reportAgreed, employed sql.NullInt64
 		nameChanged, consent   int64
 		created, updated       string
-		submitted              sql.NullString
+		submitted, submittedOn sql.NullString
 	)
 	f := &a.Form
 	err := s.Scan(&a.ID, &a.Owner, &f.Kind, &status, &f.Specialist.LastName, &f.Specialist.FirstName,
 		&f.Specialist.MiddleName, &f.Specialist.SNILS, &f.Specialist.BirthDate, &f.Contact.Phone, &f.Contact.Email,
 		&f.EducationLevel, &f.Specialty, &reportAgreed, &nameChanged, &employed, &f.Comment, &consent,
 		&created, &updated, &submitted, &f.PreviousAccreditationDate, &f.EmploymentEnded,
-		&f.ReportNotAgreedReason, &f.PrimaryBasis)
+		&f.ReportNotAgreedReason, &f.PrimaryBasis, &submittedOn)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err
@@ -156,7 +157,16 @@ func scanApplication(s scanner) (*dossier.Application, error) {
 		}
 		a.SubmittedAt = &t
 	}
+	a.SubmittedOn = submittedOn.String
 	return &a, nil
+}
+
+// optDate stores a day (YYYY-MM-DD), or NULL for none.
+func optDate(day string) any {
+	if day == "" {
+		return nil
+	}
+	return day
 }
 
 // Page is a position in a list: after the item created at CreatedAt with ID.

@@ -24,19 +24,14 @@ func (db *DB) CreateBundle(ctx context.Context, b *dossier.Bundle) error {
 	return nil
 }
 
-// GetBundle reads one bundle.
-func (db *DB) GetBundle(ctx context.Context, id string) (*dossier.Bundle, error) {
+func scanBundle(s scanner) (*dossier.Bundle, error) {
 	var b dossier.Bundle
 	var draft int64
 	var created, updated string
-	err := db.conn().queryRow(ctx, `SELECT `+bundleColumns+` FROM bundles WHERE id = ?`, id).Scan(
-		&b.ID, &b.ApplicationID, &b.Kind, &draft, &b.Status, &b.Error, &b.Done, &b.Total, &b.Attempts, &b.Run,
+	err := s.Scan(&b.ID, &b.ApplicationID, &b.Kind, &draft, &b.Status, &b.Error, &b.Done, &b.Total, &b.Attempts, &b.Run,
 		&b.ObjectKey, &b.Size, &b.SHA256, &created, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("bundle %s: %w", id, ErrNotFound)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("database: read bundle: %w", err)
+		return nil, err
 	}
 	b.Draft = draft != 0
 	if b.CreatedAt, err = parseTS(created); err != nil {
@@ -46,6 +41,24 @@ func (db *DB) GetBundle(ctx context.Context, id string) (*dossier.Bundle, error)
 		return nil, fmt.Errorf("database: bundle updated_at: %w", err)
 	}
 	return &b, nil
+}
+
+// GetBundle reads one bundle.
+func (db *DB) GetBundle(ctx context.Context, id string) (*dossier.Bundle, error) {
+	b, err := scanBundle(db.conn().queryRow(ctx, `SELECT `+bundleColumns+` FROM bundles WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("bundle %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("database: read bundle: %w", err)
+	}
+	return b, nil
+}
+
+// Bundles lists an application's bundles, newest first.
+func (db *DB) Bundles(ctx context.Context, appID string) ([]*dossier.Bundle, error) {
+	return queryAll(ctx, db.conn(), "list bundles", scanBundle,
+		`SELECT `+bundleColumns+` FROM bundles WHERE application_id = ? ORDER BY created_at DESC, id DESC`, appID)
 }
 
 // BundleUpdate changes some fields of a bundle; nil fields stay.

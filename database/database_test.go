@@ -26,6 +26,7 @@ var suite = []struct {
 	{"ReferencedKeys", testReferencedKeys},
 	{"Ledger", testLedger},
 	{"Accounts", testAccounts},
+	{"PasswordChange", testPasswordChange},
 	{"SharingAndScope", testSharingAndScope},
 	{"AuditIsAppendOnly", testAuditIsAppendOnly},
 	{"ImportedCourses", testImportedCourses},
@@ -34,6 +35,7 @@ var suite = []struct {
 	{"Webhooks", testWebhooks},
 	{"UnsubmittedApplications", testUnsubmittedApplications},
 	{"FormQuestionsMigration", testFormQuestionsMigration},
+	{"SubmittedOnMigration", testSubmittedOnMigration},
 }
 
 // testUnsubmittedApplications: the recheck's pages, in id order, without

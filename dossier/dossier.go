@@ -135,7 +135,10 @@ type Application struct {
 	Form        Form
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
-	SubmittedAt *time.Time
+	SubmittedAt *time.Time // when it was marked submitted
+	// SubmittedOn is the day the FRMR portal took it (YYYY-MM-DD), as the
+	// person says; empty while it is a draft.
+	SubmittedOn string
 }
 
 // SlotRef addresses one slot of an application: a plain slot ("snils") or a

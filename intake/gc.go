@@ -81,7 +81,7 @@ func (s *Service) Link(ctx context.Context, appID, slotRef string, ttl time.Dura
 	if !ok || ttl <= 0 {
 		return Link{}, errNoLinks
 	}
-	doc, err := s.document(ctx, appID, slotRef)
+	doc, err := s.Document(ctx, appID, slotRef)
 	if err != nil {
 		return Link{}, err
 	}

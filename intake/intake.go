@@ -221,6 +221,12 @@ func (s *Service) view(a *dossier.Application, docs []dossier.Document, l ledger
 	now := s.now()
 	v := &View{App: a}
 	in := readiness.Input{Form: a.Form, Courses: l.courses, Activities: l.activities, Today: now}
+	if a.Status == dossier.StatusSubmitted {
+		// The stages after submission count from the portal's day.
+		if d, err := time.Parse(time.DateOnly, a.SubmittedOn); err == nil {
+			in.Submitted = d
+		}
+	}
 	if kind, ok := s.catalog.Kind(a.Form.Kind); ok {
 		v.Kind = kind
 		v.Layout = kind.Layout(&a.Form, docs)
@@ -315,23 +321,60 @@ func lockedErr() error {
 	return conflict("Заявление отправлено и закрыто для изменений. Чтобы исправить его, сначала верните его в работу.")
 }
 
-// Submit locks a ready application and records when it was sent.
-func (s *Service) Submit(ctx context.Context, id string) (*View, error) {
-	return s.setStatus(ctx, id, dossier.StatusSubmitted)
+// Submit locks a ready application and records when it was marked sent
+// and the day the FRMR portal took it: day (YYYY-MM-DD), or today when it
+// is empty. The day may not be in the future nor before the application
+// was created.
+func (s *Service) Submit(ctx context.Context, id, day string) (*View, error) {
+	return s.setStatus(ctx, id, dossier.StatusSubmitted, day)
 }
 
 // Reopen returns a submitted application to draft (e.g. the portal sent it
-// back for corrections).
+// back for corrections); it has no submission day any more.
 func (s *Service) Reopen(ctx context.Context, id string) (*View, error) {
-	return s.setStatus(ctx, id, dossier.StatusDraft)
+	return s.setStatus(ctx, id, dossier.StatusDraft, "")
 }
 
-func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status) (*View, error) {
+// easternmostOffset is Kamchatka's offset from UTC, the last of Russia's
+// time zones to leave a day: a day is "in the future" only once it has not
+// begun there yet, so a person east of UTC giving their own today is not
+// refused in the hours when UTC is still on yesterday.
+const easternmostOffset = 12 * time.Hour
+
+// submissionDay checks the day the portal took an application: a date,
+// not after today anywhere in Russia, not before the application was
+// created (UTC, as the service counts days). Empty means today (UTC).
+func submissionDay(day string, created, now time.Time) (string, error) {
+	today := now.UTC().Format(time.DateOnly)
+	if day == "" {
+		return today, nil
+	}
+	refuse := func(code, msg string) error {
+		return &checks.ValidationError{Fields: []checks.FieldError{{Field: "submitted_on", Code: code, Message: msg}}}
+	}
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return "", refuse("date", "Дата подачи в ФРМР — в формате ГГГГ-ММ-ДД, например 2026-03-02.")
+	}
+	if latest := now.UTC().Add(easternmostOffset).Format(time.DateOnly); day > latest {
+		return "", refuse("not_future", "Дата подачи в ФРМР не может быть позже сегодняшнего дня.")
+	}
+	if first := created.UTC().Format(time.DateOnly); day < first {
+		return "", refuse("not_before_created", fmt.Sprintf("Дата подачи в ФРМР не может быть раньше создания заявления (%s).", created.UTC().Format("02.01.2006")))
+	}
+	return d.Format(time.DateOnly), nil
+}
+
+func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status, day string) (*View, error) {
 	_, err := s.db.UpdateApplication(ctx, id, func(a *dossier.Application) error {
 		if a.Status == to {
 			return conflict(fmt.Sprintf("Заявление уже в состоянии %q.", to))
 		}
 		if to == dossier.StatusSubmitted {
+			on, err := submissionDay(day, a.CreatedAt, s.now())
+			if err != nil {
+				return err
+			}
 			docs, err := s.db.Documents(ctx, id)
 			if err != nil {
 				return err
@@ -344,9 +387,9 @@ func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status) (
 				return NotReady(v.Readiness, "Отметить заявление отправленным нельзя")
 			}
 			now := s.now()
-			a.SubmittedAt = &now
+			a.SubmittedAt, a.SubmittedOn = &now, on
 		} else {
-			a.SubmittedAt = nil
+			a.SubmittedAt, a.SubmittedOn = nil, ""
 		}
 		a.Status, a.UpdatedAt = to, s.now()
 		return nil
@@ -355,7 +398,7 @@ func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status) (
 		return nil, notFound("Заявление не найдено.")
 	}
 	if err != nil {
-		return nil, backend(err)
+		return nil, passValidation(err)
 	}
 	s.log.InfoContext(ctx, "application status changed", "application", id, "status", to)
 	return s.Get(ctx, id)

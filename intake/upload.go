@@ -13,6 +13,7 @@ import (
 	"accredpack/checks"
 	"accredpack/database"
 	"accredpack/dossier"
+	"accredpack/packager"
 	"accredpack/storage"
 )
 
@@ -193,36 +194,68 @@ func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Do
 	return doc, sources, nil
 }
 
+// SlotFile is the current file of a slot row as it is downloaded.
+type SlotFile struct {
+	dossier.Document
+	// Name is the file's name in the FRMR package: «Иванова А.С. -
+	// Паспорт.pdf» (not the name it was uploaded with, which Document
+	// keeps).
+	Name string
+}
+
 // Open returns the current file of a slot row, verified against its
-// checksum as it is read.
-func (s *Service) Open(ctx context.Context, appID, slotRef string) (io.ReadCloser, dossier.Document, error) {
-	doc, err := s.document(ctx, appID, slotRef)
+// checksum as it is read, with the name the FRMR package gives it.
+func (s *Service) Open(ctx context.Context, appID, slotRef string) (io.ReadCloser, SlotFile, error) {
+	a, docs, doc, err := s.current(ctx, appID, slotRef)
 	if err != nil {
-		return nil, doc, err
+		return nil, SlotFile{Document: doc}, err
 	}
+	f := SlotFile{Document: doc, Name: s.packageName(a, docs, doc)}
 	rc, err := s.store.Open(ctx, doc.ObjectKey)
 	if err != nil {
-		return nil, doc, backend(fmt.Errorf("open object of %s: %w", doc.Ref, err))
+		return nil, f, backend(fmt.Errorf("open object of %s: %w", doc.Ref, err))
 	}
-	return storage.Verify(rc, doc.Size, doc.SHA256), doc, nil
+	return storage.Verify(rc, doc.Size, doc.SHA256), f, nil
+}
+
+// packageName is the name the FRMR package gives doc (the same plan, so the
+// same name, numbering of repeated titles included); the name it was
+// uploaded with if its kind left the catalog.
+func (s *Service) packageName(a *dossier.Application, docs []dossier.Document, doc dossier.Document) string {
+	if kind, ok := s.catalog.Kind(a.Form.Kind); ok {
+		if name, ok := packager.NewPlan(a, kind, docs, false, s.now()).FileName(doc.Ref); ok {
+			return name
+		}
+	}
+	if doc.FileName != "" {
+		return doc.FileName
+	}
+	return doc.Ref.String() + ".pdf"
 }
 
 // Document returns the record of the current file of a slot row.
 func (s *Service) Document(ctx context.Context, appID, slotRef string) (dossier.Document, error) {
-	return s.document(ctx, appID, slotRef)
+	_, _, doc, err := s.current(ctx, appID, slotRef)
+	return doc, err
 }
 
-func (s *Service) document(ctx context.Context, appID, slotRef string) (dossier.Document, error) {
-	ref, docs, err := s.locate(ctx, appID, slotRef)
+// current reads an application, its documents and the current file of one
+// slot row.
+func (s *Service) current(ctx context.Context, appID, slotRef string) (*dossier.Application, []dossier.Document, dossier.Document, error) {
+	a, docs, err := s.load(ctx, appID)
 	if err != nil {
-		return dossier.Document{}, err
+		return nil, nil, dossier.Document{}, err
+	}
+	ref, _, err := s.resolve(a, docs, slotRef)
+	if err != nil {
+		return nil, nil, dossier.Document{}, err
 	}
 	for _, d := range docs {
 		if d.Ref == ref {
-			return d, nil
+			return a, docs, d, nil
 		}
 	}
-	return dossier.Document{}, notFound(fmt.Sprintf("В слоте %s нет файла.", ref))
+	return nil, nil, dossier.Document{}, notFound(fmt.Sprintf("В слоте %s нет файла.", ref))
 }
 
 // Delete empties a slot row. Its file stays in the history.

@@ -344,6 +344,63 @@ func TestPortfolioReadinessPage(t *testing.T) {
 	}
 }
 
+// TestDownloadNames: a bundle downloads under the specialist's name, a
+// draft says so; a slot row's file is named as in the package, rows and
+// repeated titles included; an empty row has no name.
+func TestDownloadNames(t *testing.T) {
+	anna := dossier.Specialist{LastName: "Иванова", FirstName: "Анна", MiddleName: "Сергеевна"}
+	for _, tc := range []struct {
+		s     dossier.Specialist
+		kind  string
+		draft bool
+		want  string
+	}{
+		{anna, dossier.BundleFRMRPackage, false, "Иванова А.С. - пакет для ФРМР.zip"},
+		{anna, dossier.BundleFRMRPackage, true, "Иванова А.С. - черновик пакета для ФРМР.zip"},
+		{anna, dossier.BundlePortfolio, false, "Иванова А.С. - портфолио.pdf"},
+		{anna, dossier.BundlePortfolio, true, "Иванова А.С. - черновик портфолио.pdf"},
+		{dossier.Specialist{LastName: `Д"Артаньян/Гасконь`}, dossier.BundlePortfolio, false, "Д_Артаньян_Гасконь - портфолио.pdf"},
+		{dossier.Specialist{}, dossier.BundleFRMRPackage, false, "пакет для ФРМР.zip"},
+	} {
+		if got := BundleFileName(tc.s, tc.kind, tc.draft); got != tc.want {
+			t.Errorf("BundleFileName(%q, %s, draft %v) = %q; want %q", tc.s.LastName, tc.kind, tc.draft, got, tc.want)
+		}
+	}
+
+	f := newFixture(t, 1<<30)
+	f.put(t, "identity_document", testdocs.PDF(t, 1, "passport"), 1)
+	f.put(t, "qualification_certificates.1", testdocs.PDF(t, 1, "cert 1"), 1)
+	f.put(t, "qualification_certificates.2", testdocs.PDF(t, 1, "cert 2"), 1)
+	plan := f.plan(false)
+	for ref, want := range map[dossier.SlotRef]string{
+		{Slot: "identity_document"}:                  ShortName(plan.App.Form.Specialist) + " - Паспорт.pdf",
+		{Slot: "qualification_certificates", Row: 2}: ShortName(plan.App.Form.Specialist) + " - Удостоверение о повышении квалификации 2.pdf",
+	} {
+		if got, ok := plan.FileName(ref); !ok || got != want {
+			t.Errorf("FileName(%s) = %q, %v; want %q", ref, got, ok, want)
+		}
+	}
+	if got, ok := plan.FileName(dossier.SlotRef{Slot: "snils"}); ok {
+		t.Errorf("an empty row has the name %q", got)
+	}
+}
+
+// TestReadinessPageSubmitted: the readiness page says when a submitted
+// application was taken by the portal, and nothing of it before.
+func TestReadinessPageSubmitted(t *testing.T) {
+	d := &readiness.Deadlines{Expiry: "2026-09-15", SubmitFrom: "2026-07-01", SubmitBy: "2026-07-31"}
+	rows := func() string {
+		return fmt.Sprint(ReadinessPage(readiness.Report{Education: true, Deadlines: d}).Deadlines)
+	}
+	if got := rows(); strings.Contains(got, "Подано") {
+		t.Errorf("a draft's deadlines: %s", got)
+	}
+	d.SubmittedOn = "2026-08-03"
+	if got := rows(); !strings.Contains(got, "[Подано в ФРМР 03.08.2026]") {
+		t.Errorf("a submitted application's deadlines: %s", got)
+	}
+}
+
 func TestReasons(t *testing.T) {
 	whole := fmt.Errorf("%w: %w", ErrPortfolioTooLarge, sandbox.ErrCrashed)
 	if r := Reason(whole); !strings.Contains(r, "слишком большим") {

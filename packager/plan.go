@@ -82,10 +82,46 @@ func FullName(s dossier.Specialist) string {
 	return strings.Join(strings.Fields(s.LastName+" "+s.FirstName+" "+s.MiddleName), " ")
 }
 
+// FileName is the name the FRMR package gives the file of a slot row
+// ("Иванова А.С. - Паспорт.pdf"); false when the row is not filled.
+func (p Plan) FileName(ref dossier.SlotRef) (string, bool) {
+	for _, it := range p.Items {
+		if it.Ref == ref {
+			return it.FileName, true
+		}
+	}
+	return "", false
+}
+
+// BundleFileName is the name a bundle downloads as, after the specialist:
+// «Иванова А.С. - пакет для ФРМР.zip», «Иванова А.С. - портфолио.pdf»;
+// a draft says so («Иванова А.С. - черновик портфолио.pdf»). Windows-safe
+// as SafeFileName.
+func BundleFileName(s dossier.Specialist, kind string, draft bool) string {
+	var title, ext string
+	switch {
+	case kind == dossier.BundlePortfolio && draft:
+		title, ext = "черновик портфолио", ".pdf"
+	case kind == dossier.BundlePortfolio:
+		title, ext = "портфолио", ".pdf"
+	case draft:
+		title, ext = "черновик пакета для ФРМР", ".zip"
+	default:
+		title, ext = "пакет для ФРМР", ".zip"
+	}
+	if name := strings.TrimSpace(ShortName(s)); name != "" {
+		title = name + " - " + title
+	}
+	return safeBase(title) + ext
+}
+
 // SafeFileName makes a PDF file name that Windows and the portal accept:
 // no reserved characters or control characters, no trailing dots or spaces,
 // at most 120 characters before ".pdf".
-func SafeFileName(base string) string {
+func SafeFileName(base string) string { return safeBase(base) + ".pdf" }
+
+// safeBase is a file name without its extension as SafeFileName makes it.
+func safeBase(base string) string {
 	clean := strings.Map(func(r rune) rune {
 		switch {
 		case r < 0x20 || r == 0x7f:
@@ -103,7 +139,7 @@ func SafeFileName(base string) string {
 	if clean == "" {
 		clean = "document"
 	}
-	return clean + ".pdf"
+	return clean
 }
 
 func uniqueName(name string, used map[string]bool) string {
@@ -136,6 +172,9 @@ func ReadinessPage(r readiness.Report) *templates.ReadinessPage {
 	if d := r.Deadlines; d != nil {
 		p.Deadlines = [][2]string{{"Аккредитация действует до", date(d.Expiry)},
 			{"Рекомендуемый срок подачи", date(d.SubmitFrom) + " – " + date(d.SubmitBy)}}
+		if d.SubmittedOn != "" {
+			p.Deadlines = append(p.Deadlines, [2]string{"Подано в ФРМР", date(d.SubmittedOn)})
+		}
 		for _, st := range d.Stages {
 			p.Deadlines = append(p.Deadlines, [2]string{fmt.Sprintf("%s (%d раб. дн.), ожидаемое окончание", st.Title, st.WorkingDays), date(st.Ends)})
 		}

@@ -195,13 +195,16 @@ type StageDate struct {
 
 // Deadlines are the dates of the cycle.
 type Deadlines struct {
-	PreviousAccreditation string      `json:"previous_accreditation"`
-	Expiry                string      `json:"expiry"`
-	SubmitFrom            string      `json:"submit_from"` // the recommended month
-	SubmitBy              string      `json:"submit_by"`
-	PlannedSubmission     string      `json:"planned_submission"`
-	Stages                []StageDate `json:"stages"`
-	ProvisionalCalendar   bool        `json:"provisional_calendar"`
+	PreviousAccreditation string `json:"previous_accreditation"`
+	Expiry                string `json:"expiry"`
+	SubmitFrom            string `json:"submit_from"` // the recommended month
+	SubmitBy              string `json:"submit_by"`
+	PlannedSubmission     string `json:"planned_submission"` // the day the stages count from
+	// SubmittedOn is the day the portal took a submitted application: the
+	// stages count from it (PlannedSubmission is the same day).
+	SubmittedOn         string      `json:"submitted_on,omitempty"`
+	Stages              []StageDate `json:"stages"`
+	ProvisionalCalendar bool        `json:"provisional_calendar"`
 }
 
 // RuleSetState is a rule set and whether the period meets it.
@@ -242,6 +245,9 @@ type Input struct {
 	Courses    []dossier.Course
 	Activities []dossier.NMOActivity
 	Today      time.Time
+	// Submitted is the day the FRMR portal took the application; zero
+	// while it is not submitted. The stages after submission count from it.
+	Submitted time.Time
 }
 
 // MissingDocument is a required slot row still empty.
@@ -317,7 +323,11 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 		}
 	}
 	if portfolio && hasPrev {
-		d, err := deadlines(in.Form, prev, today, rules, cal)
+		var submitted time.Time
+		if !in.Submitted.IsZero() {
+			submitted = dayOf(in.Submitted)
+		}
+		d, err := deadlines(in.Form, prev, today, submitted, rules, cal)
 		if err != nil {
 			add(Finding{Severity: Warning, Code: "calendar", Message: "Сроки этапов после подачи не вычисляются: " + calendar.Explain(err) + "."})
 		}
@@ -325,10 +335,18 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 		if d.ProvisionalCalendar {
 			add(Finding{Severity: Warning, Code: "calendar_provisional", Message: "Сроки этапов рассчитаны по производственному календарю, который ещё не сверен с официальным текстом постановления о переносе выходных дней."})
 		}
-		if exp, _ := parseDate(d.Expiry); !exp.After(today) {
+		exp, _ := parseDate(d.Expiry)
+		by, _ := parseDate(d.SubmitBy)
+		switch {
+		case !exp.After(today):
 			add(Finding{Severity: Warning, Code: "expired", Message: "Срок действия аккредитации истёк " + exp.Format("02.01.2006") + "."})
-		} else if by, _ := parseDate(d.SubmitBy); by.Before(today) {
+		case submitted.IsZero() && by.Before(today):
 			add(Finding{Severity: Warning, Code: "late", Message: "Рекомендованный срок подачи прошёл: подайте документы как можно скорее."})
+		case !submitted.IsZero() && by.Before(submitted):
+			// Submitted: lateness is the submission's, and there is
+			// nothing left to hurry.
+			add(Finding{Severity: Warning, Code: "late", Message: "Заявление подано " + submitted.Format("02.01.2006") +
+				" — позже рекомендованного срока подачи (до " + by.Format("02.01.2006") + ")."})
 		}
 		for _, e := range rules.Exemptions {
 			if msg, ok := e.applies(prev.AddDate(rules.PeriodYears, 0, 0), today); ok {
@@ -445,9 +463,10 @@ func dayOf(t time.Time) time.Time {
 // deadlines counts the cycle's dates: expiry five years after the previous
 // accreditation; submission in the month 2 (report agreed) or 3 (not
 // agreed) months before the expiry month; the stages after submission in
-// working days from the planned submission (the recommended month's first
-// day, or today if later).
-func deadlines(f dossier.Form, prev, today time.Time, rules *Rules, cal *calendar.Calendar) (*Deadlines, error) {
+// working days from the day the portal took the application (submitted,
+// when not zero), else from the planned submission (the recommended
+// month's first day, or today if later).
+func deadlines(f dossier.Form, prev, today, submitted time.Time, rules *Rules, cal *calendar.Calendar) (*Deadlines, error) {
 	expiry := prev.AddDate(rules.PeriodYears, 0, 0)
 	months := rules.SubmitMonthsBefore.ReportAgreed
 	if agreed, known := f.Flag("report_agreed"); known && !agreed {
@@ -461,7 +480,11 @@ func deadlines(f dossier.Form, prev, today time.Time, rules *Rules, cal *calenda
 		SubmitBy:              monthStart.AddDate(0, 1, -1).Format(dateLayout),
 	}
 	start := monthStart
-	if today.After(start) {
+	switch {
+	case !submitted.IsZero():
+		start = submitted
+		d.SubmittedOn = submitted.Format(dateLayout)
+	case today.After(start):
 		start = today
 	}
 	d.PlannedSubmission = start.Format(dateLayout)

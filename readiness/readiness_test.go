@@ -177,6 +177,61 @@ func TestDeadlines(t *testing.T) {
 	}
 }
 
+// TestDeadlinesOfASubmittedApplication: the stages count from the day the
+// portal took the application, not from today or the recommended month;
+// lateness is the submission's.
+func TestDeadlinesOfASubmittedApplication(t *testing.T) {
+	rules, cal := setup(t)
+	aug20 := time.Date(2026, 8, 20, 15, 0, 0, 0, time.UTC)
+	stages := func(d *Deadlines) string {
+		var out []string
+		for _, st := range d.Stages {
+			out = append(out, st.Ends)
+		}
+		return strings.Join(out, " ")
+	}
+	lateMessage := func(r Report) string {
+		for _, f := range r.Findings {
+			if f.Code == "late" {
+				return f.Message
+			}
+		}
+		return ""
+	}
+	// Not submitted on 20 August: counted from today, and late.
+	open := Evaluate(Input{Form: form("2021-09-15"), Today: aug20}, rules, cal)
+	if d := open.Deadlines; d.PlannedSubmission != "2026-08-20" || d.SubmittedOn != "" || !strings.Contains(lateMessage(open), "подайте") {
+		t.Errorf("unsubmitted: %+v, late %q", d, lateMessage(open))
+	}
+	// Submitted on Monday 3 August (after the recommended July): 10 working
+	// days end on 17 August, 5 more on 24 August, 20 more on 21 September
+	// (counted by hand: no holidays in August and September 2026).
+	sent := Evaluate(Input{Form: form("2021-09-15"), Today: aug20, Submitted: time.Date(2026, 8, 3, 21, 30, 0, 0, time.UTC)}, rules, cal)
+	d := sent.Deadlines
+	if d.SubmittedOn != "2026-08-03" || d.PlannedSubmission != "2026-08-03" || stages(d) != "2026-08-17 2026-08-24 2026-09-21" {
+		t.Errorf("submitted on 3 August: %+v, stages %s", d, stages(d))
+	}
+	if msg := lateMessage(sent); !strings.Contains(msg, "подано 03.08.2026") || !strings.Contains(msg, "до 31.07.2026") || strings.Contains(msg, "подайте") {
+		t.Errorf("late submission: %q", msg)
+	}
+	// Submitted in the recommended month: not late, whatever today is;
+	// the stages are the same on any later day.
+	inTime := Input{Form: form("2021-09-15"), Today: aug20, Submitted: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)}
+	r := Evaluate(inTime, rules, cal)
+	if has(r, "late") || stages(r.Deadlines) != "2026-07-15 2026-07-22 2026-08-19" {
+		t.Errorf("submitted on 1 July: late %v, stages %s", has(r, "late"), stages(r.Deadlines))
+	}
+	inTime.Today = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	if r := Evaluate(inTime, rules, cal); stages(r.Deadlines) != "2026-07-15 2026-07-22 2026-08-19" {
+		t.Errorf("a later day moved the stages of a submitted application: %s", stages(r.Deadlines))
+	}
+	// Before the recommended month (submitted early): from that day too.
+	early := Evaluate(Input{Form: form("2021-09-15"), Today: time.Date(2026, 6, 2, 0, 0, 0, 0, time.UTC), Submitted: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}, rules, cal)
+	if d := early.Deadlines; d.PlannedSubmission != "2026-06-01" || len(d.Stages) != 3 || d.Stages[0].Ends != "2026-06-16" {
+		t.Errorf("submitted on 1 June: %+v", d)
+	}
+}
+
 // Each dimension alone keeps an application from being ready: a form
 // field, a required document, the education hours, the work gap. Nothing
 // else does (warnings do not).

@@ -30,6 +30,15 @@ type caller struct {
 	email  string
 	userID string
 	orgID  string
+	pw     string // the account's password, when it is not the shared one
+}
+
+// password is the caller's current password.
+func (a *caller) password() string {
+	if a.pw != "" {
+		return a.pw
+	}
+	return password
 }
 
 // anonymous has no credentials and keeps no cookies.
@@ -119,6 +128,17 @@ func (c *client) account(role, orgID, name string) *caller {
 	key := web.must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "тест"})
 	a := c.anonymous(name)
 	a.bearer, a.userID, a.orgID, a.email = key["token"].(string), u["id"].(string), orgID, email
+	return a
+}
+
+// personWith is a specialist whose password is pw, calling with an API key.
+func (c *client) personWith(pw, name string) *caller {
+	c.t.Helper()
+	email := unique(name) + "@example.ru"
+	u := c.admin().must(201, "POST", "/api/v1/users", map[string]any{"email": email, "password": pw, "name": name, "role": "specialist"})
+	key := c.login(email, pw).must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "тест"})
+	a := c.anonymous(name)
+	a.bearer, a.userID, a.email, a.pw = key["token"].(string), u["id"].(string), email, pw
 	return a
 }
 
@@ -298,7 +318,16 @@ func (w *world) endpoints() []endpoint {
 	pdf := func() any { return testdocs.PDF(t, 1, "new") }
 	return []endpoint{
 		{"POST", "/api/v1/auth/login", "AAAAAAAA", 200, false, func(w *world, _ fixture, _ *caller) (string, any) {
-			return "/api/v1/auth/login", map[string]any{"email": w.owner.email, "password": password}
+			return "/api/v1/auth/login", map[string]any{"email": w.owner.email, "password": w.owner.password()}
+		}},
+		// Every person changes their own password (by API key); the
+		// caller remembers the new one.
+		{"POST", "/api/v1/auth/password", "UAAAAAAA", 204, false, func(_ *world, _ fixture, who *caller) (string, any) {
+			body := map[string]any{"current_password": who.password(), "new_password": unique("новый пароль ")}
+			if who.userID != "" {
+				who.pw = body["new_password"].(string)
+			}
+			return "/api/v1/auth/password", body
 		}},
 		{"POST", "/api/v1/auth/register", "AAAAAAAA", 201, false, fixed("/api/v1/auth/register", func(*caller) any {
 			return map[string]any{"email": unique("new") + "@example.ru", "password": password, "name": "Новый"}
@@ -386,6 +415,7 @@ func (w *world) endpoints() []endpoint {
 		{"POST", "/api/v1/applications/:id/bundles", "UAAHAHFH", 202, false, app("/bundles", func() any {
 			return map[string]any{"kind": "frmr_package", "draft": true}
 		})},
+		{"GET", "/api/v1/applications/:id/bundles", "UAAHAHFH", 200, true, app("/bundles", nil)},
 		{"GET", "/api/v1/applications/:id/grants", "UAAHFHFH", 200, false, app("/grants", nil)},
 		{"POST", "/api/v1/applications/:id/grants", "UAAHFHFH", 201, false, func(w *world, f fixture, _ *caller) (string, any) {
 			return "/api/v1/applications/" + f.app + "/grants", map[string]any{"organization_id": w.consultancy}

@@ -137,6 +137,172 @@ func TestUploadRateLimit(t *testing.T) {
 	}
 }
 
+// TestPasswordChange: a person changes their own password by session or
+// by API key; wrong current passwords and bad new ones are 422 on their
+// fields and change nothing; on success the other sessions end at once,
+// the current one and API keys stay, only the new password logs in; the
+// bootstrap token has no password; each change and each wrong attempt is
+// an audit line the person sees.
+func TestPasswordChange(t *testing.T) {
+	c := startService(t, accessConfig(t))
+	email := unique("anna") + "@example.ru"
+	u := c.admin().must(201, "POST", "/api/v1/users", map[string]any{"email": email, "password": password, "name": "Анна Иванова", "role": "specialist"})
+	laptop, phone := c.login(email, password), c.login(email, password)
+	key := c.anonymous("key")
+	key.bearer = laptop.must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "СДО"})["token"].(string)
+	const next = "новый пароль 2026"
+	change := func(who *caller, current, next string) response {
+		return who.call("POST", "/api/v1/auth/password", map[string]any{"current_password": current, "new_password": next})
+	}
+	live := func(who *caller) bool { return who.call("GET", "/api/v1/auth/me", nil).status == 200 }
+
+	for _, tc := range []struct{ current, next, fields, code string }{
+		{"не тот пароль", next, "current_password", "password_wrong"},
+		{password, "короткий", "new_password", "min"},
+		{password, password, "new_password", "unchanged"},
+		{"не тот пароль", "короткий", "current_password,new_password", ""},
+	} {
+		r := change(laptop, tc.current, tc.next)
+		if r.status != 422 || r.errorCode(t) != "validation_failed" || fieldsOf(t, r) != tc.fields {
+			t.Errorf("change %q -> %q: %d %s; want 422 on %s", tc.current, tc.next, r.status, r.body, tc.fields)
+			continue
+		}
+		f := r.json(t)["error"].(map[string]any)["fields"].([]any)[0].(map[string]any)
+		if msg, _ := f["message"].(string); tc.code != "" && (f["code"] != tc.code || !strings.ContainsAny(msg, "абвгдеёжзийклмнопрстуфхцчшщыьэюя")) {
+			t.Errorf("change %q -> %q: field %v; want code %s with a Russian message", tc.current, tc.next, f, tc.code)
+		}
+		if strings.Contains(string(r.body), tc.current) || strings.Contains(string(r.body), tc.next) {
+			t.Errorf("the refusal echoes a password: %s", r.body)
+		}
+	}
+	if !live(laptop) || !live(phone) {
+		t.Fatal("a refused change ended a session")
+	}
+	if r := c.anonymous("x").call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}); r.status != 200 {
+		t.Fatalf("a refused change changed the password: login %d", r.status)
+	}
+	if r := change(c.admin(), password, next); r.status != 403 || r.errorCode(t) != "forbidden" {
+		t.Errorf("the bootstrap token changing a password: %d %s; want 403", r.status, r.body)
+	}
+	if r := change(c.anonymous("anon"), password, next); r.status != 401 {
+		t.Errorf("anonymous: %d; want 401", r.status)
+	}
+	// A session write needs its CSRF token, as every write.
+	noCSRF := *laptop
+	noCSRF.csrf = ""
+	if r := change(&noCSRF, password, next); r.status != 403 {
+		t.Errorf("a change without the CSRF token: %d; want 403", r.status)
+	}
+
+	if r := change(laptop, password, next); r.status != 204 {
+		t.Fatalf("change: %d %s", r.status, r.body)
+	}
+	if !live(laptop) {
+		t.Error("the session that changed the password ended")
+	}
+	if live(phone) {
+		t.Error("another session still works after the change")
+	}
+	if !live(key) {
+		t.Error("the API key stopped working after the change")
+	}
+	if r := c.anonymous("x").call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}); r.status != 401 {
+		t.Errorf("login with the old password: %d; want 401", r.status)
+	}
+	again := c.login(email, next)
+
+	// By API key: no session is the current one, so every session ends.
+	if r := change(key, next, password+" снова"); r.status != 204 {
+		t.Fatalf("change by API key: %d %s", r.status, r.body)
+	}
+	if live(laptop) || live(again) {
+		t.Error("a session survived a change made with an API key")
+	}
+	if !live(key) {
+		t.Error("the key that changed the password stopped working")
+	}
+
+	// The person sees every change and every wrong attempt in their log.
+	var granted, denied int
+	for _, l := range key.must(200, "GET", "/api/v1/me/audit?limit=1000", nil)["items"].([]any) {
+		e := l.(map[string]any)
+		if e["action"] != "password.change" {
+			continue
+		}
+		if e["actor_id"] != u["id"] || e["owner_id"] != u["id"] || e["remote"] != "127.0.0.1" {
+			t.Errorf("audit line %v", e)
+		}
+		switch e["outcome"] {
+		case "granted":
+			granted++
+		case "denied":
+			denied++
+		}
+	}
+	if granted != 2 || denied != 2 {
+		t.Errorf("audit: %d changes, %d wrong attempts; want 2 and 2", granted, denied)
+	}
+}
+
+// TestPasswordChangeRateLimit: wrong current passwords count like login
+// attempts, per account; a right one does not.
+func TestPasswordChangeRateLimit(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.LoginPerMinute = 3
+	c := startService(t, cfg)
+	a := c.account("specialist", "", "guesser")
+	other := c.account("specialist", "", "bystander")
+	change := func(who *caller, current, next string) response {
+		return who.call("POST", "/api/v1/auth/password", map[string]any{"current_password": current, "new_password": next})
+	}
+	const next = "новый пароль 2026"
+	for i, want := range []int{422, 422, 204, 422} {
+		current := fmt.Sprint("угадываю ", i)
+		if want == 204 {
+			current = password
+		}
+		if r := change(a, current, next); r.status != want {
+			t.Fatalf("attempt %d: %d %s; want %d", i+1, r.status, r.body, want)
+		}
+	}
+	// Three wrong attempts: even the right password waits now.
+	r := change(a, next, password)
+	if r.status != 429 || r.errorCode(t) != "rate_limited" || r.header.Get("Retry-After") == "" {
+		t.Errorf("after three wrong attempts: %d %s Retry-After %q; want 429 rate_limited", r.status, r.body, r.header.Get("Retry-After"))
+	}
+	if r := change(other, "не тот", next); r.status != 422 {
+		t.Errorf("another account is limited too: %d", r.status)
+	}
+}
+
+// TestMeNames: /auth/me (and the login's answer) name the person, by
+// session and by API key; the bootstrap token is nobody (null).
+func TestMeNames(t *testing.T) {
+	c := startService(t, accessConfig(t))
+	email := unique("maria") + "@example.ru"
+	c.admin().must(201, "POST", "/api/v1/users", map[string]any{"email": strings.ToUpper(email), "password": password, "name": "Мария Петрова", "role": "specialist"})
+	web := c.browser("web")
+	login := web.must(200, "POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password})
+	if login["name"] != "Мария Петрова" || login["email"] != email {
+		t.Errorf("login answer: %v", login)
+	}
+	web.csrf = login["csrf_token"].(string)
+	me := web.must(200, "GET", "/api/v1/auth/me", nil)
+	if me["name"] != "Мария Петрова" || me["email"] != email || me["role"] != "specialist" {
+		t.Errorf("me by session: %v", me)
+	}
+	key := c.anonymous("key")
+	key.bearer = web.must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "CRM"})["token"].(string)
+	if me := key.must(200, "GET", "/api/v1/auth/me", nil); me["name"] != "Мария Петрова" || me["email"] != email {
+		t.Errorf("me by API key: %v", me)
+	}
+	boot := c.admin().call("GET", "/api/v1/auth/me", nil)
+	m := boot.json(t)
+	if name, ok := m["name"]; boot.status != 200 || !ok || name != nil || m["email"] != nil || m["role"] != "admin" {
+		t.Errorf("me by the bootstrap token: %d %s; want name and email null", boot.status, boot.body)
+	}
+}
+
 func TestAPIKeyLifecycle(t *testing.T) {
 	c := startService(t, accessConfig(t))
 	if r := c.admin().call("POST", "/api/v1/api-keys", map[string]any{"name": "x"}); r.status != 403 {

@@ -275,3 +275,76 @@ func TestSeparateWorker(t *testing.T) {
 		t.Fatalf("the worker process left the bundle %v", b)
 	}
 }
+
+// testBundleList: GET /applications/{id}/bundles answers the application's
+// bundles, newest first, each exactly as GET /bundles/{id} shows it; never
+// another application's; an empty list is []; each read is an audit line.
+func testBundleList(t *testing.T, c *client) {
+	id, _ := c.readyApplication()
+	other := c.create()
+	list := func(app string) []any {
+		t.Helper()
+		r := c.jsonCall("GET", "/api/v1/applications/"+app+"/bundles", nil)
+		if r.status != 200 {
+			t.Fatalf("list of %s: %d %s", app, r.status, r.body)
+		}
+		b, ok := r.json(t)["bundles"].([]any)
+		if !ok {
+			t.Fatalf("list of %s: %s; want an array of bundles", app, r.body)
+		}
+		return b
+	}
+	if got := list(id); len(got) != 0 {
+		t.Errorf("before any build: %v", got)
+	}
+	var ids []string
+	for _, req := range []struct {
+		app, kind string
+		draft     bool
+	}{{id, "frmr_package", false}, {other, "frmr_package", true}, {id, "portfolio_pdf", true}, {id, "frmr_package", true}} {
+		r := c.requestBundle(req.app, req.kind, req.draft)
+		if r.status != 202 {
+			t.Fatalf("request %v: %d %s", req, r.status, r.body)
+		}
+		bid := r.json(t)["id"].(string)
+		c.waitBundle(bid)
+		if req.app == id {
+			ids = append([]string{bid}, ids...) // newest first
+		}
+	}
+	got := list(id)
+	if len(got) != len(ids) {
+		t.Fatalf("list = %v; want %d bundles", got, len(ids))
+	}
+	for i, b := range got {
+		one := c.jsonCall("GET", "/api/v1/bundles/"+ids[i], nil).json(t)
+		if fmt.Sprint(b) != fmt.Sprint(one) {
+			t.Errorf("list[%d] = %v; want GET /bundles/%s = %v", i, b, ids[i], one)
+		}
+	}
+	if kinds := fmt.Sprintf("%v %v %v", got[0].(map[string]any)["kind"], got[1].(map[string]any)["kind"], got[2].(map[string]any)["draft"]); kinds != "frmr_package portfolio_pdf false" {
+		t.Errorf("newest first: kinds and draft %s", kinds)
+	}
+	if got := list(other); len(got) != 1 || got[0].(map[string]any)["application_id"] != other {
+		t.Errorf("the other application's list = %v", got)
+	}
+	if r := c.jsonCall("GET", "/api/v1/applications/nope/bundles", nil); r.status != 404 || r.errorCode(t) != "not_found" {
+		t.Errorf("unknown application: %d %s", r.status, r.body)
+	}
+	// Audited like the other reads of an application: one line a read.
+	reads := func() int {
+		n := 0
+		for _, l := range c.jsonCall("GET", "/api/v1/audit?limit=1000&application_id="+id, nil).json(t)["items"].([]any) {
+			e := l.(map[string]any)
+			if e["action"] == "bundle.read" && e["target"] == "" && e["outcome"] == "granted" {
+				n++
+			}
+		}
+		return n
+	}
+	before := reads()
+	list(id)
+	if after := reads(); after != before+1 {
+		t.Errorf("audit lines of the list: %d, then %d; want one more", before, after)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -104,6 +105,49 @@ func testClientPackage(t *testing.T, c *client) {
 	}
 	if len(zr.File) < 8 {
 		t.Errorf("package has %d entries", len(zr.File))
+	}
+
+	// What the web interface and integrators read besides: the bundles of
+	// an application, the names of downloads, who the key belongs to.
+	list, err := specialist.Bundles(ctx, a.ID)
+	if err != nil || len(list) != 1 || list[0].ID != b.ID || list[0].Draft || list[0].ApplicationID != a.ID || list[0].CreatedAt.IsZero() {
+		t.Errorf("bundles: %+v, %v", list, err)
+	}
+	if name, err := specialist.DownloadBundleNamed(ctx, b.ID, io.Discard); err != nil || name != "Иванова А.С. - пакет для ФРМР.zip" {
+		t.Errorf("package name: %q, %v", name, err)
+	}
+	var passport bytes.Buffer
+	if name, err := specialist.DownloadFile(ctx, a.ID, "identity_document", &passport); err != nil || name != "Иванова А.С. - Паспорт.pdf" || passport.Len() == 0 {
+		t.Errorf("passport: %q (%d bytes), %v", name, passport.Len(), err)
+	}
+	if me, err := specialist.Me(ctx); err != nil || me.Name != "client-owner" || me.Email != owner.email || me.Role != "specialist" {
+		t.Errorf("me: %+v, %v", me, err)
+	}
+	if me, err := apiclient.New(c.base, token, nil).Me(ctx); err != nil || me.Name != "" || me.Role != "admin" {
+		t.Errorf("the bootstrap token's me: %+v, %v", me, err)
+	}
+
+	// Submitted on the day the portal took it; a day in the future is
+	// refused on its field.
+	if _, err := specialist.Submit(ctx, a.ID, time.Now().AddDate(0, 0, 3)); !apiclient.IsCode(err, "validation_failed") || err.(*apiclient.Error).Fields[0].Field != "submitted_on" {
+		t.Errorf("a submission in three days: %v", err)
+	}
+	today := time.Now().UTC()
+	sent, err := specialist.Submit(ctx, a.ID, today)
+	if err != nil || sent.Status != "submitted" || sent.SubmittedOn != today.Format(time.DateOnly) {
+		t.Errorf("submit: %+v, %v", sent, err)
+	}
+
+	// The key's account changes its password; the key goes on working.
+	err = specialist.ChangePassword(ctx, "не тот пароль", "новый пароль клиента")
+	if e := (*apiclient.Error)(nil); !errors.As(err, &e) || e.Status != 422 || len(e.Fields) != 1 || e.Fields[0].Field != "current_password" {
+		t.Errorf("a wrong current password: %v", err)
+	}
+	if err := specialist.ChangePassword(ctx, password, "новый пароль клиента"); err != nil {
+		t.Errorf("change password: %v", err)
+	}
+	if _, err := specialist.Me(ctx); err != nil {
+		t.Errorf("the key after the change: %v", err)
 	}
 }
 

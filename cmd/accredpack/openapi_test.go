@@ -53,7 +53,16 @@ func TestOpenAPIExamples(t *testing.T) {
 	center := c.account("training_center", c.organization("training_center", "УЦ «Пример»"), "openapi-center")
 	code := c.admin().must(201, "POST", "/api/v1/applications/"+id+"/share-codes", nil)["code"]
 	center.must(200, "POST", "/api/v1/share-codes/redeem", map[string]any{"code": code})
-	callers := map[string]*caller{"post /api/v1/imports/certificates": center}
+	// The password example is a person's own change: an account made
+	// with the example's current password sends it.
+	var pw struct {
+		CurrentPassword string `json:"current_password"`
+	}
+	if ex, err := json.Marshal(doc.Paths["/api/v1/auth/password"]["post"].RequestBody.Content["application/json"].Example); err != nil || json.Unmarshal(ex, &pw) != nil || pw.CurrentPassword == "" {
+		t.Fatalf("POST /api/v1/auth/password has no example with a current password: %s", ex)
+	}
+	person := c.personWith(pw.CurrentPassword, "openapi-person")
+	callers := map[string]*caller{"post /api/v1/imports/certificates": center, "post /api/v1/auth/password": person}
 	fill := func(path string) string {
 		return strings.NewReplacer("{id}", id, "{slot}", "identity_document").Replace(path)
 	}
@@ -88,7 +97,14 @@ func TestOpenAPIExamples(t *testing.T) {
 			checked++
 		}
 	}
-	for _, path := range []string{"/api/v1/applications/{id}", "/api/v1/applications/{id}/readiness", "/api/v1/catalog",
+	if got := person.call("GET", "/api/v1/auth/me", nil); got.status != 200 {
+		t.Errorf("GET /api/v1/auth/me: %d", got.status)
+	} else {
+		_, schema := documented(doc.Paths["/api/v1/auth/me"]["get"])
+		checkAgainst(t, "GET /api/v1/auth/me", got.body, schema, doc)
+		checked++
+	}
+	for _, path := range []string{"/api/v1/applications/{id}", "/api/v1/applications/{id}/readiness", "/api/v1/catalog", "/api/v1/auth/me",
 		"/api/v1/applications", "/api/v1/applications/{id}/slots/{slot}/history", "/api/v1/applications/{id}/courses"} {
 		got := c.do("GET", fill(path), nil, "", 0, true)
 		status, schema := documented(doc.Paths[path]["get"])
