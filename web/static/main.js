@@ -19,4 +19,6 @@ async function main() {
   await page.run(document.body.dataset.id);
 }
 
-main().catch((e) => flash(e.message || String(e)));
+// data-ready tells that the page's script has done its first work (tests
+// wait for it before they click).
+main().catch((e) => flash(e.message || String(e))).finally(() => (document.body.dataset.ready = "1"));

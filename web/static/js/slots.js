@@ -21,7 +21,7 @@ export function slotRow(appID, s, changed, opts = {}) {
   // a further row of a repeatable document is just another row.
   const needed = s.required ? el("span", { class: "mark required" }, "нужен")
     : s.requirement === "conditional" ? el("span", { class: "mark" }, "не требуется при ваших ответах")
-      : s.requirement === "optional" ? el("span", { class: "mark" }, "при наличии") : null;
+      : s.requirement === "optional" && !s.hint ? el("span", { class: "mark" }, "при наличии") : null;
   const doc = s.document;
   const locked = opts.locked;
   const details = el("div", { class: "more" });
@@ -34,7 +34,7 @@ export function slotRow(appID, s, changed, opts = {}) {
       locked ? null : el("label", { class: "button" + (doc ? " secondary" : "") }, doc ? "Заменить" : "Выбрать файл", input),
       doc ? el("a", { class: "button secondary", href: "/api/v1" + base + "/file?inline=1", target: "_blank", rel: "noopener" }, "Открыть") : null,
       doc ? el("a", { class: "button secondary", href: "/api/v1" + base + "/file", download: "" }, "Скачать") : null,
-      el("button", { type: "button", class: "link", "aria-expanded": "false", onclick: (ev) => toggleHistory(ev.target, base, details) }, "История файлов"),
+      doc ? el("button", { type: "button", class: "link", "aria-expanded": "false", onclick: (ev) => toggleHistory(ev.target, base, details) }, "История файлов") : null,
       doc && !locked ? el("button", { type: "button", class: "danger", onclick: async () => {
         if (!confirmDanger(`Убрать файл из строки «${s.title}»? Он останется в истории строки.`)) return;
         try {
@@ -132,7 +132,7 @@ export function uploadFiles(appID, s, files, ui, changed) {
       return;
     }
     const err = (data && data.error) || {};
-    const text = "Не принят: " + (fileErrors[err.code] || "ошибка") + (err.message ? ". " + err.message : "");
+    const text = "Не принят: " + (err.message || fileErrors[err.code] || "ошибка сервиса, повторите попытку.");
     refusals.set(s.id, text);
     status.textContent = text;
     status.className = "status error";

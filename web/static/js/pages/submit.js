@@ -97,7 +97,9 @@ export async function run(id) {
 
   const dateField = $("#submit-form").elements.submitted_on;
   dateInput(dateField);
-  dateField.value = ruDate(new Date().toISOString());
+  // Today as the person's own calendar has it.
+  const now = new Date();
+  dateField.value = [now.getDate(), now.getMonth() + 1].map((n) => String(n).padStart(2, "0")).join(".") + "." + now.getFullYear();
   $("#submit-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     flash("");
