@@ -368,7 +368,10 @@ func submissionDay(day string, created, now time.Time) (string, error) {
 func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status, day string) (*View, error) {
 	_, err := s.db.UpdateApplication(ctx, id, func(a *dossier.Application) error {
 		if a.Status == to {
-			return conflict(fmt.Sprintf("Заявление уже в состоянии %q.", to))
+			if to == dossier.StatusSubmitted {
+				return conflict("Заявление уже отмечено отправленным.")
+			}
+			return conflict("Заявление уже в работе.")
 		}
 		if to == dossier.StatusSubmitted {
 			on, err := submissionDay(day, a.CreatedAt, s.now())

@@ -27,8 +27,6 @@ var static embed.FS
 type Handler struct {
 	tmpl   *template.Template
 	static http.Handler
-	// Title is shown in every page's header.
-	Title string
 }
 
 // New parses the embedded pages.
@@ -41,7 +39,7 @@ func New() (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{tmpl: t, static: http.StripPrefix("/app/static/", http.FileServerFS(sub)), Title: "accredpack"}, nil
+	return &Handler{tmpl: t, static: http.StripPrefix("/app/static/", http.FileServerFS(sub))}, nil
 }
 
 // page is what a shell needs: which script view to run and for what.
@@ -100,7 +98,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Referrer-Policy", "same-origin")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		http.Error(w, "Страницы только открываются (GET); данные отправляет сама страница.", http.StatusMethodNotAllowed)
 		return
 	}
 	path := r.URL.Path

@@ -145,18 +145,28 @@ func TestPagesAndRoutes(t *testing.T) {
 }
 
 // TestModulesImportWhatExists: every relative import of the page modules
-// names a file that is embedded (there is no build step to catch it).
+// names an embedded file that exports each name imported (there is no
+// build step to catch it).
 func TestModulesImportWhatExists(t *testing.T) {
-	imp := regexp.MustCompile(`(?m)^import .* from "(\./[^"]+|\.\./[^"]+)";`)
+	imp := regexp.MustCompile(`(?m)^import \{([^}]*)\} from "(\./[^"]+|\.\./[^"]+)";`)
 	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
 			return err
 		}
 		src, _ := static.ReadFile(p)
 		for _, m := range imp.FindAllStringSubmatch(string(src), -1) {
-			target := path.Join(path.Dir(p), m[1])
-			if _, err := static.ReadFile(target); err != nil {
-				t.Errorf("%s imports %s, which is not there", p, m[1])
+			target := path.Join(path.Dir(p), m[2])
+			code, err := static.ReadFile(target)
+			if err != nil {
+				t.Errorf("%s imports %s, which is not there", p, m[2])
+				continue
+			}
+			for _, name := range strings.Split(m[1], ",") {
+				name = strings.TrimSpace(name)
+				exported := regexp.MustCompile(`(?m)^export (async function|function|const|let|class) ` + regexp.QuoteMeta(name) + `[\s=(]`)
+				if name != "" && !exported.Match(code) {
+					t.Errorf("%s imports %s from %s, which does not export it", p, name, m[2])
+				}
 			}
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +116,13 @@ func look(t *testing.T, dir, name string) chromedp.Action {
 				return err
 			}
 		}
+		var text string
+		if err := chromedp.Evaluate(`document.body.innerText`, &text).Do(ctx); err != nil {
+			return err
+		}
+		if w := englishWords.FindAllString(text, -1); len(w) > 0 {
+			t.Errorf("%s: English words reach the person: %v", name, w)
+		}
 		return nil
 	})
 }
@@ -213,8 +221,28 @@ func signIn(t *testing.T, base, email, pw, next string) chromedp.Tasks {
 
 // navigate opens a page and waits until its script has done its first work.
 func navigate(t *testing.T, url string) chromedp.Tasks {
-	return chromedp.Tasks{chromedp.Navigate(url), waitFor(t, `body[data-ready]`, chromedp.ByQuery)}
+	return chromedp.Tasks{chromedp.Navigate(url), pageReady(t)}
 }
+
+// pageReady waits for the page's script to finish its first work and fails
+// when it failed.
+func pageReady(t *testing.T) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := waitFor(t, `body[data-ready]`, chromedp.ByQuery).Do(ctx); err != nil {
+			return err
+		}
+		var state, flash string
+		chromedp.Evaluate(`document.body.dataset.ready`, &state).Do(ctx)
+		if state == "error" {
+			chromedp.Evaluate(`document.querySelector("#flash").textContent`, &flash).Do(ctx)
+			return fmt.Errorf("the page's script failed: %s", flash)
+		}
+		return nil
+	})
+}
+
+// englishWords are words of the code that must never reach a person.
+var englishWords = regexp.MustCompile(`(?i)\b(fields?|not found|undefined|null|NaN|error|submitted|draft|queued|running|failed|true|false|object)\b`)
 
 // text reads an element's text.
 func text(sel string, out *string) chromedp.Action { return chromedp.Text(sel, out, chromedp.ByQuery) }
@@ -367,7 +395,7 @@ func TestWebJourney(t *testing.T) {
 	}
 	// Leaving a field checks it, and leaves the others' messages alone;
 	// dates are typed as ДД.ММ.ГГГГ.
-	var snilsErr, lastNameErr, reasonShown string
+	var snilsErr, lastNameErr, lastNameAfter, reasonShown string
 	step("fill the form",
 		chromedp.SendKeys(`input[name="specialist.snils"]`, "112-233-445 96", chromedp.ByQuery),
 		chromedp.Focus(`input[name="specialist.first_name"]`, chromedp.ByQuery),
@@ -376,6 +404,7 @@ func TestWebJourney(t *testing.T) {
 		text(`[data-err="specialist.last_name"]`, &lastNameErr),
 		typeInto(`input[name="specialist.snils"]`, "112-233-445 95"),
 		chromedp.SendKeys(`input[name="specialist.last_name"]`, "Иванова", chromedp.ByQuery),
+		text(`[data-err="specialist.last_name"]`, &lastNameAfter),
 		chromedp.SendKeys(`input[name="specialist.first_name"]`, "Анна", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name="specialist.middle_name"]`, "Сергеевна", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name="specialist.birth_date"]`, "12041985", chromedp.ByQuery),
@@ -394,8 +423,8 @@ func TestWebJourney(t *testing.T) {
 		waitFor(t, `body[data-view=documents] #slots li.slot`, chromedp.ByQuery),
 		chromedp.Location(&appURL),
 	)
-	if !strings.Contains(snilsErr, "СНИЛС") || lastNameErr == "" {
-		t.Errorf("leaving the SNILS: %q; the last name's message kept: %q", snilsErr, lastNameErr)
+	if !strings.Contains(snilsErr, "СНИЛС") || lastNameErr == "" || lastNameAfter != "" {
+		t.Errorf("leaving the SNILS: %q; the last name's message kept: %q, and gone once it changed: %q", snilsErr, lastNameErr, lastNameAfter)
 	}
 	if !strings.Contains(reasonShown, "Почему отчёт не согласован") {
 		t.Errorf("the reason question: %q", reasonShown)
@@ -404,7 +433,7 @@ func TestWebJourney(t *testing.T) {
 
 	// Documents: a JPEG named .pdf refused, its explanation kept on its row
 	// while other rows change; the diploma from two photos; every required row.
-	var refusal, stillRefused, stepOf, diploma string
+	var refusal, stillRefused, stepOf, diploma, origins, openHref string
 	step("documents",
 		text(`#steps .step-of`, &stepOf),
 		chromedp.SetUploadFiles(`li[data-slot="snils"] input[type=file]`, []string{jpeg}, chromedp.ByQuery),
@@ -422,8 +451,16 @@ func TestWebJourney(t *testing.T) {
 		uploadTo(t, "professional_report", doc),
 		uploadTo(t, "report_refusal", doc),
 		waitFor(t, `#docs-summary.ok`, chromedp.ByQuery),
+		// The diploma's row tells what it was made from.
+		chromedp.Click(`li[data-slot="education_diploma"] button.link`, chromedp.ByQuery),
+		waitFor(t, `li[data-slot="education_diploma"] .more ul.sources`, chromedp.ByQuery),
+		text(`li[data-slot="education_diploma"] .more`, &origins),
+		chromedp.AttributeValue(`li[data-slot="identity_document"] a[target=_blank]`, "href", &openHref, nil, chromedp.ByQuery),
 		look(t, shots, "05-documents-all"),
 	)
+	if !strings.Contains(origins, "собран из") || !strings.Contains(origins, "диплом.jpg") || !strings.Contains(origins, "приложение.jpg") {
+		t.Errorf("the diploma's originals: %q", origins)
+	}
 	if stepOf != "Шаг 2 из 5: Документы" {
 		t.Errorf("documents page: %q", stepOf)
 	}
@@ -564,7 +601,7 @@ func TestWebJourney(t *testing.T) {
 	if err != nil {
 		t.Fatalf("training center: %v", err)
 	}
-	if !strings.Contains(redeemed, appID) || !strings.Contains(imported, "добавлено: 1") {
+	if !strings.Contains(redeemed, "Заявление открыто вашему центру") || !strings.Contains(imported, "добавлено: 1") {
 		t.Errorf("the center: %q / %q", redeemed, imported)
 	}
 
@@ -577,6 +614,8 @@ func TestWebJourney(t *testing.T) {
 	var built []bundle
 	var zip, portfolio, zipAgain fetched
 	var copies, portalFiles int
+	var reloaded []string
+	var firstLabel, copied string
 	var submitted, stages string
 	step("build and submit",
 		navigate(t, base+"/submit"),
@@ -591,11 +630,23 @@ func TestWebJourney(t *testing.T) {
 			Href: li.querySelector("a[download]").getAttribute("href"), Draft: !!li.querySelector(".mark.draft")}))`, &built),
 		look(t, shots, "14-built"),
 		chromedp.Reload(),
-		waitFor(t, `body[data-ready]`, chromedp.ByQuery),
+		pageReady(t),
 		waitFor(t, `#bundles li.done:first-child + li.done a.button[download]`, chromedp.ByQuery),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#bundles li.done a[download]"), (a) => a.getAttribute("href"))`, &reloaded),
 		chromedp.Evaluate(`document.querySelectorAll("#portal-fields button").length`, &copies),
 		chromedp.Evaluate(`document.querySelectorAll("#portal-files li a[download]").length`, &portalFiles),
+		// The portal's first value, copied: to the clipboard, or (without
+		// clipboard access) selected in a field to copy by hand.
+		chromedp.Evaluate(`document.querySelector("#portal-fields dt").textContent`, &firstLabel),
+		chromedp.Click(`#portal-fields .portal-row button`, chromedp.ByQuery),
+		chromedp.Sleep(200*time.Millisecond),
+		chromedp.Evaluate(`(() => { const r = document.querySelector("#portal-fields .portal-row dd");
+			const b = r.querySelector("button"), i = r.querySelector("input");
+			return b ? b.textContent : "input:" + i.value; })()`, &copied),
 	)
+	if firstLabel != "Контактный телефон" || (copied != "Скопировано" && copied != "input:+79123456789") {
+		t.Errorf("the portal's first value %q, copied: %q", firstLabel, copied)
+	}
 	for _, b := range built {
 		if b.Draft {
 			t.Errorf("a ready application's %s is marked draft", b.Kind)
@@ -604,7 +655,11 @@ func TestWebJourney(t *testing.T) {
 		step("download "+b.Kind, fetchInPage(b.Href, &got))
 		if strings.Contains(b.Kind, "ZIP") {
 			zip = got
-			step("download again after the reload", fetchInPage(b.Href, &zipAgain))
+			for _, h := range reloaded {
+				if h == b.Href {
+					step("download again after the reload", fetchInPage(h, &zipAgain))
+				}
+			}
 		} else {
 			portfolio = got
 		}
@@ -622,7 +677,7 @@ func TestWebJourney(t *testing.T) {
 		t.Errorf("the portal's form: %d copy buttons, %d files", copies, portalFiles)
 	}
 	var inline fetched
-	step("open a document in the browser", fetchInPage("/api/v1/applications/"+appID+"/slots/identity_document/file?inline=1", &inline))
+	step("open a document in the browser", fetchInPage(openHref, &inline))
 	if !inline.Inline || inline.Name != "Иванова А.С. - Паспорт.pdf" {
 		t.Errorf("«Открыть» of the passport: %+v", inline)
 	}
@@ -677,6 +732,11 @@ func TestWebJourney(t *testing.T) {
 		navigate(t, c.base+"/app/nothing-here"),
 		waitFor(t, `body[data-view=notfound]`, chromedp.ByQuery),
 		look(t, shots, "19-not-found"),
+		// Signed out, the same page, not the login.
+		chromedp.Click(`#logout`, chromedp.ByQuery),
+		waitFor(t, `#login-form`, chromedp.ByQuery),
+		navigate(t, c.base+"/app/nothing-here"),
+		waitFor(t, `body[data-view=notfound] main .card`, chromedp.ByQuery),
 	)
 	if !strings.HasPrefix(who, "Анна Иванова") {
 		t.Errorf("the header greets %q", who)

@@ -32,6 +32,15 @@ export function flash(text, kind = "error") {
 // is shown the fields themselves.
 const generalFieldsMessage = "Некоторые поля заполнены неверно: исправьте отмеченные поля.";
 
+// errorMessage is what a person is told of any failure: the API's Russian
+// message, or a plain Russian sentence for a fault of the page itself
+// (whose text goes to the console).
+export function errorMessage(e) {
+  if (e instanceof APIError) return e.message;
+  console.error(e);
+  return "Ошибка на странице. Обновите её и повторите; если ошибка повторится, сообщите в поддержку.";
+}
+
 export class APIError extends Error {
   constructor(status, body) {
     const e = (body && body.error) || {};
@@ -44,7 +53,13 @@ export class APIError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+// toLogin sends the person to sign in, and back here afterwards.
+export function toLogin() {
+  location.href = "/app/login?next=" + encodeURIComponent(location.pathname);
+}
+
+// api calls the JSON API; a 401 sends the person to sign in unless quiet.
+export async function api(method, path, body, { quiet = false } = {}) {
   const opts = { method, headers: {}, credentials: "same-origin" };
   if (method !== "GET" && method !== "HEAD") opts.headers["X-CSRF-Token"] = state.csrf;
   if (body !== undefined) {
@@ -60,8 +75,8 @@ export async function api(method, path, body) {
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch (e) { /* not JSON */ }
-  if (res.status === 401 && document.body.dataset.view !== "login") {
-    location.href = "/app/login?next=" + encodeURIComponent(location.pathname);
+  if (res.status === 401 && !quiet && document.body.dataset.view !== "login") {
+    toLogin();
     throw new APIError(401, data);
   }
   if (!res.ok) throw new APIError(res.status, data);
@@ -76,7 +91,7 @@ export async function catalog() {
 // ---- Russian formatting ----
 
 // plural picks the form for n: plural(5, "файл", "файла", "файлов").
-export function plural(n, one, few, many) {
+function plural(n, one, few, many) {
   const m10 = n % 10, m100 = n % 100;
   return m10 === 1 && m100 !== 11 ? one : m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? few : many;
 }
@@ -89,6 +104,20 @@ export function ruDate(iso) {
   return m ? `${m[3]}.${m[2]}.${m[1]}` : iso || "";
 }
 
+// todayRu is today in the person's own calendar, as ДД.ММ.ГГГГ.
+export function todayRu() {
+  const d = new Date();
+  return [d.getDate(), d.getMonth() + 1].map((n) => String(n).padStart(2, "0")).join(".") + "." + d.getFullYear();
+}
+
+// The date rules of the API speak of ГГГГ-ММ-ДД; the pages take ДД.ММ.ГГГГ.
+export const dateMessage = "Дата в формате ДД.ММ.ГГГГ, не в будущем.";
+
+export const levelTitles = { higher: "высшее", secondary_vocational: "среднее профессиональное" };
+
+// fullName writes a specialist's last, first and middle names.
+export const fullName = (s) => [s.last_name, s.first_name, s.middle_name].filter(Boolean).join(" ");
+
 // ruDateTime writes a time as ДД.ММ.ГГГГ ЧЧ:ММ in the person's time zone.
 export function ruDateTime(iso) {
   const d = new Date(iso);
@@ -98,7 +127,7 @@ export function ruDateTime(iso) {
 }
 
 // decimal writes a number with a decimal comma.
-export const decimal = (n, digits = 1) => n.toFixed(digits).replace(".", ",");
+const decimal = (n, digits = 1) => n.toFixed(digits).replace(".", ",");
 
 export function formatSize(n) {
   if (n >= 1 << 20) return decimal(n / (1 << 20)) + " МБ";
@@ -107,7 +136,7 @@ export function formatSize(n) {
 
 export const pages = (n) => count(n, "страница", "страницы", "страниц");
 
-// Plain Russian for the file rules; the server's message follows.
+// Plain Russian for the file rules, when an answer carries no message.
 export const fileErrors = {
   not_pdf: "файл не PDF",
   file_too_large: "больше 25 МБ",
@@ -138,6 +167,7 @@ export function copyButton(text, label = "Копировать") {
     try {
       await navigator.clipboard.writeText(text);
       b.textContent = "Скопировано";
+      b.setAttribute("aria-label", "Скопировано: " + text);
     } catch (e) {
       // Without clipboard access (an old browser, no HTTPS): select the text.
       const t = el("input", { value: text, readonly: true, "aria-label": label });
@@ -145,7 +175,10 @@ export function copyButton(text, label = "Копировать") {
       t.select();
       return;
     }
-    setTimeout(() => (b.textContent = label), 1500);
+    setTimeout(() => {
+      b.textContent = label;
+      b.setAttribute("aria-label", label + ": " + text);
+    }, 1500);
   });
   return b;
 }

@@ -2,10 +2,9 @@
 // questions; dates typed as ДД.ММ.ГГГГ; every field error of the server
 // next to its input and in a summary at the top, kept until that field
 // changes; checks when a field is left.
-import { $, $$, api, catalog, el, ruDate } from "./core.js";
+import { $, $$, api, catalog, dateMessage, el, levelTitles, ruDate } from "./core.js";
 
 const dateFields = ["specialist.birth_date", "previous_accreditation_date", "employment_ended"];
-const dateMessage = "Дата в формате ДД.ММ.ГГГГ, не в будущем.";
 
 // isoDate reads ДД.ММ.ГГГГ (or ГГГГ-ММ-ДД) as ГГГГ-ММ-ДД; what is not a
 // date is returned as typed, for the server to refuse.
@@ -16,11 +15,21 @@ export function isoDate(s) {
   return s;
 }
 
-// A date input: digits only, dots put in as the person types.
+// A date input: dots put in as digits are typed; a pasted ГГГГ-ММ-ДД
+// becomes ДД.ММ.ГГГГ; what the person punctuated themselves (1.2.1990) is
+// left alone (isoDate reads it).
 export function dateInput(input) {
   input.addEventListener("input", (ev) => {
     if (ev.inputType && ev.inputType.startsWith("delete")) return;
-    const d = input.value.replace(/\D/g, "").slice(0, 8);
+    const v = input.value.trim();
+    const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+    if (iso) {
+      input.value = `${iso[3]}.${iso[2]}.${iso[1]}`;
+      return;
+    }
+    // Only digits, and dots only where this formatting puts them.
+    if (!/^[\d.]*$/.test(v) || [...v].some((c, i) => c === "." && i !== 2 && i !== 5)) return;
+    const d = v.replace(/\D/g, "").slice(0, 8);
     input.value = [d.slice(0, 2), d.slice(2, 4), d.slice(4)].filter(Boolean).join(".");
   });
 }
@@ -28,7 +37,6 @@ export function dateInput(input) {
 export async function prepareForm(form) {
   const cat = await catalog();
   const levels = form.elements.education_level;
-  const levelTitles = { higher: "высшее", secondary_vocational: "среднее профессиональное" };
   levels.replaceChildren(el("option", { value: "" }, "— выберите —"), ...cat.education_levels.map((l) => el("option", { value: l }, levelTitles[l] || l)));
   // The specialties in force today for the chosen level (all levels while
   // none is chosen): the nomenclature changes with dates.
@@ -55,7 +63,7 @@ export async function prepareForm(form) {
 
 // syncQuestions shows a kind's questions when their condition holds, and
 // the report question only for kinds that ask it.
-export function syncQuestions(form, cat) {
+function syncQuestions(form, cat) {
   const kind = cat.kinds.find((k) => k.id === form.elements.kind.value);
   if (!kind) return;
   const value = (field) => {
@@ -151,7 +159,7 @@ function drawErrors(form) {
   for (const [name, msg] of map) {
     const input = form.elements[name];
     const label = input && input.closest("label");
-    const title = label ? ($(".label-text", label) || label).firstChild.textContent.trim().replace(/\s*\*$/, "") : name;
+    const title = label ? ($(".label-text", label) || label).firstChild.textContent.trim().replace(/\s*\*$/, "") : "Поле";
     items.push(el("li", {}, el("a", { href: "#" + fieldID(name), onclick: (ev) => { ev.preventDefault(); if (input) input.focus(); } }, title + ": " + msg)));
   }
   summary.hidden = items.length === 0;
@@ -186,14 +194,19 @@ export function keepErrorsUntilChanged(form, check = checkApplicationForm) {
   // Leaving a changed field asks the server's own rules about it, storing
   // nothing; other fields' errors stay as they are.
   form.addEventListener("focusout", async (ev) => {
-    const name = ev.target.name;
-    if (!name || !("touched" in ev.target.dataset)) return;
+    const input = ev.target;
+    const name = input.name;
+    if (!name || !("touched" in input.dataset)) return;
+    const value = input.value;
+    let fields = [];
     try {
       await check(form);
-      setFieldErrors(form, [], [name]);
     } catch (e) {
-      if (e.status === 422) setFieldErrors(form, e.fields, [name]);
+      if (e.status !== 422) return;
+      fields = e.fields;
     }
+    // An answer about a value the person has changed since says nothing.
+    if (input.value === value) setFieldErrors(form, fields, [name]);
   });
 }
 

@@ -5,9 +5,9 @@ import { $, api, el, state } from "./core.js";
 const roleTitles = { specialist: "специалист", consultant: "сотрудник консалтинга", training_center: "учебный центр", admin: "администратор" };
 
 // signedIn reads the session; false when nobody is signed in.
-export async function signedIn() {
+export async function signedIn(opts) {
   try {
-    state.me = await api("GET", "/auth/me");
+    state.me = await api("GET", "/auth/me", undefined, opts);
   } catch (e) {
     return false;
   }

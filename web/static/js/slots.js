@@ -3,7 +3,7 @@
 // (open in the browser, download, replace, remove), its earlier files and
 // the originals a composed file was made from. A refused upload's
 // explanation stays on its row until that row changes.
-import { $, api, confirmDanger, count, el, fileErrors, formatSize, pages, ruDateTime, state } from "./core.js";
+import { api, confirmDanger, count, el, errorMessage, fileErrors, formatSize, pages, ruDateTime, state, toLogin } from "./core.js";
 
 const refusals = new Map(); // slot row id -> the explanation shown on it
 
@@ -42,7 +42,7 @@ export function slotRow(appID, s, changed, opts = {}) {
           refusals.delete(s.id);
           await changed();
         } catch (e) {
-          status.textContent = e.message;
+          status.textContent = errorMessage(e);
           status.className = "status error";
         }
       } }, "Удалить") : null),
@@ -72,19 +72,19 @@ async function toggleHistory(button, base, box) {
     return;
   }
   try {
-    const [{ history }, sources] = await Promise.all([api("GET", base + "/history"), api("GET", base + "/sources").catch(() => [])]);
+    const [{ history }, { sources }] = await Promise.all([api("GET", base + "/history"), api("GET", base + "/sources").catch(() => ({ sources: [] }))]);
     const appBase = base.slice(0, base.indexOf("/slots/"));
     const src = (list) => list && list.length ? el("ul", { class: "sources" }, ...list.map((x) => el("li", {},
-      el("a", { href: "/api/v1" + appBase + "/sources/" + x.id, download: "" }, `${x.position}. ${x.file_name || x.kind}`), ` (${formatSize(x.size)})`))) : null;
+      el("a", { href: "/api/v1" + appBase + "/sources/" + x.id, download: "" }, `${x.position}. ${x.file_name || "часть " + x.position}`), ` (${formatSize(x.size)})`))) : null;
     const items = [];
-    if (Array.isArray(sources) && sources.length) items.push(el("li", {}, "Текущий файл собран из: ", src(sources)));
+    if (sources.length) items.push(el("li", {}, "Текущий файл собран из: ", src(sources)));
     for (const h of history) {
       items.push(el("li", {}, `${h.file_name || "файл"} · ${pages(h.pages)} · ${formatSize(h.size)} · загружен ${ruDateTime(h.uploaded_at)}, ${h.ended_reason === "deleted" ? "удалён" : "заменён"} ${ruDateTime(h.ended_at)}`,
         el("div", { class: "hint sha" }, "SHA-256: " + h.sha256), src(h.sources)));
     }
     box.replaceChildren(items.length ? el("ul", { class: "history" }, ...items) : el("p", { class: "hint" }, "Других файлов в этой строке не было."));
   } catch (e) {
-    box.replaceChildren(el("p", { class: "status error" }, e.message));
+    box.replaceChildren(el("p", { class: "status error" }, errorMessage(e)));
   }
 }
 
@@ -93,7 +93,7 @@ async function toggleHistory(button, base, box) {
 // under the limit.
 const isPDF = (f) => f.type === "application/pdf" || /\.pdf$/i.test(f.name);
 
-export function uploadFiles(appID, s, files, ui, changed) {
+function uploadFiles(appID, s, files, ui, changed) {
   const base = "/api/v1/applications/" + appID + "/slots/" + s.id;
   const { status, bar } = ui;
   const compose = !(files.length === 1 && isPDF(files[0]) && files[0].size <= 25 * 1024 * 1024);
@@ -128,7 +128,7 @@ export function uploadFiles(appID, s, files, ui, changed) {
       return;
     }
     if (xhr.status === 401) {
-      location.href = "/app/login?next=" + encodeURIComponent(location.pathname);
+      toLogin();
       return;
     }
     const err = (data && data.error) || {};

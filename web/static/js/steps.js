@@ -1,9 +1,9 @@
 // The five steps of an application, and where the person is: every page of
 // an application shows them, with «шаг N из 5» and what each step still
 // needs.
-import { $, api, count, el } from "./core.js";
+import { $, api, count, el, fullName } from "./core.js";
 
-export const steps = [
+const steps = [
   { id: "form", title: "Данные заявления", href: (id) => `/app/a/${id}/form` },
   { id: "documents", title: "Документы", href: (id) => `/app/a/${id}/documents` },
   { id: "education", title: "Обучение", href: (id) => `/app/a/${id}/education` },
@@ -11,31 +11,50 @@ export const steps = [
   { id: "submit", title: "Сборка и подача", href: (id) => `/app/a/${id}/submit` },
 ];
 
+// Where a finding of the readiness report is fixed: the step, and the
+// anchor on its page. The one map the steps and the check page share.
+const educationCodes = ["education_hours", "frdo_missing", "nmo_total", "nmo_year", "foreign_credits"];
+
+export function fixOf(f) {
+  if (educationCodes.includes(f.code)) return { step: "education", anchor: "" };
+  if (f.slot) return { step: "documents", anchor: "slot-" + f.slot };
+  if (f.field) return { step: "form", anchor: "f-" + f.field.replace(/\./g, "-") };
+  return null;
+}
+
 // progress says, per step, whether it is done and what it still needs, from
 // the application and its readiness report (the server's one evaluation).
 export function progress(app, report) {
   const blocking = app.blocking || [];
-  const fieldProblems = (app.problems || []).length;
-  const required = app.slots.filter((s) => s.required);
-  const filled = required.filter((s) => s.status === "accepted").length;
-  const education = blocking.filter((f) => f.code === "education_hours" || f.code === "frdo_missing" || f.code === "work_gap");
+  const onStep = (step) => blocking.filter((f) => (fixOf(f) || {}).step === step);
+  const toFix = onStep("form").length;
+  const docs = documentCount(app);
   return {
-    form: { done: fieldProblems === 0, note: fieldProblems ? "исправить: " + count(fieldProblems, "поле", "поля", "полей") : "заполнено" },
-    documents: { done: app.missing.length === 0, note: `${filled} из ${required.length}` },
+    form: { done: toFix === 0, note: toFix ? "исправить: " + count(toFix, "пункт", "пункта", "пунктов") : "заполнено" },
+    documents: { done: onStep("documents").length === 0, note: `${docs.filled} из ${docs.required}` },
     education: !report.education
       ? { done: true, na: true, note: "не требуется" }
-      : { done: education.length === 0, note: hoursNote(report) },
+      : { done: onStep("education").length === 0, note: hoursNote(report) },
     check: { done: app.ready, note: app.ready ? "готово к подаче" : count(blocking.length, "препятствие", "препятствия", "препятствий") },
     submit: { done: app.status === "submitted", note: app.status === "submitted" ? "отправлено" : "" },
   };
 }
 
+// documentCount is the required rows and how many hold a file.
+export function documentCount(app) {
+  const required = app.slots.filter((s) => s.required);
+  return { required: required.length, filled: required.filter((s) => s.status === "accepted").length };
+}
+
 // hoursNote is the hours counted against the hours the rules ask for:
-// "72 из 144 ч" (each rule set in detail on the education page).
+// "72 из 144 ч" (each rule set in detail on the education page). Enough
+// hours that still meet no rule set (too few in the specialty, say) are
+// said so, not shown as complete.
 export function hoursNote(report) {
   if (report.rule_sets.some((rs) => rs.met)) return "выполнено";
   const need = Math.max(...report.rule_sets.map(ruleHours));
-  return `${Math.min(report.totals.courses + report.totals.non_formal, need)} из ${need} ч`;
+  const have = report.totals.courses + report.totals.non_formal;
+  return have < need ? `${have} из ${need} ч` : `${have} ч, но требование не выполнено`;
 }
 
 // ruleHours is how many hours a rule set asks for in all.
@@ -52,9 +71,7 @@ export async function loadApplication(id, current) {
 export function renderSteps(app, report, current) {
   const p = progress(app, report);
   const n = steps.findIndex((s) => s.id === current) + 1; // 0: a page beside the steps
-  const s = app.specialist;
-  const name = [s.last_name, s.first_name, s.middle_name].filter(Boolean).join(" ");
-  $("h1").textContent = name || "Заявление";
+  $("h1").textContent = fullName(app.specialist) || "Заявление";
   const nav = $("#steps");
   nav.hidden = false;
   if (n > 0) $(".step-of", nav).textContent = `Шаг ${n} из ${steps.length}: ${steps[n - 1].title}`;

@@ -1,6 +1,6 @@
 // Step 1: the application's form, saved with a PATCH; the server's field
 // errors stay next to their inputs until changed.
-import { $, api, catalog, flash } from "../core.js";
+import { $, api, catalog, errorMessage, flash } from "../core.js";
 import { fillForm, focusFirstError, prepareForm, readForm, setFieldErrors } from "../form.js";
 import { loadApplication, renderSteps } from "../steps.js";
 
@@ -31,7 +31,7 @@ export async function run(id) {
     } catch (e) {
       setFieldErrors(form, e.fields);
       if (e.fields.length) focusFirstError(form);
-      else flash(e.message);
+      else flash(errorMessage(e));
     }
   });
 }

@@ -2,15 +2,16 @@
 // подаче» only when nothing blocks; otherwise how far each part is, and
 // what blocks, first, each with a link to where it is fixed.
 import { $, count, el, ruDate } from "../core.js";
-import { hoursNote, loadApplication, progress } from "../steps.js";
+import { documentCount, fixOf, hoursNote, loadApplication, progress } from "../steps.js";
 
-// fixLink says where a finding is fixed.
+const fixTitles = { education: "К обучению", documents: "К документу", form: "К полю" };
+const stepPaths = { education: "/education", documents: "/documents", form: "/form" };
+
+// fixLink says where a finding is fixed: [href, link text], or null.
 function fixLink(id, f) {
-  if (f.slot && f.code !== "frdo_missing") return [`/app/a/${id}/documents#slot-${f.slot}`, "К документу"];
-  if (f.field && f.code !== "work_gap") return [`/app/a/${id}/form#f-${f.field.replace(/\./g, "-")}`, "К полю"];
-  if (["education_hours", "frdo_missing", "nmo_total", "nmo_year", "foreign_credits"].includes(f.code)) return [`/app/a/${id}/education`, "К обучению"];
-  if (f.field) return [`/app/a/${id}/form#f-${f.field.replace(/\./g, "-")}`, "К полю"];
-  return null;
+  const fix = fixOf(f);
+  if (!fix) return null;
+  return [`/app/a/${id}${stepPaths[fix.step]}${fix.anchor ? "#" + fix.anchor : ""}`, fixTitles[fix.step]];
 }
 
 function finding(id, f) {
@@ -32,9 +33,9 @@ export async function run(id) {
     verdict.textContent = "Пока не готово к подаче: " + count(app.blocking.length, "препятствие", "препятствия", "препятствий");
     verdict.className = "verdict warn";
   }
-  const required = app.slots.filter((s) => s.required);
+  const docs = documentCount(app);
   $("#summary-list").replaceChildren(
-    el("li", { class: p.documents.done ? "ok" : "warn" }, `Документы: ${required.filter((s) => s.status === "accepted").length} из ${required.length}`),
+    el("li", { class: p.documents.done ? "ok" : "warn" }, `Документы: ${docs.filled} из ${docs.required}`),
     report.education ? el("li", { class: p.education.done ? "ok" : "warn" }, "Обучение: " + hoursNote(report)) : el("li", { class: "ok" }, "Обучение: не требуется для этого вида аккредитации"),
     el("li", { class: p.form.done ? "ok" : "warn" }, p.form.done ? "Данные заявления: заполнены" : "Данные заявления: " + p.form.note));
   const blocking = report.findings.filter((f) => f.severity === "blocking");
@@ -56,6 +57,6 @@ export async function run(id) {
     $("#deadlines dl").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
     $("#deadlines-note").textContent = d.provisional_calendar ? "Рабочие дни 2027 года посчитаны по производственному календарю, ещё не сверенному с официальным текстом постановления." : "";
   }
-  $("#next-step").href = app.ready || app.status === "submitted" ? `/app/a/${id}/submit` : fixLink(id, blocking[0] || {})?.[0] || `/app/a/${id}/documents`;
+  $("#next-step").href = app.ready || app.status === "submitted" ? `/app/a/${id}/submit` : (blocking[0] && fixLink(id, blocking[0]) || [`/app/a/${id}/documents`])[0];
   $("#next-step").textContent = app.ready || app.status === "submitted" ? "Дальше: сборка и подача" : "Исправить первое препятствие";
 }

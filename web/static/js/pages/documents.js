@@ -1,8 +1,8 @@
 // Step 2: one scan per row. Rows a person's answers make unnecessary are
 // marked, never counted as missing.
-import { $, api, count, flash } from "../core.js";
+import { $, api, count, errorMessage, flash } from "../core.js";
 import { renderSlots } from "../slots.js";
-import { loadApplication, renderSteps } from "../steps.js";
+import { documentCount, loadApplication, renderSteps } from "../steps.js";
 
 export async function run(id) {
   const refresh = async () => {
@@ -11,13 +11,12 @@ export async function run(id) {
     draw(app);
   };
   const draw = (app) => {
-    const required = app.slots.filter((s) => s.required);
-    const filled = required.filter((s) => s.status === "accepted").length;
+    const { filled, required } = documentCount(app);
     $("#docs-summary").textContent = app.missing.length === 0
-      ? `Все обязательные документы загружены (${filled} из ${required.length}).`
-      : `Загружено ${filled} из ${required.length} обязательных; не хватает: ${count(app.missing.length, "документа", "документов", "документов")}.`;
+      ? `Все обязательные документы загружены (${filled} из ${required}).`
+      : `Загружено ${filled} из ${required} обязательных; не хватает: ${count(app.missing.length, "документа", "документов", "документов")}.`;
     $("#docs-summary").className = app.missing.length === 0 ? "ok" : "warn";
-    renderSlots($("#slots"), app, () => refresh().catch((e) => flash(e.message)), { locked: app.status === "submitted" });
+    renderSlots($("#slots"), app, () => refresh().catch((e) => flash(errorMessage(e))), { locked: app.status === "submitted" });
   };
   const { app } = await loadApplication(id, "documents");
   draw(app);

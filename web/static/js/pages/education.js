@@ -2,18 +2,22 @@
 // certificate row each belongs to, uploadable right here) and NMO
 // activities; the hours of the reporting period against each rule set as
 // progress bars; what was not counted, and why.
-import { $, $$, api, confirmDanger, count, el, flash, ruDate } from "../core.js";
+import { $, $$, api, confirmDanger, count, dateMessage, el, errorMessage, flash, ruDate } from "../core.js";
 import { dateInput, isoDate, keepErrorsUntilChanged, setFieldErrors, focusFirstError } from "../form.js";
 import { slotRow } from "../slots.js";
 import { loadApplication, renderSteps, ruleHours } from "../steps.js";
 
 const nmoKinds = { event: "мероприятие (конференция, вебинар)", e_module: "электронный модуль", programme: "программа (в часах курса)" };
 
-// normalizeIKP writes an NMO confirmation code as the portal checks it:
-// upper case, Latin letters and digits only, the letter O as zero,
-// XXXX-XXXXXXXX.
-export function normalizeIKP(s) {
-  const raw = s.toUpperCase().replace(/О/g, "0").replace(/O/g, "0").replace(/[^A-Z0-9]/g, "").slice(0, 12);
+// Cyrillic letters that look like Latin ones, as the server reads them
+// (identifiers.NormalizeIKP): a code typed on a Russian keyboard.
+const lookalikes = { А: "A", В: "B", Е: "E", К: "K", М: "M", Н: "H", О: "O", Р: "P", С: "C", Т: "T", Х: "X" };
+
+// normalizeIKP writes an NMO confirmation code as the server does: upper
+// case, look-alike Cyrillic letters as Latin, Latin letters and digits
+// only, the letter O as zero, XXXX-XXXXXXXX.
+function normalizeIKP(s) {
+  const raw = Array.from(s.toUpperCase(), (c) => lookalikes[c] || c).join("").replace(/O/g, "0").replace(/[^A-Z0-9]/g, "").slice(0, 12);
   return raw.length > 4 ? raw.slice(0, 4) + "-" + raw.slice(4) : raw;
 }
 
@@ -31,15 +35,18 @@ export async function run(id) {
   }
   nmoForm.elements.code.addEventListener("input", () => {
     const i = nmoForm.elements.code;
-    i.value = normalizeIKP(i.value);
+    const at = i.selectionStart === i.value.length; // typing at the end: keep it there
+    const v = normalizeIKP(i.value);
+    if (v !== i.value && at) i.value = v;
   });
+  nmoForm.elements.code.addEventListener("change", () => (nmoForm.elements.code.value = normalizeIKP(nmoForm.elements.code.value)));
 
   const refresh = async () => {
     [app, report] = await Promise.all([api("GET", base), api("GET", base + "/readiness")]);
     renderSteps(app, report, "education");
     await draw();
   };
-  const changed = () => refresh().catch((e) => flash(e.message));
+  const changed = () => refresh().catch((e) => flash(errorMessage(e)));
 
   const draw = async () => {
     if (!report.education) {
@@ -146,7 +153,7 @@ export async function run(id) {
           el("button", { type: "button", class: "secondary", onclick: () => { fillCourseForm(c); courseForm.scrollIntoView(); courseForm.elements.title.focus(); } }, "Изменить"),
           el("button", { type: "button", class: "danger", onclick: async () => {
             if (!confirmDanger(`Удалить курс «${c.title}»? Загруженное удостоверение останется в своей строке.`)) return;
-            try { await api("DELETE", base + "/courses/" + c.id); await refresh(); } catch (e) { flash(e.message); }
+            try { await api("DELETE", base + "/courses/" + c.id); await refresh(); } catch (e) { flash(errorMessage(e)); }
           } }, "Удалить")));
     }));
     certificateOptions();
@@ -160,7 +167,7 @@ export async function run(id) {
       el("div", { class: "hint" }, "Код подтверждения: " + a.code),
       locked() ? null : el("div", { class: "actions" }, el("button", { type: "button", class: "danger", onclick: async () => {
         if (!confirmDanger(`Удалить «${a.title}»?`)) return;
-        try { await api("DELETE", base + "/nmo/" + a.id); await refresh(); } catch (e) { flash(e.message); }
+        try { await api("DELETE", base + "/nmo/" + a.id); await refresh(); } catch (e) { flash(errorMessage(e)); }
       } }, "Удалить")))));
   };
 
@@ -181,7 +188,7 @@ export async function run(id) {
     } catch (e) {
       setFieldErrors(f, e.fields.map(dateError));
       if (e.fields.length) focusFirstError(f);
-      else flash(e.message);
+      else flash(errorMessage(e));
     }
   });
   $("#course-cancel").addEventListener("click", () => fillCourseForm(null));
@@ -201,7 +208,7 @@ export async function run(id) {
       if (e.fields.length) focusFirstError(f);
       // A code already used: the API's own message, on the code's field.
       else if (e.code === "conflict") setFieldErrors(f, [{ field: "code", message: e.message }]);
-      else flash(e.message);
+      else flash(errorMessage(e));
     }
   });
 
@@ -210,4 +217,4 @@ export async function run(id) {
 }
 
 // The ledger's date rule speaks of ГГГГ-ММ-ДД; the page's inputs take ДД.ММ.ГГГГ.
-const dateError = (f) => (f.code === "past_date" ? { ...f, message: "Дата в формате ДД.ММ.ГГГГ, не в будущем." } : f);
+const dateError = (f) => (f.code === "past_date" ? { ...f, message: dateMessage } : f);

@@ -1,7 +1,7 @@
 // A training center's certificate import: a CSV or JSON batch and an
 // optional ZIP of PDFs, sent once (an Idempotency-Key per choice of files),
 // with progress; the report row by row.
-import { $, APIError, el, flash, formatSize, idempotencyKey, state } from "../core.js";
+import { $, APIError, el, flash, formatSize, idempotencyKey, state, toLogin } from "../core.js";
 
 
 const importStatuses = {
@@ -130,7 +130,7 @@ export async function run() {
       // Still running (409) keeps the key: sending again waits for that run.
       if (xhr.status !== 409) key = newImportKey();
       if (xhr.status === 401) {
-        location.href = "/app/login?next=/app/import";
+        toLogin();
         return;
       }
       if (xhr.status === 200 && data && data.summary) {

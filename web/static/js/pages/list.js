@@ -1,7 +1,7 @@
 // The applications the person may see: a specialist's own, a consultancy's
 // clients. Filtered by the server (ready, due before a date), searched and
 // sorted here.
-import { $, $$, api, count, el, flash, ruDate, state } from "../core.js";
+import { $, $$, api, count, el, errorMessage, flash, fullName, ruDate, state } from "../core.js";
 import { dateInput, isoDate } from "../form.js";
 
 export async function run() {
@@ -44,8 +44,7 @@ export async function run() {
       .filter((a) => !text || (keyOf(a, "name") + " " + keyOf(a, "specialty")).includes(text))
       .sort((x, y) => (keyOf(x, sortState.key) < keyOf(y, sortState.key) ? -1 : keyOf(x, sortState.key) > keyOf(y, sortState.key) ? 1 : 0) * sortState.dir);
     $("#applications tbody").replaceChildren(...rows.map((a) => {
-      const s = a.specialist;
-      const name = [s.last_name, s.first_name, s.middle_name].filter(Boolean).join(" ") || "без имени";
+      const name = fullName(a.specialist) || "без имени";
       const n = a.blocking.length;
       return el("tr", {},
         el("td", { "data-label": "Специалист" }, el("a", { href: "/app/a/" + a.id }, name)),
@@ -63,12 +62,11 @@ export async function run() {
       sortState.key = th.dataset.sort;
       render();
     };
-    th.addEventListener("click", sort);
-    th.addEventListener("keydown", (ev) => (ev.key === "Enter" || ev.key === " ") && (ev.preventDefault(), sort()));
+    $("button", th).addEventListener("click", sort);
   });
   dateInput($("#filter-due"));
   $("#filter-text").addEventListener("input", render);
-  $("#filter-ready").addEventListener("change", () => load().catch((e) => flash(e.message)));
+  $("#filter-ready").addEventListener("change", () => load().catch((e) => flash(errorMessage(e))));
   $("#filter-due").addEventListener("change", () => {
     const v = $("#filter-due").value.trim();
     if (v && !/^\d{4}-\d{2}-\d{2}$/.test(isoDate(v))) {
@@ -76,7 +74,7 @@ export async function run() {
       return;
     }
     flash("");
-    load().catch((e) => flash(e.message));
+    load().catch((e) => flash(errorMessage(e)));
   });
   await load();
   // A specialist with nothing yet starts at the first step.

@@ -1,54 +1,43 @@
 // Sign in, or sign up as a specialist; then back to where the person was
-// going.
-import { $, $$, api, flash } from "../core.js";
+// going (a new specialist to the first step of an application).
+import { $, api, errorMessage, flash } from "../core.js";
+import { focusFirstError, keepErrorsUntilChanged, setFieldErrors } from "../form.js";
 
 function next() {
   const n = new URLSearchParams(location.search).get("next") || "";
   return n.startsWith("/app/") && !n.startsWith("//") ? n : "/app/";
 }
 
-function showErrors(form, fields) {
-  for (const s of $$(".err", form)) s.textContent = "";
-  for (const i of $$("[aria-invalid]", form)) i.removeAttribute("aria-invalid");
-  let first = null;
-  for (const f of fields) {
-    const slot = $(`[data-err="${f.field}"]`, form);
-    if (slot) slot.textContent = f.message;
-    const input = form.elements[f.field];
-    if (input) {
-      input.setAttribute("aria-invalid", "true");
-      first = first || input;
-    }
-  }
-  if (first) first.focus();
-}
-
 export async function run() {
-  $("#login-form").addEventListener("submit", async (ev) => {
+  const login = $("#login-form");
+  const register = $("#register-form");
+  keepErrorsUntilChanged(login, null);
+  keepErrorsUntilChanged(register, null);
+  login.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const f = ev.target;
     flash("");
     try {
-      await api("POST", "/auth/login", { email: f.email.value, password: f.password.value });
+      await api("POST", "/auth/login", { email: login.elements.email.value, password: login.elements.password.value });
       location.href = next();
     } catch (e) {
-      showErrors(f, e.fields);
-      flash(e.fields.length ? e.message : e.message);
+      setFieldErrors(login, e.fields || []);
+      flash(errorMessage(e));
     }
   });
-  $("#register-form").addEventListener("submit", async (ev) => {
+  register.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const f = ev.target;
     flash("");
-    const body = { name: f.name.value, email: f.email.value, password: f.password.value };
+    $("#register-status").textContent = "";
+    const body = { name: register.elements.name.value, email: register.elements.email.value, password: register.elements.password.value };
     try {
       await api("POST", "/auth/register", body);
       await api("POST", "/auth/login", { email: body.email, password: body.password });
       location.href = "/app/new";
     } catch (e) {
-      showErrors(f, e.fields);
-      // The message goes on the sign-up form itself, where the person looks.
-      $("#register-status").textContent = e.message;
+      // The messages go on the sign-up form itself, where the person looks.
+      setFieldErrors(register, e.fields || []);
+      if (e.fields && e.fields.length) focusFirstError(register);
+      else $("#register-status").textContent = errorMessage(e);
     }
   });
 }

@@ -1,6 +1,6 @@
 // Step 1 for a new application: the form; saved, the application goes on
 // to its documents.
-import { $, api, flash } from "../core.js";
+import { $, api, errorMessage, flash } from "../core.js";
 import { focusFirstError, prepareForm, readForm, setFieldErrors } from "../form.js";
 
 export async function run() {
@@ -15,7 +15,7 @@ export async function run() {
     } catch (e) {
       setFieldErrors(form, e.fields);
       if (e.fields.length) focusFirstError(form);
-      else flash(e.message);
+      else flash(errorMessage(e));
     }
   });
 }

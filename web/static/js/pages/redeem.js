@@ -1,6 +1,7 @@
 // Consultancy staff and training centers enter a specialist's one-time
 // code: the application is then shared with their organization.
-import { $, api, flash, state } from "../core.js";
+import { $, api, errorMessage, flash, state } from "../core.js";
+import { keepErrorsUntilChanged, setFieldErrors } from "../form.js";
 
 export async function run() {
   if (state.me.role !== "consultant" && state.me.role !== "training_center") {
@@ -9,23 +10,27 @@ export async function run() {
     return;
   }
   const form = $("#redeem-form");
+  keepErrorsUntilChanged(form, null);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     flash("");
-    $("[data-err=code]").textContent = "";
     try {
       const { application_id: id } = await api("POST", "/share-codes/redeem", { code: form.elements.code.value });
       form.reset();
+      setFieldErrors(form, []);
       if (state.me.role === "training_center") {
+        // A center adds certificates; it does not read the application.
         $("#redeemed").hidden = false;
-        $("#redeemed-text").textContent = "Заявление открыто вашему центру (№ " + id + "). Удостоверения в него загружаются на странице «Загрузка удостоверений».";
+        $("#redeemed-text").textContent = "Заявление открыто вашему центру. Удостоверения в него загружаются на странице «Загрузка удостоверений» — по СНИЛС специалиста.";
       } else {
         location.href = "/app/a/" + id;
       }
     } catch (e) {
-      $("[data-err=code]").textContent = e.message;
-      form.elements.code.setAttribute("aria-invalid", "true");
-      form.elements.code.focus();
+      if (e.status === 0 || e.status >= 500) flash(errorMessage(e));
+      else {
+        setFieldErrors(form, [{ field: "code", message: errorMessage(e) }]);
+        form.elements.code.focus();
+      }
     }
   });
 }

@@ -1,6 +1,6 @@
 // Sharing an application: with a consultancy (chosen from the list) or by a
 // one-time code for a training center; the grants, and taking one back.
-import { $, api, confirmDanger, copyButton, el, flash, ruDate, ruDateTime } from "../core.js";
+import { $, api, confirmDanger, copyButton, el, errorMessage, flash, ruDate, ruDateTime } from "../core.js";
 import { loadApplication } from "../steps.js";
 
 const kindTitles = { consultancy: "консалтинг", training_center: "учебный центр" };
@@ -16,7 +16,7 @@ export async function run(id) {
       el("span", { class: "title" }, g.organization_name), ` (${kindTitles[g.organization_kind] || g.organization_kind}), с ${ruDate(g.created_at)} `,
       el("button", { type: "button", class: "danger small", onclick: async () => {
         if (!confirmDanger(`Закрыть доступ организации «${g.organization_name}»? Её сотрудники сразу перестанут видеть заявление.`)) return;
-        try { await api("DELETE", base + "/grants/" + g.organization_id); await drawGrants(); } catch (e) { flash(e.message); }
+        try { await api("DELETE", base + "/grants/" + g.organization_id); await drawGrants(); } catch (e) { flash(errorMessage(e)); }
       } }, "Закрыть доступ"))));
   };
   const { organizations } = await api("GET", "/organizations");
@@ -38,7 +38,7 @@ export async function run(id) {
       flash("Доступ открыт.", "info");
       await drawGrants();
     } catch (e) {
-      flash(e.message);
+      flash(errorMessage(e));
     }
   });
   $("#code-button").addEventListener("click", async () => {
@@ -51,7 +51,7 @@ export async function run(id) {
       $("#code-expires").textContent = "Код действует до " + ruDateTime(sc.expires_at) + " и срабатывает один раз.";
       await drawGrants();
     } catch (e) {
-      flash(e.message);
+      flash(errorMessage(e));
     }
   });
   await drawGrants();

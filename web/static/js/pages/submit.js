@@ -3,21 +3,24 @@
 // each row's file to download under the portal's row name, so nothing is
 // retyped by hand. Then mark the application submitted with the day the
 // portal took it (or reopen it), and see when each stage should end.
-import { $, api, confirmDanger, copyButton, count, el, flash, formatSize, ruDate, ruDateTime } from "../core.js";
-import { dateInput, isoDate } from "../form.js";
+import { $, api, catalog, confirmDanger, copyButton, count, dateMessage, el, errorMessage, flash, formatSize, fullName, levelTitles, ruDate, ruDateTime, todayRu } from "../core.js";
+import { dateInput, isoDate, keepErrorsUntilChanged, setFieldErrors } from "../form.js";
 import { loadApplication, renderSteps } from "../steps.js";
 
 const kindTitles = { frmr_package: "Пакет для ФРМР (ZIP)", portfolio_pdf: "Портфолио (PDF)" };
 const statusTitles = { queued: "в очереди", running: "собирается", done: "готово", failed: "не собрано" };
-const levelTitles = { higher: "Высшее", secondary_vocational: "Среднее профессиональное" };
-const reasonTitles = {
-  head_refused: "Руководитель отказал в согласовании", not_employed: "Не работаю", head_of_organization: "Руководитель организации",
-  sole_proprietor: "Индивидуальный предприниматель",
-};
+
+// answerTitle is a question's answer as the catalog words it.
+function answerTitle(cat, kind, field, value) {
+  const q = ((cat.kinds.find((k) => k.id === kind) || {}).questions || []).find((x) => x.field === field);
+  const o = q && q.options.find((x) => x.value === value);
+  return o ? o.title : "";
+}
 
 export async function run(id) {
   const base = "/applications/" + id;
   let { app, report } = await loadApplication(id, "submit");
+  const cat = await catalog();
 
   const refresh = async () => {
     [app, report] = await Promise.all([api("GET", base), api("GET", base + "/readiness")]);
@@ -35,25 +38,33 @@ export async function run(id) {
       if (b.kind === "portfolio_pdf") links.push(el("a", { class: "button secondary", href: "/api/v1/bundles/" + b.id + "/file?inline=1", target: "_blank", rel: "noopener" }, "Открыть"));
     }
     return el("li", { class: "bundle " + b.status, "data-bundle": b.id },
-      el("div", { class: "title" }, kindTitles[b.kind] || b.kind, b.draft ? el("span", { class: "mark draft" }, "черновик") : null),
-      el("div", { class: "hint" }, `${ruDateTime(b.created_at)} · ${statusTitles[b.status] || b.status}` + (b.status === "done" ? ` · ${formatSize(b.size)}` : "") + (b.status === "failed" ? ": " + b.error : "")),
+      el("div", { class: "title" }, kindTitles[b.kind] || "Сборка", b.draft ? el("span", { class: "mark draft" }, "черновик") : null),
+      el("div", { class: "hint" }, `${ruDateTime(b.created_at)} · ${statusTitles[b.status] || ""}` + (b.status === "done" ? ` · ${formatSize(b.size)}` : "") + (b.status === "failed" ? ": " + b.error : "")),
       b.status === "done" ? el("div", { class: "hint sha" }, "SHA-256: " + b.sha256) : null,
       bar, el("div", { class: "actions" }, ...links));
   };
+  // One watch of the builds at a time: the latest answer is drawn, and
+  // builds still going are looked at again until they end.
+  let watch = null;
   const drawBundles = async () => {
+    clearTimeout(watch);
     const { bundles } = await api("GET", base + "/bundles");
     $("#bundles").replaceChildren(...bundles.map(bundleItem));
     $("#bundles-empty").hidden = bundles.length > 0;
-    // Builds still going are watched until they end.
-    if (bundles.some((b) => b.status === "queued" || b.status === "running")) setTimeout(() => drawBundles().catch(() => {}), 700);
+    if (bundles.some((b) => b.status === "queued" || b.status === "running")) {
+      watch = setTimeout(() => drawBundles().catch((e) => flash(errorMessage(e))), 700);
+    }
   };
   for (const btn of document.querySelectorAll(".build")) btn.addEventListener("click", async () => {
     flash("");
     try {
-      await api("POST", base + "/bundles", { kind: btn.dataset.kind, draft: !app.ready });
+      // Whether it is a draft is the server's verdict now, not when the
+      // page opened.
+      const now = await api("GET", base);
+      await api("POST", base + "/bundles", { kind: btn.dataset.kind, draft: !now.ready });
       await drawBundles();
     } catch (e) {
-      flash(e.message);
+      flash(errorMessage(e));
     }
   });
 
@@ -61,17 +72,18 @@ export async function run(id) {
   const row = (label, value) => el("div", { class: "portal-row" },
     el("dt", {}, label), el("dd", {}, el("span", { class: "value" }, value || "—"), value ? copyButton(value) : null));
   const draw = () => {
-    const s = app.specialist;
     const answer = app.report_agreed === true ? "Да" : app.report_agreed === false ? "Нет" : "";
     const fields = [
       ["Контактный телефон", app.contact.phone], ["Адрес электронной почты", app.contact.email],
-      ["Уровень образования", levelTitles[app.education_level] || app.education_level], ["Специальность", app.specialty]];
+      ["Уровень образования", levelTitles[app.education_level] || ""], ["Специальность", app.specialty]];
     if (app.kind === "periodic") {
       fields.push(["Согласование отчёта о профессиональной деятельности", answer]);
-      if (app.report_agreed === false) fields.push(["Причина несогласования (для комментария)", reasonTitles[app.report_not_agreed_reason] || ""]);
+      if (app.report_agreed === false) fields.push(["Причина несогласования (для комментария)", answerTitle(cat, app.kind, "report_not_agreed_reason", app.report_not_agreed_reason)]);
+    } else {
+      fields.push(["Основание первичной специализированной аккредитации", answerTitle(cat, app.kind, "primary_basis", app.primary_basis)]);
     }
     fields.push(["Комментарий", app.comment], ["Согласие на обработку персональных данных", app.consent ? "Да" : "Нет"]);
-    $("#portal-person").textContent = `${[s.last_name, s.first_name, s.middle_name].filter(Boolean).join(" ")}, СНИЛС ${s.snils}: эти данные портал берёт из Госуслуг.`;
+    $("#portal-person").textContent = `${fullName(app.specialist)}, СНИЛС ${app.specialist.snils}: эти данные портал берёт из Госуслуг.`;
     $("#portal-fields").replaceChildren(...fields.map(([k, v]) => row(k, v)));
     const files = app.slots.filter((x) => x.document);
     $("#portal-files").replaceChildren(...files.map((x) => el("li", {},
@@ -95,23 +107,24 @@ export async function run(id) {
     }
   };
 
-  const dateField = $("#submit-form").elements.submitted_on;
+  const submitForm = $("#submit-form");
+  const dateField = submitForm.elements.submitted_on;
   dateInput(dateField);
-  // Today as the person's own calendar has it.
-  const now = new Date();
-  dateField.value = [now.getDate(), now.getMonth() + 1].map((n) => String(n).padStart(2, "0")).join(".") + "." + now.getFullYear();
-  $("#submit-form").addEventListener("submit", async (ev) => {
+  keepErrorsUntilChanged(submitForm, null);
+  dateField.value = todayRu();
+  submitForm.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     flash("");
-    $("[data-err=submitted_on]").textContent = "";
     try {
       await api("POST", base + "/submit", { submitted_on: isoDate(dateField.value) });
+      setFieldErrors(submitForm, []);
       flash("Заявление отмечено отправленным.", "info");
       await refresh();
     } catch (e) {
-      const f = e.fields.find((x) => x.field === "submitted_on");
-      if (f) $("[data-err=submitted_on]").textContent = f.message;
-      else flash(e.message);
+      // The API's date rule speaks of ГГГГ-ММ-ДД; the page takes ДД.ММ.ГГГГ.
+      const f = (e.fields || []).find((x) => x.field === "submitted_on");
+      if (f) setFieldErrors(submitForm, [{ ...f, message: /ГГГГ-ММ-ДД/.test(f.message) ? dateMessage : f.message }]);
+      else flash(errorMessage(e));
     }
   });
   $("#reopen").addEventListener("click", async () => {
@@ -121,7 +134,7 @@ export async function run(id) {
       flash("Заявление снова в работе.", "info");
       await refresh();
     } catch (e) {
-      flash(e.message);
+      flash(errorMessage(e));
     }
   });
   draw();
