@@ -2,11 +2,8 @@ package database
 
 import (
 	"context"
-	"io/fs"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"accredpack/dossier"
 )
@@ -17,14 +14,7 @@ import (
 // clears.
 func testSubmittedOnMigration(t *testing.T, db *DB) {
 	ctx := context.Background()
-	dir, _ := fs.Sub(migrations, "migrations/"+db.folder())
-	p, err := goose.NewProvider(db.dialect, db.sql, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 12); err != nil {
-		t.Fatalf("down to 00012: %v", err)
-	}
+	p := migrateDownTo(t, db, 12)
 	created := ts(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	// 23:30 UTC on 2 March is already 3 March in Moscow: the service counts
 	// days in UTC, so the day is the 2nd.
@@ -33,7 +23,7 @@ func testSubmittedOnMigration(t *testing.T, db *DB) {
 		id, status string
 		submitted  any
 	}{{"sent", "submitted", late}, {"draft", "draft", nil}, {"odd", "draft", late}} {
-		_, err = db.conn().exec(ctx, `INSERT INTO applications (id, owner, kind, status, last_name, first_name, middle_name, snils, birth_date,
+		_, err := db.conn().exec(ctx, `INSERT INTO applications (id, owner, kind, status, last_name, first_name, middle_name, snils, birth_date,
 			phone, email, education_level, specialty, report_agreed, name_changed, employed, comment, consent, created_at, updated_at,
 			submitted_at, previous_accreditation_date, employment_ended, report_not_agreed_reason, primary_basis)
 			VALUES (?, 'o', 'periodic', ?, 'Петров', 'Пётр', '', '11223344595', '1980-01-02', '+79123456789', 'p@example.ru',
@@ -54,7 +44,7 @@ func testSubmittedOnMigration(t *testing.T, db *DB) {
 			t.Errorf("%s after the migration: submitted on %q; want %q", id, a.SubmittedOn, want)
 		}
 	}
-	_, err = db.UpdateApplication(ctx, "draft", func(a *dossier.Application) error {
+	_, err := db.UpdateApplication(ctx, "draft", func(a *dossier.Application) error {
 		a.Status, a.SubmittedOn = dossier.StatusSubmitted, "2026-03-05"
 		return nil
 	})
