@@ -9,17 +9,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
+started=$SECONDS
+stage() { echo "== $1 (at $((SECONDS - started)) s)"; }
+
 . "$root/scripts/setup.sh"
 rm -rf "$ACCREDPACK_TEST_ARTIFACTS"
 
-echo "== gofmt, go vet"
+stage "gofmt, go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then
 	echo "gofmt needed:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
 
-echo "== tests (MinIO: $ACCREDPACK_TEST_MINIO, PostgreSQL: $ACCREDPACK_TEST_PG_BIN)"
+stage "tests" && echo "   (MinIO: $ACCREDPACK_TEST_MINIO, PostgreSQL: $ACCREDPACK_TEST_PG_BIN)"
 go test -count=1 -timeout 20m ./...
 
 # A short run of every fuzz target (seeds committed in the tests; a crasher
@@ -28,7 +31,7 @@ go test -count=1 -timeout 20m ./...
 # durations: Go 1.26's fuzz coordinator can report a spurious "context
 # deadline exceeded" when a duration ends mid-execution (golang/go#75804,
 # fixed in Go 1.27); a count has no deadline to race.
-echo "== fuzzing, a fixed number of runs a target"
+stage "fuzzing, a fixed number of runs a target"
 for target in identifiers:FuzzSNILS:500000 identifiers:FuzzPhone:500000 identifiers:FuzzIKP:500000 identifiers:FuzzINN:500000 \
 	dossier:FuzzParseSlotRef:500000 catalog:FuzzLookup:300000 api:FuzzMultipart:60000 checks:FuzzCheckStream:2000 \
 	compose:FuzzOrientation:200000; do
@@ -54,6 +57,7 @@ done
 # the Webhooks and Bundles contracts. Nor the browser tests (TestWeb*): a
 # person's walk through the pages, not concurrency, and minutes with a
 # race-built service behind chromium; they run above.
-echo "== race detector"
+stage "race detector"
 go test -race -count=1 -timeout 20m -skip 'TestBundleFailureAndRetry|TestAccessMatrix|TestContract/OneReadiness|TestWeb' \
 	./sandbox/... ./database/... ./storage/... ./intake/... ./api/... ./bundles/... ./jobs/... ./webhooks/... ./certimport/... ./cmd/... ./accounts/... ./access/... ./audit/...
+stage "done"
