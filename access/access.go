@@ -78,6 +78,9 @@ const (
 	ReadBundle        Action = "bundle.read"
 	ManageSharing     Action = "sharing.manage"
 	ReadAudit         Action = "audit.read"
+	// AssignStaff: a consultancy names which of its staff looks after a
+	// client; the consultancy's own business, nobody else's.
+	AssignStaff Action = "application.assign"
 )
 
 // Actions on the service.
@@ -96,6 +99,9 @@ const (
 	// ChangeOwnPassword: a person changes the password of their own
 	// account; the bootstrap token is no account and has none.
 	ChangeOwnPassword Action = "password.change"
+	// ReadColleagues: staff see who else works in their organization (to
+	// assign clients).
+	ReadColleagues Action = "staff.read"
 )
 
 // ImportCertificates is a service action: a training center's batch of
@@ -170,7 +176,14 @@ func relate(p Principal, f Facts) relation {
 
 // Decide rules on an action on one application.
 func (pol Policy) Decide(p Principal, act Action, f Facts, t Target) (Decision, error) {
-	switch rel := relate(p, f); rel {
+	rel := relate(p, f)
+	if act == AssignStaff && rel != none {
+		if rel == manager && p.Role == Consultant {
+			return Decision{}, nil
+		}
+		return Decision{}, ErrForbidden
+	}
+	switch rel {
 	case none:
 		return Decision{}, ErrNoRelation
 	case owner:
@@ -234,6 +247,10 @@ func (pol Policy) Allow(p Principal, act Action) error {
 		}
 	case ImportCertificates:
 		if p.Role == TrainingCenter && p.OrgID != "" {
+			return nil
+		}
+	case ReadColleagues:
+		if (p.Role == Consultant || p.Role == TrainingCenter) && p.OrgID != "" {
 			return nil
 		}
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -240,34 +239,6 @@ func (s *Server) reopenApplication(c echo.Context) error {
 	return c.JSON(http.StatusOK, applicationJSON(v))
 }
 
-// ListJSON is a page of applications.
-type ListJSON struct {
-	Items      []ApplicationJSON `json:"items"`
-	NextCursor string            `json:"next_cursor,omitempty"`
-}
-
-func encodeCursor(a *dossier.Application) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(a.CreatedAt.UTC().Format(time.RFC3339Nano) + "|" + a.ID))
-}
-
-func decodeCursor(s string) (*database.Page, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, err
-	}
-	at, id, ok := strings.Cut(string(raw), "|")
-	if !ok {
-		return nil, errors.New("no separator")
-	}
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
-		return nil, err
-	}
-	return &database.Page{CreatedAt: t, ID: id}, nil
-}
-
-// limitParam reads the page size in the query parameter limit: def when
-// absent, 1 to max otherwise.
 func limitParam(c echo.Context, def, max int) (int, error) {
 	l := c.QueryParam("limit")
 	if l == "" {
@@ -278,58 +249,6 @@ func limitParam(c echo.Context, def, max int) (int, error) {
 		return 0, badRequest(fmt.Sprintf("limit — число от 1 до %d.", max), err)
 	}
 	return n, nil
-}
-
-func (s *Server) listApplications(c echo.Context) error {
-	limit, err := limitParam(c, 20, 100)
-	if err != nil {
-		return err
-	}
-	var after *database.Page
-	if cur := c.QueryParam("cursor"); cur != "" {
-		p, err := decodeCursor(cur)
-		if err != nil {
-			return badRequest("Неверный cursor: передайте next_cursor из предыдущего ответа.", err)
-		}
-		after = p
-	}
-	var f intake.Filter
-	if d := c.QueryParam("due_before"); d != "" {
-		t, err := time.Parse(time.DateOnly, d)
-		if err != nil {
-			return badRequest("due_before — дата в формате ГГГГ-ММ-ДД.", err)
-		}
-		f.DueBefore = t
-	}
-	if r := c.QueryParam("ready"); r != "" {
-		b, err := strconv.ParseBool(r)
-		if err != nil {
-			return badRequest("ready — true или false.", err)
-		}
-		f.Ready = &b
-	}
-	ctx := c.Request().Context()
-	views, more, err := s.svc.List(ctx, access.ListScope(principal(c)), after, limit, f)
-	if err != nil {
-		return err
-	}
-	// Listing shows personal fields: one audit line per application shown,
-	// written before the answer.
-	events := make([]audit.Event, len(views))
-	for i, v := range views {
-		events[i] = audit.Event{Action: access.ReadApplication, ApplicationID: v.App.ID, OwnerID: v.App.Owner, Target: "list", Outcome: audit.Granted}
-	}
-	if err := s.audit.Record(ctx, s.auditRequest(c), events...); err != nil {
-		return err
-	}
-	out := ListJSON{Items: []ApplicationJSON{}}
-	for _, v := range views {
-		out.Items = append(out.Items, applicationJSON(v))
-	}
-	if more && len(views) > 0 {
-		out.NextCursor = encodeCursor(views[len(views)-1].App)
-	}
-	return c.JSON(http.StatusOK, out)
 }
 
 // CatalogJSON describes kinds, slots and the nomenclature for clients.

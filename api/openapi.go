@@ -74,12 +74,24 @@ var operations = map[string]op{
 			"(client.VerifyWebhook принимает заголовок, если подходит хотя бы одна подпись v1). Затем — только новым. " +
 			"Повторная смена в этот период: прежним становится секрет, бывший текущим, а самый старый перестаёт действовать сразу.",
 		status: 200, out: WebhookJSON{}, answer: exampleRotated()},
-	"POST /forms/check":        {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
-	"POST /applications":       {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
-	"GET /applications":        {summary: "Заявления, доступные вызывающему: страницы, фильтр по сроку и готовности", tag: "applications", status: 200, out: ListJSON{}, query: []string{"limit", "cursor", "due_before", "ready"}},
-	"GET /applications/:id":    {summary: "Заявление: форма, слоты, готовность, сроки", tag: "applications", status: 200, out: ApplicationJSON{}},
-	"PATCH /applications/:id":  {summary: "Изменить поля (JSON merge); форма проверяется целиком", tag: "applications", body: "json", status: 200, out: ApplicationJSON{}, example: obj{"comment": "Уточнён телефон"}},
-	"DELETE /applications/:id": {summary: "Удалить заявление с файлами; остаётся только журнал", tag: "applications", status: 204},
+	"POST /forms/check":  {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
+	"POST /applications": {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
+	"GET /applications": {summary: "Заявления, доступные вызывающему: отбор, поиск, порядок и страницы — на сервере", tag: "applications", status: 200, out: ListJSON{},
+		query: []string{"limit", "cursor", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee"},
+		description: "q — СНИЛС (точное совпадение, в любой записи) или слова ФИО и специальности (без учёта регистра, ё = е). " +
+			"sort — created (по умолчанию), due (последний день подачи; без срока — в конце) или name; order — asc или desc. " +
+			"ready — true/false; due_before — ГГГГ-ММ-ДД, не поданные со сроком подачи раньше этого дня; overdue=true — срок подачи прошёл; " +
+			"expired=true — аккредитация истекла (оба — только не поданные). assignee (список консалтинговой организации) — me, none или id сотрудника. " +
+			"next_cursor продолжает тот же порядок: с другим sort или order он не принимается. attention у каждого заявления — overdue, expired."},
+	"GET /applications/export": {summary: "Выгрузка текущего отбора списка (те же параметры, что у GET /applications) в CSV или XLSX", tag: "applications", status: 200,
+		query: []string{"format", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee"},
+		description: "format — csv (UTF-8 с BOM, разделитель «;») или xlsx. Не больше 10 000 строк: иначе 400 с просьбой сузить отбор. " +
+			"Каждое выгруженное заявление записывается в журнал доступа."},
+	"GET /staff":                     {summary: "Сотрудники моей организации (для назначения ответственного)", tag: "accounts", status: 200, out: obj{"staff": []StaffJSON{}}},
+	"PUT /applications/:id/assignee": {summary: "Назначить ответственного сотрудника консалтинговой организации (user_id пустой — снять)", tag: "applications", body: "json", in: AssigneeBody{}, status: 200, out: AssigneeBody{}},
+	"GET /applications/:id":          {summary: "Заявление: форма, слоты, готовность, сроки", tag: "applications", status: 200, out: ApplicationJSON{}},
+	"PATCH /applications/:id":        {summary: "Изменить поля (JSON merge); форма проверяется целиком", tag: "applications", body: "json", status: 200, out: ApplicationJSON{}, example: obj{"comment": "Уточнён телефон"}},
+	"DELETE /applications/:id":       {summary: "Удалить заявление с файлами; остаётся только журнал", tag: "applications", status: 204},
 	"POST /applications/:id/submit": {summary: "Отметить заявление поданным (только готовое); submitted_on — день, когда портал ФРМР принял заявление", tag: "applications",
 		body: "optional json", in: SubmitBody{}, status: 200, out: ApplicationJSON{},
 		description: "Тело необязательно: без него (или с пустым) днём подачи считается сегодня. submitted_on (ГГГГ-ММ-ДД) — не позже сегодняшнего дня " +

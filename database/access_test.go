@@ -97,13 +97,13 @@ func testSharingAndScope(t *testing.T, db *DB) {
 		t.Fatal(err)
 	}
 	ids := func(scope access.Scope) []string {
-		apps, err := db.ListApplications(ctx, scope, nil, 10)
+		apps, err := db.ListClients(ctx, ListQuery{Scope: scope, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out []string
-		for _, a := range apps {
-			out = append(out, a.ID)
+		for _, l := range apps {
+			out = append(out, l.App.ID)
 		}
 		return out
 	}

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
-	"accredpack/access"
 	"accredpack/dossier"
 )
 
@@ -169,38 +167,6 @@ func optDate(day string) any {
 	return day
 }
 
-// Page is a position in a list: after the item created at CreatedAt with ID.
-type Page struct {
-	CreatedAt time.Time
-	ID        string
-}
-
-// ListApplications lists the applications in scope in creation order, at
-// most limit, starting after the given position (nil for the first page).
-func (db *DB) ListApplications(ctx context.Context, scope access.Scope, after *Page, limit int) ([]*dossier.Application, error) {
-	q := `SELECT ` + applicationColumns + ` FROM applications WHERE `
-	var args []any
-	switch {
-	case scope.All:
-		q += `1 = 1`
-	case scope.Owner != "":
-		q += `owner = ?`
-		args = append(args, scope.Owner)
-	case scope.Org != "":
-		q += `id IN (SELECT application_id FROM grants WHERE organization_id = ?)`
-		args = append(args, scope.Org)
-	default:
-		return nil, nil
-	}
-	if after != nil {
-		q += ` AND (created_at > ? OR (created_at = ? AND id > ?))`
-		args = append(args, ts(after.CreatedAt), ts(after.CreatedAt), after.ID)
-	}
-	q += ` ORDER BY created_at, id LIMIT ?`
-	args = append(args, limit)
-	return db.queryApplications(ctx, "list applications", q, args...)
-}
-
 // queryApplications reads the applications a query selects (the
 // applicationColumns, in order); what names the query in errors.
 func (db *DB) queryApplications(ctx context.Context, what, q string, args ...any) ([]*dossier.Application, error) {
@@ -263,28 +229,4 @@ func (db *DB) DeleteApplication(ctx context.Context, id string) (keys []string, 
 		return nil
 	})
 	return keys, err
-}
-
-// UnsubmittedApplications lists the ids of applications not yet submitted,
-// in id order after the given id ("" for the first), at most limit: the
-// ones whose readiness is evaluated again as days pass.
-func (db *DB) UnsubmittedApplications(ctx context.Context, after string, limit int) ([]string, error) {
-	rows, err := db.conn().query(ctx, `SELECT id FROM applications WHERE status <> ? AND id > ? ORDER BY id LIMIT ?`,
-		string(dossier.StatusSubmitted), after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("database: unsubmitted applications: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("database: unsubmitted applications: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("database: unsubmitted applications: %w", err)
-	}
-	return ids, nil
 }

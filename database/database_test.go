@@ -33,29 +33,34 @@ var suite = []struct {
 	{"DeleteApplication", testDeleteApplication},
 	{"Sources", testSources},
 	{"Webhooks", testWebhooks},
-	{"UnsubmittedApplications", testUnsubmittedApplications},
+	{"ToSummarize", testToSummarize},
+	{"ClientList", testClientList},
 	{"FormQuestionsMigration", testFormQuestionsMigration},
 	{"SubmittedOnMigration", testSubmittedOnMigration},
 }
 
-// testUnsubmittedApplications: the recheck's pages, in id order, without
-// submitted applications.
-func testUnsubmittedApplications(t *testing.T, db *DB) {
+// testToSummarize: the recheck's pages, in id order, without submitted
+// applications once they are summarized.
+func testToSummarize(t *testing.T, db *DB) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	for _, id := range []string{"c", "a", "e", "b", "d"} {
+	for _, id := range []string{"c", "a", "e", "b", "d", "f"} {
 		a := newApp(id, now)
-		if id == "b" {
+		if id == "b" || id == "f" {
 			a.Status = dossier.StatusSubmitted
 		}
 		if err := db.CreateApplication(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// f is summarized; b never was (as if written before the lists' columns).
+	if _, err := db.SetReadiness(ctx, "f", Summary{}, now, Readiness{}); err != nil {
+		t.Fatal(err)
+	}
 	var pages [][]string
 	after := ""
 	for i := 0; i < 5; i++ {
-		ids, err := db.UnsubmittedApplications(ctx, after, 2)
+		ids, err := db.ToSummarize(ctx, after, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,8 +70,8 @@ func testUnsubmittedApplications(t *testing.T, db *DB) {
 		}
 		after = ids[len(ids)-1]
 	}
-	if got := fmt.Sprint(pages); got != "[[a c] [d e] []]" {
-		t.Errorf("pages %s; want [[a c] [d e] []]", got)
+	if got := fmt.Sprint(pages); got != "[[a b] [c d] [e]]" {
+		t.Errorf("pages %s; want [[a b] [c d] [e]]", got)
 	}
 }
 
@@ -218,30 +223,29 @@ func testListPages(t *testing.T, db *DB) {
 		}
 	}
 	var seen []string
-	var after *Page
+	var after *Cursor
 	for {
-		page, err := db.ListApplications(ctx, access.Scope{Owner: "bootstrap"}, after, 2)
+		page, err := db.ListClients(ctx, ListQuery{Scope: access.Scope{Owner: "bootstrap"}, After: after, Limit: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, a := range page {
-			seen = append(seen, a.ID)
+		for _, l := range page {
+			seen = append(seen, l.App.ID)
 		}
 		if len(page) < 2 {
 			break
 		}
-		last := page[len(page)-1]
-		after = &Page{CreatedAt: last.CreatedAt, ID: last.ID}
+		after = &page[len(page)-1].Cursor
 	}
 	want := []string{"app0", "app3", "app1", "app4", "app2", "app5"}
 	if fmt.Sprint(seen) != fmt.Sprint(want) {
 		t.Errorf("pages = %v; want %v", seen, want)
 	}
-	all, _ := db.ListApplications(ctx, access.Scope{All: true}, nil, 100)
+	all, _ := db.ListClients(ctx, ListQuery{Scope: access.Scope{All: true}, Limit: 100})
 	if len(all) != 7 {
 		t.Errorf("all owners: %d", len(all))
 	}
-	if none, err := db.ListApplications(ctx, access.Scope{}, nil, 100); err != nil || len(none) != 0 {
+	if none, err := db.ListClients(ctx, ListQuery{Scope: access.Scope{}, Limit: 100}); err != nil || len(none) != 0 {
 		t.Errorf("empty scope lists %d, %v; want nothing", len(none), err)
 	}
 }

@@ -361,19 +361,23 @@ func (db *DB) ReadinessOf(ctx context.Context, appID string) (Readiness, error) 
 	return r, nil
 }
 
-// SetReadiness records whether an application is ready, over the readiness
-// seen before it was evaluated, and tells whether that is a change.
-// ErrReadinessMoved if another recording came in between: this evaluation
-// may be older than that one and must not overwrite it.
-func (db *DB) SetReadiness(ctx context.Context, appID string, ready bool, at time.Time, seen Readiness) (changed bool, err error) {
+// SetReadiness records an evaluation of an application's readiness with
+// its summary (see Summary), over the readiness seen before it was
+// evaluated, and tells whether the verdict changed. ErrReadinessMoved if
+// another recording came in between: this evaluation may be older than
+// that one and must not overwrite it.
+func (db *DB) SetReadiness(ctx context.Context, appID string, sum Summary, at time.Time, seen Readiness) (changed bool, err error) {
 	c := db.conn()
 	var res sql.Result
+	cols := summaryArgs(sum)
 	if seen.Recorded {
-		res, err = c.exec(ctx, `UPDATE readiness_state SET ready = ?, updated_at = ?, version = version + 1 WHERE application_id = ? AND version = ?`,
-			boolInt(ready), ts(at), appID, seen.Version)
+		res, err = c.exec(ctx, `UPDATE readiness_state SET ready = ?, blocking = ?, due_on = ?, expires_on = ?, search_text = ?, snils_hash = ?,
+			summarized = 1, updated_at = ?, version = version + 1 WHERE application_id = ? AND version = ?`,
+			append(cols, ts(at), appID, seen.Version)...)
 	} else {
-		res, err = c.exec(ctx, `INSERT INTO readiness_state (application_id, ready, updated_at, version) VALUES (?, ?, ?, 1) ON CONFLICT (application_id) DO NOTHING`,
-			appID, boolInt(ready), ts(at))
+		res, err = c.exec(ctx, `INSERT INTO readiness_state (ready, blocking, due_on, expires_on, search_text, snils_hash, summarized, updated_at, version, application_id)
+			VALUES (?, ?, ?, ?, ?, ?, 1, ?, 1, ?) ON CONFLICT (application_id) DO NOTHING`,
+			append(cols, ts(at), appID)...)
 	}
 	if err != nil {
 		return false, fmt.Errorf("database: record readiness: %w", err)
@@ -383,7 +387,7 @@ func (db *DB) SetReadiness(ctx context.Context, appID string, ready bool, at tim
 	} else if n == 0 {
 		return false, ErrReadinessMoved
 	}
-	return ready != seen.Ready, nil
+	return sum.Ready != seen.Ready, nil
 }
 
 // UnsentDeliveries lists pending deliveries never attempted and recorded

@@ -8,7 +8,6 @@ import (
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/events"
-	"accredpack/readiness"
 )
 
 // documentAccepted is the event of a file stored in a slot: ids, sizes and
@@ -27,7 +26,7 @@ func (s *Service) changed(ctx context.Context, appID string, happened ...events.
 	for _, e := range happened {
 		s.events.Publish(ctx, e)
 	}
-	var r readiness.Report
+	var v *View
 	var flipped bool
 	var seen database.Readiness
 	now := s.now()
@@ -39,12 +38,17 @@ func (s *Service) changed(ctx context.Context, appID string, happened ...events.
 			s.log.WarnContext(ctx, "readiness not read after a change", "application", appID, "error", err)
 			return
 		}
-		if r, err = s.Readiness(ctx, appID); err != nil {
+		if v, err = s.Get(ctx, appID); err != nil {
 			s.log.WarnContext(ctx, "readiness not evaluated after a change", "application", appID, "error", err)
 			return
 		}
+		sum, err := s.summary(ctx, v)
+		if err != nil {
+			s.log.WarnContext(ctx, "readiness not summarized after a change", "application", appID, "error", err)
+			return
+		}
 		now = s.now()
-		flipped, err = s.db.SetReadiness(ctx, appID, r.Ready, now, seen)
+		flipped, err = s.db.SetReadiness(ctx, appID, sum, now, seen)
 		if errors.Is(err, database.ErrReadinessMoved) && try < 10 {
 			continue
 		}
@@ -57,6 +61,7 @@ func (s *Service) changed(ctx context.Context, appID string, happened ...events.
 	if !flipped {
 		return
 	}
+	r := v.Readiness
 	blocking := len(r.Blocking())
 	s.events.Publish(ctx, events.Event{Type: events.ReadinessChanged, ApplicationID: appID, OccurredAt: now.Truncate(time.Millisecond),
 		ActorOrg: events.ActorOrg(ctx), Data: map[string]any{"ready": r.Ready, "blocking_findings": blocking,
@@ -66,17 +71,18 @@ func (s *Service) changed(ctx context.Context, appID string, happened ...events.
 			"sequence": seen.Version + 1}})
 }
 
-// RecheckReadiness evaluates again every application not yet submitted and
-// publishes readiness.changed where the readiness differs from the one
-// recorded: readiness moves with the date alone (a course leaves the
-// five-year period, a break in work reaches five years), and an event lost
-// to a crash between a change and its publication is caught up here.
+// RecheckReadiness evaluates again every application not yet submitted
+// (and any never summarized for the lists) and publishes readiness.changed
+// where the readiness differs from the one recorded: readiness moves with
+// the date alone (a course leaves the five-year period, a break in work
+// reaches five years), and an event lost to a crash between a change and
+// its publication is caught up here.
 // It returns how many applications it evaluated.
 func (s *Service) RecheckReadiness(ctx context.Context) (int, error) {
 	const page = 200
 	checked, after := 0, ""
 	for {
-		ids, err := s.db.UnsubmittedApplications(ctx, after, page)
+		ids, err := s.db.ToSummarize(ctx, after, page)
 		if err != nil {
 			return checked, err
 		}

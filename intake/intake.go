@@ -14,9 +14,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
-	"accredpack/access"
 	"accredpack/calendar"
 	"accredpack/catalog"
 	"accredpack/checks"
@@ -44,6 +44,9 @@ type Service struct {
 	events   events.Publisher
 	log      *slog.Logger
 	now      func() time.Time
+	// key is the SNILS search key (see searchKey), read once.
+	keyMu sync.Mutex
+	key   []byte
 }
 
 // Deps are the parts a Service needs.
@@ -177,6 +180,7 @@ func (s *Service) Create(ctx context.Context, owner string, f dossier.Form, gran
 		return nil, backend(err)
 	}
 	s.log.InfoContext(ctx, "application created", "application", a.ID, "kind", f.Kind)
+	s.changed(ctx, a.ID)
 	return s.view(a, nil, ledger{}), nil
 }
 
@@ -404,63 +408,8 @@ func (s *Service) setStatus(ctx context.Context, id string, to dossier.Status, d
 		return nil, passValidation(err)
 	}
 	s.log.InfoContext(ctx, "application status changed", "application", id, "status", to)
+	s.changed(ctx, id)
 	return s.Get(ctx, id)
-}
-
-// Filter narrows a list: applications due (recommended submission month
-// ending) before a date, ready or not. Zero fields do not filter.
-type Filter struct {
-	DueBefore time.Time
-	Ready     *bool
-}
-
-func (f Filter) keeps(v *View) bool {
-	if f.Ready != nil && v.Readiness.Ready != *f.Ready {
-		return false
-	}
-	if !f.DueBefore.IsZero() {
-		d := v.Readiness.Deadlines
-		if d == nil {
-			return false
-		}
-		by, err := time.Parse(time.DateOnly, d.SubmitBy)
-		if err != nil || !by.Before(f.DueBefore) {
-			return false
-		}
-	}
-	return true
-}
-
-// List returns up to limit applications in scope after a position that
-// pass the filter, and whether more may follow.
-func (s *Service) List(ctx context.Context, scope access.Scope, after *database.Page, limit int, f Filter) ([]*View, bool, error) {
-	out := make([]*View, 0, limit)
-	for {
-		apps, err := s.db.ListApplications(ctx, scope, after, limit+1)
-		if err != nil {
-			return nil, false, backend(err)
-		}
-		for i, a := range apps {
-			if len(out) == limit || i == limit {
-				return out, true, nil
-			}
-			after = &database.Page{CreatedAt: a.CreatedAt, ID: a.ID}
-			docs, err := s.db.Documents(ctx, a.ID)
-			if err != nil {
-				return nil, false, backend(err)
-			}
-			l, err := s.ledger(ctx, a.ID)
-			if err != nil {
-				return nil, false, err
-			}
-			if v := s.view(a, docs, l); f.keeps(v) {
-				out = append(out, v)
-			}
-		}
-		if len(apps) <= limit {
-			return out, false, nil
-		}
-	}
 }
 
 // Ping checks that the database and the store answer.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"accredpack/calendar"
+	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/events"
 	"accredpack/readiness"
@@ -74,7 +75,7 @@ func TestRecheckReadinessPublishesWhatMovedSinceRecorded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.db.SetReadiness(ctx, id, true, yesterday, seen); err != nil {
+		if _, err := svc.db.SetReadiness(ctx, id, database.Summary{Ready: true}, yesterday, seen); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -121,7 +122,7 @@ func TestReadinessRecheckRunsOnceADay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.db.SetReadiness(ctx, v.App.ID, true, day, seen); err != nil {
+		if _, err := svc.db.SetReadiness(ctx, v.App.ID, database.Summary{Ready: true}, day, seen); err != nil {
 			t.Fatal(err)
 		}
 	}

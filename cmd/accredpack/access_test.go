@@ -376,6 +376,12 @@ func (w *world) endpoints() []endpoint {
 		{"POST", "/api/v1/forms/check", "UAAAAAFF", 200, false, fixed("/api/v1/forms/check", func(*caller) any { return validForm() })},
 		{"POST", "/api/v1/applications", "UAAAAAFF", 201, false, fixed("/api/v1/applications", func(*caller) any { return validForm() })},
 		{"GET", "/api/v1/applications", "UAAAAAFF", 200, false, fixed("/api/v1/applications", nil)},
+		{"GET", "/api/v1/applications/export", "UAAAAAFF", 200, false, fixed("/api/v1/applications/export?format=csv", nil)},
+		{"GET", "/api/v1/staff", "UFFFAAAA", 200, false, fixed("/api/v1/staff", nil)},
+		// A consultancy assigns its own staff; nobody else assigns.
+		{"PUT", "/api/v1/applications/:id/assignee", "UFFHAHFH", 200, false, func(_ *world, f fixture, who *caller) (string, any) {
+			return "/api/v1/applications/" + f.app + "/assignee", map[string]any{"user_id": who.userID}
+		}},
 		{"GET", "/api/v1/applications/:id", "UAAHAHFH", 200, false, app("", nil)},
 		{"PATCH", "/api/v1/applications/:id", "UAAHAHFH", 200, false, app("", func() any { return map[string]any{"comment": "правка"} })},
 		{"DELETE", "/api/v1/applications/:id", "UAAHFHFH", 204, false, app("", nil)},

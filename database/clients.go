@@ -1,0 +1,313 @@
+package database
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"accredpack/access"
+	"accredpack/dossier"
+)
+
+// Summary is what an evaluation of an application's readiness records
+// beside the verdict, for lists to sort, filter and search by.
+type Summary struct {
+	Ready      bool
+	Blocking   int    // blocking findings
+	DueOn      string // last day to submit (YYYY-MM-DD), empty: none
+	ExpiresOn  string // the current accreditation's end, empty: unknown
+	SearchText string // full name and specialty, lower case, ё as е
+	SNILSHash  string // keyed hash of the SNILS's digits
+}
+
+// noDue sorts applications without a due day after every dated one.
+const noDue = "9999-12-31"
+
+// Sort is an order of the list.
+type Sort string
+
+// Orders of the list; every one ends with the id, so that pages are stable.
+const (
+	ByCreated Sort = "created" // creation (the default)
+	ByDue     Sort = "due"     // last day to submit; none last
+	ByName    Sort = "name"    // full name
+)
+
+// sortColumn is the column of an order, and how a cursor's value of it is
+// compared.
+func (s Sort) column() (string, bool) {
+	switch s {
+	case ByCreated, "":
+		return "a.created_at", true
+	case ByDue:
+		return "r.due_on", true
+	case ByName:
+		return "r.search_text", true
+	}
+	return "", false
+}
+
+// ListQuery is one page of a list: whose applications, narrowed how, in
+// what order, from where.
+type ListQuery struct {
+	Scope access.Scope
+	// Ready: only ready (true) or not ready (false) ones, as last recorded.
+	Ready *bool
+	// DueBefore: due (last day to submit) before this day, not submitted.
+	DueBefore string
+	// Overdue: not submitted and the last day to submit is before Today.
+	Overdue bool
+	// Expired: not submitted and the accreditation ended before Today.
+	Expired bool
+	Today   string // YYYY-MM-DD, for Overdue and Expired
+	// Status: draft or submitted; empty: both.
+	Status dossier.Status
+	// Text: every word occurs in the full name or specialty (lower case).
+	Text []string
+	// SNILSHash: exactly this SNILS (see Summary.SNILSHash).
+	SNILSHash string
+	// Assignee, for a consultancy's list: "" any, "-" nobody, else a user.
+	Assignee string
+	Sort     Sort
+	Desc     bool
+	// After: the position the page starts after (its sort value and id);
+	// nil: from the start.
+	After *Cursor
+	Limit int
+}
+
+// Cursor is a position in a sorted list.
+type Cursor struct {
+	Value string // the sort column's value, as stored
+	ID    string
+}
+
+// Listed is an application of a list with what the list knows of it.
+type Listed struct {
+	App      *dossier.Application
+	Assignee string // the caller's organization's assignee; empty: none
+	Cursor   Cursor // its position, for the next page
+}
+
+// ErrBadSort: an order the list does not know.
+var ErrBadSort = errors.New("database: unknown sort order")
+
+// ListClients reads one page of applications for q, and the position of
+// each. The filters run in the database on what the last evaluation
+// recorded (see Summary), with indexes, at any number of applications.
+func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
+	col, ok := q.Sort.column()
+	if !ok {
+		return nil, ErrBadSort
+	}
+	var where []string
+	var args []any
+	from := `applications a LEFT JOIN readiness_state r ON r.application_id = a.id`
+	assignee := `''`
+	switch {
+	case q.Scope.All:
+	case q.Scope.Owner != "":
+		where = append(where, `a.owner = ?`)
+		args = append(args, q.Scope.Owner)
+	case q.Scope.Org != "":
+		from += ` JOIN grants g ON g.application_id = a.id AND g.organization_id = ?`
+		args = append([]any{q.Scope.Org}, args...)
+		assignee = `COALESCE(g.assignee, '')`
+		switch q.Assignee {
+		case "":
+		case "-":
+			where = append(where, `g.assignee IS NULL`)
+		default:
+			where = append(where, `g.assignee = ?`)
+			args = append(args, q.Assignee)
+		}
+	default:
+		return nil, nil
+	}
+	if q.Ready != nil {
+		where = append(where, `COALESCE(r.ready, 0) = ?`)
+		args = append(args, boolInt(*q.Ready))
+	}
+	if q.Status != "" {
+		where = append(where, `a.status = ?`)
+		args = append(args, string(q.Status))
+	}
+	if q.DueBefore != "" {
+		where = append(where, `r.due_on < ? AND a.status <> 'submitted'`)
+		args = append(args, q.DueBefore)
+	}
+	if q.Overdue {
+		where = append(where, `r.due_on < ? AND a.status <> 'submitted'`)
+		args = append(args, q.Today)
+	}
+	if q.Expired {
+		where = append(where, `r.expires_on <> '' AND r.expires_on < ? AND a.status <> 'submitted'`)
+		args = append(args, q.Today)
+	}
+	for _, w := range q.Text {
+		where = append(where, `r.search_text LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscape(w)+"%")
+	}
+	if q.SNILSHash != "" {
+		where = append(where, `r.snils_hash = ?`)
+		args = append(args, q.SNILSHash)
+	}
+	sortValue := col
+	if q.Sort == ByDue {
+		sortValue = `COALESCE(r.due_on, '` + noDue + `')`
+	} else if q.Sort == ByName {
+		sortValue = `COALESCE(r.search_text, '')`
+	}
+	cmp, dir := ">", "ASC"
+	if q.Desc {
+		cmp, dir = "<", "DESC"
+	}
+	if q.After != nil {
+		where = append(where, fmt.Sprintf(`(%[1]s %[2]s ? OR (%[1]s = ? AND a.id %[2]s ?))`, sortValue, cmp))
+		args = append(args, q.After.Value, q.After.Value, q.After.ID)
+	}
+	stmt := `SELECT ` + prefixed("a.", applicationColumns) + `, ` + assignee + `, ` + sortValue + ` FROM ` + from
+	if len(where) > 0 {
+		stmt += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	stmt += fmt.Sprintf(` ORDER BY %s %s, a.id %s LIMIT ?`, sortValue, dir, dir)
+	args = append(args, q.Limit)
+	rows, err := db.conn().query(ctx, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("database: list clients: %w", err)
+	}
+	defer rows.Close()
+	var out []Listed
+	for rows.Next() {
+		var l Listed
+		var value string
+		app, err := scanApplication(extraScanner{rows, []any{&l.Assignee, &value}})
+		if err != nil {
+			return nil, err
+		}
+		l.App, l.Cursor = app, Cursor{Value: value, ID: app.ID}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("database: list clients: %w", err)
+	}
+	return out, nil
+}
+
+// extraScanner scans a row of the application columns followed by more.
+type extraScanner struct {
+	rows  *sql.Rows
+	extra []any
+}
+
+func (e extraScanner) Scan(dest ...any) error { return e.rows.Scan(append(dest, e.extra...)...) }
+
+// prefixed qualifies every column of a comma-separated list.
+func prefixed(p, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SetAssignee makes a staff member (a user id, empty for nobody) the one
+// who looks after an application for an organization that has a grant to
+// it. ErrNotFound when the organization has no grant.
+func (db *DB) SetAssignee(ctx context.Context, appID, orgID, userID string) error {
+	var v any
+	if userID != "" {
+		v = userID
+	}
+	res, err := db.conn().exec(ctx, `UPDATE grants SET assignee = ? WHERE application_id = ? AND organization_id = ?`, v, appID, orgID)
+	if err != nil {
+		return fmt.Errorf("database: set assignee: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("database: set assignee: %w", err)
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Assignees are the staff members looking after an application, one per
+// organization that assigned one.
+func (db *DB) Assignees(ctx context.Context, appID string) ([]string, error) {
+	rows, err := db.conn().query(ctx, `SELECT assignee FROM grants WHERE application_id = ? AND assignee IS NOT NULL ORDER BY organization_id`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("database: assignees: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("database: assignees: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SearchKey is the key of the SNILS search hashes: made once, at random,
+// by the first process that asks, and shared by every process through the
+// database. (Kept apart from the data once the service has a key file.)
+func (db *DB) SearchKey(ctx context.Context) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("database: search key: %w", err)
+	}
+	c := db.conn()
+	if _, err := c.exec(ctx, `INSERT INTO settings (name, value) VALUES ('snils_search_key', ?) ON CONFLICT (name) DO NOTHING`, hex.EncodeToString(fresh)); err != nil {
+		return nil, fmt.Errorf("database: search key: %w", err)
+	}
+	var v string
+	if err := c.queryRow(ctx, `SELECT value FROM settings WHERE name = 'snils_search_key'`).Scan(&v); err != nil {
+		return nil, fmt.Errorf("database: search key: %w", err)
+	}
+	key, err := hex.DecodeString(v)
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("database: search key: stored value is not 32 bytes in hex")
+	}
+	return key, nil
+}
+
+// summaryArgs are the columns of a summary as stored.
+func summaryArgs(s Summary) []any {
+	due := s.DueOn
+	if due == "" {
+		due = noDue
+	}
+	return []any{boolInt(s.Ready), s.Blocking, due, s.ExpiresOn, s.SearchText, s.SNILSHash}
+}
+
+// ToSummarize lists the ids of applications whose readiness must be
+// evaluated again: not submitted (readiness moves with the date), or never
+// summarized (written before the list's columns existed), in id order
+// after the given id.
+func (db *DB) ToSummarize(ctx context.Context, after string, limit int) ([]string, error) {
+	rows, err := db.conn().query(ctx, `SELECT a.id FROM applications a LEFT JOIN readiness_state r ON r.application_id = a.id
+		WHERE (a.status <> 'submitted' OR COALESCE(r.summarized, 0) = 0) AND a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("database: applications to summarize: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("database: applications to summarize: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
