@@ -26,9 +26,9 @@ func testClientList(t *testing.T, db *DB) {
 	}
 	type client struct {
 		id, text, due, expires string
-		ready, submitted      bool
-		shared                bool
-		assignee              string
+		ready, submitted       bool
+		shared                 bool
+		assignee               string
 	}
 	clients := []client{
 		{id: "a1", text: "иванов иван иванович хирургия", due: "2026-11-30", expires: "2026-12-01", shared: true, assignee: "staff1"},
