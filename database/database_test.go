@@ -36,6 +36,8 @@ var suite = []struct {
 	{"UnsubmittedApplications", testUnsubmittedApplications},
 	{"FormQuestionsMigration", testFormQuestionsMigration},
 	{"SubmittedOnMigration", testSubmittedOnMigration},
+	{"DisableUser", testDisableUser},
+	{"AuditFilters", testAuditFilters},
 }
 
 // testUnsubmittedApplications: the recheck's pages, in id order, without
