@@ -158,7 +158,8 @@ func TestWebAdministration(t *testing.T) {
 		choose(`#audit-form select[name=action]`, "user.disable"),
 		typeInto(`#audit-form input[name=from]`, time.Now().Format("02012006")),
 		chromedp.Click(`#audit-form button[type=submit]`, chromedp.ByQuery),
-		waitFor(t, `#audit tbody tr[data-action="user.disable"]`, chromedp.ByQuery),
+		// The filtered page replaces the first one: only disables are left.
+		waitFor(t, `#audit tbody:not(:has(tr:not([data-action="user.disable"]))) tr[data-action="user.disable"]`, chromedp.ByQuery),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll("#audit tbody tr"), (tr) => tr.dataset.action)`, &auditActions),
 		chromedp.Text(`#audit-count`, &auditCount, chromedp.ByQuery),
 		chromedp.AttributeValue(`#export-csv`, "href", &csvHref, nil, chromedp.ByQuery),

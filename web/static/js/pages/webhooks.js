@@ -113,7 +113,7 @@ export async function run() {
       const h = await api("POST", "/webhooks", body);
       form.reset();
       setFieldErrors(form, []);
-      showSecret("Подписка создана.", h.secret, "Им получатель проверяет подпись каждого запроса (заголовок Accredpack-Signature).");
+      showSecret("Подписка создана.", h.secret, "Им получатель проверяет подпись каждого сообщения.");
       await draw();
     } catch (e) {
       setFieldErrors(form, e.fields || []);
