@@ -109,6 +109,22 @@ const (
 // certimport).
 const ImportCertificates Action = "certificates.import"
 
+// Actions of administration (issue 18): every API key of every account,
+// and the audit lines of what administrators do to accounts.
+const (
+	// ManageAllKeys: see every API key with its owner and revoke any
+	// (administrators, the bootstrap token included).
+	ManageAllKeys Action = "keys.manage_all"
+	// RevokeKey: revoke an API key, one's own (people) or any
+	// (ManageAllKeys); also the audit line of a revocation.
+	RevokeKey Action = "keys.revoke"
+	// DisableUser and EnableUser are the audit lines of an administrator
+	// disabling or enabling an account (the route's action is
+	// ManageAccounts).
+	DisableUser Action = "user.disable"
+	EnableUser  Action = "user.enable"
+)
+
 // Facts are what the policy needs to know of one application.
 type Facts struct {
 	Kind  string             // the application's kind (catalog id)
@@ -241,7 +257,11 @@ func (pol Policy) Allow(p Principal, act Action) error {
 		if p.Role == Consultant || p.Role == TrainingCenter {
 			return nil
 		}
-	case ManageAccounts, ReadAllAudit:
+	case RevokeKey:
+		if p.UserID != "" || p.Role == Admin {
+			return nil
+		}
+	case ManageAccounts, ReadAllAudit, ManageAllKeys:
 		if p.Role == Admin {
 			return nil
 		}

@@ -92,6 +92,8 @@ func TestAllow(t *testing.T) {
 		ListApplications:  {Admin, Specialist, Consultant},
 		ManageAccounts:    {Admin},
 		ReadAllAudit:      {Admin},
+		ManageAllKeys:     {Admin},                                         // the bootstrap token too
+		RevokeKey:         {Admin, Specialist, Consultant, TrainingCenter}, // people their own, administrators any
 		ReadOwnAudit:      {Specialist},
 		RedeemShareCode:   {Consultant, TrainingCenter},
 		ManageOwnKeys:     {Specialist, Consultant, TrainingCenter}, // the bootstrap admin has no user

@@ -130,7 +130,7 @@ func (s *Service) Bearer(ctx context.Context, token string) (access.Principal, e
 		return access.Principal{}, unavailable(err)
 	}
 	if u.DisabledAt != nil {
-		return access.Principal{}, errUnknownCredentials
+		return access.Principal{}, errKeyOwnerDisabled
 	}
 	if err := s.db.TouchAPIKey(ctx, k.ID, s.now()); err != nil {
 		s.log.WarnContext(ctx, "could not record an API key's use", "key", k.ID, "error", err)
@@ -166,7 +166,7 @@ func (s *Service) Session(ctx context.Context, token string) (access.Principal, 
 		return access.Principal{}, "", unavailable(err)
 	}
 	if u.DisabledAt != nil {
-		return access.Principal{}, "", fault.Unauthorized("Учётная запись отключена.")
+		return access.Principal{}, "", errSessionDisabled
 	}
 	return principalOf(u), sess.CSRFToken, nil
 }
@@ -180,6 +180,13 @@ type Login struct {
 }
 
 var errBadLogin = fault.Unauthorized("Неверный e-mail или пароль.")
+
+// Refusals of a disabled account (see SetDisabled).
+var (
+	errLoginDisabled    = fault.Forbidden("Учётная запись отключена администратором: войти нельзя. Обратитесь к администратору сервиса.")
+	errKeyOwnerDisabled = fault.Unauthorized("Учётная запись, которой принадлежит этот ключ, отключена администратором: ключ не действует.")
+	errSessionDisabled  = fault.Unauthorized("Учётная запись отключена администратором: сеанс завершён.")
+)
 
 // Login checks a password and opens a session. Unknown e-mails cost the
 // same time as wrong passwords.
@@ -197,8 +204,12 @@ func (s *Service) Login(ctx context.Context, email, password string) (Login, err
 	if verr != nil {
 		return Login{}, fmt.Errorf("accounts: verify password: %w", verr)
 	}
-	if err != nil || !ok || u.DisabledAt != nil {
+	if err != nil || !ok {
 		return Login{}, errBadLogin
+	}
+	// Said only to whoever knows the password: a guess learns nothing.
+	if u.DisabledAt != nil {
+		return Login{}, errLoginDisabled
 	}
 	now := s.now()
 	l := Login{Token: randomToken(32), CSRFToken: randomToken(32), ExpiresAt: now.Add(s.cfg.SessionTTL), User: u}

@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -44,17 +43,4 @@ func (s *Service) Keys(ctx context.Context, p access.Principal) ([]database.APIK
 		return nil, unavailable(err)
 	}
 	return k, nil
-}
-
-// RevokeKey revokes one of p's keys; it stops working at once.
-func (s *Service) RevokeKey(ctx context.Context, p access.Principal, id string) error {
-	err := s.db.RevokeAPIKey(ctx, p.UserID, id, s.now())
-	if errors.Is(err, database.ErrNotFound) {
-		return fault.NotFound("Ключ не найден.")
-	}
-	if err != nil {
-		return unavailable(err)
-	}
-	s.log.InfoContext(ctx, "API key revoked", "user", p.UserID, "key", id)
-	return nil
 }

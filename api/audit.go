@@ -15,8 +15,11 @@ func timeNow() time.Time { return time.Now() }
 // AuditPageJSON is a page of the audit log.
 type AuditPageJSON struct {
 	Items []audit.Entry `json:"items"`
-	// NextAfter continues the listing: pass it as after=.
+	// NextAfter continues the listing (oldest first): pass it as after=.
 	NextAfter int64 `json:"next_after,omitempty"`
+	// NextBefore continues a listing newest first (order=desc): pass it as
+	// before=.
+	NextBefore int64 `json:"next_before,omitempty"`
 }
 
 // writeAudit answers the lines that pass f: a JSON page (format=json,
@@ -35,12 +38,21 @@ func (s *Server) writeAudit(c echo.Context, f audit.Filter) error {
 			*dst = t
 		}
 	}
-	if v := q.Get("after"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return badRequest("after — номер строки журнала.", err)
+	for name, dst := range map[string]*int64{"after": &f.AfterID, "before": &f.BeforeID} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return badRequest(name+" — номер строки журнала.", err)
+			}
+			*dst = n
 		}
-		f.AfterID = n
+	}
+	switch q.Get("order") {
+	case "", "asc":
+	case "desc":
+		f.Newest = true
+	default:
+		return badRequest("order — asc (старые первыми) или desc (новые первыми).", nil)
 	}
 	ctx := c.Request().Context()
 	format := q.Get("format")
@@ -59,7 +71,11 @@ func (s *Server) writeAudit(c echo.Context, f audit.Filter) error {
 			return err
 		}
 		if len(page.Items) == f.Limit {
-			page.NextAfter = page.Items[len(page.Items)-1].ID
+			if last := page.Items[len(page.Items)-1].ID; f.Newest {
+				page.NextBefore = last
+			} else {
+				page.NextAfter = last
+			}
 		}
 		return c.JSON(http.StatusOK, page)
 	}
@@ -103,7 +119,15 @@ func (s *Server) readOwnAudit(c echo.Context) error {
 	return s.writeAudit(c, audit.Filter{OwnerID: principal(c).UserID})
 }
 
+// readAllAudit is the whole log (administrators), filtered by who
+// (actor_id), what (action), on what (application_id, owner_id), the
+// outcome and dates.
 func (s *Server) readAllAudit(c echo.Context) error {
 	q := c.QueryParams()
-	return s.writeAudit(c, audit.Filter{ApplicationID: q.Get("application_id"), OwnerID: q.Get("owner_id"), ActorID: q.Get("actor_id")})
+	f := audit.Filter{ApplicationID: q.Get("application_id"), OwnerID: q.Get("owner_id"), ActorID: q.Get("actor_id"),
+		Action: q.Get("action"), Outcome: q.Get("outcome")}
+	if f.Outcome != "" && f.Outcome != audit.Granted && f.Outcome != audit.Denied {
+		return badRequest("outcome — granted (разрешено) или denied (отказано).", nil)
+	}
+	return s.writeAudit(c, f)
 }

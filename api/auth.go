@@ -231,10 +231,3 @@ func (s *Server) createKey(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusCreated, k)
 }
-
-func (s *Server) revokeKey(c echo.Context) error {
-	if err := s.accounts.RevokeKey(c.Request().Context(), principal(c), c.Param("kid")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
-}

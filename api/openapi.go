@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"accredpack/certimport"
+	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/readiness"
 	"accredpack/webhooks"
@@ -53,13 +54,25 @@ var operations = map[string]op{
 	"GET /organizations": {summary: "Организации (консалтинг, учебные центры)", tag: "accounts", status: 200, out: obj{"organizations": []obj{}}},
 	"POST /organizations": {summary: "Создать организацию (администратор)", tag: "accounts", body: "json", in: orgBody{}, status: 201,
 		example: obj{"name": "Учебный центр «Пример»", "kind": "training_center"}},
-	"GET /users":                    {summary: "Пользователи (администратор)", tag: "accounts", status: 200, out: obj{"users": []obj{}}},
-	"POST /users":                   {summary: "Создать пользователя любой роли (администратор)", tag: "accounts", body: "json", in: registerBody{}, status: 201},
-	"GET /api-keys":                 {summary: "Мои API-ключи: имя, создан, последнее использование", tag: "accounts", status: 200, out: obj{"api_keys": []obj{}}},
-	"POST /api-keys":                {summary: "Новый API-ключ: токен показывается один раз", tag: "accounts", body: "json", in: nameBody{}, status: 201},
-	"DELETE /api-keys/:kid":         {summary: "Отозвать API-ключ", tag: "accounts", status: 204},
-	"GET /audit":                    {summary: "Журнал доступа (администратор); format=csv|ndjson для выгрузки", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"application_id", "actor", "from", "to", "limit", "cursor", "format"}},
-	"GET /me/audit":                 {summary: "Журнал доступа к моим данным", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"limit", "cursor", "format"}},
+	"GET /users":     {summary: "Пользователи (администратор): роль, организация, disabled_at у отключённых", tag: "accounts", status: 200, out: obj{"users": []database.User{}}},
+	"POST /users":    {summary: "Создать пользователя любой роли (администратор)", tag: "accounts", body: "json", in: registerBody{}, status: 201},
+	"GET /api-keys":  {summary: "Мои API-ключи: имя, создан, последнее использование", tag: "accounts", status: 200, out: obj{"api_keys": []obj{}}},
+	"POST /api-keys": {summary: "Новый API-ключ: токен показывается один раз", tag: "accounts", body: "json", in: nameBody{}, status: 201},
+	"DELETE /api-keys/:kid": {summary: "Отозвать API-ключ: свой; администратор — любой", tag: "accounts", status: 204,
+		description: "Ключ перестаёт действовать сразу. Чужой ключ для не-администратора — 404, как несуществующий. Каждый отзыв — строка журнала keys.revoke (владелец ключа видит её в /me/audit)."},
+	"GET /audit": {summary: "Журнал доступа (администратор); format=csv|ndjson для выгрузки", tag: "audit", status: 200, out: AuditPageJSON{},
+		query: []string{"actor_id", "action", "application_id", "owner_id", "outcome", "from", "to", "order", "limit", "after", "before", "format"},
+		description: "Фильтры: actor_id (кто; bootstrap — токен администратора), action (например document.read, user.disable), application_id, owner_id, " +
+			"outcome (granted | denied), from и to (ГГГГ-ММ-ДД или RFC 3339; to не включается). order=asc (по умолчанию, старые первыми; страницы — after=next_after) " +
+			"или desc (новые первыми; страницы — before=next_before). format=csv|ndjson выгружает всю выборку."},
+	"GET /me/audit": {summary: "Журнал доступа к моим данным", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"order", "limit", "after", "before", "format"}},
+	"PATCH /users/:uid": {summary: "Отключить или снова включить учётную запись (администратор)", tag: "accounts", body: "json", in: UserPatch{}, status: 200, out: database.User{},
+		description: "disabled: true — все сеансы пользователя завершаются сразу, его API-ключи отклоняются со следующего запроса (401), вход отклоняется (403 с объяснением); " +
+			"false — включить снова (ключи снова действуют, сеансы — нет: нужно войти). Свою учётную запись отключить нельзя, токен администратора (bootstrap) — тоже: 409 conflict с причиной. " +
+			"Неизвестный пользователь — 404. Строка журнала user.disable или user.enable.",
+		example: obj{"disabled": true}},
+	"GET /api-keys/all": {summary: "Все API-ключи всех учётных записей с владельцем (администратор)", tag: "accounts", status: 200, out: obj{"api_keys": []database.OwnedAPIKey{}},
+		description: "Имя, создан, последнее использование, отозван, владелец (e-mail, имя, роль, отключён ли). Секретов нет. Отзывают через DELETE /api-keys/{kid}."},
 	"POST /share-codes/redeem":      {summary: "Получить доступ к заявлению по коду специалиста (учебный центр)", tag: "sharing", body: "json", in: codeBody{}, status: 200, out: obj{"application_id": ""}},
 	"GET /webhooks":                 {summary: "Мои подписки на события (сотрудник видит подписки организации)", tag: "webhooks", status: 200, out: obj{"webhooks": []WebhookJSON{}}},
 	"POST /webhooks":                {summary: "Подписаться на события: document.accepted, bundle.done, readiness.changed; секрет подписи показывается один раз", tag: "webhooks", body: "json", in: webhooks.NewSubscription{}, status: 201, out: WebhookJSON{}},
@@ -124,7 +137,7 @@ var operations = map[string]op{
 	"POST /applications/:id/grants":                {summary: "Дать доступ организации", tag: "sharing", body: "json", in: grantBody{}, status: 201},
 	"DELETE /applications/:id/grants/:org":         {summary: "Отозвать доступ организации", tag: "sharing", status: 204},
 	"POST /applications/:id/share-codes":           {summary: "Одноразовый код доступа для учебного центра (7 дней)", tag: "sharing", status: 201, out: obj{"code": "", "expires_at": time.Time{}}},
-	"GET /applications/:id/audit":                  {summary: "Журнал доступа к заявлению", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"limit", "cursor", "format"}},
+	"GET /applications/:id/audit":                  {summary: "Журнал доступа к заявлению", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"order", "limit", "after", "before", "format"}},
 	"GET /bundles/:id":                             {summary: "Состояние сборки и прогресс", tag: "bundles", status: 200, out: BundleJSON{}},
 	"GET /bundles/:id/file":                        {summary: "Скачать сборку под именем специалиста («Иванова А.С. - пакет для ФРМР.zip», «… - портфолио.pdf», «… - черновик …»); inline=1 — открыть портфолио в браузере", tag: "bundles", status: 200, query: []string{"inline"}},
 	"POST /bundles/:id/retry":                      {summary: "Повторить неудавшуюся сборку", tag: "bundles", status: 202, out: BundleJSON{}},

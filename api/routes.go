@@ -41,7 +41,7 @@ func (s *Server) routes() []route {
 		{"POST", "/users", s.createUser, access.ManageAccounts, service, nil},
 		{"GET", "/api-keys", s.listKeys, access.ManageOwnKeys, service, nil},
 		{"POST", "/api-keys", s.createKey, access.ManageOwnKeys, service, nil},
-		{"DELETE", "/api-keys/:kid", s.revokeKey, access.ManageOwnKeys, service, nil},
+		{"DELETE", "/api-keys/:kid", s.revokeAPIKey, access.RevokeKey, service, nil},
 		{"GET", "/audit", s.readAllAudit, access.ReadAllAudit, service, nil},
 		{"GET", "/me/audit", s.readOwnAudit, access.ReadOwnAudit, service, nil},
 		{"POST", "/share-codes/redeem", s.redeemShareCode, access.RedeemShareCode, service, nil},
@@ -52,6 +52,10 @@ func (s *Server) routes() []route {
 		{"GET", "/webhooks/:wid/deliveries", s.listDeliveries, access.ManageWebhooks, service, nil},
 		{"POST", "/webhooks/:wid/ping", s.pingWebhook, access.ManageWebhooks, service, nil},
 		{"POST", "/webhooks/:wid/secret", s.rotateWebhookSecret, access.ManageWebhooks, service, nil},
+
+		// Administration (issue 18): accounts disabled, every API key.
+		{"PATCH", "/users/:uid", s.patchUser, access.ManageAccounts, service, nil},
+		{"GET", "/api-keys/all", s.listAllKeys, access.ManageAllKeys, service, nil},
 
 		{"POST", "/forms/check", s.checkForm, access.CreateApplication, service, nil},
 		{"POST", "/applications", s.createApplication, access.CreateApplication, service, nil},

@@ -77,7 +77,8 @@ func (l *Log) Record(ctx context.Context, r Request, events ...Event) error {
 	return nil
 }
 
-// Each calls fn for every line that passes the filter, oldest first.
+// Each calls fn for every line that passes the filter, oldest first (newest
+// first with f.Newest).
 func (l *Log) Each(ctx context.Context, f Filter, fn func(Entry) error) error {
 	err := l.db.EachAudit(ctx, f, fn)
 	if err != nil {

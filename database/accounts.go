@@ -186,9 +186,10 @@ func (db *DB) Users(ctx context.Context) ([]User, error) {
 }
 
 // CreateSession inserts a session. With s.PasswordHash it reads the user's
-// row locked and inserts only if that is still the password hash, else
-// ErrNotFound: a login verified against a password that a change has just
-// replaced opens nothing, whichever of the two commits first.
+// row locked and inserts only if that is still the password hash and the
+// user is not disabled, else ErrNotFound: a login verified against a
+// password that a change has just replaced, or of a user disabled
+// meanwhile, opens nothing, whichever of the two commits first.
 func (db *DB) CreateSession(ctx context.Context, s Session) error {
 	if s.PasswordHash == "" {
 		_, err := db.conn().exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
@@ -200,7 +201,7 @@ func (db *DB) CreateSession(ctx context.Context, s Session) error {
 	}
 	return db.inTx(ctx, func(tx conn) error {
 		var id string
-		err := tx.queryRow(ctx, `SELECT id FROM users WHERE id = ? AND password_hash = ?`+tx.forUpdate(), s.UserID, s.PasswordHash).Scan(&id)
+		err := tx.queryRow(ctx, `SELECT id FROM users WHERE id = ? AND password_hash = ? AND disabled_at IS NULL`+tx.forUpdate(), s.UserID, s.PasswordHash).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("session of %s: password changed: %w", s.UserID, ErrNotFound)
 		}

@@ -48,12 +48,19 @@ type AuditFilter struct {
 	ApplicationID string
 	OwnerID       string
 	ActorID       string
+	Action        string    // exact, e.g. "document.read"
+	Outcome       string    // "granted" or "denied"
 	From, To      time.Time // at >= From, at < To
 	AfterID       int64
-	Limit         int // 0: no limit
+	// Newest: newest first (BeforeID pages on: id < BeforeID); otherwise
+	// oldest first (AfterID: id > AfterID).
+	Newest   bool
+	BeforeID int64
+	Limit    int // 0: no limit
 }
 
-// EachAudit calls fn for every entry that passes the filter, in order.
+// EachAudit calls fn for every entry that passes the filter, in order
+// (oldest first, or newest first with f.Newest).
 func (db *DB) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) error) error {
 	var where []string
 	var args []any
@@ -70,6 +77,12 @@ func (db *DB) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) 
 	if f.ActorID != "" {
 		add("actor_id = ?", f.ActorID)
 	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.Outcome != "" {
+		add("outcome = ?", f.Outcome)
+	}
 	if !f.From.IsZero() {
 		add("at >= ?", ts(f.From))
 	}
@@ -79,11 +92,18 @@ func (db *DB) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) 
 	if f.AfterID > 0 {
 		add("id > ?", f.AfterID)
 	}
+	if f.BeforeID > 0 {
+		add("id < ?", f.BeforeID)
+	}
 	q := `SELECT id, ` + auditColumns + ` FROM audit_log`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += ` ORDER BY id`
+	if f.Newest {
+		q += ` ORDER BY id DESC`
+	} else {
+		q += ` ORDER BY id`
+	}
 	if f.Limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)

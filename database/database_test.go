@@ -37,6 +37,8 @@ var suite = []struct {
 	{"ClientList", testClientList},
 	{"FormQuestionsMigration", testFormQuestionsMigration},
 	{"SubmittedOnMigration", testSubmittedOnMigration},
+	{"DisableUser", testDisableUser},
+	{"AuditFilters", testAuditFilters},
 }
 
 // testToSummarize: the recheck's pages, in id order, without submitted

@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"accredpack/access"
 )
 
 //go:embed pages/*.html
@@ -27,6 +29,7 @@ var static embed.FS
 type Handler struct {
 	tmpl   *template.Template
 	static http.Handler
+	guard  guard
 }
 
 // New parses the embedded pages.
@@ -48,6 +51,9 @@ type page struct {
 	View  string // a module of static/js/pages, and the template of the page's body
 	ID    string // the application, on an application's pages
 	Steps bool   // the application's steps are shown
+	// Needs is the action of the service a role must be allowed to open
+	// the page (administration pages); "" for every page of others.
+	Needs access.Action
 }
 
 // pages of one application, by the last part of their path.
@@ -79,6 +85,9 @@ var appPath = regexp.MustCompile(`^/app/a/([0-9a-f]{24})(?:/([a-z]+))?$`)
 // route finds the page of a path; ok is false for no page (404).
 func route(path string) (page, bool) {
 	if p, ok := fixedPages[path]; ok {
+		return p, true
+	}
+	if p, ok := adminPages[path]; ok {
 		return p, true
 	}
 	m := appPath.FindStringSubmatch(path)
@@ -122,6 +131,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		// A Russian page, not Go's "404 page not found".
 		p, status = page{Title: "Страница не найдена", View: "notfound"}, http.StatusNotFound
+	} else if !h.guard.allows(r, p) {
+		p, status = page{Title: "Нет доступа", View: "forbidden"}, http.StatusForbidden
 	}
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	hdr.Set("Cache-Control", "no-store")

@@ -355,6 +355,13 @@ func (w *world) endpoints() []endpoint {
 			return "/api/v1/api-keys/" + id, nil
 		}},
 		{"GET", "/api/v1/audit", "UAFFFFFF", 200, false, fixed("/api/v1/audit", nil)},
+		// Administration: every key; an account disabled (a fresh one each
+		// time, so that no caller of the matrix is).
+		{"GET", "/api/v1/api-keys/all", "UAFFFFFF", 200, false, fixed("/api/v1/api-keys/all", nil)},
+		{"PATCH", "/api/v1/users/:uid", "UAFFFFFF", 200, false, func(w *world, _ fixture, _ *caller) (string, any) {
+			u := w.c.admin().must(201, "POST", "/api/v1/users", map[string]any{"email": unique("off") + "@example.ru", "password": password, "name": "Отключаемый", "role": "specialist"})
+			return "/api/v1/users/" + u["id"].(string), map[string]any{"disabled": true}
+		}},
 		{"GET", "/api/v1/me/audit", "UFAAFFFF", 200, false, fixed("/api/v1/me/audit", nil)},
 		// Only training centers import; another center's rows are refused
 		// in the report (200), not by status.

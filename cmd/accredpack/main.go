@@ -402,6 +402,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
+	// Administration pages are refused (403) to a session whose role may not use them.
+	pages.Guard(handler.SessionPrincipal, c.policy)
 	// The web interface's pages under /app/ (and / leads there); the API,
 	// health and metrics from Echo.
 	mux := http.NewServeMux()

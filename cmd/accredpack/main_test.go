@@ -97,6 +97,7 @@ var contract = []struct {
 	{"IdempotencyKeys", testIdempotencyKeys},
 	{"ClientPackage", testClientPackage},
 	{"Webhooks", testWebhooks},
+	{"Administration", testAdministration},
 }
 
 func TestContractEmbedded(t *testing.T) {

@@ -63,8 +63,10 @@ func TestOpenAPIExamples(t *testing.T) {
 	}
 	person := c.personWith(pw.CurrentPassword, "openapi-person")
 	callers := map[string]*caller{"post /api/v1/imports/certificates": center, "post /api/v1/auth/password": person}
+	// An account for the administration examples (disabling a user).
+	uid := c.account("specialist", "", "openapi-user").userID
 	fill := func(path string) string {
-		return strings.NewReplacer("{id}", id, "{slot}", "identity_document").Replace(path)
+		return strings.NewReplacer("{id}", id, "{slot}", "identity_document", "{uid}", uid).Replace(path)
 	}
 	checked := 0
 	var paths []string

@@ -11,7 +11,8 @@ document.addEventListener("submit", (ev) => ev.preventDefault(), true);
 const view = document.body.dataset.view;
 
 async function main() {
-  if (view === "notfound") {
+  // «Нет доступа» (403 from the server) runs no page script either.
+  if (view === "notfound" || view === "forbidden") {
     await signedIn({ quiet: true });
     return;
   }

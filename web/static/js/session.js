@@ -1,6 +1,7 @@
 // Who is signed in, and the header that greets them with the pages their
 // role may use.
 import { $, api, el, state } from "./core.js";
+import { adminLinks } from "./admin.js";
 
 const roleTitles = { specialist: "специалист", consultant: "сотрудник консалтинга", training_center: "учебный центр", admin: "администратор" };
 
@@ -22,6 +23,7 @@ function renderHeader() {
   if (me.role !== "training_center") links.push(["/app/", "Заявления"]);
   if (me.role === "consultant" || me.role === "training_center") links.push(["/app/redeem", "Ввести код доступа"]);
   if (me.role === "training_center") links.push(["/app/import", "Загрузка удостоверений"]);
+  links.push(...adminLinks(me));
   links.push(["/app/account", "Учётная запись"]);
   const here = location.pathname;
   $("#nav").replaceChildren(...links.map(([href, text]) => el("a", { href, "aria-current": here === href ? "page" : null }, text)));
