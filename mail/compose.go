@@ -139,3 +139,17 @@ func dict(kv ...any) (map[string]any, error) {
 	}
 	return m, nil
 }
+
+// DaysText is Days with the word in its Russian form: 1 день, 2 дня, 5 дней.
+func (v view) DaysText() string {
+	n := v.Days
+	word := "дней"
+	switch m10, m100 := n%10, n%100; {
+	case m100 >= 11 && m100 <= 14:
+	case m10 == 1:
+		word = "день"
+	case m10 >= 2 && m10 <= 4:
+		word = "дня"
+	}
+	return fmt.Sprintf("%d %s", n, word)
+}

@@ -57,3 +57,18 @@ func Mask(addr string) string {
 	r := []rune(local)
 	return string(r[0]) + "***@" + domain
 }
+
+// Postman composes and sends: what the rest of the service calls.
+type Postman struct {
+	Composer *Composer
+	Sender   Sender
+}
+
+// Send composes a message of kind k to the address to and sends it.
+func (p Postman) Send(ctx context.Context, k Kind, to string, d Data) error {
+	m, err := p.Composer.Compose(k, to, d)
+	if err != nil {
+		return err
+	}
+	return p.Sender.Send(ctx, m)
+}

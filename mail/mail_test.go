@@ -26,7 +26,7 @@ func TestComposeEveryKind(t *testing.T) {
 	c := composer(t)
 	for _, k := range Kinds {
 		m, err := c.Compose(k, "anna@example.ru", Data{Name: "Анна", Email: "anna@example.ru", Token: "tok-123", AppID: "abc", Date: "01.02.2027",
-			Stage: "Экспертиза", Days: 60, Org: "Консалт", Application: "Терапия", UnsubscribeToken: "uns-456"})
+			Stage: "Экспертиза", Days: 41, Org: "Консалт", Application: "Терапия", UnsubscribeToken: "uns-456"})
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
 		}
@@ -52,6 +52,9 @@ func TestComposeEveryKind(t *testing.T) {
 		case KindWindowOpen, KindExpiry30, KindExpiry60, KindStageOverdue:
 			if !strings.Contains(m.Text, "https://accredpack.example.ru/app/a/abc") || !strings.Contains(m.Text, "01.02.2027") {
 				t.Errorf("%s: no application link or date: %s", k, m.Text)
+			}
+			if (k == KindExpiry30 || k == KindExpiry60) && !strings.Contains(m.Subject, "41 день") {
+				t.Errorf("%s: subject %q without «41 день»", k, m.Subject)
 			}
 			if m.Unsubscribe != "https://accredpack.example.ru/api/v1/unsubscribe?token=uns-456" {
 				t.Errorf("%s: unsubscribe %q", k, m.Unsubscribe)
