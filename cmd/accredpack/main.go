@@ -223,11 +223,11 @@ type components struct {
 	// reminders e-mails deadlines (wired in mail.go).
 	reminders *reminders.Service
 	queue     *jobs.Queue
-	accounts *accounts.Service
-	audit    *audit.Log
-	policy   access.Policy
-	db       *database.DB
-	close    func()
+	accounts  *accounts.Service
+	audit     *audit.Log
+	policy    access.Policy
+	db        *database.DB
+	close     func()
 }
 
 // newComponents opens the database (migrating it), the store, the checkers,
