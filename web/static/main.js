@@ -9,13 +9,17 @@ import { signedIn } from "./js/session.js";
 document.addEventListener("submit", (ev) => ev.preventDefault(), true);
 
 const view = document.body.dataset.view;
+// Pages that work signed out: the login, and the pages of e-mail links.
+const publicViews = new Set(["login", "confirm", "forgot", "reset", "invitation", "unsubscribe"]);
 
 async function main() {
   if (view === "notfound") {
     await signedIn({ quiet: true });
     return;
   }
-  if (view !== "login" && !(await signedIn())) {
+  if (publicViews.has(view)) {
+    if (view !== "login") await signedIn({ quiet: true });
+  } else if (!(await signedIn())) {
     toLogin();
     return;
   }
