@@ -36,6 +36,7 @@ var suite = []struct {
 	{"UnsubmittedApplications", testUnsubmittedApplications},
 	{"FormQuestionsMigration", testFormQuestionsMigration},
 	{"SubmittedOnMigration", testSubmittedOnMigration},
+	{"EmailTokens", testEmailTokens},
 }
 
 // testUnsubmittedApplications: the recheck's pages, in id order, without
