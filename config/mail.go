@@ -125,3 +125,6 @@ func (c Config) PublicBase(bound string) string {
 	}
 	return "http://" + net.JoinHostPort(host, port)
 }
+
+// GoString keeps the password out of %#v too.
+func (s SMTP) GoString() string { return "config.SMTP{" + s.String() + "}" }

@@ -22,7 +22,7 @@ func TestMailConfig(t *testing.T) {
 	if c.PublicBase("") != "https://accredpack.example.ru" {
 		t.Errorf("public base %q", c.PublicBase(""))
 	}
-	for _, dump := range []string{c.SMTP.String(), fmt.Sprintf("%v", c.SMTP), fmt.Sprintf("%s", c.SMTP)} {
+	for _, dump := range []string{c.SMTP.String(), fmt.Sprintf("%v", c.SMTP), fmt.Sprintf("%s", c.SMTP), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c.SMTP)} {
 		if strings.Contains(dump, "env-secret-pw") {
 			t.Errorf("the password shows in %q", dump)
 		}

@@ -33,6 +33,9 @@ func (c SMTPConfig) String() string {
 	return fmt.Sprintf("smtp://%s:%d tls=%s user=%q from=%q", c.Host, c.Port, c.TLS, c.User, c.From)
 }
 
+// GoString keeps the password out of %#v.
+func (c SMTPConfig) GoString() string { return "mail.SMTPConfig{" + c.String() + "}" }
+
 // LogValue keeps the password out of structured logs too.
 func (c SMTPConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
