@@ -6,7 +6,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"accredpack/access"
 	"accredpack/accounts"
+	"accredpack/audit"
 )
 
 // Accepted is the answer of a request whose outcome the caller is not
@@ -146,9 +148,17 @@ func (s *Server) redeemInvitation(c echo.Context) error {
 	if err := s.logins.allow("invitation:"+actor(principal(c)), timeNow()); err != nil {
 		return err
 	}
-	appID, err := s.accounts.RedeemInvitation(c.Request().Context(), principal(c), body.Token)
+	ctx := c.Request().Context()
+	p := principal(c)
+	appID, err := s.accounts.RedeemInvitation(ctx, p, body.Token)
 	if err != nil {
 		return err
+	}
+	// The takeover is in the new owner's audit: the application is theirs
+	// from here on.
+	if err := s.audit.Record(ctx, s.auditRequest(c), audit.Event{Action: access.RedeemInvitation, ApplicationID: appID, OwnerID: p.UserID,
+		Target: "invitation", Outcome: audit.Granted}); err != nil {
+		s.log.ErrorContext(ctx, "audit line of a redeemed invitation not written", "application", appID, "error", err)
 	}
 	return c.JSON(http.StatusOK, map[string]string{"application_id": appID})
 }
