@@ -136,12 +136,19 @@ func TestWebMail(t *testing.T) {
 	client.must(200, "GET", "/api/v1/applications/"+app, nil)
 	staff.must(200, "GET", "/api/v1/applications/"+app, nil)
 
-	// Sign-up: told to confirm; the link confirms.
+	// A client without an account: from the invitation to sign-up, told
+	// to confirm; the confirmation link (another tab) leads back to the
+	// invitation after signing in, and the application becomes theirs.
 	email := unique("web-signup") + "@example.ru"
+	app3 := staff.must(201, "POST", "/api/v1/applications", validForm())["id"].(string)
+	staff.must(202, "POST", "/api/v1/applications/"+app3+"/invitations", map[string]any{"email": email})
+	link, _ = linkIn(t, newest(t, mp, email, 1), "invitation")
 	var status string
 	ctx = browserTab(t)
 	err = chromedp.Run(ctx,
-		navigate(t, c.base+"/app/login"),
+		navigate(t, link),
+		waitFor(t, `#invite-signed-out`, chromedp.ByQuery),
+		chromedp.Click(`#invite-login`, chromedp.ByQuery),
 		waitFor(t, `body[data-view=login][data-ready] #register-form`, chromedp.ByQuery),
 		chromedp.SendKeys(`#register-form input[name=name]`, "Вера Петрова", chromedp.ByQuery),
 		chromedp.SendKeys(`#register-form input[name=email]`, email, chromedp.ByQuery),
@@ -157,18 +164,27 @@ func TestWebMail(t *testing.T) {
 	if !strings.Contains(status, "Откройте ссылку из письма") {
 		t.Errorf("sign-up says %q", status)
 	}
-	link, _ = linkIn(t, newest(t, mp, email, 1), "confirm-email")
+	link, _ = linkIn(t, newest(t, mp, email, 2), "confirm-email")
 	err = chromedp.Run(ctx,
 		navigate(t, link),
 		waitFor(t, `#confirm-next`, chromedp.ByQuery),
 		text(`#confirm-status`, &status),
 		look(t, shots, "mail-49-confirm-email"),
-		signIn(t, c.base, email, password, `body[data-view=list]`),
-		chromedp.Click(`#logout`, chromedp.ByQuery),
-		waitFor(t, `body[data-view=login][data-ready]`, chromedp.ByQuery),
+		chromedp.Click(`#confirm-next a`, chromedp.ByQuery),
+		waitFor(t, `body[data-view=login][data-ready] #login-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-form input[name=email]`, email, chromedp.ByQuery),
+		chromedp.SendKeys(`#login-form input[name=password]`, password, chromedp.ByQuery),
+		chromedp.Click(`#login-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `body[data-view=invitation][data-ready] #invite-signed-in`, chromedp.ByQuery),
+		chromedp.Click(`#invite-accept`, chromedp.ByQuery),
+		waitFor(t, `body[data-view=check][data-ready]`, chromedp.ByQuery),
+		chromedp.Location(&addr),
 	)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.HasSuffix(addr, "/app/a/"+app3) {
+		t.Errorf("the new client ends at %s", addr)
 	}
 
 	// Unsubscription (its token as a reminder would carry it).

@@ -1,11 +1,11 @@
 // An invitation to take over an application: a signed-in specialist
 // accepts it; anyone else signs in or up first and comes back (the token
-// waits in this tab's session storage).
+// waits in local storage, through a sign-up and its confirmation).
 import { $, api, errorMessage, flash, state } from "../core.js";
-import { linkToken } from "../links.js";
+import { dropInvitation, linkToken } from "../links.js";
 
 export async function run() {
-  const token = linkToken("invitation-token");
+  const token = linkToken("invitation-token", true);
   if (!token) {
     flash("В ссылке нет кода приглашения: откройте ссылку из письма целиком.");
     return;
@@ -25,10 +25,12 @@ export async function run() {
     flash("");
     try {
       const { application_id: id } = await api("POST", "/invitations/redeem", { token });
-      sessionStorage.removeItem("invitation-token");
+      dropInvitation();
       location.href = "/app/a/" + id;
     } catch (e) {
       flash(errorMessage(e));
+      // Used, expired or taken: nothing to come back for.
+      if (e.status === 404 || e.status === 409) dropInvitation();
     }
   });
 }
