@@ -258,7 +258,7 @@ func waitReminderJobs(t *testing.T, cfg config.Config, atLeast int) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var all, done int
 		err := db.QueryRow(`SELECT count(*), coalesce(sum(CASE WHEN state IN ('completed', 'cancelled', 'discarded') THEN 1 ELSE 0 END), 0) FROM river_job WHERE kind = 'reminder'`).Scan(&all, &done)
@@ -364,5 +364,52 @@ func TestReminders(t *testing.T) {
 	}
 	if strings.Contains(log.String(), smtpPassword) {
 		t.Error("the SMTP password reached the log")
+	}
+}
+
+// TestReminderRetry: a reminder whose SMTP server is down is tried again
+// (River's retry) and arrives once the server is back.
+func TestReminderRetry(t *testing.T) {
+	mp := testenv.StartMailpit(t)
+	var log syncBuffer
+	cfg := mailConfig(t, mp)
+	c, stop := runService(t, cfg, &log)
+	person := c.account("specialist", "", "Нина")
+	form := validForm()
+	form["previous_accreditation_date"] = time.Now().UTC().AddDate(-5, 0, 20).Format(time.DateOnly)
+	person.must(201, "POST", "/api/v1/applications", form)
+	stop()
+	mp.Stop()
+	runService(t, cfg, &log)
+	db, err := sql.Open("sqlite", cfg.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		db.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'reminder' AND state = 'retryable'`).Scan(&n)
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reminder failed while SMTP was down; log:\n%s", log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mp.Start()
+	// 20 days before expiry: the window and the 30 days' reminder, each
+	// once (River waits 1 s, then 16 s between attempts).
+	waitReminderJobs(t, cfg, 2)
+	subjects := map[string]int{}
+	for _, m := range mp.To(t, person.email) {
+		subjects[m.Subject]++
+	}
+	if len(subjects) != 2 || subjects["До окончания срока аккредитации 20 дней"] != 1 || subjects["Пора подавать документы на аккредитацию"] != 1 {
+		t.Errorf("after the outage: %v", subjects)
+	}
+	if !strings.Contains(log.String(), "reminders: send") {
+		t.Error("the failed attempt is not in the log")
 	}
 }

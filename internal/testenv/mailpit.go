@@ -34,6 +34,15 @@ func StartMailpit(t testing.TB) *Mailpit {
 	args := []string{"--smtp", fmt.Sprintf("127.0.0.1:%d", m.SMTPPort), "--listen", httpAddr, "--database", filepath.Join(dir, "mailpit.db"),
 		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--disable-version-check", "--quiet"}
 	m.proc = &process{t: t, name: "mailpit", log: logFile(t, dir, "mailpit.log"), newCmd: func() *exec.Cmd { return exec.Command(bin, args...) }}
+	m.Start()
+	t.Cleanup(func() { m.proc.stop(syscall.SIGTERM) })
+	return m
+}
+
+// Start (re)starts the server on the same ports and data and waits until
+// its API answers.
+func (m *Mailpit) Start() {
+	m.proc.t.Helper()
 	m.proc.start()
 	m.proc.waitFor("API", func() error {
 		res, err := http.Get(m.API + "/api/v1/info")
@@ -46,9 +55,10 @@ func StartMailpit(t testing.TB) *Mailpit {
 		}
 		return nil
 	})
-	t.Cleanup(func() { m.proc.stop(syscall.SIGTERM) })
-	return m
 }
+
+// Stop kills the server, as an SMTP outage would.
+func (m *Mailpit) Stop() { m.proc.stop(syscall.SIGKILL) }
 
 // Address is one address of a message.
 type Address struct {
