@@ -125,6 +125,10 @@ const (
 	EnableUser  Action = "user.enable"
 )
 
+// RedeemInvitation is a service action: a specialist takes over the
+// application an invitation by e-mail names.
+const RedeemInvitation Action = "invitation.redeem"
+
 // Facts are what the policy needs to know of one application.
 type Facts struct {
 	Kind  string             // the application's kind (catalog id)
@@ -271,6 +275,10 @@ func (pol Policy) Allow(p Principal, act Action) error {
 		}
 	case ReadColleagues:
 		if (p.Role == Consultant || p.Role == TrainingCenter) && p.OrgID != "" {
+			return nil
+		}
+	case RedeemInvitation:
+		if p.Role == Specialist && p.UserID != "" {
 			return nil
 		}
 	}

@@ -47,6 +47,9 @@ type Service struct {
 	dummy     string   // a hash verified when the e-mail is unknown, so timing does not tell
 	log       *slog.Logger
 	now       func() time.Time
+	// E-mail (email.go): nil sends nothing.
+	mailer              Mailer
+	requireConfirmation bool
 }
 
 // New returns a Service.
@@ -211,6 +214,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (Login, err
 	if u.DisabledAt != nil {
 		return Login{}, errLoginDisabled
 	}
+	if err := s.loginConfirmed(ctx, u); err != nil {
+		return Login{}, err
+	}
 	now := s.now()
 	l := Login{Token: randomToken(32), CSRFToken: randomToken(32), ExpiresAt: now.Add(s.cfg.SessionTTL), User: u}
 	// The session is made only while the password verified is still the
@@ -262,7 +268,7 @@ func (s *Service) validate(ctx context.Context, n *NewUser) error {
 		fields = append(fields, checks.FieldError{Field: field, Code: code, Message: msg})
 	}
 	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
-	if addr, err := mail.ParseAddress(n.Email); err != nil || addr.Address != n.Email || len(n.Email) > 254 {
+	if !validEmail(n.Email) {
 		bad("email", "email", "Укажите адрес электронной почты, например ivanova@example.ru.")
 	}
 	if code, msg := passwordRule(n.Password); code != "" {
@@ -298,6 +304,12 @@ func (s *Service) validate(ctx context.Context, n *NewUser) error {
 	return nil
 }
 
+// validEmail tells whether email (lower case, trimmed) is one plain address.
+func validEmail(email string) bool {
+	addr, err := mail.ParseAddress(email)
+	return err == nil && addr.Address == email && len(email) <= 254
+}
+
 // CreateUser creates an account of any role (administrators do this).
 func (s *Service) CreateUser(ctx context.Context, n NewUser) (database.User, error) {
 	if err := s.validate(ctx, &n); err != nil {
@@ -313,6 +325,10 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (database.User, err
 		return database.User{}, fault.Conflict("Учётная запись с таким e-mail уже есть.")
 	}
 	if err != nil {
+		return database.User{}, unavailable(err)
+	}
+	// The administrator vouches for the address.
+	if err := s.db.SetEmailConfirmed(ctx, u.ID, u.CreatedAt); err != nil {
 		return database.User{}, unavailable(err)
 	}
 	s.log.InfoContext(ctx, "user created", "user", u.ID, "role", u.Role)

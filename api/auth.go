@@ -84,26 +84,9 @@ func (s *Server) login(c echo.Context) error {
 		Name: nonEmpty(l.User.Name), Email: nonEmpty(l.User.Email), CSRFToken: l.CSRFToken, ExpiresAt: &l.ExpiresAt})
 }
 
-func (s *Server) register(c echo.Context) error {
-	if err := sameOrigin(c); err != nil {
-		return err
-	}
-	if !s.cfg.AllowSignup {
-		return fault.Forbidden("Самостоятельная регистрация отключена: учётную запись создаёт администратор.")
-	}
-	var body accounts.NewUser
-	if err := decodeJSON(c, &body); err != nil {
-		return err
-	}
-	if err := s.limitLogin(c, body.Email); err != nil {
-		return err
-	}
-	u, err := s.accounts.Register(c.Request().Context(), body)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, u)
-}
+// forbiddenSignup refuses sign-up when accounts are made by administrators
+// only (register itself is in mail.go).
+var forbiddenSignup = fault.Forbidden("Самостоятельная регистрация отключена: учётную запись создаёт администратор.")
 
 func (s *Server) logout(c echo.Context) error {
 	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {

@@ -41,10 +41,13 @@ type obj = map[string]any
 // operations documents every route; the test fails when a route has no
 // entry here (and the server refuses to describe itself).
 var operations = map[string]op{
-	"POST /auth/login":    {summary: "Вход по e-mail и паролю: cookie сессии и CSRF-токен", tag: "auth", body: "json", in: loginBody{}, status: 200, out: SessionJSON{}},
-	"POST /auth/register": {summary: "Регистрация специалиста (если разрешена)", tag: "auth", body: "json", in: registerBody{}, status: 201, out: SessionJSON{}},
-	"POST /auth/logout":   {summary: "Выход: сессия закрыта", tag: "auth", status: 204},
-	"GET /auth/me":        {summary: "Кто я: роль, организация, имя и e-mail (у токена администратора их нет: null)", tag: "auth", status: 200, out: SessionJSON{}},
+	"POST /auth/login": {summary: "Вход по e-mail и паролю: cookie сессии и CSRF-токен", tag: "auth", body: "json", in: loginBody{}, status: 200, out: SessionJSON{}},
+	"POST /auth/register": {summary: "Регистрация специалиста (если разрешена): ответ один и тот же, известен адрес или нет", tag: "auth", body: "json", in: registerBody{}, status: 202, out: Accepted{},
+		description: "Новому адресу уходит письмо со ссылкой подтверждения; если учётная запись с адресом уже есть, её владельцу уходит письмо о попытке регистрации " +
+			"(или новая ссылка, если адрес так и не подтверждён), а ответ тот же. confirm_email=true (почта включена): войти можно после подтверждения, до него вход — 403; " +
+			"false (почта выключена): учётная запись работает сразу, в журнале — что было бы отправлено."},
+	"POST /auth/logout": {summary: "Выход: сессия закрыта", tag: "auth", status: 204},
+	"GET /auth/me":      {summary: "Кто я: роль, организация, имя и e-mail (у токена администратора их нет: null)", tag: "auth", status: 200, out: SessionJSON{}},
 	"POST /auth/password": {summary: "Сменить свой пароль: остальные сеансы завершаются, текущий и API-ключи остаются", tag: "auth", body: "json", in: PasswordBody{}, status: 204,
 		description: "Для вошедшего человека (сеанс или API-ключ его учётной записи; токен администратора — нет, 403). " +
 			"Неверный текущий пароль — 422 validation_failed с полем current_password; новый пароль короче 10 или длиннее 128 символов " +

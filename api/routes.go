@@ -27,7 +27,7 @@ type route struct {
 }
 
 func (s *Server) routes() []route {
-	return []route{
+	return append([]route{
 		{"POST", "/auth/login", s.login, "", public, nil},
 		{"POST", "/auth/register", s.register, "", public, nil},
 		{"POST", "/auth/logout", s.logout, access.ReadOwnPrincipal, service, nil},
@@ -97,6 +97,21 @@ func (s *Server) routes() []route {
 		{"GET", "/bundles/:id/file", s.getBundleFile, access.ReadBundle, bundle, nil},
 		{"POST", "/bundles/:id/retry", s.retryBundle, access.BuildBundle, bundle, nil},
 		{"POST", "/imports/certificates", s.importCertificates, access.ImportCertificates, service, []echo.MiddlewareFunc{s.limitUploads}},
+	}, s.mailRoutes()...)
+}
+
+// mailRoutes are the routes of e-mail: confirmation of the address,
+// password reset by a link, invitations to take over an application,
+// unsubscription from reminders (handlers in mail.go).
+func (s *Server) mailRoutes() []route {
+	return []route{
+		{"POST", "/auth/confirm", s.confirmEmail, "", public, nil},
+		{"POST", "/auth/password-reset", s.requestPasswordReset, "", public, nil},
+		{"POST", "/auth/password-reset/confirm", s.confirmPasswordReset, "", public, nil},
+		{"POST", "/users/:uid/password-reset", s.resetUserPassword, access.ManageAccounts, service, nil},
+		{"POST", "/applications/:id/invitations", s.inviteClient, access.ManageSharing, application, nil},
+		{"POST", "/invitations/redeem", s.redeemInvitation, access.RedeemInvitation, service, nil},
+		{"POST", "/unsubscribe", s.unsubscribe, "", public, nil},
 	}
 }
 

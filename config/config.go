@@ -85,6 +85,10 @@ type Config struct {
 	ReadTimeout       time.Duration // the whole request, body included
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
+	// E-mail (config/mail.go): the public address links start with, and
+	// the SMTP server (off when it has no host).
+	PublicURL string
+	SMTP      SMTP
 }
 
 // S3 is the object storage; an endpoint selects it over the local store.
@@ -254,6 +258,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time to send a whole answer (ACCREDPACK_WRITE_TIMEOUT)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open (ACCREDPACK_IDLE_TIMEOUT)")
 	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64 (ACCREDPACK_S3_SSE_C_KEY)")
+	readMailPassword := mailFlags(fs, &c, getenv)
 
 	// The environment first, as if given as flags; the command line after.
 	for variable, flagName := range env {
@@ -263,7 +268,17 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 			}
 		}
 	}
+	for variable, flagName := range mailEnv {
+		if v := getenv(variable); v != "" {
+			if err := fs.Set(flagName, v); err != nil {
+				return c, fmt.Errorf("%s=%q: %w", variable, v, err)
+			}
+		}
+	}
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := readMailPassword(); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -402,6 +417,7 @@ func (c Config) Validate() error {
 	if c.GCGrace < 0 {
 		errs = append(errs, fmt.Errorf("gc-grace %s must not be negative", c.GCGrace))
 	}
+	errs = append(errs, c.validateMail()...)
 	return errors.Join(errs...)
 }
 

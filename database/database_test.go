@@ -39,6 +39,7 @@ var suite = []struct {
 	{"SubmittedOnMigration", testSubmittedOnMigration},
 	{"DisableUser", testDisableUser},
 	{"AuditFilters", testAuditFilters},
+	{"EmailTokens", testEmailTokens},
 }
 
 // testToSummarize: the recheck's pages, in id order, without submitted

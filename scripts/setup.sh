@@ -11,6 +11,16 @@ if [ ! -x "$minio_dir/minio" ]; then
 	GOBIN="$minio_dir" GOFLAGS=-mod=mod go install "github.com/minio/minio@$MINIO_VERSION"
 fi
 
+# Mailpit: the SMTP server of the e-mail tests (its HTTP API reads what
+# arrived), built once like MinIO.
+MAILPIT_VERSION=v1.33.1
+mailpit_dir=$root/.cache/mailpit/$MAILPIT_VERSION
+if [ ! -x "$mailpit_dir/mailpit" ]; then
+	echo "== building Mailpit $MAILPIT_VERSION (a minute once; cached in .cache/mailpit)"
+	mkdir -p "$mailpit_dir"
+	GOBIN="$mailpit_dir" GOFLAGS=-mod=mod go install "github.com/axllent/mailpit@$MAILPIT_VERSION"
+fi
+
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
 	echo "== installing PostgreSQL (apt-get install postgresql)"
@@ -41,6 +51,7 @@ if ! cmp -s "$root/scripts/npm/package-lock.json" "$npm_dir/package-lock.json" |
 fi
 
 export ACCREDPACK_TEST_MINIO=$minio_dir/minio
+export ACCREDPACK_TEST_MAILPIT=$mailpit_dir/mailpit
 export ACCREDPACK_TEST_AXE=$npm_dir/node_modules/axe-core/axe.min.js
 export ACCREDPACK_TEST_PG_BIN=$(pg_bin)
 export ACCREDPACK_TEST_BACKENDS=require
@@ -49,8 +60,9 @@ export ACCREDPACK_TEST_ARTIFACTS=$root/.artifacts
 
 cleanup() {
 	pkill -KILL -f "^$ACCREDPACK_TEST_MINIO server" 2>/dev/null || true
+	pkill -KILL -f "^$ACCREDPACK_TEST_MAILPIT --smtp" 2>/dev/null || true
 	pkill -KILL -f "^$ACCREDPACK_TEST_PG_BIN/postgres -D /tmp/pg-" 2>/dev/null || true
-	rm -rf /tmp/pg-* /tmp/minio-* 2>/dev/null || true
+	rm -rf /tmp/pg-* /tmp/minio-* /tmp/mailpit-* 2>/dev/null || true
 }
 trap cleanup EXIT
 

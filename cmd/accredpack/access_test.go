@@ -329,9 +329,25 @@ func (w *world) endpoints() []endpoint {
 			}
 			return "/api/v1/auth/password", body
 		}},
-		{"POST", "/api/v1/auth/register", "AAAAAAAA", 201, false, fixed("/api/v1/auth/register", func(*caller) any {
+		{"POST", "/api/v1/auth/register", "AAAAAAAA", 202, false, fixed("/api/v1/auth/register", func(*caller) any {
 			return map[string]any{"email": unique("new") + "@example.ru", "password": password, "name": "Новый"}
 		})},
+		// E-mail: links with tokens no one has are refused alike (404);
+		// invitations are staff's for applications without an owner (this
+		// one has one: 409 for whoever may manage its sharing).
+		{"POST", "/api/v1/auth/confirm", "AAAAAAAA", 404, false, fixed("/api/v1/auth/confirm", func(*caller) any { return map[string]any{"token": "no-such-token"} })},
+		{"POST", "/api/v1/auth/password-reset", "AAAAAAAA", 202, false, fixed("/api/v1/auth/password-reset", func(*caller) any {
+			return map[string]any{"email": unique("nobody") + "@example.ru"}
+		})},
+		{"POST", "/api/v1/auth/password-reset/confirm", "AAAAAAAA", 404, false, fixed("/api/v1/auth/password-reset/confirm", func(*caller) any {
+			return map[string]any{"token": "no-such-token", "password": "длинный новый пароль"}
+		})},
+		{"POST", "/api/v1/users/:uid/password-reset", "UAFFFFFF", 202, false, func(w *world, _ fixture, _ *caller) (string, any) {
+			return "/api/v1/users/" + w.other.userID + "/password-reset", nil
+		}},
+		{"POST", "/api/v1/applications/:id/invitations", "UAAHFHFH", 409, false, app("/invitations", func() any { return map[string]any{"email": "client@example.ru"} })},
+		{"POST", "/api/v1/invitations/redeem", "UFAAFFFF", 404, false, fixed("/api/v1/invitations/redeem", func(*caller) any { return map[string]any{"token": "no-such-token"} })},
+		{"POST", "/api/v1/unsubscribe", "AAAAAAAA", 404, false, fixed("/api/v1/unsubscribe", func(*caller) any { return map[string]any{"token": "no-such-token"} })},
 		{"POST", "/api/v1/auth/logout", "UAAAAAAA", 204, false, fixed("/api/v1/auth/logout", nil)},
 		{"GET", "/api/v1/auth/me", "UAAAAAAA", 200, false, fixed("/api/v1/auth/me", nil)},
 		{"GET", "/api/v1/catalog", "UAAAAAAA", 200, false, fixed("/api/v1/catalog", nil)},

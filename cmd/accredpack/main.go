@@ -45,6 +45,7 @@ import (
 	"accredpack/packager"
 	"accredpack/pii"
 	"accredpack/readiness"
+	"accredpack/reminders"
 	"accredpack/sandbox"
 	"accredpack/storage"
 	"accredpack/storage/fsstore"
@@ -219,12 +220,14 @@ type components struct {
 	intake   *intake.Service
 	bundles  *bundles.Service
 	webhooks *webhooks.Service
-	queue    *jobs.Queue
-	accounts *accounts.Service
-	audit    *audit.Log
-	policy   access.Policy
-	db       *database.DB
-	close    func()
+	// reminders e-mails deadlines (wired in mail.go).
+	reminders *reminders.Service
+	queue     *jobs.Queue
+	accounts  *accounts.Service
+	audit     *audit.Log
+	policy    access.Policy
+	db        *database.DB
+	close     func()
 }
 
 // newComponents opens the database (migrating it), the store, the checkers,
@@ -307,9 +310,12 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	workers := river.NewWorkers()
 	c.bundles.AddWorker(workers, cfg.BuildTimeout)
 	c.webhooks.AddWorker(workers)
+	if err := setupMail(c, cfg, db, workers, log); err != nil {
+		return fail(err)
+	}
 	var queues map[string]int
 	if cfg.Workers > 0 {
-		queues = map[string]int{bundles.Queue: cfg.Workers, webhooks.Queue: cfg.WebhookWorkers}
+		queues = map[string]int{bundles.Queue: cfg.Workers, webhooks.Queue: cfg.WebhookWorkers, reminders.Queue: 2}
 	}
 	c.queue, err = jobs.Open(ctx, db, workers, jobs.Config{Queues: queues, JobTimeout: cfg.BuildTimeout}, log)
 	if err != nil {
@@ -320,6 +326,8 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	c.queue.Background(c.bundles.RunSweeper)
 	c.queue.Background(c.webhooks.RunSweeper)
 	c.queue.Background(func(ctx context.Context) { c.intake.RunReadinessRecheck(ctx, cfg.ReadinessRecheck) })
+	c.reminders.SetQueue(c.queue)
+	c.queue.Background(func(ctx context.Context) { c.reminders.RunScan(ctx, cfg.ReadinessRecheck) })
 	c.db = db
 	c.close = func() { db.Close() }
 	return c, nil
@@ -386,8 +394,16 @@ func runGC(ctx context.Context, cfg config.Config, log *slog.Logger, dryRun bool
 // serve runs the API until ctx ends. When listening is non-nil it receives
 // the bound address once the server accepts connections.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening chan<- string) error {
+	// Listening comes first: links in e-mails name the port (when the
+	// configured one is 0, the one the system chose).
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	cfg.PublicURL = cfg.PublicBase(ln.Addr().String())
 	c, stop, err := startComponents(ctx, cfg, log)
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	defer stop()
@@ -411,10 +427,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	mux.Handle("/{$}", pages)
 	mux.Handle("/", handler)
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,

@@ -1,10 +1,11 @@
 // Package testenv starts the real servers the tests need, on loopback: a
-// MinIO server and a PostgreSQL cluster, each private to the test that asks
+// MinIO server, a PostgreSQL cluster and a Mailpit (SMTP), each private to the test that asks
 // (own port, own data folder), stopped when the test ends or the test
 // binary dies. Fault tests stop and restart them.
 //
 // The binaries come from the test command (scripts/test.sh), which installs
-// them and sets ACCREDPACK_TEST_MINIO and ACCREDPACK_TEST_PG_BIN, and
+// them and sets ACCREDPACK_TEST_MINIO, ACCREDPACK_TEST_PG_BIN and
+// ACCREDPACK_TEST_MAILPIT, and
 // ACCREDPACK_TEST_BACKENDS=require so that a missing server fails the run.
 // Without that variable (a bare `go test`) such tests are skipped with a
 // message naming the command that runs them.

@@ -9,6 +9,8 @@ import { signedIn } from "./js/session.js";
 document.addEventListener("submit", (ev) => ev.preventDefault(), true);
 
 const view = document.body.dataset.view;
+// Pages that work signed out: the login, and the pages of e-mail links.
+const publicViews = new Set(["login", "confirm", "forgot", "reset", "invitation", "unsubscribe"]);
 
 async function main() {
   // «Нет доступа» (403 from the server) runs no page script either.
@@ -16,7 +18,9 @@ async function main() {
     await signedIn({ quiet: true });
     return;
   }
-  if (view !== "login" && !(await signedIn())) {
+  if (publicViews.has(view)) {
+    if (view !== "login") await signedIn({ quiet: true });
+  } else if (!(await signedIn())) {
     toLogin();
     return;
   }

@@ -28,11 +28,22 @@ export async function run() {
     ev.preventDefault();
     flash("");
     $("#register-status").textContent = "";
+    $("#register-status").className = "status error";
     const body = { name: register.elements.name.value, email: register.elements.email.value, password: register.elements.password.value };
     try {
-      await api("POST", "/auth/register", body);
+      const r = await api("POST", "/auth/register", body);
+      if (r.confirm_email) {
+        // The account works once the address is confirmed by the link
+        // sent to it (the answer is the same for a known address).
+        register.reset();
+        setFieldErrors(register, []);
+        $("#register-status").className = "status ok";
+        $("#register-status").textContent = r.message;
+        return;
+      }
       await api("POST", "/auth/login", { email: body.email, password: body.password });
-      location.href = "/app/new";
+      const n = next();
+      location.href = n === "/app/" ? "/app/new" : n;
     } catch (e) {
       // The messages go on the sign-up form itself, where the person looks.
       setFieldErrors(register, e.fields || []);

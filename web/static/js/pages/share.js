@@ -1,13 +1,17 @@
 // Sharing an application: with a consultancy (chosen from the list) or by a
 // one-time code for a training center; the grants, and taking one back.
-import { $, api, confirmDanger, copyButton, el, errorMessage, flash, ruDate, ruDateTime } from "../core.js";
+import { $, api, confirmDanger, copyButton, el, errorMessage, flash, ruDate, ruDateTime, state } from "../core.js";
+import { keepErrorsUntilChanged, setFieldErrors } from "../form.js";
 import { loadApplication } from "../steps.js";
 
 const kindTitles = { consultancy: "консалтинг", training_center: "учебный центр" };
 
 export async function run(id) {
   const base = "/applications/" + id;
-  await loadApplication(id, "share");
+  const { app } = await loadApplication(id, "share");
+  // Staff reach this page only for a client without an account (sharing
+  // is the specialist's otherwise): they may invite the client.
+  if (state.me.role === "consultant" || state.me.role === "admin") inviteClient(base, app);
   $(".step-of").textContent = "Доступ к заявлению";
   const drawGrants = async () => {
     const { grants } = await api("GET", base + "/grants");
@@ -55,4 +59,23 @@ export async function run(id) {
     }
   });
   await drawGrants();
+}
+
+function inviteClient(base, app) {
+  const form = $("#invite-form");
+  $("#invite-card").hidden = false;
+  form.elements.email.value = (app.contact && app.contact.email) || "";
+  keepErrorsUntilChanged(form, null);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    flash("");
+    try {
+      const inv = await api("POST", base + "/invitations", { email: form.elements.email.value });
+      setFieldErrors(form, []);
+      flash("Приглашение отправлено на " + inv.email + ". Ссылка действует до " + ruDateTime(inv.expires_at) + ".", "info");
+    } catch (e) {
+      setFieldErrors(form, e.fields || []);
+      if (!(e.fields && e.fields.length)) flash(errorMessage(e));
+    }
+  });
 }
