@@ -233,14 +233,28 @@ type recipient struct {
 // recipients are the people an application's reminders go to: the
 // specialist who owns it.
 func (s *Service) recipients(ctx context.Context, appID string) ([]recipient, error) {
-	// TODO(main): add the assigned staff member
 	v, err := s.d.Applications.Get(ctx, appID)
 	if err != nil {
 		return nil, err
 	}
-	var out []recipient
+	// The specialist, then the staff member each consultancy assigned.
+	ids := []string{}
 	if v.App.Owner != "" {
-		u, err := s.d.DB.User(ctx, v.App.Owner)
+		ids = append(ids, v.App.Owner)
+	}
+	staff, err := s.d.DB.Assignees(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	ids = append(ids, staff...)
+	var out []recipient
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		u, err := s.d.DB.User(ctx, id)
 		if err != nil && !errors.Is(err, database.ErrNotFound) {
 			return nil, err
 		}

@@ -292,6 +292,12 @@ func TestReminders(t *testing.T) {
 	form := validForm()
 	form["previous_accreditation_date"] = time.Now().UTC().AddDate(-5, 0, 45).Format(time.DateOnly)
 	app := person.must(201, "POST", "/api/v1/applications", form)["id"].(string)
+	// Shared with a consultancy whose staff member looks after the client:
+	// they hear of it too.
+	consultancy := c.organization("consultancy", "Консалт")
+	staff := c.staffMember(consultancy, "Ирина Сотрудникова")
+	person.must(201, "POST", "/api/v1/applications/"+app+"/grants", map[string]any{"organization_id": consultancy})
+	staff.must(200, "PUT", "/api/v1/applications/"+app+"/assignee", map[string]any{"user_id": staff.userID})
 	deadlines := person.must(200, "GET", "/api/v1/applications/"+app+"/readiness", nil)["deadlines"].(map[string]any)
 	want := map[string]bool{"До окончания срока аккредитации 45 дней": true}
 	if from, _ := time.Parse(time.DateOnly, deadlines["submit_from"].(string)); !time.Now().UTC().Before(from) {
@@ -302,6 +308,7 @@ func TestReminders(t *testing.T) {
 	// The scan runs at start: the reminders go out.
 	c, stop = runService(t, cfg, &log)
 	msgs := mp.WaitFor(t, person.email, len(want))
+	staffMsgs := mp.WaitFor(t, staff.email, len(want))
 	waitReminderJobs(t, cfg, len(want))
 	got := map[string]bool{}
 	var expiry testenv.Message
@@ -339,6 +346,9 @@ func TestReminders(t *testing.T) {
 	waitReminderJobs(t, cfg, len(want))
 	if n := len(mp.To(t, person.email)); n != len(want) {
 		t.Errorf("after a restart %d reminders, want %d", n, len(want))
+	}
+	if n := len(mp.To(t, staff.email)); n != len(want) || len(staffMsgs) != len(want) {
+		t.Errorf("the assigned staff member had %d reminders (%d at first), want %d", n, len(staffMsgs), len(want))
 	}
 
 	// A mail program's one-click POST (RFC 8058) unsubscribes.
