@@ -47,6 +47,10 @@ func insertApplication(ctx context.Context, tx conn, a *dossier.Application) err
 	if err != nil {
 		return fmt.Errorf("database: insert application: %w", err)
 	}
+	// Its list row, never evaluated yet (version 0): lists join it.
+	if _, err := tx.exec(ctx, `INSERT INTO readiness_state (application_id, ready, updated_at, version) VALUES (?, 0, ?, 0)`, a.ID, ts(a.CreatedAt)); err != nil {
+		return fmt.Errorf("database: insert application: list row: %w", err)
+	}
 	return nil
 }
 

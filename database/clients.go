@@ -37,18 +37,18 @@ const (
 	ByName    Sort = "name"    // full name
 )
 
-// sortColumn is the column of an order, and how a cursor's value of it is
-// compared.
-func (s Sort) column() (string, bool) {
+// columns are the sort column of an order and the id column that breaks
+// its ties, both covered by one index.
+func (s Sort) columns() (col, id string, ok bool) {
 	switch s {
 	case ByCreated, "":
-		return "a.created_at", true
+		return "a.created_at", "a.id", true
 	case ByDue:
-		return "r.due_on", true
+		return "r.due_on", "r.application_id", true
 	case ByName:
-		return "r.search_text", true
+		return "r.search_text", "r.application_id", true
 	}
-	return "", false
+	return "", "", false
 }
 
 // ListQuery is one page of a list: whose applications, narrowed how, in
@@ -100,13 +100,34 @@ var ErrBadSort = errors.New("database: unknown sort order")
 // each. The filters run in the database on what the last evaluation
 // recorded (see Summary), with indexes, at any number of applications.
 func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
-	col, ok := q.Sort.column()
+	col, idCol, ok := q.Sort.columns()
 	if !ok {
 		return nil, ErrBadSort
 	}
 	var where []string
 	var args []any
-	from := `applications a LEFT JOIN readiness_state r ON r.application_id = a.id`
+	// A large list walks the index of its order and stops at the page's
+	// end; the join order is fixed for it (CROSS JOIN: SQLite keeps the
+	// left table outside), as the planner, seeing one filter, may prefer
+	// to read every row and sort them. A small one (a specialist's own, a
+	// small consultancy's) is found by its own index and sorted.
+	// An exact SNILS is found by its own index.
+	walk := false
+	if q.SNILSHash == "" {
+		var err error
+		if walk, err = db.largeScope(ctx, q.Scope); err != nil {
+			return nil, err
+		}
+	}
+	from := `applications a JOIN readiness_state r ON r.application_id = a.id`
+	if walk {
+		if col == "a.created_at" {
+			from = `applications a CROSS JOIN readiness_state r`
+		} else {
+			from = `readiness_state r CROSS JOIN applications a`
+		}
+		where = append(where, `r.application_id = a.id`)
+	}
 	assignee := `''`
 	switch {
 	case q.Scope.All:
@@ -114,8 +135,13 @@ func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
 		where = append(where, `a.owner = ?`)
 		args = append(args, q.Scope.Owner)
 	case q.Scope.Org != "":
-		from += ` JOIN grants g ON g.application_id = a.id AND g.organization_id = ?`
-		args = append([]any{q.Scope.Org}, args...)
+		if walk {
+			from += ` CROSS JOIN grants g`
+		} else {
+			from += ` JOIN grants g ON g.application_id = a.id`
+		}
+		where = append(where, `g.application_id = a.id AND g.organization_id = ?`)
+		args = append(args, q.Scope.Org)
 		assignee = `COALESCE(g.assignee, '')`
 		switch q.Assignee {
 		case "":
@@ -129,7 +155,7 @@ func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
 		return nil, nil
 	}
 	if q.Ready != nil {
-		where = append(where, `COALESCE(r.ready, 0) = ?`)
+		where = append(where, `r.ready = ?`)
 		args = append(args, boolInt(*q.Ready))
 	}
 	if q.Status != "" {
@@ -156,25 +182,20 @@ func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
 		where = append(where, `r.snils_hash = ?`)
 		args = append(args, q.SNILSHash)
 	}
-	sortValue := col
-	if q.Sort == ByDue {
-		sortValue = `COALESCE(r.due_on, '` + noDue + `')`
-	} else if q.Sort == ByName {
-		sortValue = `COALESCE(r.search_text, '')`
-	}
 	cmp, dir := ">", "ASC"
 	if q.Desc {
 		cmp, dir = "<", "DESC"
 	}
 	if q.After != nil {
-		where = append(where, fmt.Sprintf(`(%[1]s %[2]s ? OR (%[1]s = ? AND a.id %[2]s ?))`, sortValue, cmp))
-		args = append(args, q.After.Value, q.After.Value, q.After.ID)
+		// A row value: both backends start the index range there.
+		where = append(where, fmt.Sprintf(`(%s, %s) %s (?, ?)`, col, idCol, cmp))
+		args = append(args, q.After.Value, q.After.ID)
 	}
-	stmt := `SELECT ` + prefixed("a.", applicationColumns) + `, ` + assignee + `, ` + sortValue + ` FROM ` + from
+	stmt := `SELECT ` + prefixed("a.", applicationColumns) + `, ` + assignee + `, ` + col + ` FROM ` + from
 	if len(where) > 0 {
 		stmt += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	stmt += fmt.Sprintf(` ORDER BY %s %s, a.id %s LIMIT ?`, sortValue, dir, dir)
+	stmt += fmt.Sprintf(` ORDER BY %s %s, %s %s LIMIT ?`, col, dir, idCol, dir)
 	args = append(args, q.Limit)
 	rows, err := db.conn().query(ctx, stmt, args...)
 	if err != nil {
@@ -196,6 +217,31 @@ func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
 		return nil, fmt.Errorf("database: list clients: %w", err)
 	}
 	return out, nil
+}
+
+// largeScopeRows is the size from which a list walks its order's index
+// (tests lower it: DB.walkFrom).
+const largeScopeRows = 2000
+
+// largeScope tells whether a scope holds many applications: every
+// application, or a consultancy with more than largeScopeRows clients.
+func (db *DB) largeScope(ctx context.Context, s access.Scope) (bool, error) {
+	switch {
+	case s.All:
+		return true, nil
+	case s.Org != "":
+		var n int
+		limit := largeScopeRows
+		if db.walkFrom != nil {
+			limit = *db.walkFrom
+		}
+		err := db.conn().queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM grants WHERE organization_id = ? LIMIT ?) x`, s.Org, limit+1).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("database: list clients: %w", err)
+		}
+		return n > limit, nil
+	}
+	return false, nil
 }
 
 // extraScanner scans a row of the application columns followed by more.
@@ -295,8 +341,8 @@ func summaryArgs(s Summary) []any {
 // summarized (written before the list's columns existed), in id order
 // after the given id.
 func (db *DB) ToSummarize(ctx context.Context, after string, limit int) ([]string, error) {
-	rows, err := db.conn().query(ctx, `SELECT a.id FROM applications a LEFT JOIN readiness_state r ON r.application_id = a.id
-		WHERE (a.status <> 'submitted' OR COALESCE(r.summarized, 0) = 0) AND a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
+	rows, err := db.conn().query(ctx, `SELECT a.id FROM applications a JOIN readiness_state r ON r.application_id = a.id
+		WHERE (a.status <> 'submitted' OR r.summarized = 0) AND a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("database: applications to summarize: %w", err)
 	}

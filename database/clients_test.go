@@ -84,7 +84,7 @@ func testClientList(t *testing.T, db *DB) {
 			q.After = &page[len(page)-1].Cursor
 		}
 	}
-	for _, tc := range []struct {
+	cases := []struct {
 		name string
 		q    ListQuery
 		want string
@@ -110,11 +110,18 @@ func testClientList(t *testing.T, db *DB) {
 		{"nobody's", ListQuery{Scope: org, Assignee: "-"}, "[a3:]"},
 		{"submitted", ListQuery{Scope: org, Status: dossier.StatusSubmitted}, "[a4:staff1]"},
 		{"everyone's, administrator", ListQuery{Scope: access.Scope{All: true}, Text: []string{"иванов"}}, "[a1: a5:]"},
-	} {
-		if got := list(tc.q); got != tc.want {
-			t.Errorf("%s: %s; want %s", tc.name, got, tc.want)
+	}
+	// A small consultancy's list is found by its grants; a large one walks
+	// the order's index (here: from one client on). Same answers.
+	for _, walkFrom := range []int{largeScopeRows, 1} {
+		db.walkFrom = &walkFrom
+		for _, tc := range cases {
+			if got := list(tc.q); got != tc.want {
+				t.Errorf("%s (walking from %d): %s; want %s", tc.name, walkFrom, got, tc.want)
+			}
 		}
 	}
+	db.walkFrom = nil
 	if _, err := db.ListClients(ctx, ListQuery{Scope: org, Sort: "snils", Limit: 1}); err != ErrBadSort {
 		t.Errorf("unknown sort: %v", err)
 	}

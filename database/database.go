@@ -32,6 +32,8 @@ type DB struct {
 	sql     *sql.DB
 	dialect goose.Dialect
 	url     string
+	// walkFrom overrides largeScopeRows (tests); nil: the constant.
+	walkFrom *int
 }
 
 // IsPostgres tells whether url selects PostgreSQL.

@@ -357,7 +357,8 @@ func (db *DB) ReadinessOf(ctx context.Context, appID string) (Readiness, error) 
 	if err != nil {
 		return Readiness{}, fmt.Errorf("database: read readiness: %w", err)
 	}
-	r.Recorded, r.Ready = true, ready != 0
+	// Version 0: the row written with the application, never evaluated.
+	r.Recorded, r.Ready = r.Version > 0, ready != 0
 	return r, nil
 }
 
@@ -375,8 +376,12 @@ func (db *DB) SetReadiness(ctx context.Context, appID string, sum Summary, at ti
 			summarized = 1, updated_at = ?, version = version + 1 WHERE application_id = ? AND version = ?`,
 			append(cols, ts(at), appID, seen.Version)...)
 	} else {
+		// The first evaluation: over the row written with the application
+		// (version 0), or a new row for one written before those were.
 		res, err = c.exec(ctx, `INSERT INTO readiness_state (ready, blocking, due_on, expires_on, search_text, snils_hash, summarized, updated_at, version, application_id)
-			VALUES (?, ?, ?, ?, ?, ?, 1, ?, 1, ?) ON CONFLICT (application_id) DO NOTHING`,
+			VALUES (?, ?, ?, ?, ?, ?, 1, ?, 1, ?) ON CONFLICT (application_id) DO UPDATE SET ready = excluded.ready, blocking = excluded.blocking,
+			due_on = excluded.due_on, expires_on = excluded.expires_on, search_text = excluded.search_text, snils_hash = excluded.snils_hash,
+			summarized = 1, updated_at = excluded.updated_at, version = 1 WHERE readiness_state.version = 0`,
 			append(cols, ts(at), appID)...)
 	}
 	if err != nil {

@@ -19,7 +19,15 @@ ALTER TABLE readiness_state ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE readiness_state ADD COLUMN snils_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE readiness_state ADD COLUMN summarized INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX readiness_state_due ON readiness_state (due_on, application_id);
+CREATE INDEX readiness_state_name ON readiness_state (search_text, application_id);
 CREATE INDEX readiness_state_snils ON readiness_state (snils_hash);
+CREATE INDEX applications_created ON applications (created_at, id);
+-- Every application has its row from now on (written with it, version 0
+-- until the first evaluation), so that lists join it and sort on its
+-- indexes.
+INSERT INTO readiness_state (application_id, ready, updated_at, version)
+    SELECT id, 0, created_at, 0 FROM applications
+    WHERE id NOT IN (SELECT application_id FROM readiness_state);
 
 -- The staff member of the organization who looks after the client
 -- ("мои клиенты"); NULL: nobody yet.
@@ -37,7 +45,9 @@ CREATE TABLE settings (
 DROP TABLE settings;
 DROP INDEX grants_assignee;
 ALTER TABLE grants DROP COLUMN assignee;
+DROP INDEX applications_created;
 DROP INDEX readiness_state_snils;
+DROP INDEX readiness_state_name;
 DROP INDEX readiness_state_due;
 ALTER TABLE readiness_state DROP COLUMN summarized;
 ALTER TABLE readiness_state DROP COLUMN snils_hash;
