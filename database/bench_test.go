@@ -84,7 +84,7 @@ func seedClients(b *testing.B, db *DB, n int) {
 				expires := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, (i*37)%1826).Format(time.DateOnly)
 				sum := Summary{Ready: i%3 == 0, Blocking: i % 4, DueOn: due, ExpiresOn: expires,
 					SearchText: a.Form.Specialist.LastName + " " + a.Form.Specialist.FirstName + " " + a.Form.Specialty,
-					SNILSHash: fmt.Sprintf("%064x", i)}
+					SNILSHash:  fmt.Sprintf("%064x", i)}
 				if _, err := tx.exec(ctx, `UPDATE readiness_state SET ready = ?, blocking = ?, due_on = ?, expires_on = ?, search_text = ?, snils_hash = ?,
 					summarized = 1, updated_at = ?, version = 1 WHERE application_id = ?`, append(summaryArgs(sum), ts(base), a.ID)...); err != nil {
 					return err
