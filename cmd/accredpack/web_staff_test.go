@@ -85,6 +85,7 @@ func TestWebStaffWorkspace(t *testing.T) {
 			names = []string{}
 		}
 		js := fmt.Sprintf(`(() => { const rows = Array.from(document.querySelectorAll("#applications tbody tr"), (r) => r.textContent);
+			if (document.querySelector("#applications").getAttribute("aria-busy") === "true") return false;
 			const want = %s; return want.length ? rows.length === want.length && want.every((n, i) => rows[i].includes(n)) : rows.length === 25; })()`, jsonString(names))
 		return chromedp.Poll(js, nil, chromedp.WithPollingTimeout(30*time.Second))
 	}

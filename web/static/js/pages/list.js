@@ -102,11 +102,23 @@ export async function run() {
     updateExports();
     updateBulk();
   };
+  // The table is busy from a change of the view until its page is shown;
+  // an answer overtaken by a later request is dropped.
+  let asked = 0;
+  const busy = (on) => $("#applications").setAttribute("aria-busy", on ? "true" : "false");
   const load = async (more = false) => {
     const q = query();
     q.set("limit", String(pageSize));
     if (more && cursor) q.set("cursor", cursor);
-    const page = await api("GET", "/applications?" + q);
+    const mine = ++asked;
+    busy(true);
+    let page;
+    try {
+      page = await api("GET", "/applications?" + q);
+    } finally {
+      if (mine === asked) busy(false);
+    }
+    if (mine !== asked) return;
     if (!more) {
       shown = [];
       $("#applications tbody").replaceChildren();
@@ -198,6 +210,7 @@ export async function run() {
   // ---- filters ----
   let typing;
   $("#filter-text").addEventListener("input", () => {
+    busy(true);
     clearTimeout(typing);
     typing = setTimeout(reload, 300);
   });
