@@ -58,8 +58,9 @@ done
 # person's walk through the pages, not concurrency, and minutes with a
 # race-built service behind chromium; they run above. The API contract runs
 # here once, on PostgreSQL and MinIO (the backends several processes
-# share); on the embedded default it runs above (seven minutes under the
-# race detector that found nothing the other backend did not).
+# share); on the embedded default it runs above (it took seven minutes
+# under the race detector; its concurrent paths are the same code apart
+# from the drivers, whose own packages run here).
 stage "race detector"
 # Each top-level test's time is printed (-v, filtered): the slowest ones
 # are where this stage's minutes go. The whole output is kept in
