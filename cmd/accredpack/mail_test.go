@@ -295,7 +295,7 @@ func TestReminders(t *testing.T) {
 	// Shared with a consultancy whose staff member looks after the client:
 	// they hear of it too.
 	consultancy := c.organization("consultancy", "Консалт")
-	staff := c.staffMember(consultancy, "Ирина Сотрудникова")
+	staff := c.person("consultant", consultancy, "irina", "Ирина Сотрудникова")
 	person.must(201, "POST", "/api/v1/applications/"+app+"/grants", map[string]any{"organization_id": consultancy})
 	staff.must(200, "PUT", "/api/v1/applications/"+app+"/assignee", map[string]any{"user_id": staff.userID})
 	deadlines := person.must(200, "GET", "/api/v1/applications/"+app+"/readiness", nil)["deadlines"].(map[string]any)

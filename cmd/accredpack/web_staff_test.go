@@ -13,18 +13,6 @@ import (
 	"accredpack/internal/testdocs"
 )
 
-// staffMember creates a consultancy's staff member with a person's name
-// and signs them in by API key.
-func (c *client) staffMember(orgID, name string) *caller {
-	c.t.Helper()
-	email := unique("staff") + "@example.ru"
-	u := c.admin().must(201, "POST", "/api/v1/users", map[string]any{"email": email, "password": password, "name": name, "role": "consultant", "organization_id": orgID})
-	key := c.login(email, password).must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "тест"})
-	a := c.anonymous(name)
-	a.bearer, a.userID, a.orgID, a.email = key["token"].(string), u["id"].(string), orgID, email
-	return a
-}
-
 // TestWebStaffWorkspace: a consultancy's staff member works through the
 // client list in the browser, at a phone and a desktop size: more clients
 // than one page (the next page on request); an overdue, expired client
@@ -37,8 +25,8 @@ func TestWebStaffWorkspace(t *testing.T) {
 	c := startService(t, accessConfig(t))
 	shots := artifacts(t)
 	consultancy := c.organization("consultancy", "Консалт «Аккредитация»")
-	maria := c.staffMember(consultancy, "Мария Петрова")
-	c.staffMember(consultancy, "Иван Сомов")
+	maria := c.person("consultant", consultancy, "maria", "Мария Петрова")
+	c.person("consultant", consultancy, "ivan", "Иван Сомов")
 
 	today := time.Now().UTC()
 	day := func(years, months int) string { return today.AddDate(-years, -months, 0).Format(time.DateOnly) }
