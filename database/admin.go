@@ -51,21 +51,10 @@ type OwnedAPIKey struct {
 func (db *DB) AllAPIKeys(ctx context.Context) ([]OwnedAPIKey, error) {
 	return queryAll(ctx, db.conn(), "list every API key", func(s scanner) (OwnedAPIKey, error) {
 		var k OwnedAPIKey
-		var created string
-		var used, revoked, disabled sql.NullString
-		if err := s.Scan(&k.ID, &k.UserID, &k.Name, &k.SecretHash, &created, &used, &revoked, &k.OwnerEmail, &k.OwnerName, &k.OwnerRole, &disabled); err != nil {
-			return k, err
-		}
-		var err error
-		if k.CreatedAt, err = parseTS(created); err != nil {
-			return k, err
-		}
-		if k.LastUsedAt, err = scanNullTS(used); err != nil {
-			return k, err
-		}
-		k.RevokedAt, err = scanNullTS(revoked)
-		k.OwnerDisabled = disabled.Valid
+		var disabled sql.NullString
+		key, err := scanKey(extraScanner{s, []any{&k.OwnerEmail, &k.OwnerName, &k.OwnerRole, &disabled}})
+		k.APIKey, k.OwnerDisabled = key, disabled.Valid
 		return k, err
-	}, `SELECT k.id, k.user_id, k.name, k.secret_hash, k.created_at, k.last_used_at, k.revoked_at, u.email, u.name, u.role, u.disabled_at
+	}, `SELECT `+prefixed("k.", keyColumns)+`, u.email, u.name, u.role, u.disabled_at
 		FROM api_keys k JOIN users u ON u.id = k.user_id ORDER BY k.created_at DESC, k.id`)
 }

@@ -3,7 +3,6 @@ package database
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -244,13 +243,13 @@ func (db *DB) largeScope(ctx context.Context, s access.Scope) (bool, error) {
 	return false, nil
 }
 
-// extraScanner scans a row of the application columns followed by more.
+// extraScanner scans a row of a scan function's columns followed by more.
 type extraScanner struct {
-	rows  *sql.Rows
+	row   scanner
 	extra []any
 }
 
-func (e extraScanner) Scan(dest ...any) error { return e.rows.Scan(append(dest, e.extra...)...) }
+func (e extraScanner) Scan(dest ...any) error { return e.row.Scan(append(dest, e.extra...)...) }
 
 // prefixed qualifies every column of a comma-separated list.
 func prefixed(p, columns string) string {
