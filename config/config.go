@@ -89,6 +89,8 @@ type Config struct {
 	// the SMTP server (off when it has no host).
 	PublicURL string
 	SMTP      SMTP
+	// Encryption at rest (config/encryption.go).
+	Encryption Encryption
 }
 
 // S3 is the object storage; an endpoint selects it over the local store.
@@ -259,9 +261,17 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open (ACCREDPACK_IDLE_TIMEOUT)")
 	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64 (ACCREDPACK_S3_SSE_C_KEY)")
 	readMailPassword := mailFlags(fs, &c, getenv)
+	encryptionFlags(fs, &c, getenv)
 
 	// The environment first, as if given as flags; the command line after.
 	for variable, flagName := range env {
+		if v := getenv(variable); v != "" {
+			if err := fs.Set(flagName, v); err != nil {
+				return c, fmt.Errorf("%s=%q: %w", variable, v, err)
+			}
+		}
+	}
+	for variable, flagName := range encryptionEnv {
 		if v := getenv(variable); v != "" {
 			if err := fs.Set(flagName, v); err != nil {
 				return c, fmt.Errorf("%s=%q: %w", variable, v, err)
@@ -418,6 +428,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("gc-grace %s must not be negative", c.GCGrace))
 	}
 	errs = append(errs, c.validateMail()...)
+	errs = append(errs, c.validateEncryption()...)
 	return errors.Join(errs...)
 }
 

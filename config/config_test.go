@@ -53,9 +53,24 @@ func TestS3AndPostgres(t *testing.T) {
 	env := map[string]string{"ACCREDPACK_S3_ENDPOINT": "127.0.0.1:9000", "ACCREDPACK_S3_ACCESS_KEY": "a", "ACCREDPACK_S3_SECRET_KEY": "b",
 		"ACCREDPACK_S3_USE_SSL": "true", "ACCREDPACK_DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "ACCREDPACK_PRESIGN_TTL": "5m",
 		"ACCREDPACK_S3_SSE": "c", "ACCREDPACK_S3_SSE_C_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
+	if _, err := Parse("serve", nil, lookup(env)); err == nil || !strings.Contains(err.Error(), "ACCREDPACK_ENCRYPTION=off") {
+		t.Fatalf("S3 and PostgreSQL without a master key: %v; want refused", err)
+	}
+	env["ACCREDPACK_KEY_FILE"] = "/etc/accredpack/master.key"
 	c, err := Parse("serve", nil, lookup(env))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.Embedded() || c.KeyFilePath() != env["ACCREDPACK_KEY_FILE"] || !c.Encryption.Enabled() {
+		t.Errorf("encryption = %+v, embedded %v", c.Encryption, c.Embedded())
+	}
+	delete(env, "ACCREDPACK_KEY_FILE")
+	env["ACCREDPACK_ENCRYPTION"] = "off"
+	if c, err := Parse("serve", nil, lookup(env)); err != nil || c.Encryption.Enabled() {
+		t.Fatalf("encryption off: %v, %+v", err, c.Encryption)
+	}
+	if c, err := Parse("serve", nil, lookup(nil)); err != nil || !c.Embedded() || !c.Encryption.Enabled() || c.KeyFilePath() != "data/master.key" {
+		t.Errorf("embedded default: %v, %+v, key file %s", err, c.Encryption, c.KeyFilePath())
 	}
 	if !c.S3.UseSSL || c.S3.Bucket != "accredpack" || len(c.S3.SSECKey) != 32 || c.PresignTTL != 5*time.Minute || c.DatabasePath() != env["ACCREDPACK_DATABASE_URL"] {
 		t.Errorf("config = %+v", c)
