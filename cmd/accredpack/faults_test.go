@@ -228,6 +228,8 @@ func startProcess(t *testing.T, cfg config.Config, command string) (*proc, *byte
 		"ACCREDPACK_S3_ACCESS_KEY="+cfg.S3.AccessKey,
 		"ACCREDPACK_S3_SECRET_KEY="+cfg.S3.SecretKey,
 		"ACCREDPACK_S3_BUCKET="+cfg.S3.Bucket,
+		"ACCREDPACK_MASTER_KEY="+cfg.Encryption.MasterKey,
+		"ACCREDPACK_ENCRYPTION="+cfg.Encryption.Mode,
 		"ACCREDPACK_BOOTSTRAP_TOKEN="+token,
 		fmt.Sprintf("ACCREDPACK_MAX_FILE_BYTES=%d", cfg.MaxFileBytes),
 		"ACCREDPACK_HEARTBEAT="+cfg.Heartbeat.String(),
@@ -345,6 +347,7 @@ func TestKilledBetweenObjectAndRow(t *testing.T) {
 		"ACCREDPACK_DATA_DIR": cfg.DataDir, "ACCREDPACK_DATABASE_URL": cfg.DatabaseURL,
 		"ACCREDPACK_S3_ENDPOINT": cfg.S3.Endpoint, "ACCREDPACK_S3_ACCESS_KEY": cfg.S3.AccessKey,
 		"ACCREDPACK_S3_SECRET_KEY": cfg.S3.SecretKey, "ACCREDPACK_S3_BUCKET": cfg.S3.Bucket,
+		"ACCREDPACK_MASTER_KEY": cfg.Encryption.MasterKey,
 	}
 	getenv := func(k string) string { return env[k] }
 	var out, errOut bytes.Buffer

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"accredpack/config"
 	"accredpack/internal/testdocs"
 	"accredpack/internal/testenv"
+	"accredpack/keyring"
 	"accredpack/sandbox"
 )
 
@@ -70,6 +72,7 @@ func realServers(t *testing.T) (*testenv.Postgres, *testenv.MinIO, backend) {
 	pg, m := testenv.StartPostgres(t), testenv.StartMinIO(t)
 	return pg, m, func(t *testing.T, cfg *config.Config) {
 		cfg.DatabaseURL = pg.NewDatabase(t)
+		cfg.Encryption.MasterKey = base64.StdEncoding.EncodeToString(keyring.NewDataKey())
 		cfg.S3 = config.S3{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket(t), Region: "us-east-1", SSE: "auto"}
 	}
 }
