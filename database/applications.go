@@ -37,13 +37,15 @@ func insertApplication(ctx context.Context, tx conn, a *dossier.Application) err
 	if a.SubmittedAt != nil {
 		submitted = ts(*a.SubmittedAt)
 	}
-	_, err := tx.exec(ctx, `INSERT INTO applications (`+applicationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Owner, f.Kind, string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName,
-		f.Specialist.SNILS, f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty,
-		optBool(f.ReportAgreed), boolInt(f.NameChanged), optBool(f.Employed), f.Comment, boolInt(f.Consent),
+	k := tx.k
+	_, err := tx.exec(ctx, `INSERT INTO applications (`+applicationColumns+`, snils_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Owner, f.Kind, string(a.Status), k.seal("last_name", f.Specialist.LastName), k.seal("first_name", f.Specialist.FirstName),
+		k.seal("middle_name", f.Specialist.MiddleName), k.seal("snils", f.Specialist.SNILS), k.seal("birth_date", f.Specialist.BirthDate),
+		k.seal("phone", f.Contact.Phone), k.seal("email", f.Contact.Email), f.EducationLevel, f.Specialty,
+		optBool(f.ReportAgreed), boolInt(f.NameChanged), optBool(f.Employed), k.seal("comment", f.Comment), boolInt(f.Consent),
 		ts(a.CreatedAt), ts(a.UpdatedAt), submitted, f.PreviousAccreditationDate, f.EmploymentEnded,
-		f.ReportNotAgreedReason, f.PrimaryBasis, optDate(a.SubmittedOn))
+		f.ReportNotAgreedReason, f.PrimaryBasis, optDate(a.SubmittedOn), k.snilsHash(f.Specialist.SNILS))
 	if err != nil {
 		return fmt.Errorf("database: insert application: %w", err)
 	}
@@ -72,22 +74,26 @@ func (db *DB) UpdateApplication(ctx context.Context, id string, fn func(a *dossi
 		if a.SubmittedAt != nil {
 			submitted = ts(*a.SubmittedAt)
 		}
+		k := tx.k
 		_, err = tx.exec(ctx, `UPDATE applications SET status = ?, last_name = ?, first_name = ?, middle_name = ?,
 			snils = ?, birth_date = ?, phone = ?, email = ?, education_level = ?, specialty = ?, report_agreed = ?,
 			name_changed = ?, employed = ?, comment = ?, consent = ?, updated_at = ?, submitted_at = ?,
 			previous_accreditation_date = ?, employment_ended = ?, report_not_agreed_reason = ?, primary_basis = ?,
-			submitted_on = ? WHERE id = ?`,
-			string(a.Status), f.Specialist.LastName, f.Specialist.FirstName, f.Specialist.MiddleName, f.Specialist.SNILS,
-			f.Specialist.BirthDate, f.Contact.Phone, f.Contact.Email, f.EducationLevel, f.Specialty, optBool(f.ReportAgreed),
-			boolInt(f.NameChanged), optBool(f.Employed), f.Comment, boolInt(f.Consent), ts(a.UpdatedAt), submitted,
-			f.PreviousAccreditationDate, f.EmploymentEnded, f.ReportNotAgreedReason, f.PrimaryBasis, optDate(a.SubmittedOn), a.ID)
+			submitted_on = ?, snils_hash = ? WHERE id = ?`,
+			string(a.Status), k.seal("last_name", f.Specialist.LastName), k.seal("first_name", f.Specialist.FirstName),
+			k.seal("middle_name", f.Specialist.MiddleName), k.seal("snils", f.Specialist.SNILS),
+			k.seal("birth_date", f.Specialist.BirthDate), k.seal("phone", f.Contact.Phone), k.seal("email", f.Contact.Email),
+			f.EducationLevel, f.Specialty, optBool(f.ReportAgreed),
+			boolInt(f.NameChanged), optBool(f.Employed), k.seal("comment", f.Comment), boolInt(f.Consent), ts(a.UpdatedAt), submitted,
+			f.PreviousAccreditationDate, f.EmploymentEnded, f.ReportNotAgreedReason, f.PrimaryBasis, optDate(a.SubmittedOn),
+			k.snilsHash(f.Specialist.SNILS), a.ID)
 		if err != nil {
 			return fmt.Errorf("database: update application: %w", err)
 		}
 		// NMO codes are unique per specialist: they follow a corrected SNILS,
 		// and may not collide with the codes already recorded under it.
 		_, err = tx.exec(ctx, `UPDATE nmo_activities SET snils = ? WHERE application_id = ? AND snils <> ?`,
-			f.Specialist.SNILS, a.ID, f.Specialist.SNILS)
+			k.nmoSNILS(f.Specialist.SNILS), a.ID, k.nmoSNILS(f.Specialist.SNILS))
 		if uniqueViolation(err) {
 			return fmt.Errorf("NMO codes of %s under the new SNILS: %w", a.ID, ErrDuplicate)
 		}
@@ -113,7 +119,7 @@ func getApplication(ctx context.Context, c conn, id string, lock bool) (*dossier
 		q += c.forUpdate()
 	}
 	row := c.queryRow(ctx, q, id)
-	a, err := scanApplication(row)
+	a, err := scanApplication(row, c.k)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("application %s: %w", id, ErrNotFound)
 	}
@@ -122,7 +128,7 @@ func getApplication(ctx context.Context, c conn, id string, lock bool) (*dossier
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanApplication(s scanner) (*dossier.Application, error) {
+func scanApplication(s scanner, k *keys) (*dossier.Application, error) {
 	var (
 		a                      dossier.Application
 		status                 string
@@ -142,6 +148,13 @@ func scanApplication(s scanner) (*dossier.Application, error) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("database: read application: %w", err)
+	}
+	for col, v := range map[string]*string{"last_name": &f.Specialist.LastName, "first_name": &f.Specialist.FirstName,
+		"middle_name": &f.Specialist.MiddleName, "snils": &f.Specialist.SNILS, "birth_date": &f.Specialist.BirthDate,
+		"phone": &f.Contact.Phone, "email": &f.Contact.Email, "comment": &f.Comment} {
+		if err := k.open(col, v); err != nil {
+			return nil, fmt.Errorf("application %s: %w", a.ID, err)
+		}
 	}
 	a.Status = dossier.Status(status)
 	f.ReportAgreed, f.Employed = scanOptBool(reportAgreed), scanOptBool(employed)
@@ -174,14 +187,15 @@ func optDate(day string) any {
 // queryApplications reads the applications a query selects (the
 // applicationColumns, in order); what names the query in errors.
 func (db *DB) queryApplications(ctx context.Context, what, q string, args ...any) ([]*dossier.Application, error) {
-	rows, err := db.conn().query(ctx, q, args...)
+	c := db.conn()
+	rows, err := c.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("database: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []*dossier.Application
 	for rows.Next() {
-		a, err := scanApplication(rows)
+		a, err := scanApplication(rows, c.k)
 		if err != nil {
 			return nil, err
 		}

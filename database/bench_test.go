@@ -86,7 +86,7 @@ func seedClients(b *testing.B, db *DB, n int) {
 					SearchText: a.Form.Specialist.LastName + " " + a.Form.Specialist.FirstName + " " + a.Form.Specialty,
 					SNILSHash:  fmt.Sprintf("%064x", i)}
 				if _, err := tx.exec(ctx, `UPDATE readiness_state SET ready = ?, blocking = ?, due_on = ?, expires_on = ?, search_text = ?, snils_hash = ?,
-					summarized = 1, updated_at = ?, version = 1 WHERE application_id = ?`, append(summaryArgs(sum), ts(base), a.ID)...); err != nil {
+					summarized = 1, updated_at = ?, version = 1 WHERE application_id = ?`, append(db.keys.summaryArgs(sum), ts(base), a.ID)...); err != nil {
 					return err
 				}
 				if i%3 != 0 {

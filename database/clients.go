@@ -2,10 +2,10 @@ package database
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"accredpack/access"
@@ -19,7 +19,7 @@ type Summary struct {
 	Blocking   int    // blocking findings
 	DueOn      string // last day to submit (YYYY-MM-DD), empty: none
 	ExpiresOn  string // the current accreditation's end, empty: unknown
-	SearchText string // full name and specialty, lower case, ё as е
+	SearchText string // full name and specialty, lower case, ё as е (stored as word tokens)
 	SNILSHash  string // keyed hash of the SNILS's digits
 }
 
@@ -45,7 +45,8 @@ func (s Sort) columns() (col, id string, ok bool) {
 	case ByDue:
 		return "r.due_on", "r.application_id", true
 	case ByName:
-		return "r.search_text", "r.application_id", true
+		// Names are sealed: sorted in memory (listByName).
+		return "a.created_at", "a.id", true
 	}
 	return "", "", false
 }
@@ -65,7 +66,8 @@ type ListQuery struct {
 	Today   string // YYYY-MM-DD, for Overdue and Expired
 	// Status: draft or submitted; empty: both.
 	Status dossier.Status
-	// Text: every word occurs in the full name or specialty (lower case).
+	// Text: every word begins a word of the full name or specialty (lower
+	// case, ё as е).
 	Text []string
 	// SNILSHash: exactly this SNILS (see Summary.SNILSHash).
 	SNILSHash string
@@ -111,8 +113,11 @@ func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
 	// to read every row and sort them. A small one (a specialist's own, a
 	// small consultancy's) is found by its own index and sorted.
 	// An exact SNILS is found by its own index.
+	if err := db.ready(ctx); err != nil {
+		return nil, err
+	}
 	walk := false
-	if q.SNILSHash == "" {
+	if q.SNILSHash == "" && q.Sort != ByName {
 		var err error
 		if walk, err = db.largeScope(ctx, q.Scope); err != nil {
 			return nil, err
@@ -174,12 +179,15 @@ func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
 		args = append(args, q.Today)
 	}
 	for _, w := range q.Text {
-		where = append(where, `r.search_text LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+likeEscape(w)+"%")
+		where = append(where, `r.search_text LIKE ?`)
+		args = append(args, "% "+db.keys.wordToken(w)+" %")
 	}
 	if q.SNILSHash != "" {
 		where = append(where, `r.snils_hash = ?`)
 		args = append(args, q.SNILSHash)
+	}
+	if q.Sort == ByName {
+		return db.listByName(ctx, q, from, assignee, where, args)
 	}
 	cmp, dir := ">", "ASC"
 	if q.Desc {
@@ -205,7 +213,7 @@ func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
 	for rows.Next() {
 		var l Listed
 		var value string
-		app, err := scanApplication(extraScanner{rows, []any{&l.Assignee, &value}})
+		app, err := scanApplication(extraScanner{rows, []any{&l.Assignee, &value}}, db.keys)
 		if err != nil {
 			return nil, err
 		}
@@ -260,9 +268,6 @@ func prefixed(p, columns string) string {
 	return strings.Join(parts, ", ")
 }
 
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
 
 // SetAssignee makes a staff member (a user id, empty for nobody) the one
 // who looks after an application for an organization that has a grant to
@@ -303,36 +308,14 @@ func (db *DB) Assignees(ctx context.Context, appID string) ([]string, error) {
 	return out, rows.Err()
 }
 
-// SearchKey is the key of the SNILS search hashes: made once, at random,
-// by the first process that asks, and shared by every process through the
-// database. (Kept apart from the data once the service has a key file.)
-func (db *DB) SearchKey(ctx context.Context) ([]byte, error) {
-	fresh := make([]byte, 32)
-	if _, err := rand.Read(fresh); err != nil {
-		return nil, fmt.Errorf("database: search key: %w", err)
-	}
-	c := db.conn()
-	if _, err := c.exec(ctx, `INSERT INTO settings (name, value) VALUES ('snils_search_key', ?) ON CONFLICT (name) DO NOTHING`, hex.EncodeToString(fresh)); err != nil {
-		return nil, fmt.Errorf("database: search key: %w", err)
-	}
-	var v string
-	if err := c.queryRow(ctx, `SELECT value FROM settings WHERE name = 'snils_search_key'`).Scan(&v); err != nil {
-		return nil, fmt.Errorf("database: search key: %w", err)
-	}
-	key, err := hex.DecodeString(v)
-	if err != nil || len(key) != 32 {
-		return nil, fmt.Errorf("database: search key: stored value is not 32 bytes in hex")
-	}
-	return key, nil
-}
-
-// summaryArgs are the columns of a summary as stored.
-func summaryArgs(s Summary) []any {
+// summaryArgs are the columns of a summary as stored: the search text as
+// word tokens (sealed.go).
+func (k *keys) summaryArgs(s Summary) []any {
 	due := s.DueOn
 	if due == "" {
 		due = noDue
 	}
-	return []any{boolInt(s.Ready), s.Blocking, due, s.ExpiresOn, s.SearchText, s.SNILSHash}
+	return []any{boolInt(s.Ready), s.Blocking, due, s.ExpiresOn, k.wordTokens(s.SearchText), s.SNILSHash}
 }
 
 // ToSummarize lists the ids of applications whose readiness must be
@@ -355,4 +338,115 @@ func (db *DB) ToSummarize(ctx context.Context, after string, limit int) ([]strin
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// listByName is a page of the list in the order of full names. Names are
+// sealed, so the database cannot sort them: the ids and names of every
+// application the filters select are read, opened and sorted here, and
+// the page's rows read after. It costs a read of the filtered list per
+// page (a consultancy's clients: milliseconds; every application of a
+// large service: the reason the default order is another). The cursor's
+// value is the name, sealed like the column it comes from.
+func (db *DB) listByName(ctx context.Context, q ListQuery, from, assignee string, where []string, args []any) ([]Listed, error) {
+	c := db.conn()
+	cond := ""
+	if len(where) > 0 {
+		cond = ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	rows, err := c.query(ctx, `SELECT a.id, a.last_name, a.first_name, a.middle_name FROM `+from+cond, args...)
+	if err != nil {
+		return nil, fmt.Errorf("database: list clients by name: %w", err)
+	}
+	type named struct{ id, name string }
+	var all []named
+	for rows.Next() {
+		var n named
+		var last, first, middle string
+		if err := rows.Scan(&n.id, &last, &first, &middle); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("database: list clients by name: %w", err)
+		}
+		for col, v := range map[string]*string{"last_name": &last, "first_name": &first, "middle_name": &middle} {
+			if err := c.k.open(col, v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+		}
+		n.name = strings.ReplaceAll(strings.ToLower(strings.Join(strings.Fields(last+" "+first+" "+middle), " ")), "ё", "е")
+		all = append(all, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("database: list clients by name: %w", err)
+	}
+	less := func(a, b named) bool {
+		if a.name != b.name {
+			return a.name < b.name
+		}
+		return a.id < b.id
+	}
+	if q.Desc {
+		asc := less
+		less = func(a, b named) bool { return asc(b, a) }
+	}
+	slices.SortFunc(all, func(a, b named) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
+	})
+	start := 0
+	if q.After != nil {
+		after := named{id: q.After.ID, name: q.After.Value}
+		if err := c.k.open("cursor", &after.name); err != nil {
+			return nil, err
+		}
+		start = sort.Search(len(all), func(i int) bool { return less(after, all[i]) })
+	}
+	page := all[start:min(len(all), start+max(q.Limit, 0))]
+	if len(page) == 0 {
+		return nil, nil
+	}
+	marks := make([]string, len(page))
+	ids := make([]any, len(page))
+	for i, n := range page {
+		marks[i], ids[i] = "?", n.id
+	}
+	pageCond := ` WHERE a.id IN (` + strings.Join(marks, ", ") + `)`
+	if cond != "" {
+		pageCond = cond + ` AND a.id IN (` + strings.Join(marks, ", ") + `)`
+	}
+	rows, err = c.query(ctx, `SELECT `+prefixed("a.", applicationColumns)+`, `+assignee+`, '' FROM `+from+pageCond,
+		append(append([]any(nil), args...), ids...)...)
+	if err != nil {
+		return nil, fmt.Errorf("database: list clients by name: %w", err)
+	}
+	defer rows.Close()
+	byID := map[string]Listed{}
+	for rows.Next() {
+		var l Listed
+		var value string
+		app, err := scanApplication(extraScanner{rows, []any{&l.Assignee, &value}}, c.k)
+		if err != nil {
+			return nil, err
+		}
+		l.App = app
+		byID[app.ID] = l
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("database: list clients by name: %w", err)
+	}
+	out := make([]Listed, 0, len(page))
+	for _, n := range page {
+		l, ok := byID[n.id]
+		if !ok { // deleted in between
+			continue
+		}
+		l.Cursor = Cursor{Value: c.k.seal("cursor", n.name), ID: n.id}
+		out = append(out, l)
+	}
+	return out, nil
 }

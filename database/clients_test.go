@@ -3,6 +3,7 @@ package database
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,11 @@ func testClientList(t *testing.T, db *DB) {
 	}
 	for i, c := range clients {
 		a := newApp(c.id, now.Add(time.Duration(i)*time.Second))
+		words := strings.Fields(c.text) // last, first, [middle,] specialty
+		a.Form.Specialist.LastName, a.Form.Specialist.FirstName = strings.ToUpper(words[0][:2])+words[0][2:], words[1]
+		if len(words) == 4 {
+			a.Form.Specialist.MiddleName = words[2]
+		}
 		if c.submitted {
 			a.Status = dossier.StatusSubmitted
 		}
@@ -134,11 +140,11 @@ func testClientList(t *testing.T, db *DB) {
 	if got, err := db.Assignees(ctx, "a2"); err != nil || fmt.Sprint(got) != "[staff2]" {
 		t.Errorf("Assignees = %v, %v", got, err)
 	}
-	k1, err := db.SearchKey(ctx)
-	if err != nil || len(k1) != 32 {
-		t.Fatalf("SearchKey = %x, %v", k1, err)
+	h1, err := db.SNILSHash(ctx, "112-233-445 95")
+	if err != nil || len(h1) != 64 {
+		t.Fatalf("SNILSHash = %q, %v", h1, err)
 	}
-	if k2, _ := db.SearchKey(ctx); string(k1) != string(k2) {
-		t.Error("the search key changed between two reads")
+	if h2, _ := db.SNILSHash(ctx, "11223344595"); h1 != h2 {
+		t.Error("the hash of one SNILS written two ways differs")
 	}
 }

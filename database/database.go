@@ -34,6 +34,8 @@ type DB struct {
 	url     string
 	// walkFrom overrides largeScopeRows (tests); nil: the constant.
 	walkFrom *int
+	// keys seal personal columns and key lookup hashes (sealed.go).
+	keys *keys
 }
 
 // IsPostgres tells whether url selects PostgreSQL.
@@ -67,7 +69,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("database: connect to %s: %w", path, err)
 	}
-	return &DB{sql: db, dialect: goose.DialectSQLite3, url: path}, nil
+	return &DB{sql: db, dialect: goose.DialectSQLite3, url: path, keys: &keys{}}, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
@@ -81,7 +83,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("database: connect to PostgreSQL: %w", err)
 	}
-	return &DB{sql: db, dialect: goose.DialectPostgres, url: url}, nil
+	return &DB{sql: db, dialect: goose.DialectPostgres, url: url, keys: &keys{}}, nil
 }
 
 // Pool returns the connection pool, for the job queue that keeps its tables
@@ -120,6 +122,10 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	res, err := p.Up(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("database: migrate: %w", err)
+	}
+	// A database in clear works at once; a sealed one waits for UseKeys.
+	if err := db.ready(ctx); err != nil && !errors.Is(err, ErrSealed) {
+		return len(res), err
 	}
 	return len(res), nil
 }
@@ -164,6 +170,7 @@ func scanOptBool(v sql.NullInt64) *bool {
 type conn struct {
 	q  querier
 	pg bool
+	k  *keys
 }
 
 type querier interface {
@@ -172,7 +179,7 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (db *DB) conn() conn { return conn{q: db.sql, pg: db.dialect == goose.DialectPostgres} }
+func (db *DB) conn() conn { return conn{q: db.sql, pg: db.dialect == goose.DialectPostgres, k: db.keys} }
 
 // rebind turns ? placeholders into $1, $2, ... for PostgreSQL. The queries
 // of this package have no ? inside string literals.
@@ -220,7 +227,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
 	if err != nil {
 		return fmt.Errorf("database: begin: %w", err)
 	}
-	if err := fn(conn{q: tx, pg: db.dialect == goose.DialectPostgres}); err != nil {
+	if err := fn(conn{q: tx, pg: db.dialect == goose.DialectPostgres, k: db.keys}); err != nil {
 		tx.Rollback()
 		return err
 	}

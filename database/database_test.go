@@ -40,6 +40,7 @@ var suite = []struct {
 	{"DisableUser", testDisableUser},
 	{"AuditFilters", testAuditFilters},
 	{"EmailTokens", testEmailTokens},
+	{"SealedColumns", testSealedColumns},
 }
 
 // testToSummarize: the recheck's pages, in id order, without submitted

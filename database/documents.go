@@ -12,10 +12,13 @@ import (
 
 const documentColumns = `slot, row_no, object_key, sha256, size, pages, file_name, uploaded_at, uploaded_by`
 
-func scanDocument(s scanner) (dossier.Document, error) {
+func scanDocument(s scanner, k *keys) (dossier.Document, error) {
 	var d dossier.Document
 	var uploaded string
 	if err := s.Scan(&d.Ref.Slot, &d.Ref.Row, &d.ObjectKey, &d.SHA256, &d.Size, &d.Pages, &d.FileName, &uploaded, &d.UploadedBy); err != nil {
+		return d, err
+	}
+	if err := k.open("file_name", &d.FileName); err != nil {
 		return d, err
 	}
 	t, err := parseTS(uploaded)
@@ -39,7 +42,7 @@ func documents(ctx context.Context, c conn, appID string) ([]dossier.Document, e
 	defer rows.Close()
 	var out []dossier.Document
 	for rows.Next() {
-		d, err := scanDocument(rows)
+		d, err := scanDocument(rows, c.k)
 		if err != nil {
 			return nil, fmt.Errorf("database: read document: %w", err)
 		}
@@ -53,9 +56,10 @@ func documents(ctx context.Context, c conn, appID string) ([]dossier.Document, e
 
 // Document reads the current document of one slot row.
 func (db *DB) Document(ctx context.Context, appID string, ref dossier.SlotRef) (dossier.Document, error) {
-	row := db.conn().queryRow(ctx, `SELECT `+documentColumns+` FROM documents WHERE application_id = ? AND slot = ? AND row_no = ?`,
+	c := db.conn()
+	row := c.queryRow(ctx, `SELECT `+documentColumns+` FROM documents WHERE application_id = ? AND slot = ? AND row_no = ?`,
 		appID, ref.Slot, ref.Row)
-	d, err := scanDocument(row)
+	d, err := scanDocument(row, c.k)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, fmt.Errorf("document %s of %s: %w", ref, appID, ErrNotFound)
 	}
@@ -87,13 +91,13 @@ func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document,
 			replaced = prev
 		}
 		_, err = tx.exec(ctx, `INSERT INTO documents (application_id, `+documentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, d.FileName, ts(d.UploadedAt), d.UploadedBy)
+			appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, tx.k.seal("file_name", d.FileName), ts(d.UploadedAt), d.UploadedBy)
 		if err != nil {
 			return fmt.Errorf("database: insert document: %w", err)
 		}
 		for _, src := range sources {
 			_, err = tx.exec(ctx, `INSERT INTO document_sources (id, application_id, document_key, position, object_key, kind, sha256, size, file_name, uploaded_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, src.ID, appID, d.ObjectKey, src.Position, src.ObjectKey, src.Kind, src.SHA256, src.Size, src.FileName, ts(src.UploadedAt))
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, src.ID, appID, d.ObjectKey, src.Position, src.ObjectKey, src.Kind, src.SHA256, src.Size, tx.k.seal("file_name", src.FileName), ts(src.UploadedAt))
 			if err != nil {
 				return fmt.Errorf("database: insert source %d of %s: %w", src.Position, d.Ref, err)
 			}
@@ -145,7 +149,7 @@ func (db *DB) prepareSlotChange(ctx context.Context, tx conn, appID string, ref 
 func retire(ctx context.Context, tx conn, appID string, d dossier.Document, at time.Time, reason string) error {
 	_, err := tx.exec(ctx, `INSERT INTO document_history (application_id, `+documentColumns+`, ended_at, ended_reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, d.FileName, ts(d.UploadedAt), d.UploadedBy, ts(at), reason)
+		appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, tx.k.seal("file_name", d.FileName), ts(d.UploadedAt), d.UploadedBy, ts(at), reason)
 	if err != nil {
 		return fmt.Errorf("database: keep history of %s: %w", d.Ref, err)
 	}
@@ -171,7 +175,8 @@ type HistoryEntry struct {
 
 // History lists the past documents of one slot row, oldest first.
 func (db *DB) History(ctx context.Context, appID string, ref dossier.SlotRef) ([]HistoryEntry, error) {
-	rows, err := db.conn().query(ctx, `SELECT `+documentColumns+`, ended_at, ended_reason FROM document_history
+	c := db.conn()
+	rows, err := c.query(ctx, `SELECT `+documentColumns+`, ended_at, ended_reason FROM document_history
 		WHERE application_id = ? AND slot = ? AND row_no = ? ORDER BY id`, appID, ref.Slot, ref.Row)
 	if err != nil {
 		return nil, fmt.Errorf("database: history: %w", err)
@@ -184,6 +189,9 @@ func (db *DB) History(ctx context.Context, appID string, ref dossier.SlotRef) ([
 		d := &h.Document
 		if err := rows.Scan(&d.Ref.Slot, &d.Ref.Row, &d.ObjectKey, &d.SHA256, &d.Size, &d.Pages, &d.FileName, &uploaded, &d.UploadedBy, &ended, &h.EndedReason); err != nil {
 			return nil, fmt.Errorf("database: read history: %w", err)
+		}
+		if err := c.k.open("file_name", &d.FileName); err != nil {
+			return nil, err
 		}
 		if d.UploadedAt, err = parseTS(uploaded); err != nil {
 			return nil, fmt.Errorf("database: history uploaded_at: %w", err)
@@ -221,14 +229,15 @@ const sourceColumns = `id, document_key, position, object_key, kind, sha256, siz
 // Sources lists the original parts of an application's documents (current
 // and past), by document object key, each in its order.
 func (db *DB) Sources(ctx context.Context, appID string) (map[string][]dossier.Source, error) {
-	rows, err := db.conn().query(ctx, `SELECT `+sourceColumns+` FROM document_sources WHERE application_id = ? ORDER BY document_key, position`, appID)
+	c := db.conn()
+	rows, err := c.query(ctx, `SELECT `+sourceColumns+` FROM document_sources WHERE application_id = ? ORDER BY document_key, position`, appID)
 	if err != nil {
 		return nil, fmt.Errorf("database: sources: %w", err)
 	}
 	defer rows.Close()
 	out := map[string][]dossier.Source{}
 	for rows.Next() {
-		s, err := scanSource(rows)
+		s, err := scanSource(rows, c.k)
 		if err != nil {
 			return nil, err
 		}
@@ -239,14 +248,14 @@ func (db *DB) Sources(ctx context.Context, appID string) (map[string][]dossier.S
 
 // Source reads one original part of an application's documents.
 func (db *DB) Source(ctx context.Context, appID, id string) (dossier.Source, error) {
-	s, err := scanSource(db.conn().queryRow(ctx, `SELECT `+sourceColumns+` FROM document_sources WHERE application_id = ? AND id = ?`, appID, id))
+	s, err := scanSource(db.conn().queryRow(ctx, `SELECT `+sourceColumns+` FROM document_sources WHERE application_id = ? AND id = ?`, appID, id), db.keys)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, fmt.Errorf("source %s of %s: %w", id, appID, ErrNotFound)
 	}
 	return s, err
 }
 
-func scanSource(s scanner) (dossier.Source, error) {
+func scanSource(s scanner, k *keys) (dossier.Source, error) {
 	var src dossier.Source
 	var uploaded string
 	if err := s.Scan(&src.ID, &src.DocumentKey, &src.Position, &src.ObjectKey, &src.Kind, &src.SHA256, &src.Size, &src.FileName, &uploaded); err != nil {
@@ -254,6 +263,9 @@ func scanSource(s scanner) (dossier.Source, error) {
 			return src, err
 		}
 		return src, fmt.Errorf("database: read source: %w", err)
+	}
+	if err := k.open("file_name", &src.FileName); err != nil {
+		return src, err
 	}
 	t, err := parseTS(uploaded)
 	if err != nil {

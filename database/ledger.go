@@ -101,7 +101,7 @@ func (db *DB) PutNMOActivity(ctx context.Context, appID string, a dossier.NMOAct
 			return fmt.Errorf("database: replace activity: %w", err)
 		}
 		_, err = tx.exec(ctx, `INSERT INTO nmo_activities (application_id, snils, created_at, `+nmoColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			appID, app.Form.Specialist.SNILS, ts(at), a.ID, a.Title, a.Date, a.Credits, a.Code, a.Kind, boolInt(a.Foreign))
+			appID, tx.k.nmoSNILS(app.Form.Specialist.SNILS), ts(at), a.ID, a.Title, a.Date, a.Credits, a.Code, a.Kind, boolInt(a.Foreign))
 		if uniqueViolation(err) {
 			return fmt.Errorf("code %s: %w", a.Code, ErrDuplicate)
 		}

@@ -10,5 +10,9 @@ import (
 // SNILS (11 digits, as stored), oldest first, whoever may see them: the
 // caller asks the access policy about each.
 func (db *DB) ApplicationsBySNILS(ctx context.Context, snils string) ([]*dossier.Application, error) {
-	return db.queryApplications(ctx, "applications by SNILS", `SELECT `+applicationColumns+` FROM applications WHERE snils = ? ORDER BY created_at, id`, snils)
+	h := db.keys.snilsHash(snils)
+	if h == "" {
+		return nil, nil
+	}
+	return db.queryApplications(ctx, "applications by SNILS", `SELECT `+applicationColumns+` FROM applications WHERE snils_hash = ? ORDER BY created_at, id`, h)
 }

@@ -370,7 +370,10 @@ func (db *DB) ReadinessOf(ctx context.Context, appID string) (Readiness, error) 
 func (db *DB) SetReadiness(ctx context.Context, appID string, sum Summary, at time.Time, seen Readiness) (changed bool, err error) {
 	c := db.conn()
 	var res sql.Result
-	cols := summaryArgs(sum)
+	if err := db.ready(ctx); err != nil {
+		return false, err
+	}
+	cols := c.k.summaryArgs(sum)
 	if seen.Recorded {
 		res, err = c.exec(ctx, `UPDATE readiness_state SET ready = ?, blocking = ?, due_on = ?, expires_on = ?, search_text = ?, snils_hash = ?,
 			summarized = 1, updated_at = ?, version = version + 1 WHERE application_id = ? AND version = ?`,

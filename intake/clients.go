@@ -2,9 +2,6 @@ package intake
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 	"time"
 	"unicode"
@@ -109,11 +106,11 @@ func (s *Service) List(ctx context.Context, q Query) ([]Listed, bool, error) {
 		dq.DueBefore = q.DueBefore.Format(time.DateOnly)
 	}
 	if snils, words := parseSearch(q.Search); snils != "" {
-		key, err := s.searchKey(ctx)
+		h, err := s.db.SNILSHash(ctx, snils)
 		if err != nil {
-			return nil, false, err
+			return nil, false, backend(err)
 		}
-		dq.SNILSHash = snilsHash(key, snils)
+		dq.SNILSHash = h
 	} else {
 		dq.Text = words
 	}
@@ -177,34 +174,12 @@ func (s *Service) summary(ctx context.Context, v *View) (database.Summary, error
 	if d := v.Readiness.Deadlines; d != nil {
 		sum.DueOn, sum.ExpiresOn = d.SubmitBy, d.Expiry
 	}
-	if digits, err := identifiers.NormalizeSNILS(f.Specialist.SNILS); err == nil && digits != "" {
-		key, err := s.searchKey(ctx)
-		if err != nil {
-			return database.Summary{}, err
-		}
-		sum.SNILSHash = snilsHash(key, digits)
+	h, err := s.db.SNILSHash(ctx, f.Specialist.SNILS)
+	if err != nil {
+		return database.Summary{}, backend(err)
 	}
+	sum.SNILSHash = h
 	return sum, nil
-}
-
-// searchKey is the key of the SNILS hashes, read once.
-func (s *Service) searchKey(ctx context.Context) ([]byte, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	if s.key == nil {
-		key, err := s.db.SearchKey(ctx)
-		if err != nil {
-			return nil, backend(err)
-		}
-		s.key = key
-	}
-	return s.key, nil
-}
-
-func snilsHash(key []byte, digits string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(digits))
-	return hex.EncodeToString(m.Sum(nil))
 }
 
 // fold is how names are compared: lower case, ё as е.

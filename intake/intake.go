@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"accredpack/calendar"
@@ -44,9 +43,6 @@ type Service struct {
 	events   events.Publisher
 	log      *slog.Logger
 	now      func() time.Time
-	// key is the SNILS search key (see searchKey), read once.
-	keyMu sync.Mutex
-	key   []byte
 }
 
 // Deps are the parts a Service needs.

@@ -270,6 +270,18 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	} else if n > 0 {
 		log.Info("database migrated", "migrations", n, "dialect", db.Dialect())
 	}
+	ring, err := openKeys(cfg, log)
+	if err != nil {
+		return fail(err)
+	}
+	if err := db.UseKeys(ctx, ring); err != nil {
+		return fail(fmt.Errorf("%w; with ACCREDPACK_ENCRYPTION=off the database must be in clear", err))
+	}
+	if n, err := db.SealColumns(ctx, nil); err != nil {
+		return fail(err)
+	} else if n > 0 {
+		log.Info("personal data written before brought up to date (sealed, lookup hashes)", "rows", n, "sealed", db.Sealed())
+	}
 	store, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return fail(err)
