@@ -268,7 +268,6 @@ func prefixed(p, columns string) string {
 	return strings.Join(parts, ", ")
 }
 
-
 // SetAssignee makes a staff member (a user id, empty for nobody) the one
 // who looks after an application for an organization that has a grant to
 // it. ErrNotFound when the organization has no grant.

@@ -179,7 +179,9 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (db *DB) conn() conn { return conn{q: db.sql, pg: db.dialect == goose.DialectPostgres, k: db.keys} }
+func (db *DB) conn() conn {
+	return conn{q: db.sql, pg: db.dialect == goose.DialectPostgres, k: db.keys}
+}
 
 // rebind turns ? placeholders into $1, $2, ... for PostgreSQL. The queries
 // of this package have no ? inside string literals.

@@ -223,4 +223,3 @@ func testSealedColumns(t *testing.T, db *DB) {
 		t.Errorf("after rotation: %+v, %v", a, err)
 	}
 }
-
