@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -132,8 +134,13 @@ func (db *DB) CreateUser(ctx context.Context, u User) error {
 	if u.OrgID != "" {
 		org = u.OrgID
 	}
-	_, err := db.conn().exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, u.Name, u.Role, org, u.PasswordHash, ts(u.CreatedAt), nullTS(u.DisabledAt))
+	if err := db.ready(ctx); err != nil {
+		return err
+	}
+	k := db.keys
+	_, err := db.conn().exec(ctx, `INSERT INTO users (`+userColumns+`, email_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, k.seal("users.email", u.Email), k.seal("users.name", u.Name), u.Role, org, u.PasswordHash, ts(u.CreatedAt), nullTS(u.DisabledAt),
+		k.emailHash(u.Email))
 	if uniqueViolation(err) {
 		return fmt.Errorf("user e-mail: %w", ErrDuplicate)
 	}
@@ -143,11 +150,14 @@ func (db *DB) CreateUser(ctx context.Context, u User) error {
 	return nil
 }
 
-func scanUser(s scanner) (User, error) {
+func scanUser(s scanner, k *keys) (User, error) {
 	var u User
 	var org, disabled sql.NullString
 	var created string
 	if err := s.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &org, &u.PasswordHash, &created, &disabled); err != nil {
+		return u, err
+	}
+	if err := k.openUser(&u.Email, &u.Name); err != nil {
 		return u, err
 	}
 	u.OrgID = org.String
@@ -160,7 +170,7 @@ func scanUser(s scanner) (User, error) {
 }
 
 func (db *DB) userWhere(ctx context.Context, where string, arg any) (User, error) {
-	u, err := scanUser(db.conn().queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+	u, err := scanUser(db.conn().queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg), db.keys)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user: %w", ErrNotFound)
 	}
@@ -172,7 +182,10 @@ func (db *DB) userWhere(ctx context.Context, where string, arg any) (User, error
 
 // UserByEmail reads the user with a (lower-case) e-mail.
 func (db *DB) UserByEmail(ctx context.Context, email string) (User, error) {
-	return db.userWhere(ctx, "email = ?", email)
+	if err := db.ready(ctx); err != nil {
+		return User{}, err
+	}
+	return db.userWhere(ctx, "email_hash = ?", db.keys.emailHash(email))
 }
 
 // User reads one user.
@@ -180,9 +193,11 @@ func (db *DB) User(ctx context.Context, id string) (User, error) {
 	return db.userWhere(ctx, "id = ?", id)
 }
 
-// Users lists every user by e-mail.
+// Users lists every user by e-mail (sorted here: e-mails are sealed).
 func (db *DB) Users(ctx context.Context) ([]User, error) {
-	return queryAll(ctx, db.conn(), "list users", scanUser, `SELECT `+userColumns+` FROM users ORDER BY email`)
+	users, err := queryAll(ctx, db.conn(), "list users", func(s scanner) (User, error) { return scanUser(s, db.keys) }, `SELECT `+userColumns+` FROM users`)
+	slices.SortFunc(users, func(a, b User) int { return strings.Compare(a.Email+"\x00"+a.ID, b.Email+"\x00"+b.ID) })
+	return users, err
 }
 
 // CreateSession inserts a session. With s.PasswordHash it reads the user's
@@ -262,6 +277,9 @@ func (db *DB) SessionUser(ctx context.Context, tokenHash string, now time.Time) 
 	}
 	if err != nil {
 		return s, u, fmt.Errorf("database: read session: %w", err)
+	}
+	if err := db.keys.openUser(&u.Email, &u.Name); err != nil {
+		return s, u, err
 	}
 	u.OrgID = org.String
 	if s.CreatedAt, err = parseTS(created); err == nil {

@@ -27,7 +27,7 @@ func (db *DB) SetUserDisabled(ctx context.Context, id string, at *time.Time) (Us
 				return fmt.Errorf("database: end sessions of a disabled user: %w", err)
 			}
 		}
-		u, err = scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+		u, err = scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id), tx.k)
 		if err != nil {
 			return fmt.Errorf("database: read user: %w", err)
 		}
@@ -54,6 +54,9 @@ func (db *DB) AllAPIKeys(ctx context.Context) ([]OwnedAPIKey, error) {
 		var disabled sql.NullString
 		key, err := scanKey(extraScanner{s, []any{&k.OwnerEmail, &k.OwnerName, &k.OwnerRole, &disabled}})
 		k.APIKey, k.OwnerDisabled = key, disabled.Valid
+		if err == nil {
+			err = db.keys.openUser(&k.OwnerEmail, &k.OwnerName)
+		}
 		return k, err
 	}, `SELECT `+prefixed("k.", keyColumns)+`, u.email, u.name, u.role, u.disabled_at
 		FROM api_keys k JOIN users u ON u.id = k.user_id ORDER BY k.created_at DESC, k.id`)

@@ -38,7 +38,7 @@ type EmailToken struct {
 // CreateEmailToken inserts a token.
 func (db *DB) CreateEmailToken(ctx context.Context, t EmailToken) error {
 	_, err := db.conn().exec(ctx, `INSERT INTO email_tokens (token_hash, purpose, user_id, application_id, email, created_by, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.TokenHash, t.Purpose, t.UserID, t.ApplicationID, t.Email, t.CreatedBy, ts(t.CreatedAt), ts(t.ExpiresAt))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.TokenHash, t.Purpose, t.UserID, t.ApplicationID, db.keys.seal("email_tokens.email", t.Email), t.CreatedBy, ts(t.CreatedAt), ts(t.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("database: insert e-mail token: %w", err)
 	}
@@ -58,6 +58,9 @@ func useToken(ctx context.Context, tx conn, hash, purpose string, now time.Time,
 	}
 	if err != nil {
 		return t, fmt.Errorf("database: read e-mail token: %w", err)
+	}
+	if err := tx.k.open("email_tokens.email", &t.Email); err != nil {
+		return t, err
 	}
 	if t.CreatedAt, err = parseTS(created); err == nil {
 		t.ExpiresAt, err = parseTS(expires)
@@ -87,7 +90,7 @@ func (db *DB) ConfirmEmail(ctx context.Context, hash string, now time.Time) (str
 			return err
 		}
 		userID = t.UserID
-		_, err = tx.exec(ctx, `UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, ?) WHERE id = ? AND email = ?`, ts(now), t.UserID, t.Email)
+		_, err = tx.exec(ctx, `UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, ?) WHERE id = ? AND email_hash = ?`, ts(now), t.UserID, tx.k.emailHash(t.Email))
 		if err != nil {
 			return fmt.Errorf("database: confirm e-mail: %w", err)
 		}
@@ -130,8 +133,8 @@ func (db *DB) ResetPassword(ctx context.Context, tokenHash, hash string, now tim
 			return err
 		}
 		userID = t.UserID
-		res, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, email_confirmed_at = COALESCE(email_confirmed_at, ?) WHERE id = ? AND email = ?`,
-			hash, ts(now), t.UserID, t.Email)
+		res, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, email_confirmed_at = COALESCE(email_confirmed_at, ?) WHERE id = ? AND email_hash = ?`,
+			hash, ts(now), t.UserID, tx.k.emailHash(t.Email))
 		if err != nil {
 			return fmt.Errorf("database: set password: %w", err)
 		}

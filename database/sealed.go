@@ -436,14 +436,45 @@ func (db *DB) SealColumns(ctx context.Context, progress func(table string, rows 
 		return err
 	}, progress)
 	total += n
-	if err != nil || !sealed {
+	if err != nil {
 		return total, err
+	}
+	usersClear := `email_hash = ''`
+	if sealed {
+		usersClear += ` OR email NOT LIKE 'enc1:%' OR (name <> '' AND name NOT LIKE 'enc1:%')`
+	}
+	// Accounts: e-mail and name sealed, the e-mail's hash filled in (every
+	// account has one: the login finds it by it).
+	n, err = db.sealBatches(ctx, "users", `SELECT id, email, name FROM users WHERE id > ? AND (`+usersClear+`) ORDER BY id LIMIT 200`,
+		func(tx conn, v []string) error {
+			if err := tx.k.openUser(&v[1], &v[2]); err != nil {
+				return err
+			}
+			_, err := tx.exec(ctx, `UPDATE users SET email = ?, name = ?, email_hash = ? WHERE id = ?`,
+				tx.k.seal("users.email", v[1]), tx.k.seal("users.name", v[2]), tx.k.emailHash(v[1]), v[0])
+			return err
+		}, progress)
+	total += n
+	if err != nil {
+		return total, err
+	}
+	if !sealed {
+		return total, nil
 	}
 	// NMO codes: keyed by the SNILS's hash instead of the SNILS (a hash is
 	// 64 hex digits, a SNILS 11 digits).
 	n, err = db.sealBatches(ctx, "nmo_activities", `SELECT id, snils FROM nmo_activities WHERE id > ? AND snils <> '' AND LENGTH(snils) <> 64 ORDER BY id LIMIT 200`,
 		func(tx conn, v []string) error {
 			_, err := tx.exec(ctx, `UPDATE nmo_activities SET snils = ? WHERE id = ?`, tx.k.nmoSNILS(v[1]), v[0])
+			return err
+		}, progress)
+	total += n
+	if err != nil {
+		return total, err
+	}
+	n, err = db.sealBatches(ctx, "email_tokens", `SELECT token_hash, email FROM email_tokens WHERE token_hash > ? AND email <> '' AND email NOT LIKE 'enc1:%' ORDER BY token_hash LIMIT 200`,
+		func(tx conn, v []string) error {
+			_, err := tx.exec(ctx, `UPDATE email_tokens SET email = ? WHERE token_hash = ?`, tx.k.seal("email_tokens.email", v[1]), v[0])
 			return err
 		}, progress)
 	total += n
@@ -530,4 +561,17 @@ func (db *DB) sealBatches(ctx context.Context, table, query string, fix func(tx 
 // foldWord is how words are compared: lower case, ё as е.
 func foldWord(s string) string {
 	return strings.ReplaceAll(strings.ToLower(s), "ё", "е")
+}
+
+// emailHash is the lookup hash of an account's e-mail (lower case).
+func (k *keys) emailHash(email string) string {
+	return k.hash("email", strings.ToLower(strings.TrimSpace(email)))
+}
+
+// openUser opens an account's sealed e-mail and name.
+func (k *keys) openUser(email, name *string) error {
+	if err := k.open("users.email", email); err != nil {
+		return err
+	}
+	return k.open("users.name", name)
 }

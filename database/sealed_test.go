@@ -41,6 +41,9 @@ func testSealedColumns(t *testing.T, db *DB) {
 	if err := db.PutNMOActivity(ctx, "a1", dossier.NMOActivity{ID: "n1", Title: "Вебинар", Date: "2026-01-10", Credits: 2, Code: "NMO-1", Kind: "webinar"}, now); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.CreateUser(ctx, User{ID: "u1", Email: "olga@example.ru", Name: "Ольга Смирнова", Role: "specialist", PasswordHash: "x", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
 	hashBefore, err := db.SNILSHash(ctx, "11223344595")
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +58,7 @@ func testSealedColumns(t *testing.T, db *DB) {
 		t.Fatal(err)
 	}
 	n, err := db.SealColumns(ctx, nil)
-	if err != nil || n < 4 { // the application, the NMO code, the document and its history
+	if err != nil || n < 5 { // the application, the account, the NMO code, the document and its history
 		t.Fatalf("SealColumns = %d, %v; want at least 4 rows", n, err)
 	}
 	if n, err := db.SealColumns(ctx, nil); err != nil || n != 0 {
@@ -69,6 +72,12 @@ func testSealedColumns(t *testing.T, db *DB) {
 	fresh.Form.Specialist.LastName, fresh.Form.Specialist.SNILS = "Абрамов", "08765430300"
 	if err := db.CreateApplication(ctx, fresh); err != nil {
 		t.Fatal(err)
+	}
+	if err := db.CreateUser(ctx, User{ID: "u2", Email: "anna@example.ru", Name: "Анна Белова", Role: "consultant", PasswordHash: "x", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateUser(ctx, User{ID: "u3", Email: "olga@example.ru", Name: "Другая", Role: "specialist", PasswordHash: "x", CreatedAt: now}); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("an e-mail taken twice: %v; want ErrDuplicate", err)
 	}
 
 	// The raw rows: nothing personal in clear.
@@ -104,8 +113,8 @@ func testSealedColumns(t *testing.T, db *DB) {
 		raw(`SELECT * FROM documents`)...),
 		raw(`SELECT * FROM document_history`)...),
 		raw(`SELECT * FROM nmo_activities`)...),
-		raw(`SELECT * FROM readiness_state`)...), "|")
-	for _, clear := range []string{"Ёлкина", "Дарья", "Абрамов", "Петров", "11223344595", "08765430300", "1980-01-02", "+79123456789", "p@example.ru", "декрет", "паспорт"} {
+		raw(`SELECT * FROM readiness_state`)...), "|") + strings.Join(raw(`SELECT * FROM users`), "|")
+	for _, clear := range []string{"olga@", "anna@", "Смирнова", "Белова", "Ёлкина", "Дарья", "Абрамов", "Петров", "11223344595", "08765430300", "1980-01-02", "+79123456789", "p@example.ru", "декрет", "паспорт"} {
 		if strings.Contains(everything, clear) {
 			t.Errorf("%q is stored in clear", clear)
 		}
@@ -132,6 +141,14 @@ func testSealedColumns(t *testing.T, db *DB) {
 	}
 	if apps, err := db.ApplicationsBySNILS(ctx, "087-654-303 00"); err != nil || len(apps) != 1 || apps[0].ID != "a2" {
 		t.Errorf("ApplicationsBySNILS = %v, %v", apps, err)
+	}
+	for _, email := range []string{"olga@example.ru", "ANNA@example.ru"} {
+		if u, err := db.UserByEmail(ctx, email); err != nil || !strings.EqualFold(u.Email, email) || u.Name == "" {
+			t.Errorf("UserByEmail(%s) = %+v, %v", email, u, err)
+		}
+	}
+	if users, err := db.Users(ctx); err != nil || len(users) != 2 || users[0].Email != "anna@example.ru" || users[1].Name != "Ольга Смирнова" {
+		t.Errorf("Users = %+v, %v", users, err)
 	}
 	// An NMO code stays unique per specialist under its hash.
 	err = db.PutNMOActivity(ctx, "a1", dossier.NMOActivity{ID: "n2", Title: "Снова", Date: "2026-01-11", Credits: 1, Code: "NMO-1", Kind: "webinar"}, now)
