@@ -119,12 +119,12 @@ func (c *Composition) Add(ctx context.Context, r io.Reader, fileName string) err
 	if err != nil {
 		return err
 	}
-	kind := compose.Sniff(spool.Head)
-	p := &part{spool: spool, kind: kind, name: cleanName(fileName, kindExtension(kind))}
+	p := &part{spool: spool, kind: compose.Sniff(spool.Head), name: name}
 	if err := c.s.checkPart(ctx, p, n); err != nil {
 		spool.Remove()
 		return err
 	}
+	p.name = cleanName(fileName, kindExtension(p.kind))
 	c.parts = append(c.parts, p)
 	c.total += spool.Size
 	return nil

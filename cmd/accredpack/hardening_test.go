@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"accredpack/config"
 	"accredpack/internal/testdocs"
@@ -17,11 +20,12 @@ var hardening = []struct {
 	test func(t *testing.T, c *client)
 }{
 	{"IdempotentSecrets", testIdempotentSecrets},
+	{"HostileFileNames", testHostileFileNames},
 }
 
 func TestHardeningEmbedded(t *testing.T) {
 	for _, tc := range hardening {
-		t.Run(tc.name, func(t *testing.T) { tc.test(t, startService(t, testConfig(t))) })
+		t.Run(tc.name, func(t *testing.T) { tc.test(t, startService(t, hardeningConfig(t))) })
 	}
 }
 
@@ -29,11 +33,18 @@ func TestHardeningPostgresMinIO(t *testing.T) {
 	_, _, real := realServers(t)
 	for _, tc := range hardening {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := testConfig(t)
+			cfg := hardeningConfig(t)
 			real(t, &cfg)
 			tc.test(t, startService(t, cfg))
 		})
 	}
+}
+
+// hardeningConfig is testConfig with signed links on (S3 only).
+func hardeningConfig(t *testing.T) config.Config {
+	cfg := testConfig(t)
+	cfg.PresignTTL = time.Minute
+	return cfg
 }
 
 // rawDB opens the service's database directly (SQLite file or PostgreSQL).
@@ -158,3 +169,44 @@ func testIdempotentSecrets(t *testing.T, c *client) {
 }
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// testHostileFileNames: a file uploaded with a right-to-left override in
+// its name (shown as "exe.pdf" while it is "fdp.exe") and the originals of
+// a composed document with bidi and zero-width characters are stored and
+// read back with clean names.
+func testHostileFileNames(t *testing.T, c *client) {
+	id := c.create()
+	r := c.do("PUT", "/api/v1/applications/"+id+"/slots/snils/file?filename="+url.QueryEscape("\u202efdp.exe"),
+		bytes.NewReader(testdocs.PDF(t, 1, "bidi")), "application/pdf", 0, true)
+	if r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	if got := r.json(t)["document"].(map[string]any)["file_name"]; got != "fdp.pdf" {
+		t.Errorf("upload answers file_name %q; want fdp.pdf", got)
+	}
+	app := c.jsonCall("GET", "/api/v1/applications/"+id, nil)
+	if !bytes.Contains(app.body, []byte(`"file_name":"fdp.pdf"`)) {
+		t.Errorf("the application reads back without the clean name: %s", app.body)
+	}
+	f := partsForm(t, []string{"скан\u200b\u2067.jpg", "../../\u202eприложение.exe"}, testdocs.JPEG(t), testdocs.PDF(t, 1, "annex"))
+	if r := c.do("POST", "/api/v1/applications/"+id+"/slots/identity_document/compose", bytes.NewReader(f.body), f.contentType, 0, true); r.status != 201 {
+		t.Fatalf("compose: %d %s", r.status, r.body)
+	} else if got := r.json(t)["document"].(map[string]any)["file_name"]; got != "скан.pdf" {
+		t.Errorf("composed file_name %q; want скан.pdf", got)
+	}
+	sources := c.jsonCall("GET", "/api/v1/applications/"+id+"/slots/identity_document/sources", nil)
+	var names []string
+	for _, s := range sources.json(t)["sources"].([]any) {
+		names = append(names, s.(map[string]any)["file_name"].(string))
+	}
+	if strings.Join(names, "|") != "скан.jpg|приложение.pdf" {
+		t.Errorf("sources read back as %q", names)
+	}
+	for _, b := range [][]byte{app.body, sources.body} {
+		for _, bad := range []string{"\u202e", "\u200b", "\u2067", "exe"} {
+			if strings.Contains(string(b), bad) || strings.Contains(strings.ToLower(string(b)), strings.ToLower(mustJSON(bad))[1:len(mustJSON(bad))-1]) {
+				t.Errorf("%q read back: %s", bad, b)
+			}
+		}
+	}
+}
