@@ -212,5 +212,6 @@ func (s *Server) createKey(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
+	shownOnce(c, "token")
 	return c.JSON(http.StatusCreated, k)
 }

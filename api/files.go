@@ -293,5 +293,6 @@ func (s *Server) linkFile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	shownOnce(c, "url") // the signed link opens the file to whoever holds it
 	return c.JSON(http.StatusOK, map[string]any{"url": link.URL, "expires_at": link.ExpiresAt})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -38,6 +39,43 @@ const (
 	// largest such body a POST takes (a certificate batch).
 	maxFingerprintBody = 5 << 20
 )
+
+// secretFieldsKey holds the JSON fields of the answer being written that
+// carry a secret (set by shownOnce).
+const secretFieldsKey = "idempotency.secret_fields"
+
+// withheldField names, in a replayed answer, the fields left out of it
+// because their secret was shown once.
+const withheldField = "secret_withheld"
+
+// shownOnce says that the answer about to be written carries a secret in
+// the named top-level JSON fields (an API key's token, a webhook's signing
+// secret, a share code, a signed link): it is shown this once. The
+// idempotency store keeps the answer without them, and a replay lists them
+// in secret_withheld instead.
+func shownOnce(c echo.Context, fields ...string) { c.Set(secretFieldsKey, fields) }
+
+// withhold removes fields from a JSON object answer and, when any was
+// there, names them in secret_withheld.
+func withhold(body []byte, fields []string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("api: answer with a secret is not a JSON object: %w", err)
+	}
+	var gone []string
+	for _, f := range fields {
+		if _, ok := m[f]; ok {
+			delete(m, f)
+			gone = append(gone, f)
+		}
+	}
+	if gone == nil {
+		return body, nil
+	}
+	names, _ := json.Marshal(gone)
+	m[withheldField] = names
+	return json.Marshal(m)
+}
 
 // idempotent answers a POST sent again with the same Idempotency-Key by
 // the same caller with the first answer, instead of doing it twice. A key
@@ -90,7 +128,18 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return nil
 		}
-		if err := s.idem.SaveIdempotentAnswer(bg, scope, key, status, c.Response().Header().Get(echo.HeaderContentType), tee.body.Bytes()); err != nil {
+		kept := tee.body.Bytes()
+		if fields, ok := c.Get(secretFieldsKey).([]string); ok {
+			if kept, err = withhold(kept, fields); err != nil {
+				// Better run the request again on a retry than keep a secret.
+				s.log.Warn("idempotent answer with a secret not kept", "request_id", requestID(c), "error", err)
+				if err := s.idem.ReleaseIdempotencyKey(bg, scope, key); err != nil {
+					s.log.Warn("idempotency key not released", "request_id", requestID(c), "error", err)
+				}
+				return nil
+			}
+		}
+		if err := s.idem.SaveIdempotentAnswer(bg, scope, key, status, c.Response().Header().Get(echo.HeaderContentType), kept); err != nil {
 			s.log.Warn("idempotent answer not kept", "request_id", requestID(c), "error", err)
 		}
 		return nil

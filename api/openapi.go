@@ -34,6 +34,17 @@ type op struct {
 	example     any
 	answer      any
 	query       []string
+	// shownOnce names the answer's field that carries a secret shown once
+	// (see shownOnce in idempotency.go); the description says how a replay
+	// answers.
+	shownOnce string
+}
+
+// withheldNote is what the description says of an answer with a secret
+// replayed for an Idempotency-Key.
+func withheldNote(field string) string {
+	return "Повтор запроса с тем же Idempotency-Key возвращает первый ответ без поля " + field +
+		" (секрет показывается один раз и не хранится) и с полем secret_withheld: [\"" + field + "\"]."
 }
 
 type obj = map[string]any
@@ -60,7 +71,7 @@ var operations = map[string]op{
 	"GET /users":     {summary: "Пользователи (администратор): роль, организация, disabled_at у отключённых", tag: "accounts", status: 200, out: obj{"users": []database.User{}}},
 	"POST /users":    {summary: "Создать пользователя любой роли (администратор)", tag: "accounts", body: "json", in: registerBody{}, status: 201},
 	"GET /api-keys":  {summary: "Мои API-ключи: имя, создан, последнее использование", tag: "accounts", status: 200, out: obj{"api_keys": []obj{}}},
-	"POST /api-keys": {summary: "Новый API-ключ: токен показывается один раз", tag: "accounts", body: "json", in: nameBody{}, status: 201},
+	"POST /api-keys": {summary: "Новый API-ключ: токен показывается один раз", tag: "accounts", body: "json", in: nameBody{}, status: 201, shownOnce: "token"},
 	"DELETE /api-keys/:kid": {summary: "Отозвать API-ключ: свой; администратор — любой", tag: "accounts", status: 204,
 		description: "Ключ перестаёт действовать сразу. Чужой ключ для не-администратора — 404, как несуществующий. Каждый отзыв — строка журнала keys.revoke (владелец ключа видит её в /me/audit)."},
 	"GET /audit": {summary: "Журнал доступа (администратор); format=csv|ndjson для выгрузки", tag: "audit", status: 200, out: AuditPageJSON{},
@@ -78,7 +89,7 @@ var operations = map[string]op{
 		description: "Имя, создан, последнее использование, отозван, владелец (e-mail, имя, роль, отключён ли). Секретов нет. Отзывают через DELETE /api-keys/{kid}."},
 	"POST /share-codes/redeem":      {summary: "Получить доступ к заявлению по коду специалиста (учебный центр)", tag: "sharing", body: "json", in: codeBody{}, status: 200, out: obj{"application_id": ""}},
 	"GET /webhooks":                 {summary: "Мои подписки на события (сотрудник видит подписки организации)", tag: "webhooks", status: 200, out: obj{"webhooks": []WebhookJSON{}}},
-	"POST /webhooks":                {summary: "Подписаться на события: document.accepted, bundle.done, readiness.changed; секрет подписи показывается один раз", tag: "webhooks", body: "json", in: webhooks.NewSubscription{}, status: 201, out: WebhookJSON{}},
+	"POST /webhooks":                {summary: "Подписаться на события: document.accepted, bundle.done, readiness.changed; секрет подписи показывается один раз", tag: "webhooks", body: "json", in: webhooks.NewSubscription{}, status: 201, out: WebhookJSON{}, shownOnce: "secret"},
 	"GET /webhooks/:wid":            {summary: "Подписка", tag: "webhooks", status: 200, out: WebhookJSON{}},
 	"DELETE /webhooks/:wid":         {summary: "Удалить подписку с журналом доставок", tag: "webhooks", status: 204},
 	"GET /webhooks/:wid/deliveries": {summary: "Журнал доставок: событие, статус, каждая попытка", tag: "webhooks", status: 200, out: obj{"deliveries": []DeliveryJSON{}}, query: []string{"limit"}},
@@ -89,7 +100,7 @@ var operations = map[string]op{
 			"t=<время>,v1=<подпись новым секретом>,v1=<подпись прежним>; получатель, проверяющий любым из двух, принимает доставку " +
 			"(client.VerifyWebhook принимает заголовок, если подходит хотя бы одна подпись v1). Затем — только новым. " +
 			"Повторная смена в этот период: прежним становится секрет, бывший текущим, а самый старый перестаёт действовать сразу.",
-		status: 200, out: WebhookJSON{}, answer: exampleRotated()},
+		status: 200, out: WebhookJSON{}, answer: exampleRotated(), shownOnce: "secret"},
 	"POST /forms/check":  {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
 	"POST /applications": {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
 	"GET /applications": {summary: "Заявления, доступные вызывающему: отбор, поиск, порядок и страницы — на сервере", tag: "applications", status: 200, out: ListJSON{},
@@ -121,7 +132,7 @@ var operations = map[string]op{
 	"HEAD /applications/:id/slots/:slot/file":      {summary: "Размер, контрольная сумма и имя файла слота", tag: "files", status: 200, query: []string{"inline"}},
 	"DELETE /applications/:id/slots/:slot/file":    {summary: "Очистить слот (файл остаётся в истории)", tag: "files", status: 204},
 	"GET /applications/:id/slots/:slot/history":    {summary: "Прежние файлы слота с их исходниками", tag: "files", status: 200, out: obj{"history": []HistoryJSON{}}},
-	"POST /applications/:id/slots/:slot/file/link": {summary: "Временная прямая ссылка на файл (S3)", tag: "files", status: 200, out: obj{"url": "", "expires_at": time.Time{}}},
+	"POST /applications/:id/slots/:slot/file/link": {summary: "Временная прямая ссылка на файл (S3)", tag: "files", status: 200, out: obj{"url": "", "expires_at": time.Time{}, "secret_withheld": []string{}}, shownOnce: "url"},
 	"POST /applications/:id/slots/:slot/compose":   {summary: "Собрать один файл слота из частей: PDF и фото JPEG/PNG по порядку; optimize=true ужимает до лимита", tag: "files", body: "multipart", status: 201, out: composeOut{}, query: []string{"optimize"}},
 	"GET /applications/:id/slots/:slot/sources":    {summary: "Исходники текущего файла слота", tag: "files", status: 200, out: obj{"sources": []SourceJSON{}}},
 	"GET /applications/:id/sources/:sid":           {summary: "Скачать исходник как он был загружен", tag: "files", status: 200},
@@ -139,7 +150,7 @@ var operations = map[string]op{
 	"GET /applications/:id/grants":                 {summary: "Организации с доступом к заявлению", tag: "sharing", status: 200, out: obj{"grants": []obj{}}},
 	"POST /applications/:id/grants":                {summary: "Дать доступ организации", tag: "sharing", body: "json", in: grantBody{}, status: 201},
 	"DELETE /applications/:id/grants/:org":         {summary: "Отозвать доступ организации", tag: "sharing", status: 204},
-	"POST /applications/:id/share-codes":           {summary: "Одноразовый код доступа для учебного центра (7 дней)", tag: "sharing", status: 201, out: obj{"code": "", "expires_at": time.Time{}}},
+	"POST /applications/:id/share-codes":           {summary: "Одноразовый код доступа для учебного центра (7 дней)", tag: "sharing", status: 201, out: obj{"code": "", "expires_at": time.Time{}, "secret_withheld": []string{}}, shownOnce: "code"},
 	"GET /applications/:id/audit":                  {summary: "Журнал доступа к заявлению", tag: "audit", status: 200, out: AuditPageJSON{}, query: []string{"order", "limit", "after", "before", "format"}},
 	"GET /bundles/:id":                             {summary: "Состояние сборки и прогресс", tag: "bundles", status: 200, out: BundleJSON{}},
 	"GET /bundles/:id/file":                        {summary: "Скачать сборку под именем специалиста («Иванова А.С. - пакет для ФРМР.zip», «… - портфолио.pdf», «… - черновик …»); inline=1 — открыть портфолио в браузере", tag: "bundles", status: 200, query: []string{"inline"}},
@@ -253,6 +264,9 @@ func OpenAPI() ([]byte, error) {
 			paths[path] = item
 		}
 		operation := obj{"summary": o.summary, "tags": []string{o.tag}, "operationId": operationID(r.method, r.path)}
+		if o.shownOnce != "" {
+			o.description = strings.TrimSpace(o.description + " " + withheldNote(o.shownOnce))
+		}
 		if o.description != "" {
 			operation["description"] = o.description
 		}

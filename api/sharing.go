@@ -44,6 +44,7 @@ func (s *Server) createShareCode(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
+	shownOnce(c, "code")
 	return c.JSON(http.StatusCreated, sc)
 }
 

@@ -25,6 +25,10 @@ type WebhookJSON struct {
 	// PreviousSecretExpiresAt: after a rotation, until when deliveries are
 	// signed with the replaced secret too (absent when they are not).
 	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
+	// SecretWithheld is set only in an answer replayed for an
+	// Idempotency-Key: ["secret"], the secret was shown once and is not
+	// kept.
+	SecretWithheld []string `json:"secret_withheld,omitempty"`
 }
 
 func webhookJSON(sub database.Subscription, withSecret bool) WebhookJSON {
@@ -108,6 +112,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	shownOnce(c, "secret")
 	return c.JSON(http.StatusCreated, webhookJSON(sub, true))
 }
 
@@ -126,6 +131,7 @@ func (s *Server) rotateWebhookSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	shownOnce(c, "secret")
 	return c.JSON(http.StatusOK, webhookJSON(sub, true))
 }
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"accredpack/checks"
 	"accredpack/compose"
@@ -101,7 +99,7 @@ func partProblem(n int, name string, p *checks.Problem) *checks.Problem {
 // is refused with the part named.
 func (c *Composition) Add(ctx context.Context, r io.Reader, fileName string) error {
 	n := len(c.parts) + 1
-	name := cleanFileName(fileName)
+	name := cleanName(fileName, "") // for messages; stored with its kind's extension
 	if n > c.s.compose.MaxParts {
 		return fault.BadRequest(fmt.Sprintf("Частей больше %d: соберите документ из меньшего числа файлов.", c.s.compose.MaxParts))
 	}
@@ -126,6 +124,7 @@ func (c *Composition) Add(ctx context.Context, r io.Reader, fileName string) err
 		spool.Remove()
 		return err
 	}
+	p.name = cleanName(fileName, kindExtension(p.kind))
 	c.parts = append(c.parts, p)
 	c.total += spool.Size
 	return nil
@@ -304,11 +303,20 @@ func optimizeProblem(ctx context.Context, err error, size, limit int64) error {
 }
 
 // resultName is the name of a composed file: the first part's, as a PDF.
-func resultName(first string) string {
-	if first == "" {
-		return ""
+func resultName(first string) string { return cleanFileName(first) }
+
+// kindExtension is the extension an original of kind is stored with, not
+// the one its user gave it.
+func kindExtension(k compose.Kind) string {
+	switch k {
+	case compose.KindPDF:
+		return ".pdf"
+	case compose.KindJPEG:
+		return ".jpg"
+	case compose.KindPNG:
+		return ".png"
 	}
-	return strings.TrimSuffix(first, filepath.Ext(first)) + ".pdf"
+	return ""
 }
 
 // stagedSource is an original part waiting to be stored with the document

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"accredpack/catalog"
 	"accredpack/checks"
@@ -286,23 +288,67 @@ func (s *Service) History(ctx context.Context, appID, slotRef string) ([]databas
 	return h, backend(err)
 }
 
-// cleanFileName keeps the base name of what the user called the file,
-// valid UTF-8, without control characters, at most 200 characters.
-func cleanFileName(name string) string {
-	name = strings.ToValidUTF8(name, "")
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	if name == "." || name == "/" {
+// maxNameRunes bounds a stored file name, extension included.
+const maxNameRunes = 120
+
+// cleanFileName is the name a document is stored under, from what the
+// user called the file (see cleanName): always ending in .pdf, as the
+// stored file is a PDF; "" when no name was given.
+func cleanFileName(name string) string { return cleanName(name, ".pdf") }
+
+// cleanName makes a user's file name safe to store and show: the base name
+// only (path separators dropped), valid UTF-8 in NFC, without control,
+// format (bidi overrides and isolates, zero-width characters) or line
+// separator characters, without leading and trailing spaces and dots, at
+// most maxNameRunes runes, and ending in ext. A short trailing extension
+// the user gave (.exe, .jpg, .PDF) is replaced by ext, not kept before it:
+// x.exe becomes x.pdf, so the name never shows a second extension to
+// someone whose file manager hides the last. A name given but cleaned to
+// nothing becomes "document"+ext; no name at all stays "".
+func cleanName(name, ext string) string {
+	if name == "" {
 		return ""
 	}
+	name = strings.ToValidUTF8(name, "")
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
 			return -1
 		}
 		return r
 	}, name)
-	for utf8.RuneCountInString(name) > 200 {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
+	name = norm.NFC.String(name)
+	name = name[strings.LastIndexAny(name, "/\\")+1:]
+	name = strings.Trim(name, " .\u00a0")
+	if dot := strings.LastIndexByte(name, '.'); dot >= 0 && plainExtension(name[dot+1:]) {
+		name = strings.TrimRight(name[:dot], " .\u00a0")
 	}
-	return name
+	if name == "" {
+		name = "document"
+	}
+	limit := maxNameRunes - utf8.RuneCountInString(ext)
+	if utf8.RuneCountInString(name) > limit {
+		name = string([]rune(name)[:limit])
+		name = strings.TrimRight(name, " .\u00a0")
+	}
+	return name + ext
+}
+
+// plainExtension: 1 to 5 ASCII letters and digits, at least one a letter
+// (.pdf, .jpeg, .mp4; not the "2" of "v1.2" nor the words of "И.И. Иванов").
+func plainExtension(e string) bool {
+	if len(e) == 0 || len(e) > 5 {
+		return false
+	}
+	letter := false
+	for i := 0; i < len(e); i++ {
+		c := e[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return letter
 }

@@ -1,6 +1,6 @@
 // Package pii keeps personal data out of places it does not belong: it
 // masks SNILS for display and redacts SNILS-like and phone-like numbers
-// from every log record before it is written.
+// standing alone (not inside ids) from every log record before it is written.
 package pii
 
 import (
@@ -8,21 +8,95 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"accredpack/identifiers"
 )
 
-// elevenDigits matches a SNILS written in any of the usual ways
-// (12345678901, 123-456-789 01, 123 456 789 01) and, as a side effect,
-// 11-digit phone numbers: both are personal.
-var elevenDigits = regexp.MustCompile(`\d{3}[- ]?\d{3}[- ]?\d{3}[- ]?\d{2}`)
+// personal matches a phone number in the usual Russian ways (+7 (912)
+// 345-67-89, 8 912 345 67 89, +79123456789, 89123456789) or a SNILS
+// (12345678901, 123-456-789 01, 123 456 789 01). Phones come first: they
+// are the longer shapes. A match counts only at word boundaries (see
+// Redact), which RE2 cannot say itself.
+var personal = regexp.MustCompile(`(\+7|8)[- ]?(?:\(\d{3}\)|\d{3})[- ]?\d{3}[- ]?\d{2}[- ]?\d{2}|\d{3}[- ]?\d{3}[- ]?\d{3}[- ]?\d{2}`)
 
-// Redact replaces every SNILS-like number in text by its mask.
+// Redact replaces every SNILS-like and phone-like number in text by its
+// mask. A number counts only where it stands alone: the character before
+// it and the one after must not be a letter, a digit or an underscore, so
+// that hex ids, sha256 digests and request ids with long digit runs pass
+// untouched, while snils=12345678901 or "12345678901" are masked.
 func Redact(text string) string {
 	if !hasRun(text) {
 		return text
 	}
-	return elevenDigits.ReplaceAllStringFunc(text, identifiers.MaskSNILS)
+	var b strings.Builder
+	done, pos := 0, 0
+	for pos < len(text) {
+		loc := personal.FindStringSubmatchIndex(text[pos:])
+		if loc == nil {
+			break
+		}
+		start, end := pos+loc[0], pos+loc[1]
+		if !boundaryBefore(text, start) || !boundaryAfter(text, end) {
+			// Inside a word: no match may start before the word ends.
+			pos = start + 1
+			for pos < len(text) {
+				r, n := utf8.DecodeRuneInString(text[pos:])
+				if !wordRune(r) {
+					break
+				}
+				pos += n
+			}
+			continue
+		}
+		b.WriteString(text[done:start])
+		b.WriteString(mask(text[start:end], loc[2] >= 0))
+		done, pos = end, end
+	}
+	if done == 0 {
+		return text
+	}
+	b.WriteString(text[done:])
+	return b.String()
+}
+
+// mask hides a matched number. A phone shape is masked as a phone unless
+// its eleven digits are a valid SNILS (89123456789 could be either).
+func mask(s string, phoneShape bool) string {
+	digits := make([]byte, 0, 11)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			digits = append(digits, s[i])
+		}
+	}
+	if phoneShape && (s[0] == '+' || len(digits) != 11 || !validSNILS(string(digits))) {
+		return "+7 *** ***-**-" + string(digits[len(digits)-2:])
+	}
+	return identifiers.MaskSNILS(s)
+}
+
+func validSNILS(digits string) bool {
+	_, err := identifiers.ValidateSNILS(digits)
+	return err == nil
+}
+
+func wordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func boundaryBefore(text string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(text[:i])
+	return !wordRune(r)
+}
+
+func boundaryAfter(text string, i int) bool {
+	if i == len(text) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return !wordRune(r)
 }
 
 // hasRun is a fast pre-check: nine digits in a row, allowing separators.
@@ -35,7 +109,7 @@ func hasRun(text string) bool {
 			if n >= 9 {
 				return true
 			}
-		case c == '-' || c == ' ':
+		case c == '-' || c == ' ' || c == '(' || c == ')':
 		default:
 			n = 0
 		}

@@ -114,6 +114,15 @@ func (s *Service) deliver(ctx context.Context, id string, attempt, max int) erro
 		return s.db.RecordAttempt(context.WithoutCancel(ctx), id, a, database.DeliveryDelivered, time.Time{})
 	}
 	a.Error = sendErr.Error()
+	if errors.Is(sendErr, errPrivateAddress) {
+		// The address will not change by waiting: fail at once.
+		a.Error = "доставка запрещена: " + a.Error
+		s.log.WarnContext(ctx, "webhook delivery refused: private address", "delivery", id, "event", d.EventType, "attempt", attempt, "error", sendErr)
+		if err := s.db.RecordAttempt(context.WithoutCancel(ctx), id, a, database.DeliveryFailed, time.Time{}); err != nil {
+			return err
+		}
+		return river.JobCancel(sendErr)
+	}
 	s.log.WarnContext(ctx, "webhook attempt failed", "delivery", id, "event", d.EventType, "attempt", attempt, "of", max, "error", sendErr)
 	if attempt >= max {
 		if err := s.db.RecordAttempt(context.WithoutCancel(ctx), id, a, database.DeliveryFailed, time.Time{}); err != nil {
@@ -127,29 +136,60 @@ func (s *Service) deliver(ctx context.Context, id string, attempt, max int) erro
 	return sendErr
 }
 
-// sender posts deliveries; its dialer refuses loopback and private
-// addresses unless they are allowed, whatever a host name resolves to
-// (so DNS cannot point a subscription into the service's network).
+// sender posts deliveries; unless private addresses are allowed, its dialer
+// resolves the host, judges every address (judgeHost, as at creation) and
+// judges again the address it dials, so DNS cannot point a subscription
+// into the service's network.
 type sender struct {
 	client *http.Client
 }
 
-var errPrivateAddress = errors.New("адрес во внутренней сети: доставка запрещена")
-
 func newSender(cfg Config) *sender {
 	dialer := &net.Dialer{Timeout: min(cfg.Timeout, 10*time.Second)}
+	dial := dialer.DialContext
 	if !cfg.AllowPrivate {
+		// The address actually dialled is judged again (a resolver of the
+		// system's could answer otherwise than the one judged).
 		dialer.Control = func(_, address string, _ syscall.RawConn) error {
 			ap, err := netip.ParseAddrPort(address)
-			if err != nil || !publicIP(net.IP(ap.Addr().AsSlice())) {
-				return errPrivateAddress
+			if err != nil {
+				return &refusal{host: address, reason: "адрес не разобран"}
+			}
+			if why := judgeAddr(ap.Addr()); why != "" {
+				return &refusal{host: address, reason: why}
 			}
 			return nil
+		}
+		// The host is resolved and judged here, by the same function as at
+		// creation, and only the addresses judged are dialled.
+		dial = func(ctx context.Context, network, address string) (net.Conn, error) {
+			host, port, err := net.SplitHostPort(address)
+			if err != nil {
+				return nil, err
+			}
+			addrs, err := judgeHost(ctx, cfg.Resolver, host)
+			if err != nil {
+				return nil, err
+			}
+			var firstErr error
+			for _, a := range addrs {
+				conn, err := dialer.DialContext(ctx, network, net.JoinHostPort(a.String(), port))
+				if err == nil {
+					return conn, nil
+				}
+				if errors.Is(err, errPrivateAddress) {
+					return nil, err
+				}
+				if firstErr == nil {
+					firstErr = err
+				}
+			}
+			return nil, firstErr
 		}
 	}
 	transport := &http.Transport{
 		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
+		DialContext:           dial,
 		TLSHandshakeTimeout:   cfg.Timeout,
 		ResponseHeaderTimeout: cfg.Timeout,
 		MaxIdleConnsPerHost:   2,
@@ -174,8 +214,9 @@ func (s *sender) send(ctx context.Context, url string, secrets []string, d datab
 	req.Header.Set(HeaderSignature, SignAll(secrets, now, d.Payload))
 	res, err := s.client.Do(req)
 	if err != nil {
-		if errors.Is(err, errPrivateAddress) {
-			return 0, errPrivateAddress
+		var refused *refusal
+		if errors.As(err, &refused) {
+			return 0, refused
 		}
 		return 0, fmt.Errorf("нет ответа: %w", err)
 	}
@@ -185,31 +226,4 @@ func (s *sender) send(ctx context.Context, url string, secrets []string, d datab
 		return res.StatusCode, fmt.Errorf("ответ HTTP %d", res.StatusCode)
 	}
 	return res.StatusCode, nil
-}
-
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
-	netip.MustParsePrefix("64:ff9b:1::/48"),
-}
-
-// publicIP tells whether ip is an ordinary Internet address.
-func publicIP(ip net.IP) bool {
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() {
-		return false
-	}
-	addr, ok := netip.AddrFromSlice(ip)
-	if !ok {
-		return false
-	}
-	addr = addr.Unmap()
-	for _, p := range nonPublic {
-		if p.Contains(addr) {
-			return false
-		}
-	}
-	return true
 }

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -53,6 +52,9 @@ type Config struct {
 	// SecretGrace is how long the secret a rotation replaces goes on
 	// signing deliveries beside the new one; 0: it stops at once.
 	SecretGrace time.Duration
+	// Resolver looks up subscription hosts, at creation and at delivery;
+	// nil: the system's (net.DefaultResolver).
+	Resolver Resolver
 }
 
 // Inserter puts jobs on the job queue (jobs.Queue).
@@ -132,7 +134,7 @@ func unavailable(err error) error { return fmt.Errorf("%w: %w", fault.ErrUnavail
 // time its secret is shown.
 func (s *Service) Create(ctx context.Context, p access.Principal, in NewSubscription) (database.Subscription, error) {
 	var problems []checks.FieldError
-	if msg := s.checkURL(in.URL); msg != "" {
+	if msg := s.checkURL(ctx, in.URL); msg != "" {
 		problems = append(problems, checks.FieldError{Field: "url", Code: "url", Message: msg})
 	}
 	var types []string
@@ -182,7 +184,7 @@ func hostOf(raw string) string {
 
 // checkURL returns what is wrong with a subscription's address, in words
 // for the user; "" when nothing is.
-func (s *Service) checkURL(raw string) string {
+func (s *Service) checkURL(ctx context.Context, raw string) string {
 	if raw == "" {
 		return "Укажите адрес (URL), на который отправлять события."
 	}
@@ -206,12 +208,14 @@ func (s *Service) checkURL(raw string) string {
 		return "Адрес должен начинаться с https://."
 	}
 	if !s.cfg.AllowPrivate {
-		host := u.Hostname()
-		if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-			return "Адрес во внутренней сети сервиса недоступен для подписки."
-		}
-		if ip := net.ParseIP(host); ip != nil && !publicIP(ip) {
-			return "Адрес во внутренней сети сервиса недоступен для подписки."
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if _, err := judgeHost(ctx, s.cfg.Resolver, u.Hostname()); err != nil {
+			var refused *refusal
+			if errors.As(err, &refused) {
+				return "Адрес во внутренней сети сервиса недоступен для подписки: " + refused.Error() + "."
+			}
+			return "Имя хоста в адресе не находится в DNS: проверьте адрес."
 		}
 	}
 	return ""

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -46,14 +47,45 @@ func TestSignatureVerifiesWithTheClient(t *testing.T) {
 	}
 }
 
+// fakeResolver answers names from a table; any other name is not found.
+// It never asks a real DNS server.
+type fakeResolver map[string][]string
+
+func (f fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	list, ok := f[host]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	var out []netip.Addr
+	for _, a := range list {
+		out = append(out, netip.MustParseAddr(a))
+	}
+	return out, nil
+}
+
+var testResolver = fakeResolver{
+	"hooks.example.ru":   {"93.184.216.34"},
+	"dual.example.ru":    {"93.184.216.34", "2a00:1450:4010:c05::64"},
+	"rebind.example.ru":  {"93.184.216.34", "10.0.0.7"},
+	"hosts-file.example": {"127.0.1.1"},
+	"meta.example.ru":    {"169.254.169.254"},
+	"v6local.example.ru": {"::ffff:127.0.0.1"},
+}
+
 func TestCheckURL(t *testing.T) {
-	strict := &Service{cfg: Config{}}
-	dev := &Service{cfg: Config{AllowPrivate: true}}
+	ctx := context.Background()
+	strict := &Service{cfg: Config{Resolver: testResolver}}
+	dev := &Service{cfg: Config{AllowPrivate: true, Resolver: fakeResolver{}}}
 	for _, tc := range []struct {
 		url         string
 		strict, dev bool // accepted
 	}{
 		{"https://hooks.example.ru/accredpack", true, true},
+		{"https://hooks.example.ru./accredpack", true, true},
+		{"https://dual.example.ru/accredpack", true, true},
+		{"https://93.184.216.34/hook", true, true},
+		{"https://[2a00:1450:4010:c05::64]/hook", true, true},
+		{"https://0x5d.0xb8.0xd8.0x22/hook", true, true}, // 93.184.216.34 in hex
 		{"http://hooks.example.ru/accredpack", false, true},
 		{"http://127.0.0.1:8080/hook", false, true},
 		{"https://127.0.0.1/hook", false, true},
@@ -61,30 +93,98 @@ func TestCheckURL(t *testing.T) {
 		{"https://[::1]/hook", false, true},
 		{"https://169.254.169.254/latest/meta-data", false, true},
 		{"https://localhost/hook", false, true},
+		{"https://localhost./hook", false, true},
+		{"https://LOCALHOST/hook", false, true},
+		{"https://app.localhost/hook", false, true},
+		{"https://127.1/hook", false, true},
+		{"https://0/hook", false, true},
+		{"https://2130706433/hook", false, true},
+		{"https://0x7f.1/hook", false, true},
+		{"https://0177.0.0.1/hook", false, true},
+		{"https://127.0.0.1./hook", false, true},
+		{"https://999.1.1.1/hook", false, true},          // not an address: refused, not looked up
+		{"https://[::ffff:127.0.0.1]/hook", false, true}, // IPv4-mapped
+		{"https://[::ffff:a9fe:a9fe]/hook", false, true}, // mapped 169.254.169.254
+		{"https://[64:ff9b::a00:1]/hook", false, true},   // NAT64 of 10.0.0.1
+		{"https://[64:ff9b::7f00:1]/hook", false, true},  // NAT64 of 127.0.0.1
+		{"https://[64:ff9b:1::1]/hook", false, true},     // local-use NAT64
+		{"https://[2002:c0a8:101::1]/hook", false, true}, // 6to4 of 192.168.1.1
+		{"https://[2002:7f00:1::1]/hook", false, true},   // 6to4 of 127.0.0.1
+		// Teredo: client 10.0.0.1 = last 32 bits f5ff:fffe inverted.
+		{"https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook", false, true},
+		{"https://[fe80::1%25eth0]/hook", false, true},
+		{"https://hosts-file.example/hook", false, true},
+		{"https://rebind.example.ru/hook", false, true},
+		{"https://meta.example.ru/hook", false, true},
+		{"https://v6local.example.ru/hook", false, true},
+		{"https://unknown.example.ru/hook", false, true},
 		{"https://user:pw@example.ru/hook", false, false},
 		{"ftp://example.ru/hook", false, false},
 		{"/relative", false, false},
 		{"https://example.ru/hook#x", false, false},
 		{"", false, false},
 	} {
-		if got := strict.checkURL(tc.url) == ""; got != tc.strict {
-			t.Errorf("strict %q: accepted=%v (%s)", tc.url, got, strict.checkURL(tc.url))
+		if got := strict.checkURL(ctx, tc.url) == ""; got != tc.strict {
+			t.Errorf("strict %q: accepted=%v (%s)", tc.url, got, strict.checkURL(ctx, tc.url))
 		}
-		if got := dev.checkURL(tc.url) == ""; got != tc.dev {
-			t.Errorf("dev %q: accepted=%v (%s)", tc.url, got, dev.checkURL(tc.url))
+		if got := dev.checkURL(ctx, tc.url) == ""; got != tc.dev {
+			t.Errorf("dev %q: accepted=%v (%s)", tc.url, got, dev.checkURL(ctx, tc.url))
+		}
+	}
+	// The refusal names its reason.
+	for url, reason := range map[string]string{
+		"https://2130706433/hook":         "loopback",
+		"https://[2002:c0a8:101::1]/hook": "частной сети",
+		"https://meta.example.ru/hook":    "169.254.169.254",
+		"https://unknown.example.ru/hook": "не находится в DNS",
+		"https://999.1.1.1/hook":          "записан неправильно",
+		"https://[64:ff9b::7f00:1]/hook":  "внутри IPv6",
+	} {
+		if msg := strict.checkURL(ctx, url); !strings.Contains(msg, reason) {
+			t.Errorf("%s: %q; want the reason %q", url, msg, reason)
 		}
 	}
 }
 
-func TestPublicIP(t *testing.T) {
+func TestJudgeAddr(t *testing.T) {
 	for ip, want := range map[string]bool{
-		"93.184.216.34": true, "2a00:1450:4010:c05::64": true,
-		"127.0.0.1": false, "10.0.0.1": false, "172.16.5.4": false, "192.168.1.1": false, "169.254.169.254": false,
-		"100.64.0.1": false, "0.0.0.0": false, "::1": false, "fe80::1": false, "fd00::1": false, "::ffff:127.0.0.1": false,
-		"224.0.0.1": false,
+		"93.184.216.34": true, "2a00:1450:4010:c05::64": true, "8.8.8.8": true,
+		"64:ff9b::5db8:d822": true, "2002:5db8:d822::1": true, "::ffff:93.184.216.34": true,
+		"2001:0:4136:e378:8000:63bf:a247:27dd": true, // Teredo client 93.184.216.34
+		"127.0.0.1":                            false, "127.255.0.9": false, "10.0.0.1": false, "172.16.5.4": false, "192.168.1.1": false, "169.254.169.254": false,
+		"100.64.0.1": false, "0.0.0.0": false, "::1": false, "::": false, "fe80::1": false, "fd00::1": false, "::ffff:127.0.0.1": false,
+		"224.0.0.1": false, "255.255.255.255": false, "240.0.0.1": false, "192.0.2.1": false,
+		"64:ff9b::a00:1": false, "64:ff9b::7f00:1": false, "64:ff9b:1::5db8:d822": false,
+		"2002:a00:1::": false, "2002:7f00:1::1": false,
+		"2001:0:4136:e378:8000:63bf:f5ff:fffe": false, // Teredo client 10.0.0.1
+		"2001:0:7f00:1:8000:63bf:a247:27dd":    false, // Teredo server 127.0.0.1
+		"::7f00:1":                             false, "2001:db8::1": false, "ff02::1": false,
 	} {
-		if got := publicIP(net.ParseIP(ip)); got != want {
-			t.Errorf("%s: public=%v, want %v", ip, got, want)
+		if got := judgeAddr(netip.MustParseAddr(ip)) == ""; got != want {
+			t.Errorf("%s: allowed=%v (%s), want %v", ip, got, judgeAddr(netip.MustParseAddr(ip)), want)
+		}
+	}
+}
+
+func TestParseIPv4(t *testing.T) {
+	for host, want := range map[string]string{
+		"127.1": "127.0.0.1", "0": "0.0.0.0", "2130706433": "127.0.0.1", "0x7f.1": "127.0.0.1",
+		"0x7f000001": "127.0.0.1", "0177.0.0.1": "127.0.0.1", "10.0x10.1": "10.16.0.1", "1.2.3.4": "1.2.3.4",
+		"0x": "0.0.0.0", "192.168.257": "192.168.1.1",
+	} {
+		a, ok, err := parseIPv4(host)
+		if !ok || err != nil || a.String() != want {
+			t.Errorf("%s: %v %v %v; want %s", host, a, ok, err, want)
+		}
+	}
+	for _, host := range []string{"256.1.1.1", "1.2.3.4.5", "4294967296", "1.2.3.256", "08.1.1.1", "1.2.65536", "a.1"} {
+		if _, ok, err := parseIPv4(host); !ok || err == nil {
+			t.Errorf("%s: ok=%v err=%v; want a numeric host refused", host, ok, err)
+		}
+	}
+	for _, host := range []string{"example.ru", "1.2.3.example", "abc"} {
+		if _, ok, _ := parseIPv4(host); ok {
+			t.Errorf("%s taken for numbers", host)
 		}
 	}
 }
