@@ -164,7 +164,13 @@ func scanOptBool(v sql.NullInt64) *bool {
 type conn struct {
 	q  querier
 	pg bool
+	tx *sql.Tx // the transaction q is, inside inTx; nil otherwise
 }
+
+// TxHook is work that commits or rolls back with a change, run inside the
+// change's transaction after it: the event the change causes (an outbox).
+// An error rolls the change back.
+type TxHook func(ctx context.Context, tx *sql.Tx) error
 
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -220,7 +226,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
 	if err != nil {
 		return fmt.Errorf("database: begin: %w", err)
 	}
-	if err := fn(conn{q: tx, pg: db.dialect == goose.DialectPostgres}); err != nil {
+	if err := fn(conn{q: tx, pg: db.dialect == goose.DialectPostgres, tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
