@@ -2,8 +2,8 @@ package webhooks
 
 import (
 	"context"
-	"encoding/json"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
