@@ -55,6 +55,9 @@ type Principal struct {
 	OrgID  string // the organization of staff; empty otherwise
 	Label  string // for the audit log: e-mail or key name, never a secret
 	KeyID  string // the API key used, if any
+	// KeyScope is the scope of that key ("full", "read", "import"); empty
+	// without a key (full).
+	KeyScope string
 	// Name and Email are the person's, to greet them; empty for the
 	// bootstrap token, which is nobody's.
 	Name, Email string

@@ -128,6 +128,9 @@ func (s *Service) Bearer(ctx context.Context, token string) (access.Principal, e
 	if subtle.ConstantTimeCompare(got[:], want) != 1 || k.RevokedAt != nil {
 		return access.Principal{}, errUnknownCredentials
 	}
+	if k.ExpiresAt != nil && !s.now().Before(*k.ExpiresAt) {
+		return access.Principal{}, errKeyExpired
+	}
 	u, err := s.db.User(ctx, k.UserID)
 	if err != nil {
 		return access.Principal{}, unavailable(err)
@@ -139,7 +142,7 @@ func (s *Service) Bearer(ctx context.Context, token string) (access.Principal, e
 		s.log.WarnContext(ctx, "could not record an API key's use", "key", k.ID, "error", err)
 	}
 	p := principalOf(u)
-	p.KeyID, p.Label = k.ID, u.Email+" (ключ «"+k.Name+"»)"
+	p.KeyID, p.KeyScope, p.Label = k.ID, k.Scope, u.Email+" (ключ «"+k.Name+"»)"
 	return p, nil
 }
 

@@ -72,7 +72,7 @@ func TestChangePassword(t *testing.T) {
 		}
 		sessions = append(sessions, l)
 	}
-	key, err := s.CreateKey(ctx, principalOf(u), "СДО")
+	key, err := s.CreateKey(ctx, principalOf(u), KeyRequest{Name: "СДО"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestPrincipalNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := s.CreateKey(ctx, principalOf(u), "СДО")
+	key, err := s.CreateKey(ctx, principalOf(u), KeyRequest{Name: "СДО"})
 	if err != nil {
 		t.Fatal(err)
 	}

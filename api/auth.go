@@ -201,13 +201,11 @@ func (s *Server) listKeys(c echo.Context) error {
 
 // createKey answers the key's token once; only its digest is kept.
 func (s *Server) createKey(c echo.Context) error {
-	var body struct {
-		Name string `json:"name"`
-	}
+	var body accounts.KeyRequest
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	k, err := s.accounts.CreateKey(c.Request().Context(), principal(c), body.Name)
+	k, err := s.accounts.CreateKey(c.Request().Context(), principal(c), body)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"accredpack/accounts"
 	"accredpack/checks"
 	"accredpack/fault"
 	"accredpack/intake"
@@ -46,6 +47,8 @@ var errorTable = []struct {
 	code    string
 	message string
 }{
+	{accounts.ErrKeyExpired, http.StatusUnauthorized, "key_expired", "Срок действия этого API-ключа истёк: создайте новый ключ."},
+	{accounts.ErrKeyScope, http.StatusForbidden, "key_scope", "Этот API-ключ не даёт права на это действие."},
 	{errUnauthorized, http.StatusUnauthorized, "unauthorized", "Нужен действующий токен доступа: заголовок Authorization: Bearer <токен>."},
 	{errExtraFilePart, http.StatusBadRequest, "one_file_per_slot", "В один слот загружается ровно один файл. Если у документа несколько страниц или частей, объедините их в один PDF."},
 	{errBadRequest, http.StatusBadRequest, "bad_request", "Запрос составлен неверно."},

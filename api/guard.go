@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"accredpack/access"
+	"accredpack/accounts"
 	"accredpack/audit"
 	"accredpack/dossier"
 	"accredpack/events"
@@ -112,6 +113,9 @@ func (s *Server) guard(r route) echo.MiddlewareFunc {
 				return next(c)
 			}
 			p := principal(c)
+			if !accounts.ScopeAllows(p.KeyScope, r.method, r.path) {
+				return accounts.KeyScopeError(p.KeyScope)
+			}
 			if r.on == service {
 				if err := s.policy.Allow(p, r.act); err != nil {
 					return fault.Forbidden("Это действие недоступно вашей роли.")

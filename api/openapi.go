@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"accredpack/accounts"
 	"accredpack/certimport"
 	"accredpack/database"
 	"accredpack/dossier"
@@ -68,10 +69,13 @@ var operations = map[string]op{
 	"GET /organizations": {summary: "Организации (консалтинг, учебные центры)", tag: "accounts", status: 200, out: obj{"organizations": []obj{}}},
 	"POST /organizations": {summary: "Создать организацию (администратор)", tag: "accounts", body: "json", in: orgBody{}, status: 201,
 		example: obj{"name": "Учебный центр «Пример»", "kind": "training_center"}},
-	"GET /users":     {summary: "Пользователи (администратор): роль, организация, disabled_at у отключённых", tag: "accounts", status: 200, out: obj{"users": []database.User{}}},
-	"POST /users":    {summary: "Создать пользователя любой роли (администратор)", tag: "accounts", body: "json", in: registerBody{}, status: 201},
-	"GET /api-keys":  {summary: "Мои API-ключи: имя, создан, последнее использование", tag: "accounts", status: 200, out: obj{"api_keys": []obj{}}},
-	"POST /api-keys": {summary: "Новый API-ключ: токен показывается один раз", tag: "accounts", body: "json", in: nameBody{}, status: 201, shownOnce: "token"},
+	"GET /users":    {summary: "Пользователи (администратор): роль, организация, disabled_at у отключённых", tag: "accounts", status: 200, out: obj{"users": []database.User{}}},
+	"POST /users":   {summary: "Создать пользователя любой роли (администратор)", tag: "accounts", body: "json", in: registerBody{}, status: 201},
+	"GET /api-keys": {summary: "Мои API-ключи: имя, создан, последнее использование", tag: "accounts", status: 200, out: obj{"api_keys": []obj{}}},
+	"POST /api-keys": {summary: "Новый API-ключ: токен показывается один раз", tag: "accounts", body: "json", in: accounts.KeyRequest{}, status: 201, shownOnce: "token",
+		description: "scope: full (по умолчанию: все действия владельца), read (только GET/HEAD), import (только POST /imports/certificates, " +
+			"GET /auth/me, GET /catalog); вне области — 403 key_scope. Срок: expires_at (RFC 3339, в будущем, не более двух лет) или " +
+			"expires_in_days (1..732); без срока ключ бессрочный; истёкший ключ — 401 key_expired."},
 	"DELETE /api-keys/:kid": {summary: "Отозвать API-ключ: свой; администратор — любой", tag: "accounts", status: 204,
 		description: "Ключ перестаёт действовать сразу. Чужой ключ для не-администратора — 404, как несуществующий. Каждый отзыв — строка журнала keys.revoke (владелец ключа видит её в /me/audit)."},
 	"GET /audit": {summary: "Журнал доступа (администратор); format=csv|ndjson для выгрузки", tag: "audit", status: 200, out: AuditPageJSON{},

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -279,31 +280,34 @@ func (s *Service) Build(ctx context.Context, bundleID string, run int64) error {
 		reason := packager.Reason(err)
 		s.log.WarnContext(ctx, "bundle build failed", "bundle", b.ID, "error", err)
 		failed := dossier.BundleFailed
-		if uerr := s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: &failed, Error: &reason, OnlyIfRun: &run}); uerr != nil {
+		if uerr := s.db.UpdateBundle(context.WithoutCancel(ctx), b.ID, s.now(), database.BundleUpdate{Status: &failed, Error: &reason, OnlyIfRun: &run,
+			Then: s.ended(b, failed, 0, reason)}); uerr != nil {
 			return errors.Join(err, uerr)
 		}
-		s.ended(ctx, b, failed, 0, reason)
 		return err
 	}
 	done := dossier.BundleDone
-	if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: &done, ObjectKey: &key, Size: &size, SHA256: &sum, OnlyIfRun: &run}); err != nil {
+	if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: &done, ObjectKey: &key, Size: &size, SHA256: &sum, OnlyIfRun: &run,
+		Then: s.ended(b, done, size, "")}); err != nil {
 		s.store.Delete(context.WithoutCancel(ctx), key)
 		return err
 	}
 	s.log.InfoContext(ctx, "bundle built", "bundle", b.ID, "size", size)
-	s.ended(ctx, b, done, size, "")
 	return nil
 }
 
-// ended tells listeners that a build ended: built (size) or failed (why).
-func (s *Service) ended(ctx context.Context, b *dossier.Bundle, status string, size int64, reason string) {
+// ended is the event that a build ended, built (size) or failed (why),
+// written in the transaction that records the end.
+func (s *Service) ended(b *dossier.Bundle, status string, size int64, reason string) database.TxHook {
 	data := map[string]any{"bundle_id": b.ID, "kind": b.Kind, "draft": b.Draft, "status": status}
 	if status == dossier.BundleDone {
 		data["size"] = size
 	} else {
 		data["error"] = reason
 	}
-	s.events.Publish(ctx, events.Event{Type: events.BundleDone, ApplicationID: b.ApplicationID, OccurredAt: s.now(), Data: data})
+	return func(ctx context.Context, tx *sql.Tx) error {
+		return s.events.PublishTx(ctx, tx, events.Event{Type: events.BundleDone, ApplicationID: b.ApplicationID, OccurredAt: s.now(), Data: data})
+	}
 }
 
 func (s *Service) heartbeatLoop(ctx context.Context, bundleID string, run int64) {
@@ -382,10 +386,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 		}
 		if b.Attempts >= MaxResumes {
 			reason := "Сборка прерывалась несколько раз подряд (перезапуски сервиса). Повторите сборку."
-			if err := s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: ptr(dossier.BundleFailed), Error: &reason,
-				OnlyIfStatus: []string{dossier.BundleRunning}, OnlyIfRun: &b.Run}); err == nil {
-				s.ended(ctx, &b, dossier.BundleFailed, 0, reason)
-			}
+			s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Status: ptr(dossier.BundleFailed), Error: &reason,
+				OnlyIfStatus: []string{dossier.BundleRunning}, OnlyIfRun: &b.Run, Then: s.ended(&b, dossier.BundleFailed, 0, reason)})
 			continue
 		}
 		s.log.WarnContext(ctx, "bundle build interrupted; queued again", "bundle", b.ID, "attempts", b.Attempts)

@@ -197,12 +197,12 @@ func testDeleteApplication(t *testing.T, db *DB) {
 	}
 	ref := dossier.SlotRef{Slot: "snils"}
 	for i, key := range []string{"documents/old", "documents/new"} {
-		if _, err := db.PutDocument(ctx, "gone", doc(ref, key, now.Add(time.Duration(i)*time.Second)), allowAll,
+		if _, err := db.PutDocument(ctx, "gone", doc(ref, key, now.Add(time.Duration(i)*time.Second)), allowAll, nil,
 			dossier.Source{ID: key + "-src", Position: 1, ObjectKey: key + "-photo", Kind: "jpeg", SHA256: "x", Size: 5, UploadedAt: now}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.PutDocument(ctx, "kept", doc(ref, "documents/kept", now), allowAll); err != nil {
+	if _, err := db.PutDocument(ctx, "kept", doc(ref, "documents/kept", now), allowAll, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.PutCourse(ctx, "gone", dossier.Course{ID: "c1", Title: "ПК", Hours: 36, StartDate: "2025-01-01", EndDate: "2025-01-10"}, now); err != nil {

@@ -52,7 +52,19 @@ type APIKey struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
+	// Scope is what the key may do: KeyScopeFull, KeyScopeRead or
+	// KeyScopeImport.
+	Scope string `json:"scope"`
+	// ExpiresAt is when the key stops working; nil: never.
+	ExpiresAt *time.Time `json:"expires_at"`
 }
+
+// Scopes of an API key.
+const (
+	KeyScopeFull   = "full"   // every action of its owner
+	KeyScopeRead   = "read"   // reading only
+	KeyScopeImport = "import" // the certificate import, and what it reads
+)
 
 // Grant is an application shared with an organization.
 type Grant struct {
@@ -301,12 +313,15 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash string, now time.Time
 	return nil
 }
 
-const keyColumns = `id, user_id, name, secret_hash, created_at, last_used_at, revoked_at`
+const keyColumns = `id, user_id, name, secret_hash, created_at, last_used_at, revoked_at, scope, expires_at`
 
 // CreateAPIKey inserts a key.
 func (db *DB) CreateAPIKey(ctx context.Context, k APIKey) error {
-	_, err := db.conn().exec(ctx, `INSERT INTO api_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.UserID, k.Name, k.SecretHash, ts(k.CreatedAt), nullTS(k.LastUsedAt), nullTS(k.RevokedAt))
+	if k.Scope == "" {
+		k.Scope = KeyScopeFull
+	}
+	_, err := db.conn().exec(ctx, `INSERT INTO api_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.UserID, k.Name, k.SecretHash, ts(k.CreatedAt), nullTS(k.LastUsedAt), nullTS(k.RevokedAt), k.Scope, nullTS(k.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("database: insert API key: %w", err)
 	}
@@ -316,8 +331,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k APIKey) error {
 func scanKey(s scanner) (APIKey, error) {
 	var k APIKey
 	var created string
-	var used, revoked sql.NullString
-	if err := s.Scan(&k.ID, &k.UserID, &k.Name, &k.SecretHash, &created, &used, &revoked); err != nil {
+	var used, revoked, expires sql.NullString
+	if err := s.Scan(&k.ID, &k.UserID, &k.Name, &k.SecretHash, &created, &used, &revoked, &k.Scope, &expires); err != nil {
 		return k, err
 	}
 	var err error
@@ -327,7 +342,10 @@ func scanKey(s scanner) (APIKey, error) {
 	if k.LastUsedAt, err = scanNullTS(used); err != nil {
 		return k, err
 	}
-	k.RevokedAt, err = scanNullTS(revoked)
+	if k.RevokedAt, err = scanNullTS(revoked); err != nil {
+		return k, err
+	}
+	k.ExpiresAt, err = scanNullTS(expires)
 	return k, err
 }
 

@@ -73,6 +73,9 @@ type BundleUpdate struct {
 	SHA256       *string
 	OnlyIfStatus []string // refuse the update unless the bundle is in one of these
 	OnlyIfRun    *int64   // refuse the update unless the bundle belongs to this run
+	// Then, if not nil, runs in the update's transaction once the update
+	// applied: the event it causes commits with it or not at all.
+	Then TxHook
 }
 
 // ErrBundleState reports an update refused by OnlyIfStatus.
@@ -125,17 +128,31 @@ func (db *DB) UpdateBundle(ctx context.Context, id string, at time.Time, u Bundl
 			args = append(args, s)
 		}
 	}
-	res, err := db.conn().exec(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("database: update bundle: %w", err)
+	update := func(c conn) error {
+		res, err := c.exec(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("database: update bundle: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return ErrBundleState
+		}
+		if u.Then != nil {
+			return u.Then(ctx, c.tx)
+		}
+		return nil
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
+	var err error
+	if u.Then == nil {
+		err = update(db.conn())
+	} else {
+		err = db.inTx(ctx, update)
+	}
+	if errors.Is(err, ErrBundleState) {
 		if _, gerr := db.GetBundle(ctx, id); gerr != nil {
 			return gerr
 		}
-		return ErrBundleState
 	}
-	return nil
+	return err
 }
 
 func repeat(s string, n int) string {

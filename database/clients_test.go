@@ -55,7 +55,7 @@ func testClientList(t *testing.T, db *DB) {
 		if err := db.CreateApplication(ctx, a, grants...); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.SetReadiness(ctx, c.id, Summary{Ready: c.ready, DueOn: c.due, ExpiresOn: c.expires, SearchText: c.text, SNILSHash: "h-" + c.id}, now, Readiness{}); err != nil {
+		if _, err := db.SetReadiness(ctx, c.id, Summary{Ready: c.ready, DueOn: c.due, ExpiresOn: c.expires, SearchText: c.text, SNILSHash: "h-" + c.id}, now, Readiness{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if c.assignee != "" {

@@ -171,7 +171,13 @@ type conn struct {
 	q  querier
 	pg bool
 	k  *keys
+	tx *sql.Tx // the transaction q is, inside inTx; nil otherwise
 }
+
+// TxHook is work that commits or rolls back with a change, run inside the
+// change's transaction after it: the event the change causes (an outbox).
+// An error rolls the change back.
+type TxHook func(ctx context.Context, tx *sql.Tx) error
 
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -229,7 +235,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
 	if err != nil {
 		return fmt.Errorf("database: begin: %w", err)
 	}
-	if err := fn(conn{q: tx, pg: db.dialect == goose.DialectPostgres, k: db.keys}); err != nil {
+	if err := fn(conn{q: tx, pg: db.dialect == goose.DialectPostgres, k: db.keys, tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -58,7 +58,7 @@ func testToSummarize(t *testing.T, db *DB) {
 		}
 	}
 	// f is summarized; b never was (as if written before the lists' columns).
-	if _, err := db.SetReadiness(ctx, "f", Summary{}, now, Readiness{}); err != nil {
+	if _, err := db.SetReadiness(ctx, "f", Summary{}, now, Readiness{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var pages [][]string
@@ -92,10 +92,10 @@ func testSources(t *testing.T, db *DB) {
 		{ID: "s2", Position: 2, ObjectKey: "documents/p2", Kind: "png", SHA256: "b", Size: 20, FileName: "обратная.png", UploadedAt: now},
 		{ID: "s1", Position: 1, ObjectKey: "documents/p1", Kind: "jpeg", SHA256: "a", Size: 10, FileName: "лицевая.jpg", UploadedAt: now},
 	}
-	if _, err := db.PutDocument(ctx, "a1", doc(ref, "documents/made", now), allowAll, parts...); err != nil {
+	if _, err := db.PutDocument(ctx, "a1", doc(ref, "documents/made", now), allowAll, nil, parts...); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.PutDocument(ctx, "a1", doc(ref, "documents/plain", now.Add(time.Second)), allowAll); err != nil {
+	if _, err := db.PutDocument(ctx, "a1", doc(ref, "documents/plain", now.Add(time.Second)), allowAll, nil); err != nil {
 		t.Fatal(err)
 	}
 	src, err := db.Sources(ctx, "a1")
@@ -118,7 +118,7 @@ func testSources(t *testing.T, db *DB) {
 	}
 	// Position is unique per document: a second part 1 fails the whole put.
 	dup := []dossier.Source{{ID: "d1", Position: 1, ObjectKey: "documents/d1", Kind: "pdf", UploadedAt: now}, {ID: "d2", Position: 1, ObjectKey: "documents/d2", Kind: "pdf", UploadedAt: now}}
-	if _, err := db.PutDocument(ctx, "a2", doc(ref, "documents/dup", now), allowAll, dup...); err == nil {
+	if _, err := db.PutDocument(ctx, "a2", doc(ref, "documents/dup", now), allowAll, nil, dup...); err == nil {
 		t.Fatal("two parts at one position were stored")
 	}
 	if _, err := db.Document(ctx, "a2", ref); !errors.Is(err, ErrNotFound) {
@@ -263,10 +263,10 @@ func testReplaceKeepsHistory(t *testing.T, db *DB) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	db.CreateApplication(ctx, newApp("a1", now))
 	ref := dossier.SlotRef{Slot: "snils"}
-	if prev, err := db.PutDocument(ctx, "a1", doc(ref, "k1", now), allowAll); err != nil || prev != nil {
+	if prev, err := db.PutDocument(ctx, "a1", doc(ref, "k1", now), allowAll, nil); err != nil || prev != nil {
 		t.Fatalf("first put: %v, %v", prev, err)
 	}
-	prev, err := db.PutDocument(ctx, "a1", doc(ref, "k2", now.Add(time.Minute)), allowAll)
+	prev, err := db.PutDocument(ctx, "a1", doc(ref, "k2", now.Add(time.Minute)), allowAll, nil)
 	if err != nil || prev == nil || prev.ObjectKey != "k1" {
 		t.Fatalf("replace: %v, %v", prev, err)
 	}
@@ -288,7 +288,7 @@ func testReplaceKeepsHistory(t *testing.T, db *DB) {
 		t.Fatalf("history = %+v, %v", h, err)
 	}
 	refused := errors.New("locked")
-	if _, err := db.PutDocument(ctx, "a1", doc(ref, "k3", now), func(*dossier.Application, []dossier.Document) error { return refused }); !errors.Is(err, refused) {
+	if _, err := db.PutDocument(ctx, "a1", doc(ref, "k3", now), func(*dossier.Application, []dossier.Document) error { return refused }, nil); !errors.Is(err, refused) {
 		t.Errorf("refusal: %v", err)
 	}
 	if docs, _ := db.Documents(ctx, "a1"); len(docs) != 0 {
@@ -308,7 +308,7 @@ func testConcurrentPutsToOneSlot(t *testing.T, db *DB) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, err := db.PutDocument(ctx, "a1", doc(ref, fmt.Sprintf("k%d", i), now), allowAll)
+			_, err := db.PutDocument(ctx, "a1", doc(ref, fmt.Sprintf("k%d", i), now), allowAll, nil)
 			errs <- err
 		}(i)
 	}
@@ -331,9 +331,9 @@ func testReferencedKeys(t *testing.T, db *DB) {
 	now := time.Now()
 	db.CreateApplication(ctx, newApp("a1", now))
 	ref := dossier.SlotRef{Slot: "snils"}
-	db.PutDocument(ctx, "a1", doc(ref, "k1", now), allowAll)
-	db.PutDocument(ctx, "a1", doc(ref, "k2", now), allowAll)
-	db.PutDocument(ctx, "a1", doc(dossier.SlotRef{Slot: "qualification_certificates", Row: 1}, "k3", now), allowAll)
+	db.PutDocument(ctx, "a1", doc(ref, "k1", now), allowAll, nil)
+	db.PutDocument(ctx, "a1", doc(ref, "k2", now), allowAll, nil)
+	db.PutDocument(ctx, "a1", doc(dossier.SlotRef{Slot: "qualification_certificates", Row: 1}, "k3", now), allowAll, nil)
 	keys, err := db.ReferencedKeys(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -77,8 +77,10 @@ type SlotChange func(a *dossier.Application, docs []dossier.Document) error
 // PutDocument makes d the current document of its slot row, with the
 // original parts it was made from, if any. A document it replaces moves to
 // the history (its sources stay with it). allow runs first, in the same
-// transaction.
-func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document, allow SlotChange, sources ...dossier.Source) (replaced *dossier.Document, err error) {
+// transaction; then, if not nil, runs last in it with the document replaced
+// (nil if none): the event of the change, which commits with it or not at all.
+func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document, allow SlotChange,
+	then func(ctx context.Context, tx *sql.Tx, replaced *dossier.Document) error, sources ...dossier.Source) (replaced *dossier.Document, err error) {
 	err = db.inTx(ctx, func(tx conn) error {
 		prev, err := db.prepareSlotChange(ctx, tx, appID, d.Ref, allow)
 		if err != nil {
@@ -102,7 +104,13 @@ func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document,
 				return fmt.Errorf("database: insert source %d of %s: %w", src.Position, d.Ref, err)
 			}
 		}
-		return touch(ctx, tx, appID, d.UploadedAt)
+		if err := touch(ctx, tx, appID, d.UploadedAt); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(ctx, tx.tx, prev)
+		}
+		return nil
 	})
 	return replaced, err
 }

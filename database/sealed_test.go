@@ -31,11 +31,11 @@ func testSealedColumns(t *testing.T, db *DB) {
 	}
 	d := doc(dossier.SlotRef{Slot: "passport"}, "documents/p1", now)
 	d.FileName = "Ёлкина паспорт.pdf"
-	if _, err := db.PutDocument(ctx, "a1", d, allowAll); err != nil {
+	if _, err := db.PutDocument(ctx, "a1", d, allowAll, nil); err != nil {
 		t.Fatal(err)
 	}
 	d2 := doc(dossier.SlotRef{Slot: "passport"}, "documents/p2", now.Add(time.Second))
-	if _, err := db.PutDocument(ctx, "a1", d2, allowAll); err != nil { // the first goes to the history
+	if _, err := db.PutDocument(ctx, "a1", d2, allowAll, nil); err != nil { // the first goes to the history
 		t.Fatal(err)
 	}
 	if err := db.PutNMOActivity(ctx, "a1", dossier.NMOActivity{ID: "n1", Title: "Вебинар", Date: "2026-01-10", Credits: 2, Code: "NMO-1", Kind: "webinar"}, now); err != nil {
@@ -159,7 +159,7 @@ func testSealedColumns(t *testing.T, db *DB) {
 	for _, id := range []string{"a1", "a2"} {
 		a, _ := db.GetApplication(ctx, id)
 		sum := Summary{SearchText: strings.ToLower(a.Form.Specialist.LastName + " " + a.Form.Specialist.FirstName + " терапия")}
-		if _, err := db.SetReadiness(ctx, id, sum, now, Readiness{}); err != nil {
+		if _, err := db.SetReadiness(ctx, id, sum, now, Readiness{}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

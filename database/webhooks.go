@@ -201,6 +201,29 @@ type Attempt struct {
 
 const deliveryColumns = `id, subscription_id, event_id, event_type, application_id, payload, status, attempts, last_status, last_error, next_attempt_at, created_at, updated_at`
 
+// CreateDeliveryOnce records a pending delivery unless the subscription
+// already has one of the event, and returns the one recorded (d, or the
+// earlier one, whatever its status): a fan-out run again delivers nothing
+// twice.
+func (db *DB) CreateDeliveryOnce(ctx context.Context, d Delivery) (Delivery, error) {
+	_, err := db.conn().exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '', '', ?, ?)
+		ON CONFLICT (subscription_id, event_id) DO NOTHING`,
+		d.ID, d.SubscriptionID, d.EventID, d.EventType, d.ApplicationID, string(d.Payload), DeliveryPending, ts(d.CreatedAt), ts(d.CreatedAt))
+	if err != nil {
+		return d, fmt.Errorf("database: create delivery: %w", err)
+	}
+	got, err := scanDelivery(db.conn().queryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE subscription_id = ? AND event_id = ?`,
+		d.SubscriptionID, d.EventID))
+	if err != nil {
+		// Gone already: the subscription was deleted meanwhile.
+		if errors.Is(err, sql.ErrNoRows) {
+			return d, fmt.Errorf("delivery of %s: %w", d.EventID, ErrNotFound)
+		}
+		return d, fmt.Errorf("database: read delivery: %w", err)
+	}
+	return got, nil
+}
+
 // CreateDelivery records a pending delivery. An event already recorded
 // for the subscription is ErrDuplicate.
 func (db *DB) CreateDelivery(ctx context.Context, d Delivery) error {
@@ -366,9 +389,22 @@ func (db *DB) ReadinessOf(ctx context.Context, appID string) (Readiness, error) 
 // its summary (see Summary), over the readiness seen before it was
 // evaluated, and tells whether the verdict changed. ErrReadinessMoved if
 // another recording came in between: this evaluation may be older than
-// that one and must not overwrite it.
-func (db *DB) SetReadiness(ctx context.Context, appID string, sum Summary, at time.Time, seen Readiness) (changed bool, err error) {
-	c := db.conn()
+// that one and must not overwrite it. onChange, if not nil, runs in the
+// same transaction when the verdict changed (the event that says so).
+func (db *DB) SetReadiness(ctx context.Context, appID string, sum Summary, at time.Time, seen Readiness, onChange TxHook) (changed bool, err error) {
+	if onChange == nil {
+		return db.setReadiness(ctx, db.conn(), appID, sum, at, seen)
+	}
+	err = db.inTx(ctx, func(tx conn) error {
+		if changed, err = db.setReadiness(ctx, tx, appID, sum, at, seen); err != nil || !changed {
+			return err
+		}
+		return onChange(ctx, tx.tx)
+	})
+	return changed && err == nil, err
+}
+
+func (db *DB) setReadiness(ctx context.Context, c conn, appID string, sum Summary, at time.Time, seen Readiness) (changed bool, err error) {
 	var res sql.Result
 	if err := db.ready(ctx); err != nil {
 		return false, err

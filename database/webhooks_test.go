@@ -122,16 +122,16 @@ func testWebhooks(t *testing.T, db *DB) {
 		if seen.Version != int64(i) || seen.Recorded != (i > 0) {
 			t.Errorf("step %d: read %+v; want version %d", i, seen, i)
 		}
-		if changed, err := db.SetReadiness(ctx, "ready", Summary{Ready: step.ready}, now, seen); err != nil || changed != step.changed {
+		if changed, err := db.SetReadiness(ctx, "ready", Summary{Ready: step.ready}, now, seen, nil); err != nil || changed != step.changed {
 			t.Errorf("step %d ready=%v: changed=%v %v; want %v", i, step.ready, changed, err, step.changed)
 		}
 	}
 	stale, _ := db.ReadinessOf(ctx, "ready")
 	fresh := stale
-	if _, err := db.SetReadiness(ctx, "ready", Summary{Ready: false}, now, fresh); err != nil {
+	if _, err := db.SetReadiness(ctx, "ready", Summary{Ready: false}, now, fresh, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SetReadiness(ctx, "ready", Summary{Ready: true}, now, stale); !errors.Is(err, ErrReadinessMoved) {
+	if _, err := db.SetReadiness(ctx, "ready", Summary{Ready: true}, now, stale, nil); !errors.Is(err, ErrReadinessMoved) {
 		t.Errorf("recording over a readiness that moved: %v; want ErrReadinessMoved", err)
 	}
 	if got, _ := db.ReadinessOf(ctx, "ready"); got.Ready || got.Version != 7 {
@@ -140,16 +140,16 @@ func testWebhooks(t *testing.T, db *DB) {
 	if err := db.CreateApplication(ctx, newApp("fresh", now)); err != nil {
 		t.Fatal(err)
 	}
-	if changed, _ := db.SetReadiness(ctx, "fresh", Summary{Ready: true}, now, Readiness{}); !changed {
+	if changed, _ := db.SetReadiness(ctx, "fresh", Summary{Ready: true}, now, Readiness{}, nil); !changed {
 		t.Error("a new application becoming ready is a change")
 	}
-	if _, err := db.SetReadiness(ctx, "fresh", Summary{Ready: true}, now, Readiness{}); !errors.Is(err, ErrReadinessMoved) {
+	if _, err := db.SetReadiness(ctx, "fresh", Summary{Ready: true}, now, Readiness{}, nil); !errors.Is(err, ErrReadinessMoved) {
 		t.Errorf("a second first recording: %v; want ErrReadinessMoved", err)
 	}
 	if _, err := db.DeleteApplication(ctx, "ready"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SetReadiness(ctx, "ready", Summary{Ready: true}, now, Readiness{}); err == nil {
+	if _, err := db.SetReadiness(ctx, "ready", Summary{Ready: true}, now, Readiness{}, nil); err == nil {
 		t.Error("readiness of a deleted application recorded")
 	}
 }

@@ -6,6 +6,7 @@ package events
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -38,17 +39,20 @@ type Event struct {
 	ActorOrg string `json:"-"`
 }
 
-// Publisher hands events to whoever listens. Publishing never fails the
-// change that caused the event: a publisher logs its own failures.
+// Publisher hands events to whoever listens. An event is written in tx,
+// the transaction of the change that caused it (an outbox): it exists if
+// and only if the change commits, and is delivered from there, after the
+// commit, at least once even if the process dies in between. An error
+// fails the change: a change is never committed without its event.
 type Publisher interface {
-	Publish(ctx context.Context, e Event)
+	PublishTx(ctx context.Context, tx *sql.Tx, e Event) error
 }
 
 // Discard is a Publisher with no listeners.
 type Discard struct{}
 
-// Publish implements Publisher.
-func (Discard) Publish(context.Context, Event) {}
+// PublishTx implements Publisher.
+func (Discard) PublishTx(context.Context, *sql.Tx, Event) error { return nil }
 
 type actorOrgKey struct{}
 

@@ -86,7 +86,7 @@ func TestListSearchesSortsAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SetReadiness(ctx, soon, database.Summary{Ready: true, DueOn: "2027-03-31"}, today, seen); err != nil {
+	if _, err := db.SetReadiness(ctx, soon, database.Summary{Ready: true, DueOn: "2027-03-31"}, today, seen, nil); err != nil {
 		t.Fatal(err)
 	}
 	yes := true

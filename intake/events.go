@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -18,27 +19,23 @@ func documentAccepted(ctx context.Context, appID string, doc dossier.Document, r
 			"replaced": replaced, "sources": sources}}
 }
 
-// changed follows every change to an application: it publishes what
-// happened (if anything is given), then readiness.changed when the
-// application became ready to submit or stopped being ready.
-func (s *Service) changed(ctx context.Context, appID string, happened ...events.Event) {
+// changed follows every change to an application: it records the
+// application's readiness and, in the same transaction, readiness.changed
+// when the application became ready to submit or stopped being ready.
+// (The event of the change itself, document.accepted, is written with the
+// change.)
+func (s *Service) changed(ctx context.Context, appID string) {
 	ctx = context.WithoutCancel(ctx)
-	for _, e := range happened {
-		s.events.Publish(ctx, e)
-	}
-	var v *View
-	var flipped bool
-	var seen database.Readiness
-	now := s.now()
 	// Read what was recorded, evaluate, record over it; when another
 	// evaluation recorded in between (it may be the newer one), again.
 	for try := 1; ; try++ {
-		var err error
-		if seen, err = s.db.ReadinessOf(ctx, appID); err != nil {
+		seen, err := s.db.ReadinessOf(ctx, appID)
+		if err != nil {
 			s.log.WarnContext(ctx, "readiness not read after a change", "application", appID, "error", err)
 			return
 		}
-		if v, err = s.Get(ctx, appID); err != nil {
+		v, err := s.Get(ctx, appID)
+		if err != nil {
 			s.log.WarnContext(ctx, "readiness not evaluated after a change", "application", appID, "error", err)
 			return
 		}
@@ -47,36 +44,33 @@ func (s *Service) changed(ctx context.Context, appID string, happened ...events.
 			s.log.WarnContext(ctx, "readiness not summarized after a change", "application", appID, "error", err)
 			return
 		}
-		now = s.now()
-		flipped, err = s.db.SetReadiness(ctx, appID, sum, now, seen)
+		now := s.now()
+		r := v.Readiness
+		flip := func(ctx context.Context, tx *sql.Tx) error {
+			return s.events.PublishTx(ctx, tx, events.Event{Type: events.ReadinessChanged, ApplicationID: appID, OccurredAt: now.Truncate(time.Millisecond),
+				ActorOrg: events.ActorOrg(ctx), Data: map[string]any{"ready": r.Ready, "blocking_findings": len(r.Blocking()),
+					// Counts up with every recording of this application's
+					// readiness: events may arrive out of order, the highest
+					// is the latest.
+					"sequence": seen.Version + 1}})
+		}
+		_, err = s.db.SetReadiness(ctx, appID, sum, now, seen, flip)
 		if errors.Is(err, database.ErrReadinessMoved) && try < 10 {
 			continue
 		}
 		if err != nil {
 			s.log.WarnContext(ctx, "readiness not recorded after a change", "application", appID, "error", err)
-			return
 		}
-		break
-	}
-	if !flipped {
 		return
 	}
-	r := v.Readiness
-	blocking := len(r.Blocking())
-	s.events.Publish(ctx, events.Event{Type: events.ReadinessChanged, ApplicationID: appID, OccurredAt: now.Truncate(time.Millisecond),
-		ActorOrg: events.ActorOrg(ctx), Data: map[string]any{"ready": r.Ready, "blocking_findings": blocking,
-			// Counts up with every recording of this application's
-			// readiness: events may arrive out of order, the highest is
-			// the latest.
-			"sequence": seen.Version + 1}})
 }
 
 // RecheckReadiness evaluates again every application not yet submitted
 // (and any never summarized for the lists) and publishes readiness.changed
 // where the readiness differs from the one recorded: readiness moves with
 // the date alone (a course leaves the five-year period, a break in work
-// reaches five years), and an event lost to a crash between a change and
-// its publication is caught up here.
+// reaches five years), and a readiness never recorded after a change (the
+// process died between the change and the recording) is caught up here.
 // It returns how many applications it evaluated.
 func (s *Service) RecheckReadiness(ctx context.Context) (int, error) {
 	const page = 200

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"testing"
 	"time"
@@ -19,10 +20,11 @@ type heard struct {
 	events []events.Event
 }
 
-func (h *heard) Publish(_ context.Context, e events.Event) {
+func (h *heard) PublishTx(_ context.Context, _ *sql.Tx, e events.Event) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.events = append(h.events, e)
+	return nil
 }
 
 func (h *heard) take() []events.Event {
@@ -75,7 +77,7 @@ func TestRecheckReadinessPublishesWhatMovedSinceRecorded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.db.SetReadiness(ctx, id, database.Summary{Ready: true}, yesterday, seen); err != nil {
+		if _, err := svc.db.SetReadiness(ctx, id, database.Summary{Ready: true}, yesterday, seen, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,7 +124,7 @@ func TestReadinessRecheckRunsOnceADay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.db.SetReadiness(ctx, v.App.ID, database.Summary{Ready: true}, day, seen); err != nil {
+		if _, err := svc.db.SetReadiness(ctx, v.App.ID, database.Summary{Ready: true}, day, seen, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -180,7 +181,12 @@ func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Do
 	}
 	doc := dossier.Document{Ref: st.ref, ObjectKey: key, SHA256: st.verdict.SHA256, Size: st.verdict.Size,
 		Pages: st.verdict.Pages, FileName: st.fileName, UploadedAt: s.now(), UploadedBy: by}
-	replaced, err := s.db.PutDocument(ctx, st.appID, doc, s.allowChange(st.ref.String(), st.addOnly), sources...)
+	// document.accepted is written in the transaction that stores the row:
+	// it is delivered if and only if the document is stored.
+	accepted := func(ctx context.Context, tx *sql.Tx, replaced *dossier.Document) error {
+		return s.events.PublishTx(ctx, tx, documentAccepted(ctx, st.appID, doc, replaced != nil, len(sources)))
+	}
+	replaced, err := s.db.PutDocument(ctx, st.appID, doc, s.allowChange(st.ref.String(), st.addOnly), accepted, sources...)
 	if err != nil {
 		// No row points at the objects: remove them. If even that fails,
 		// they are orphans, harmless and found by their keys being in no row.
@@ -192,7 +198,7 @@ func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Do
 	}
 	s.log.InfoContext(ctx, "document accepted", "application", st.appID, "slot", st.ref.String(),
 		"size", doc.Size, "pages", doc.Pages, "sha256", doc.SHA256[:12], "replaced", replaced != nil, "sources", len(sources))
-	s.changed(ctx, st.appID, documentAccepted(ctx, st.appID, doc, replaced != nil, len(sources)))
+	s.changed(ctx, st.appID)
 	return doc, sources, nil
 }
 

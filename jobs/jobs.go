@@ -7,6 +7,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -35,6 +37,7 @@ type Config struct {
 // Queue is the River client of this process.
 type Queue struct {
 	insert     func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error)
+	insertTx   func(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (int64, error)
 	start      func(ctx context.Context) error
 	stop       func(ctx context.Context) error
 	closeDB    func()
@@ -61,6 +64,18 @@ func Open(ctx context.Context, db *database.DB, workers *river.Workers, cfg Conf
 		}
 		q.closeDB = pool.Close
 		err = setup(ctx, q, riverpgxv5.New(pool), workers, cfg, log, false)
+		if err == nil {
+			// The working client speaks pgx (LISTEN/NOTIFY); a second,
+			// insert-only client speaks database/sql so that a job can be
+			// inserted in the application's own transaction.
+			var txClient *river.Client[*sql.Tx]
+			txClient, err = river.NewClient(riverdatabasesql.New(db.Pool()), &river.Config{Logger: log})
+			if err != nil {
+				err = fmt.Errorf("jobs: queue client for transactions: %w", err)
+			} else {
+				q.insertTx = insertTx(txClient)
+			}
+		}
 	} else {
 		// SQLite has no LISTEN/NOTIFY: the client polls.
 		err = setup(ctx, q, riversqlite.New(db.Pool()), workers, cfg, log, true)
@@ -106,6 +121,9 @@ func setup[TTx any](ctx context.Context, q *Queue, driver riverdriver.Driver[TTx
 		}
 		return res.Job.ID, nil
 	}
+	if c, ok := any(client).(*river.Client[*sql.Tx]); ok {
+		q.insertTx = insertTx(c)
+	}
 	q.start = client.Start
 	q.stop = client.Stop
 	return nil
@@ -114,6 +132,22 @@ func setup[TTx any](ctx context.Context, q *Queue, driver riverdriver.Driver[TTx
 // Insert puts a job on the queue and returns its id.
 func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
 	return q.insert(ctx, args, opts)
+}
+
+// InsertTx puts a job on the queue inside tx, a transaction of the
+// application's database: the job exists if and only if tx commits.
+func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
+	return q.insertTx(ctx, tx, args, opts)
+}
+
+func insertTx(client *river.Client[*sql.Tx]) func(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
+	return func(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
+		res, err := client.InsertTx(ctx, tx, args, opts)
+		if err != nil {
+			return 0, fmt.Errorf("jobs: insert %s in a transaction: %w", args.Kind(), err)
+		}
+		return res.Job.ID, nil
+	}
 }
 
 // Background adds a loop that runs while this process's workers run (a

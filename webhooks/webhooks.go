@@ -8,6 +8,7 @@ package webhooks
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -57,9 +58,11 @@ type Config struct {
 	Resolver Resolver
 }
 
-// Inserter puts jobs on the job queue (jobs.Queue).
+// Inserter puts jobs on the job queue (jobs.Queue): at once, or inside a
+// transaction of the application's database.
 type Inserter interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error)
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (int64, error)
 }
 
 // FactsFunc reads what the access policy needs to know of an application.
@@ -89,9 +92,11 @@ func New(db *database.DB, policy access.Policy, facts FactsFunc, cfg Config, log
 // call the service).
 func (s *Service) SetQueue(q Inserter) { s.queue = q }
 
-// AddWorker registers the delivery worker with a job queue's workers.
+// AddWorker registers the fan-out and delivery workers with a job queue's
+// workers.
 func (s *Service) AddWorker(workers *river.Workers) {
 	river.AddWorker(workers, &deliverWorker{svc: s})
+	river.AddWorker(workers, &fanOutWorker{svc: s})
 }
 
 func newID(prefix string) string {
@@ -318,11 +323,19 @@ func (s *Service) Ping(ctx context.Context, p access.Principal, id string) (data
 	return d, nil
 }
 
-// Publish implements events.Publisher: one delivery for every subscription
-// to the event's type whose owner may hear of the application. Failures
-// are logged; the change that caused the event stands.
-func (s *Service) Publish(ctx context.Context, e events.Event) {
-	ctx = context.WithoutCancel(ctx)
+// PublishTx implements events.Publisher: it writes the event, with its id
+// fixed now, as a fan-out job in tx, the transaction of the change that
+// caused it (River's transactional insert). The job runs once tx commits,
+// and again after a crash until it succeeds; see fanOut. With no
+// subscription to the event's type nothing is written.
+func (s *Service) PublishTx(ctx context.Context, tx *sql.Tx, e events.Event) error {
+	subs, err := s.db.Subscriptions(ctx, "", "")
+	if err != nil {
+		return fmt.Errorf("webhooks: subscriptions: %w", err)
+	}
+	if !slices.ContainsFunc(subs, func(sub database.Subscription) bool { return slices.Contains(sub.Events, e.Type) }) {
+		return nil
+	}
 	if e.ID == "" {
 		e.ID = newID("evt_")
 	}
@@ -332,17 +345,46 @@ func (s *Service) Publish(ctx context.Context, e events.Event) {
 	if e.Data == nil {
 		e.Data = map[string]any{}
 	}
-	n, err := s.publish(ctx, e)
-	if err != nil {
-		s.log.WarnContext(ctx, "webhook event not delivered to every subscriber", "event", e.Type, "event_id", e.ID, "application", e.ApplicationID, "error", err)
-		return
+	if _, err := s.queue.InsertTx(ctx, tx, fanOutArgs{Event: e, ActorOrg: e.ActorOrg}, &river.InsertOpts{Queue: Queue}); err != nil {
+		return fmt.Errorf("webhooks: write event %s: %w", e.Type, err)
 	}
-	if n > 0 {
-		s.log.InfoContext(ctx, "webhook event queued", "event", e.Type, "event_id", e.ID, "application", e.ApplicationID, "deliveries", n)
-	}
+	return nil
 }
 
-func (s *Service) publish(ctx context.Context, e events.Event) (int, error) {
+// fanOutArgs is the job of an event written with its change: the fan-out
+// to the subscriptions. It carries ids and states only, as events do.
+type fanOutArgs struct {
+	Event    events.Event `json:"event"`
+	ActorOrg string       `json:"actor_org,omitempty"`
+}
+
+func (fanOutArgs) Kind() string { return "webhook_event" }
+
+type fanOutWorker struct {
+	river.WorkerDefaults[fanOutArgs]
+	svc *Service
+}
+
+func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[fanOutArgs]) error {
+	e := job.Args.Event
+	e.ActorOrg = job.Args.ActorOrg
+	n, err := w.svc.fanOut(ctx, e)
+	if err != nil {
+		w.svc.log.WarnContext(ctx, "webhook event not yet queued for every subscriber; tried again", "event", e.Type, "event_id", e.ID,
+			"application", e.ApplicationID, "attempt", job.Attempt, "error", err)
+		return err
+	}
+	if n > 0 {
+		w.svc.log.InfoContext(ctx, "webhook event queued", "event", e.Type, "event_id", e.ID, "application", e.ApplicationID, "deliveries", n)
+	}
+	return nil
+}
+
+// fanOut queues one delivery of e for every subscription to its type whose
+// owner may hear of the application. Run again (a retry, a crash), it
+// finds the deliveries it recorded before, by (event, subscription), and
+// adds none: a subscriber gets each event once.
+func (s *Service) fanOut(ctx context.Context, e events.Event) (int, error) {
 	subs, err := s.db.Subscriptions(ctx, "", "")
 	if err != nil {
 		return 0, err
@@ -356,6 +398,11 @@ func (s *Service) publish(ctx context.Context, e events.Event) (int, error) {
 		}
 		if facts == nil {
 			f, err := s.facts(ctx, e.ApplicationID)
+			if errors.Is(err, database.ErrNotFound) || errors.Is(err, fault.ErrNotFound) {
+				// The application is gone (deleted meanwhile): nobody
+				// may hear of it any more.
+				return n, nil
+			}
 			if err != nil {
 				return n, fmt.Errorf("facts of the application: %w", err)
 			}
@@ -366,6 +413,9 @@ func (s *Service) publish(ctx context.Context, e events.Event) (int, error) {
 			continue
 		}
 		if _, err := s.enqueue(ctx, sub, e); err != nil {
+			if errors.Is(err, database.ErrNotFound) {
+				continue // the subscription was deleted meanwhile
+			}
 			errs = append(errs, err)
 			continue
 		}
@@ -380,7 +430,8 @@ type payload struct {
 	DeliveryID string `json:"delivery_id"`
 }
 
-// enqueue records a delivery of e to sub and queues it.
+// enqueue records a delivery of e to sub, unless sub has one of e
+// already, and queues it (once: see queueDelivery).
 func (s *Service) enqueue(ctx context.Context, sub database.Subscription, e events.Event) (database.Delivery, error) {
 	d := database.Delivery{ID: newID("dlv_"), SubscriptionID: sub.ID, EventID: e.ID, EventType: e.Type,
 		ApplicationID: e.ApplicationID, Status: database.DeliveryPending, CreatedAt: s.now()}
@@ -389,8 +440,11 @@ func (s *Service) enqueue(ctx context.Context, sub database.Subscription, e even
 		return d, fmt.Errorf("webhooks: encode event: %w", err)
 	}
 	d.Payload = body
-	if err := s.db.CreateDelivery(ctx, d); err != nil {
+	if d, err = s.db.CreateDeliveryOnce(ctx, d); err != nil {
 		return d, err
+	}
+	if d.Status != database.DeliveryPending {
+		return d, nil
 	}
 	if err := s.queueDelivery(ctx, d.ID); err != nil {
 		s.db.FailDelivery(ctx, d.ID, "Не удалось поставить доставку в очередь.", s.now())

@@ -236,6 +236,9 @@ func startProcess(t *testing.T, cfg config.Config, command string) (*proc, *byte
 		fmt.Sprintf("ACCREDPACK_WORKERS=%d", cfg.Workers),
 		fmt.Sprintf("ACCREDPACK_UPLOADS_PER_MINUTE=%d", cfg.UploadsPerMinute),
 		fmt.Sprintf("ACCREDPACK_PARSE_MEMORY_MB=%d", cfg.ParseMemory>>20),
+		fmt.Sprintf("ACCREDPACK_WEBHOOK_WORKERS=%d", cfg.WebhookWorkers),
+		fmt.Sprintf("ACCREDPACK_WEBHOOK_ALLOW_PRIVATE=%t", cfg.WebhookAllowPrivate),
+		"ACCREDPACK_WEBHOOK_BACKOFF="+cfg.WebhookBackoff.String(),
 	)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

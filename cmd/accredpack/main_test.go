@@ -101,6 +101,7 @@ var contract = []struct {
 	{"ClientPackage", testClientPackage},
 	{"Webhooks", testWebhooks},
 	{"Administration", testAdministration},
+	{"KeyScopeAndExpiry", testKeyScopeAndExpiry},
 }
 
 func TestContractEmbedded(t *testing.T) {
