@@ -190,6 +190,7 @@ var env = map[string]string{
 	"ACCREDPACK_WEBHOOK_BACKOFF":       "webhook-backoff",
 	"ACCREDPACK_WEBHOOK_ALLOW_PRIVATE": "webhook-allow-private",
 	"ACCREDPACK_WEBHOOK_SECRET_GRACE":  "webhook-secret-grace",
+	"ACCREDPACK_READINESS_RECHECK":     "readiness-recheck",
 	"ACCREDPACK_OPTIMIZE_QUALITY":      "optimize-quality",
 	"ACCREDPACK_S3_ENDPOINT":           "s3-endpoint",
 	"ACCREDPACK_S3_ACCESS_KEY":         "s3-access-key",

@@ -101,3 +101,12 @@ func TestMetricsListenAndToken(t *testing.T) {
 		}
 	}
 }
+
+// TestReadinessRecheckVariable: the variable the flag's help and the README
+// name is read (it was missing from the list of variables).
+func TestReadinessRecheckVariable(t *testing.T) {
+	c, err := Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_READINESS_RECHECK": "3m"}))
+	if err != nil || c.ReadinessRecheck != 3*time.Minute {
+		t.Errorf("ACCREDPACK_READINESS_RECHECK=3m: %s, %v", c.ReadinessRecheck, err)
+	}
+}
