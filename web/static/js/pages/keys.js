@@ -10,16 +10,18 @@ import { cell, forbidden, once, roleNames } from "../admin.js";
 const scopeNames = { full: "Полный доступ", read: "Только чтение", import: "Импорт удостоверений" };
 const scopeOf = (k) => el("span", { "data-scope": k.scope }, scopeNames[k.scope] || k.scope);
 
+// An expiry is a moment: its date in the person's own time zone.
+const localDate = (iso) => ruDateTime(iso).slice(0, 10);
 const expired = (k) => k.expires_at && new Date(k.expires_at) <= new Date();
 const expiryOf = (k) => !k.expires_at ? el("span", { class: "hint" }, "бессрочно")
-  : expired(k) ? el("span", { class: "bad-text" }, ruDate(k.expires_at)) : ruDate(k.expires_at);
+  : expired(k) ? el("span", { class: "bad-text" }, localDate(k.expires_at)) : localDate(k.expires_at);
 
 const stateOf = (k) => k.revoked_at ? el("span", { class: "bad-text" }, "отозван " + ruDate(k.revoked_at))
-  : expired(k) ? el("span", { class: "bad-text", "data-state": "expired" }, "истёк " + ruDate(k.expires_at))
+  : expired(k) ? el("span", { class: "bad-text", "data-state": "expired" }, "истёк " + localDate(k.expires_at))
   : k.owner_disabled ? el("span", { class: "warn" }, "не действует: владелец отключён") : el("span", { class: "ok" }, "действует");
 
 // termsOf says in words what a new key may do and until when.
-const termsOf = (k) => (scopeNames[k.scope] || k.scope).toLowerCase() + ", " + (k.expires_at ? "действует до " + ruDate(k.expires_at) : "бессрочно");
+const termsOf = (k) => (scopeNames[k.scope] || k.scope).toLowerCase() + ", " + (k.expires_at ? "действует до " + localDate(k.expires_at) : "бессрочно");
 
 // expiryField reads the number of days: empty is a key without expiry;
 // anything but a whole number is the person's to fix (never silently
