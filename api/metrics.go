@@ -1,8 +1,12 @@
 package api
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,3 +42,35 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 func (m *metrics) handler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 }
+
+// requireToken serves next only to a request with Authorization: Bearer
+// token; any other gets 401 with the API's error body. The token is
+// compared in constant time (as digests, so its length does not show
+// either) and never logged. An empty token lets everyone through.
+func requireToken(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(token))
+	body, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: "unauthorized",
+		Message: "Метрики отдаются только с токеном: заголовок Authorization: Bearer <токен метрик>."}})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 || !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="accredpack-metrics"`)
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusUnauthorized)
+			if r.Method != http.MethodHead {
+				w.Write(body)
+			}
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// MetricsHandler serves the Prometheus metrics, behind the metrics token
+// when one is configured. With Config.MetricsSeparate it is the only way
+// to them: the API's own listener answers 404 for /metrics.
+func (s *Server) MetricsHandler() http.Handler { return s.metricsHandler }

@@ -41,6 +41,11 @@ type Config struct {
 	// e-mail; UploadsPerMinute bounds uploads per principal. 0: no limit.
 	LoginPerMinute   int
 	UploadsPerMinute int
+	// MetricsSeparate: /metrics is served elsewhere (MetricsHandler on its
+	// own listener) and not by this handler. MetricsToken, when set, is the
+	// bearer token /metrics requires wherever it is served.
+	MetricsSeparate bool
+	MetricsToken    string
 }
 
 // Deps are the services behind the API.
@@ -70,10 +75,12 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	metrics  *metrics
-	logins   *limiter
-	uploads  *limiter
-	idem     IdempotencyStore
-	imports  *certimport.Importer
+	// metricsHandler serves /metrics, behind the metrics token if any.
+	metricsHandler http.Handler
+	logins         *limiter
+	uploads        *limiter
+	idem           IdempotencyStore
+	imports        *certimport.Importer
 	// openapi is the description of the API, built once at start.
 	openapi    []byte
 	openapiErr error
@@ -100,7 +107,10 @@ func New(d Deps, cfg Config) *Server {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(s.metrics.handler(d.Registry)))
+	s.metricsHandler = requireToken(cfg.MetricsToken, s.metrics.handler(d.Registry))
+	if !cfg.MetricsSeparate {
+		e.GET("/metrics", echo.WrapHandler(s.metricsHandler))
+	}
 
 	for _, r := range s.routes() {
 		var mw []echo.MiddlewareFunc

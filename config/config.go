@@ -85,6 +85,11 @@ type Config struct {
 	ReadTimeout       time.Duration // the whole request, body included
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
+	// Metrics: a separate host:port to serve /metrics on (empty: the main
+	// listener serves it), and a bearer token /metrics requires wherever
+	// it is served (empty: none; from the environment only, never a flag).
+	MetricsListen string
+	MetricsToken  string
 	// E-mail (config/mail.go): the public address links start with, and
 	// the SMTP server (off when it has no host).
 	PublicURL string
@@ -187,6 +192,7 @@ var env = map[string]string{
 	"ACCREDPACK_WEBHOOK_BACKOFF":       "webhook-backoff",
 	"ACCREDPACK_WEBHOOK_ALLOW_PRIVATE": "webhook-allow-private",
 	"ACCREDPACK_WEBHOOK_SECRET_GRACE":  "webhook-secret-grace",
+	"ACCREDPACK_READINESS_RECHECK":     "readiness-recheck",
 	"ACCREDPACK_OPTIMIZE_QUALITY":      "optimize-quality",
 	"ACCREDPACK_S3_ENDPOINT":           "s3-endpoint",
 	"ACCREDPACK_S3_ACCESS_KEY":         "s3-access-key",
@@ -206,6 +212,7 @@ var env = map[string]string{
 	"ACCREDPACK_READ_TIMEOUT":          "read-timeout",
 	"ACCREDPACK_WRITE_TIMEOUT":         "write-timeout",
 	"ACCREDPACK_IDLE_TIMEOUT":          "idle-timeout",
+	"ACCREDPACK_METRICS_LISTEN":        "metrics-listen",
 }
 
 // Parse reads args (without the subcommand) over the environment lookup.
@@ -259,6 +266,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time to send a whole request, body included (ACCREDPACK_READ_TIMEOUT)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time to send a whole answer (ACCREDPACK_WRITE_TIMEOUT)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open (ACCREDPACK_IDLE_TIMEOUT)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "host:port to serve /metrics on alone; the main address then answers 404 there (ACCREDPACK_METRICS_LISTEN)")
 	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64 (ACCREDPACK_S3_SSE_C_KEY)")
 	readMailPassword := mailFlags(fs, &c, getenv)
 	encryptionFlags(fs, &c, getenv)
@@ -299,6 +307,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	c.OptimizeMaxBytes = *optMB << 20
 	c.ImageMaxPixels = *imgMP * 1_000_000
 	c.BootstrapToken = getenv("ACCREDPACK_BOOTSTRAP_TOKEN")
+	c.MetricsToken = getenv("ACCREDPACK_METRICS_TOKEN")
 	var keyErr error
 	if *ssecKey != "" {
 		c.S3.SSECKey, keyErr = base64.StdEncoding.DecodeString(*ssecKey)
@@ -319,6 +328,15 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("addr %q: want host:port: %w", c.Addr, err))
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		errs = append(errs, fmt.Errorf("addr %q: bad port", c.Addr))
+	}
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			errs = append(errs, fmt.Errorf("metrics-listen %q: want host:port: %w", c.MetricsListen, err))
+		} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			errs = append(errs, fmt.Errorf("metrics-listen %q: bad port", c.MetricsListen))
+		} else if c.MetricsListen == c.Addr && p != 0 {
+			errs = append(errs, fmt.Errorf("metrics-listen %q: must differ from addr", c.MetricsListen))
+		}
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data-dir must not be empty"))

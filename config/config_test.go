@@ -94,3 +94,34 @@ func TestWebhookSecretGrace(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsListenAndToken(t *testing.T) {
+	c, err := Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_METRICS_LISTEN": "127.0.0.1:9100", "ACCREDPACK_METRICS_TOKEN": "s3cret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsListen != "127.0.0.1:9100" || c.MetricsToken != "s3cret" {
+		t.Errorf("metrics from the environment: listen %q, token set %v", c.MetricsListen, c.MetricsToken != "")
+	}
+	if c, err := Parse("serve", []string{"-metrics-listen", "0.0.0.0:9101"}, lookup(nil)); err != nil || c.MetricsListen != "0.0.0.0:9101" || c.MetricsToken != "" {
+		t.Errorf("metrics-listen flag: %q, %v", c.MetricsListen, err)
+	}
+	// The token is a secret: never a flag (it would show in ps).
+	if _, err := Parse("serve", []string{"-metrics-token", "x"}, lookup(nil)); err == nil {
+		t.Error("a -metrics-token flag was accepted")
+	}
+	for _, bad := range []string{"9100", "127.0.0.1:http-alt", "127.0.0.1:70000", "127.0.0.1:8080"} {
+		if _, err := Parse("serve", []string{"-metrics-listen", bad}, lookup(nil)); err == nil || !strings.Contains(err.Error(), "metrics-listen") {
+			t.Errorf("metrics-listen %q: %v; want an error naming it", bad, err)
+		}
+	}
+}
+
+// TestReadinessRecheckVariable: the variable the flag's help and the README
+// name is read (it was missing from the list of variables).
+func TestReadinessRecheckVariable(t *testing.T) {
+	c, err := Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_READINESS_RECHECK": "3m"}))
+	if err != nil || c.ReadinessRecheck != 3*time.Minute {
+		t.Errorf("ACCREDPACK_READINESS_RECHECK=3m: %s, %v", c.ReadinessRecheck, err)
+	}
+}

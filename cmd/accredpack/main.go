@@ -413,9 +413,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	cfg.PublicURL = cfg.PublicBase(ln.Addr().String())
+	// /metrics on its own address, when one is configured (the Prometheus
+	// convention: scraped on a port that is not published).
+	var metricsLn net.Listener
+	if cfg.MetricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsListen, err)
+		}
+	}
 	c, stop, err := startComponents(ctx, cfg, log)
 	if err != nil {
 		ln.Close()
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
 		return err
 	}
 	defer stop()
@@ -424,7 +436,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	}
 	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Webhooks: c.webhooks, Audit: c.audit, Policy: c.policy, Idempotency: c.db,
 		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, OptimizeMaxBytes: cfg.OptimizeMaxBytes, PresignTTL: cfg.PresignTTL,
-		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute})
+		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute,
+		MetricsSeparate: metricsLn != nil, MetricsToken: cfg.MetricsToken})
 
 	pages, err := web.New()
 	if err != nil {
@@ -448,27 +461,65 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("accredpack is serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_file_bytes", cfg.MaxFileBytes)
+	log.Info("accredpack is serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_file_bytes", cfg.MaxFileBytes,
+		"metrics_token", cfg.MetricsToken != "")
+	servers := []*http.Server{srv}
+	listeners := []net.Listener{ln}
+	if metricsLn != nil {
+		servers = append(servers, metricsServer(handler.MetricsHandler(), log))
+		listeners = append(listeners, metricsLn)
+		log.Info("metrics are served on their own address", "metrics_addr", metricsLn.Addr().String())
+	}
 	if listening != nil {
 		listening <- ln.Addr().String()
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	errc := make(chan error, len(servers))
+	for i := range servers {
+		go func() { errc <- servers[i].Serve(listeners[i]) }()
 	}
-	log.Info("shutting down")
+	// The first server to stop (an error) or the end of ctx stops them all.
+	var first error
+	running := len(servers)
+	select {
+	case first = <-errc:
+		running--
+		log.Error("a listener stopped", "error", first)
+	case <-ctx.Done():
+		log.Info("shutting down")
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	var errs []error
+	if first != nil && !errors.Is(first, http.ErrServerClosed) {
+		errs = append(errs, first)
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for _, s := range servers {
+		if err := s.Shutdown(shutdownCtx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
 	}
-	return nil
+	for range running {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// metricsServer serves h at /metrics and nothing else (404), for the
+// metrics' own listener.
+func metricsServer(h http.Handler, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // startComponents opens the components and starts this process's workers;

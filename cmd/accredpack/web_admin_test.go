@@ -37,6 +37,9 @@ func (c *client) person(role, orgID, login, name string) *caller {
 // member of it; disables a specialist, whose session is refused at its next
 // request and who cannot log in; makes an API key (shown once, working),
 // revokes it, and revokes a specialist's key from the list of every key;
+// makes a read-only key valid 30 days, listed with its scope and date,
+// whose token is refused a write (key_scope), and sees an expired key
+// marked «истёк»;
 // filters the audit log by action and sees the export links follow the
 // filter; subscribes a webhook, pings it (delivered, HTTP 204 in the log)
 // and rotates its secret. A consultant and a specialist are refused the
@@ -149,6 +152,79 @@ func TestWebAdministration(t *testing.T) {
 	}
 	if r := keyOwner.call("GET", "/api/v1/auth/me", nil); r.status != 401 || !strings.HasPrefix(keyState, "отозван") {
 		t.Errorf("the specialist's key revoked by the administrator: %d, state %q", r.status, keyState)
+	}
+
+	// A read-only key with an expiry, made on the page: listed with its
+	// scope and date; its token reads and is refused a write (key_scope).
+	// Days that are not a number are the person's to fix, not a key
+	// without expiry. A key whose expiry passed reads «истёк».
+	adminWeb := c.login(admin.email, password)
+	soon := time.Now().Add(1500 * time.Millisecond).UTC()
+	adminWeb.must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "Старая выгрузка", "expires_at": soon.Format(time.RFC3339Nano)})
+	time.Sleep(time.Until(soon) + 100*time.Millisecond)
+	keysBefore := len(adminWeb.must(200, "GET", "/api/v1/api-keys", nil)["api_keys"].([]any))
+	var daysError, scopeHint, readToken, terms, readRow, readScope, readUntil, oldState string
+	err = chromedp.Run(ctx,
+		navigate(t, c.base+"/app/keys"),
+		waitFor(t, `//table[@id="keys"]//tr[contains(., "Старая выгрузка")]`),
+		typeInto(`#key-form input[name=name]`, "Отчёты для руководителя"),
+		choose(`#key-form select[name=scope]`, "read"),
+		chromedp.Text(`#scope-hint`, &scopeHint, chromedp.ByQuery),
+		typeInto(`#key-form input[name=expires_in_days]`, "год"),
+		chromedp.Click(`#key-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `#key-form [data-err=expires_in_days]:not(:empty)`, chromedp.ByQuery),
+		chromedp.Text(`#key-form [data-err=expires_in_days]`, &daysError, chromedp.ByQuery),
+		typeInto(`#key-form input[name=expires_in_days]`, "30"),
+		chromedp.Click(`#key-form button[type=submit]`, chromedp.ByQuery),
+		waitFor(t, `//table[@id="keys"]//tr[contains(., "Отчёты для руководителя")]`),
+		waitFor(t, `#key-made:not([hidden])`, chromedp.ByQuery),
+		chromedp.Text(`#key-token`, &readToken, chromedp.ByQuery),
+		chromedp.Text(`#key-made-terms`, &terms, chromedp.ByQuery),
+		chromedp.Text(`//table[@id="keys"]//tr[contains(., "Отчёты для руководителя")]`, &readRow),
+		chromedp.Text(`//table[@id="keys"]//tr[contains(., "Отчёты для руководителя")]/td[@data-label="Доступ"]`, &readScope),
+		chromedp.Text(`//table[@id="keys"]//tr[contains(., "Отчёты для руководителя")]/td[@data-label="Действует до"]`, &readUntil),
+		chromedp.Text(`//table[@id="keys"]//tr[contains(., "Старая выгрузка")]/td[@data-label="Состояние"]`, &oldState),
+		look(t, shots, "37-admin-keys-scope"),
+	)
+	if err != nil {
+		t.Fatalf("a read-only key: %v", err)
+	}
+	if !strings.Contains(scopeHint, "ничего не меняет") {
+		t.Errorf("the hint of «Только чтение»: %q", scopeHint)
+	}
+	if !strings.Contains(daysError, "от 1 до 732") {
+		t.Errorf("days «год»: the field says %q", daysError)
+	}
+	// «год» made no key; 30 made one.
+	if n := len(adminWeb.must(200, "GET", "/api/v1/api-keys", nil)["api_keys"].([]any)); n != keysBefore+1 {
+		t.Errorf("keys after a refused and an accepted form: %d, before %d", n, keysBefore)
+	}
+	until := time.Now().AddDate(0, 0, 30).Format("02.01.2006")
+	if readScope != "Только чтение" || readUntil != until || !strings.Contains(readRow, "действует") {
+		t.Errorf("the read-only key's row: %q (scope %q, until %q; want %s)", readRow, readScope, readUntil, until)
+	}
+	if terms != "только чтение, действует до "+until {
+		t.Errorf("the new key's terms read %q", terms)
+	}
+	if oldState != "истёк "+soon.Local().Format("02.01.2006") {
+		t.Errorf("the expired key's state: %q", oldState)
+	}
+	reader := c.anonymous("reports")
+	reader.bearer = readToken
+	if me := reader.must(200, "GET", "/api/v1/auth/me", nil); me["user_id"] != admin.userID {
+		t.Errorf("the read-only key acts as %v", me)
+	}
+	if r := reader.call("POST", "/api/v1/organizations", map[string]any{"name": unique("Чужая"), "kind": "consultancy"}); r.status != 403 || r.errorCode(t) != "key_scope" {
+		t.Errorf("a write with the read-only key: %d %s; want 403 key_scope", r.status, r.body)
+	}
+	var listed map[string]any
+	for _, k := range adminWeb.must(200, "GET", "/api/v1/api-keys", nil)["api_keys"].([]any) {
+		if k := k.(map[string]any); k["name"] == "Отчёты для руководителя" {
+			listed = k
+		}
+	}
+	if listed["scope"] != "read" || listed["expires_at"] == nil {
+		t.Errorf("the API lists the page's key as %v", listed)
 	}
 
 	// Журнал: filtered by action; the export follows the filter.

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// freeAddr is a loopback address with a port nobody listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// getMetrics asks base/metrics with the bearer token (none when empty).
+func getMetrics(t *testing.T, base, bearer string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s/metrics: %v", base, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header, string(body)
+}
+
+// isPrometheus tells whether an answer is the Prometheus text format with
+// the service's own metrics.
+func isPrometheus(h http.Header, body string) bool {
+	return strings.HasPrefix(h.Get("Content-Type"), "text/plain") &&
+		strings.Contains(body, "# TYPE accredpack_http_requests_total counter") && strings.Contains(body, "go_goroutines")
+}
+
+// TestMetricsListen: with a metrics address, /metrics is served there
+// alone (the main address answers 404, the metrics address nothing but
+// /metrics), and the metrics listener closes with the service.
+func TestMetricsListen(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MetricsListen = freeAddr(t)
+	metricsBase := "http://" + cfg.MetricsListen
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	listening, done := make(chan string, 1), make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, newLogger(cfg, testLog()), listening) }()
+	var c *client
+	select {
+	case addr := <-listening:
+		c = &client{t: t, base: "http://" + addr, cfg: cfg}
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+
+	c.do("GET", "/healthz", nil, "", 0, false)
+	if r := c.do("GET", "/metrics", nil, "", 0, false); r.status != 404 {
+		t.Errorf("/metrics on the main address: %d %s; want 404", r.status, r.body)
+	}
+	status, h, body := getMetrics(t, metricsBase, "")
+	if status != 200 || !isPrometheus(h, body) {
+		t.Errorf("/metrics on the metrics address: %d %s %.200s; want 200 Prometheus text", status, h.Get("Content-Type"), body)
+	}
+	// The main listener's requests are counted, the refused /metrics among them.
+	if !strings.Contains(body, `route="/healthz"`) || !strings.Contains(body, `route="unmatched",status="404"`) {
+		t.Errorf("the main listener's requests are not in the metrics: %.2000s", body)
+	}
+	for _, path := range []string{"/healthz", "/api/v1/auth/me", "/app/"} {
+		res, err := http.Get(metricsBase + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 404 {
+			t.Errorf("%s on the metrics address: %d; want 404", path, res.StatusCode)
+		}
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("the service did not stop")
+	}
+	if conn, err := net.DialTimeout("tcp", cfg.MetricsListen, time.Second); err == nil {
+		conn.Close()
+		t.Error("the metrics address still accepts connections after the service stopped")
+	}
+}
+
+// TestMetricsToken: with ACCREDPACK_METRICS_TOKEN, /metrics wants it as a
+// bearer token (none or a wrong one: 401), on the main listener and on the
+// metrics' own one alike.
+func TestMetricsToken(t *testing.T) {
+	const secret = "metrics-token-5bd1c0"
+	for _, separate := range []bool{false, true} {
+		name := "main address"
+		if separate {
+			name = "metrics address"
+		}
+		t.Run(name, func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.MetricsToken = secret
+			if separate {
+				cfg.MetricsListen = freeAddr(t)
+			}
+			c := startService(t, cfg)
+			c.do("GET", "/healthz", nil, "", 0, false) // a request counted, for the metrics to show
+			base := c.base
+			if separate {
+				base = "http://" + cfg.MetricsListen
+			}
+			for _, wrong := range []string{"", "wrong", secret + "x", secret[:len(secret)-1], token} {
+				status, h, body := getMetrics(t, base, wrong)
+				if status != 401 || h.Get("WWW-Authenticate") == "" || strings.Contains(body, "accredpack_http") ||
+					!strings.Contains(body, `"code":"unauthorized"`) || !strings.Contains(body, "Bearer") {
+					t.Errorf("token %q: %d %q %s; want 401 unauthorized with WWW-Authenticate", wrong, status, h.Get("WWW-Authenticate"), body)
+				}
+			}
+			// Another scheme with the right value is not the bearer token.
+			req, _ := http.NewRequest("GET", base+"/metrics", nil)
+			req.Header.Set("Authorization", "Basic "+secret)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 401 {
+				t.Errorf("Basic with the token's value: %d; want 401", res.StatusCode)
+			}
+			if status, h, body := getMetrics(t, base, secret); status != 200 || !isPrometheus(h, body) {
+				t.Errorf("the right token: %d %.200s; want 200 Prometheus text", status, body)
+			}
+			// The token guards /metrics only: health and the API are as before.
+			if r := c.do("GET", "/healthz", nil, "", 0, false); r.status != 200 {
+				t.Errorf("healthz with a metrics token: %d", r.status)
+			}
+			if r := c.jsonCall("GET", "/api/v1/applications", nil); r.status != 200 {
+				t.Errorf("the API with a metrics token: %d %s", r.status, r.body)
+			}
+		})
+	}
+}
