@@ -478,9 +478,31 @@ func accessConfig(t *testing.T) config.Config {
 // one training center. Refusals change nothing, so they share a fixture;
 // every allowed call that changes something gets a fresh one.
 func TestAccessMatrix(t *testing.T) {
-	c := startService(t, accessConfig(t))
+	t.Run("Embedded", func(t *testing.T) { testAccessMatrix(t, accessConfig(t), false) })
+	t.Run("PostgresMinIO", func(t *testing.T) {
+		_, _, real := realServers(t)
+		cfg := accessConfig(t)
+		real(t, &cfg)
+		cfg.PresignTTL = time.Minute
+		testAccessMatrix(t, cfg, true)
+	})
+}
+
+// testAccessMatrix runs the matrix on one backend; presign: direct links
+// are on (S3), so an allowed caller gets a link that opens the file, and a
+// refused one gets none.
+func testAccessMatrix(t *testing.T, cfg config.Config, presign bool) {
+	c := startService(t, cfg)
 	w := newWorld(c)
 	endpoints := w.endpoints()
+	const linkRoute = "/api/v1/applications/:id/slots/:slot/file/link"
+	if presign {
+		for i := range endpoints {
+			if endpoints[i].path == linkRoute {
+				endpoints[i].ok = http.StatusOK
+			}
+		}
+	}
 
 	// The table covers exactly the routes the server has.
 	covered := map[string]bool{}
@@ -528,6 +550,9 @@ func TestAccessMatrix(t *testing.T) {
 				if !ok {
 					t.Errorf("%s: %s %s = %d %.200s; want %c", who.name, e.method, path, r.status, r.body, want)
 				}
+				if presign && e.path == linkRoute {
+					checkDirectLink(t, who.name, r, want == 'A')
+				}
 			}
 			// Refusals changed nothing: the shared application is intact.
 			if !strings.Contains(e.path, ":id") || e.bundle {
@@ -543,5 +568,39 @@ func TestAccessMatrix(t *testing.T) {
 				t.Errorf("%s %s: a refused call changed the application: %v, comment %q", e.method, e.path, slots, got["comment"])
 			}
 		}()
+	}
+}
+
+// checkDirectLink: an allowed caller's direct link opens the PDF, once
+// signed, without the service; a refused caller's answer holds no link.
+func checkDirectLink(t *testing.T, who string, r response, allowed bool) {
+	t.Helper()
+	var out struct {
+		URL string `json:"url"`
+	}
+	json.Unmarshal(r.body, &out)
+	if !allowed {
+		if out.URL != "" || strings.Contains(string(r.body), "X-Amz-Signature") {
+			t.Errorf("%s: a refused link request carries a link: %.200s", who, r.body)
+		}
+		return
+	}
+	resp, err := http.Get(out.URL)
+	if err != nil {
+		t.Errorf("%s: direct link %q: %v", who, out.URL, err)
+		return
+	}
+	defer resp.Body.Close()
+	head := make([]byte, 5)
+	io.ReadFull(resp.Body, head)
+	if resp.StatusCode != http.StatusOK || string(head) != "%PDF-" {
+		t.Errorf("%s: direct link answered %d %q; want the PDF", who, resp.StatusCode, head)
+	}
+	tampered := strings.Replace(out.URL, "X-Amz-Signature=", "X-Amz-Signature=0", 1)
+	if resp, err := http.Get(tampered); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("%s: a direct link with a changed signature opened the file", who)
+		}
 	}
 }
