@@ -31,10 +31,15 @@ func (db *DB) AppendAudit(ctx context.Context, entries []AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	if err := db.ready(ctx); err != nil {
+		return err
+	}
 	return db.inTx(ctx, func(tx conn) error {
 		for _, e := range entries {
+			// Who (an e-mail) and from where (an address) are personal.
 			_, err := tx.exec(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				ts(e.At), e.ActorID, e.ActorRole, e.ActorLabel, e.OrgID, e.Action, e.ApplicationID, e.OwnerID, e.Target, e.Outcome, e.Remote, e.RequestID)
+				ts(e.At), e.ActorID, e.ActorRole, tx.k.seal("audit.actor", e.ActorLabel), e.OrgID, e.Action, e.ApplicationID, e.OwnerID,
+				e.Target, e.Outcome, tx.k.seal("audit.remote", e.Remote), e.RequestID)
 			if err != nil {
 				return fmt.Errorf("database: append audit: %w", err)
 			}
@@ -119,6 +124,12 @@ func (db *DB) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry) 
 		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorRole, &e.ActorLabel, &e.OrgID, &e.Action, &e.ApplicationID,
 			&e.OwnerID, &e.Target, &e.Outcome, &e.Remote, &e.RequestID); err != nil {
 			return fmt.Errorf("database: read audit: %w", err)
+		}
+		if err := db.keys.open("audit.actor", &e.ActorLabel); err != nil {
+			return err
+		}
+		if err := db.keys.open("audit.remote", &e.Remote); err != nil {
+			return err
 		}
 		if e.At, err = parseTS(at); err != nil {
 			return fmt.Errorf("database: audit %d time: %w", e.ID, err)

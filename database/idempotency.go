@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -46,14 +47,25 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, scope, key, fingerprint s
 	if err != nil {
 		return prev, false, fmt.Errorf("database: read idempotency key: %w", err)
 	}
+	if body := string(prev.Body); strings.HasPrefix(body, sealedPrefix) {
+		if err := c.k.open("idempotency.body", &body); err != nil {
+			return prev, false, err
+		}
+		prev.Body = []byte(body)
+	}
 	prev.CreatedAt, err = parseTS(created)
 	return prev, false, err
 }
 
 // SaveIdempotentAnswer stores the answer of a claimed request.
+// The answer (an application with its person's data) is sealed like the
+// personal columns.
 func (db *DB) SaveIdempotentAnswer(ctx context.Context, scope, key string, status int, contentType string, body []byte) error {
+	if err := db.ready(ctx); err != nil {
+		return err
+	}
 	_, err := db.conn().exec(ctx, `UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE scope = ? AND key = ?`,
-		status, contentType, body, scope, key)
+		status, contentType, []byte(db.keys.seal("idempotency.body", string(body))), scope, key)
 	if err != nil {
 		return fmt.Errorf("database: save idempotent answer: %w", err)
 	}

@@ -481,6 +481,9 @@ func (db *DB) SealColumns(ctx context.Context, progress func(table string, rows 
 	if err != nil {
 		return total, err
 	}
+	// The audit log is append-only (triggers refuse changes): lines
+	// written before the keys keep who and from where in clear; new ones
+	// are sealed.
 	// File names of documents, their history and their parts.
 	for _, t := range []struct{ table, id string }{
 		{"documents", "object_key"}, {"document_history", "id"}, {"document_sources", "id"},

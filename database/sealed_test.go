@@ -73,6 +73,20 @@ func testSealedColumns(t *testing.T, db *DB) {
 	if err := db.CreateApplication(ctx, fresh); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.AppendAudit(ctx, []AuditEntry{{At: now, ActorID: "u1", ActorRole: "specialist", ActorLabel: "olga@example.ru", Action: "application.read",
+		ApplicationID: "a1", Outcome: "granted", Remote: "203.0.113.7"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := db.ClaimIdempotencyKey(ctx, "u2", "k1", "f", now, time.Hour, time.Minute); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	answer := []byte(`{"last_name":"Абрамов","snils":"08765430300"}`)
+	if err := db.SaveIdempotentAnswer(ctx, "u2", "k1", 201, "application/json", answer); err != nil {
+		t.Fatal(err)
+	}
+	if prev, ok, err := db.ClaimIdempotencyKey(ctx, "u2", "k1", "f", now, time.Hour, time.Minute); err != nil || ok || string(prev.Body) != string(answer) {
+		t.Errorf("the kept answer reads back as %q, %v, %v", prev.Body, ok, err)
+	}
 	if err := db.CreateUser(ctx, User{ID: "u2", Email: "anna@example.ru", Name: "Анна Белова", Role: "consultant", PasswordHash: "x", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -113,8 +127,9 @@ func testSealedColumns(t *testing.T, db *DB) {
 		raw(`SELECT * FROM documents`)...),
 		raw(`SELECT * FROM document_history`)...),
 		raw(`SELECT * FROM nmo_activities`)...),
-		raw(`SELECT * FROM readiness_state`)...), "|") + strings.Join(raw(`SELECT * FROM users`), "|")
-	for _, clear := range []string{"olga@", "anna@", "Смирнова", "Белова", "Ёлкина", "Дарья", "Абрамов", "Петров", "11223344595", "08765430300", "1980-01-02", "+79123456789", "p@example.ru", "декрет", "паспорт"} {
+		raw(`SELECT * FROM readiness_state`)...), "|") + strings.Join(raw(`SELECT * FROM users`), "|") +
+		strings.Join(raw(`SELECT * FROM audit_log`), "|") + strings.Join(raw(`SELECT body FROM idempotency_keys`), "|")
+	for _, clear := range []string{"203.0.113.7", "olga@", "anna@", "Смирнова", "Белова", "Ёлкина", "Дарья", "Абрамов", "Петров", "11223344595", "08765430300", "1980-01-02", "+79123456789", "p@example.ru", "декрет", "паспорт"} {
 		if strings.Contains(everything, clear) {
 			t.Errorf("%q is stored in clear", clear)
 		}
@@ -149,6 +164,11 @@ func testSealedColumns(t *testing.T, db *DB) {
 	}
 	if users, err := db.Users(ctx); err != nil || len(users) != 2 || users[0].Email != "anna@example.ru" || users[1].Name != "Ольга Смирнова" {
 		t.Errorf("Users = %+v, %v", users, err)
+	}
+	var seen []AuditEntry
+	if err := db.EachAudit(ctx, AuditFilter{}, func(e AuditEntry) error { seen = append(seen, e); return nil }); err != nil || len(seen) != 1 ||
+		seen[0].ActorLabel != "olga@example.ru" || seen[0].Remote != "203.0.113.7" {
+		t.Errorf("audit reads back as %+v, %v", seen, err)
 	}
 	// An NMO code stays unique per specialist under its hash.
 	err = db.PutNMOActivity(ctx, "a1", dossier.NMOActivity{ID: "n2", Title: "Снова", Date: "2026-01-11", Credits: 1, Code: "NMO-1", Kind: "webinar"}, now)
