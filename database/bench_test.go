@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"accredpack/access"
 	"accredpack/dossier"
 	"accredpack/internal/testenv"
+	"accredpack/keyring"
 )
 
 // BenchmarkClientList: one page (21 rows) of a consultancy's client list
@@ -39,6 +41,14 @@ func openBench(b *testing.B, url string) *DB {
 	}
 	b.Cleanup(func() { db.Close() })
 	if _, err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	// Sealed, as the service runs by default.
+	ring, err := keyring.FromBase64(base64.StdEncoding.EncodeToString(keyring.NewDataKey()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.UseKeys(ctx, ring); err != nil {
 		b.Fatal(err)
 	}
 	return db

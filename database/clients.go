@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"accredpack/access"
 	"accredpack/dossier"
@@ -365,13 +367,10 @@ func (db *DB) listByName(ctx context.Context, q ListQuery, from, assignee string
 			rows.Close()
 			return nil, fmt.Errorf("database: list clients by name: %w", err)
 		}
-		for col, v := range map[string]*string{"last_name": &last, "first_name": &first, "middle_name": &middle} {
-			if err := c.k.open(col, v); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		if n.name, err = db.names.name(c.k, n.id, last, first, middle); err != nil {
+			rows.Close()
+			return nil, err
 		}
-		n.name = strings.ReplaceAll(strings.ToLower(strings.Join(strings.Fields(last+" "+first+" "+middle), " ")), "ё", "е")
 		all = append(all, n)
 	}
 	rows.Close()
@@ -448,4 +447,57 @@ func (db *DB) listByName(ctx context.Context, q ListQuery, from, assignee string
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// nameCache keeps the opened, folded full names of applications by id,
+// each with a hash of the sealed values it was opened from: a name whose
+// sealed values did not change is not opened again (the name order's cost
+// is then reading the rows, not decrypting them). It holds at most
+// maxCachedNames names, in this process's memory only.
+type nameCache struct {
+	mu    sync.Mutex
+	seed  maphash.Seed
+	names map[string]cachedName
+}
+
+type cachedName struct {
+	sum  uint64
+	name string
+}
+
+const maxCachedNames = 250_000
+
+// name is the folded full name of an application from its sealed name
+// columns.
+func (nc *nameCache) name(k *keys, id, last, first, middle string) (string, error) {
+	nc.mu.Lock()
+	if nc.names == nil {
+		nc.seed, nc.names = maphash.MakeSeed(), map[string]cachedName{}
+	}
+	var h maphash.Hash
+	h.SetSeed(nc.seed)
+	h.WriteString(last)
+	h.WriteByte(0)
+	h.WriteString(first)
+	h.WriteByte(0)
+	h.WriteString(middle)
+	sum := h.Sum64()
+	c, ok := nc.names[id]
+	nc.mu.Unlock()
+	if ok && c.sum == sum {
+		return c.name, nil
+	}
+	for col, v := range map[string]*string{"last_name": &last, "first_name": &first, "middle_name": &middle} {
+		if err := k.open(col, v); err != nil {
+			return "", err
+		}
+	}
+	name := foldWord(strings.Join(strings.Fields(last+" "+first+" "+middle), " "))
+	nc.mu.Lock()
+	if len(nc.names) >= maxCachedNames {
+		clear(nc.names)
+	}
+	nc.names[id] = cachedName{sum: sum, name: name}
+	nc.mu.Unlock()
+	return name, nil
 }

@@ -36,6 +36,8 @@ type DB struct {
 	walkFrom *int
 	// keys seal personal columns and key lookup hashes (sealed.go).
 	keys *keys
+	// names keeps opened names for the name order (clients.go).
+	names *nameCache
 }
 
 // IsPostgres tells whether url selects PostgreSQL.
@@ -69,7 +71,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("database: connect to %s: %w", path, err)
 	}
-	return &DB{sql: db, dialect: goose.DialectSQLite3, url: path, keys: &keys{}}, nil
+	return &DB{sql: db, dialect: goose.DialectSQLite3, url: path, keys: &keys{}, names: &nameCache{}}, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
@@ -83,7 +85,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("database: connect to PostgreSQL: %w", err)
 	}
-	return &DB{sql: db, dialect: goose.DialectPostgres, url: url, keys: &keys{}}, nil
+	return &DB{sql: db, dialect: goose.DialectPostgres, url: url, keys: &keys{}, names: &nameCache{}}, nil
 }
 
 // Pool returns the connection pool, for the job queue that keeps its tables
