@@ -15,8 +15,8 @@ import (
 type Writer struct {
 	w      io.Writer
 	c      *chunker
-	buf    []byte // plaintext of the chunk being filled
-	out    []byte
+	buf    []byte // plaintext of the chunk being filled, sealed in place
+	chunk  int
 	index  int64
 	n      int64
 	closed bool
@@ -47,7 +47,7 @@ func newWriter(w io.Writer, ring *keyring.Ring, label string, chunk int) (*Write
 	if _, err := w.Write(h.raw[:]); err != nil {
 		return nil, fmt.Errorf("sealed: write header: %w", err)
 	}
-	return &Writer{w: w, c: c, buf: make([]byte, 0, chunk), out: make([]byte, 0, chunk+Overhead)}, nil
+	return &Writer{w: w, c: c, buf: make([]byte, 0, chunk+Overhead), chunk: chunk}, nil
 }
 
 // Write implements io.Writer. A full chunk is sealed only once more bytes
@@ -61,12 +61,12 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	written := 0
 	for len(p) > 0 {
-		if len(w.buf) == cap(w.buf) {
+		if len(w.buf) == w.chunk {
 			if err := w.flush(false); err != nil {
 				return written, err
 			}
 		}
-		k := copy(w.buf[len(w.buf):cap(w.buf)], p)
+		k := copy(w.buf[len(w.buf):w.chunk], p)
 		w.buf = w.buf[:len(w.buf)+k]
 		p = p[k:]
 		written += k
@@ -76,12 +76,12 @@ func (w *Writer) Write(p []byte) (int, error) {
 }
 
 func (w *Writer) flush(final bool) error {
-	w.out = w.c.seal(w.out[:0], w.buf, w.index, final)
-	if _, err := w.w.Write(w.out); err != nil {
-		w.err = fmt.Errorf("sealed: write chunk %d: %w", w.index, err)
+	out := w.c.seal(w.buf[:0], w.buf, w.index, final)
+	w.index++
+	if _, err := w.w.Write(out); err != nil {
+		w.err = fmt.Errorf("sealed: write chunk %d: %w", w.index-1, err)
 		return w.err
 	}
-	w.index++
 	w.buf = w.buf[:0]
 	return nil
 }
