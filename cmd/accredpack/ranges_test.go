@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"accredpack/internal/testdocs"
+	"accredpack/storage/s3store"
 	"accredpack/storage/sealed"
 )
 
@@ -125,5 +129,50 @@ func TestRangeOfPlainFileIsWhole(t *testing.T) {
 	r := c.rangeGet("/api/v1/applications/"+id+"/slots/identity_document/file", "bytes=10-19")
 	if r.status != 200 || !bytes.Equal(r.body, doc) {
 		t.Errorf("plain file with Range: %d, %d bytes", r.status, len(r.body))
+	}
+}
+
+// TestS3EncryptInTheService: with s3-encrypt the objects in the bucket are
+// sealed, downloads (whole and ranges) give the plaintext, and direct
+// links are refused since they would hand out ciphertext.
+func TestS3EncryptInTheService(t *testing.T) {
+	_, _, real := realServers(t)
+	cfg := testConfig(t)
+	real(t, &cfg)
+	cfg.Encryption.EncryptS3 = true
+	cfg.PresignTTL = time.Minute
+	c := startService(t, cfg)
+	id := c.create()
+	doc := testdocs.SizedPDF(t, 300_000)
+	if r := c.putRaw(id, "snils", doc); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	keys := objectKeys(t, cfg)
+	if len(keys) != 1 {
+		t.Fatalf("objects %v", keys)
+	}
+	raw, err := s3store.Open(context.Background(), s3store.Config{Endpoint: cfg.S3.Endpoint, AccessKey: cfg.S3.AccessKey,
+		SecretKey: cfg.S3.SecretKey, Bucket: cfg.S3.Bucket, Region: cfg.S3.Region, SSE: cfg.S3.SSE})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := raw.Open(context.Background(), keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := io.ReadAll(rc)
+	rc.Close()
+	if !sealed.IsSealed(stored) || bytes.Contains(stored, []byte("%PDF")) {
+		t.Error("the object in the bucket is not sealed")
+	}
+	path := "/api/v1/applications/" + id + "/slots/snils/file"
+	if r := c.do("GET", path, nil, "", 0, true); r.status != 200 || !bytes.Equal(r.body, doc) {
+		t.Errorf("download: %d", r.status)
+	}
+	if r := c.rangeGet(path, "bytes=200000-200099"); r.status != 206 || !bytes.Equal(r.body, doc[200000:200100]) {
+		t.Errorf("range: %d, %d bytes", r.status, len(r.body))
+	}
+	if r := c.jsonCall("POST", path+"/link", nil); r.status != 409 || r.errorCode(t) != "conflict" {
+		t.Errorf("link to a sealed S3 object: %d %s", r.status, r.body)
 	}
 }
