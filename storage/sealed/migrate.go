@@ -262,6 +262,12 @@ func encryptFile(ctx context.Context, path, key string, ring *keyring.Ring) (boo
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	// The service may have deleted the object meanwhile: do not bring it
+	// back. (A delete between this check and the rename leaves an orphan
+	// that no row points at; gc removes it.)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return false, err
 	}
