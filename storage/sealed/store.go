@@ -97,7 +97,7 @@ func (s *Store) seal(ctx context.Context, key string, w io.Writer, r io.Reader, 
 	lr := io.LimitReader(r, size+1)
 	var n int64
 	for {
-		k, rerr := io.ReadFull(lr, buf)
+		k, rerr := fill(lr, buf)
 		if k > 0 {
 			hashed := make(chan struct{})
 			go func(b []byte) { h.Write(b); close(hashed) }(buf[:k])
@@ -108,7 +108,7 @@ func (s *Store) seal(ctx context.Context, key string, w io.Writer, r io.Reader, 
 				return fmt.Errorf("sealed: put %s: %w", key, werr)
 			}
 		}
-		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
+		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
@@ -122,6 +122,21 @@ func (s *Store) seal(ctx context.Context, key string, w io.Writer, r io.Reader, 
 		return fmt.Errorf("sealed: put %s: %w: got %d bytes %s, want %d bytes %s", key, storage.ErrChecksum, n, got, size, sha256hex)
 	}
 	return sw.Close()
+}
+
+// fill reads into buf until it is full or r ends (io.EOF, exactly) or
+// fails (its error, as it is: unlike io.ReadFull, a reader's own
+// io.ErrUnexpectedEOF stays an error).
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Object is what Open returns for a sealed object on a seekable inner

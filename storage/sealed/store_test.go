@@ -334,3 +334,31 @@ func keyLine(t *testing.T, path, id string) string {
 	t.Fatalf("no key %s", id)
 	return ""
 }
+
+type failingReader struct{ left int }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.left == 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	n := min(len(p), f.left)
+	f.left -= n
+	return n, nil
+}
+
+// TestPutPassesReadErrors: a reader that fails midway fails the Put with
+// its own error, and nothing is stored.
+func TestPutPassesReadErrors(t *testing.T) {
+	inner, _ := fsstore.Open(t.TempDir())
+	s := New(inner, testRing(t))
+	data := randomBytes(1 << 20)
+	err := s.Put(context.Background(), storage.NewKey(), &failingReader{left: 300_000}, int64(len(data)), storagetest.Sum(data))
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("put: %v; want the reader's error", err)
+	}
+	var n int
+	s.List(context.Background(), "", func(storage.Object) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("%d objects stored", n)
+	}
+}
