@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"accredpack/checks"
+	"accredpack/storage"
 )
 
 // multipartSlack is what a multipart body may carry beyond the file:
@@ -233,6 +234,11 @@ func disposition(name string, inline bool) string {
 // Last-Modified when known. rc verifies the checksum as it is read: a
 // mismatch surfaces at the end of the copy, and the answer is then cut
 // short rather than completed with bad bytes.
+//
+// A Range request is answered 206 (http.ServeContent: one or several
+// ranges, If-Range) when the object authenticates every byte it returns,
+// as sealed files do chunk by chunk (storage.RangeSource); a plain object
+// is sent whole, since a range of it would skip the checksum.
 func (s *Server) sendObject(c echo.Context, rc io.Reader, size int64, sha256, disposition, contentType string, modified time.Time) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
@@ -243,7 +249,19 @@ func (s *Server) sendObject(c echo.Context, rc io.Reader, size int64, sha256, di
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Disposition", disposition)
-	if c.Request().Method == http.MethodHead {
+	req := c.Request()
+	if rs, ok := storage.RangeSource(rc); ok && req.Header.Get("Range") != "" {
+		h.Set("Accept-Ranges", "bytes")
+		h.Set(echo.HeaderContentType, contentType)
+		src := &errSeeker{rs: rs}
+		http.ServeContent(c.Response(), req, "", time.Time{}, src)
+		if src.err != nil {
+			s.log.Error("stored object read failed", "request_id", requestID(c), "error", src.err)
+			panic(http.ErrAbortHandler)
+		}
+		return nil
+	}
+	if req.Method == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
 	if err := c.Stream(http.StatusOK, contentType, rc); err != nil {
@@ -251,6 +269,29 @@ func (s *Server) sendObject(c echo.Context, rc io.Reader, size int64, sha256, di
 		panic(http.ErrAbortHandler)
 	}
 	return nil
+}
+
+// errSeeker keeps the read error http.ServeContent would drop, so that a
+// range cut by a damaged chunk aborts the answer.
+type errSeeker struct {
+	rs  io.ReadSeeker
+	err error
+}
+
+func (e *errSeeker) Read(p []byte) (int, error) {
+	n, err := e.rs.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		e.err = err
+	}
+	return n, err
+}
+
+func (e *errSeeker) Seek(offset int64, whence int) (int64, error) {
+	n, err := e.rs.Seek(offset, whence)
+	if err != nil {
+		e.err = err
+	}
+	return n, err
 }
 
 func (s *Server) deleteFile(c echo.Context) error {

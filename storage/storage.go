@@ -103,3 +103,30 @@ func (v *verifier) Read(p []byte) (int, error) {
 }
 
 func (v *verifier) Close() error { return v.rc.Close() }
+
+// Authenticated is implemented by readers that authenticate every byte
+// before returning it (the sealed store's chunks): a range of such an
+// object can be served without hashing the whole of it.
+type Authenticated interface {
+	Authenticated() bool
+}
+
+// RangeSource returns the seekable reader under r (a store's reader, or
+// Verify's around one) when any range of it can be served safely: it must
+// seek and authenticate what it returns. A plain file seeks too, but a
+// range of it would skip the SHA-256 check, so it is refused and served
+// whole.
+func RangeSource(r io.Reader) (io.ReadSeeker, bool) {
+	if v, ok := r.(*verifier); ok {
+		return RangeSource(v.rc)
+	}
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		return nil, false
+	}
+	a, ok := r.(Authenticated)
+	if !ok || !a.Authenticated() {
+		return nil, false
+	}
+	return rs, true
+}

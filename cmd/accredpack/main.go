@@ -42,6 +42,7 @@ import (
 	"accredpack/database"
 	"accredpack/intake"
 	"accredpack/jobs"
+	"accredpack/keyring"
 	"accredpack/packager"
 	"accredpack/pii"
 	"accredpack/readiness"
@@ -50,6 +51,7 @@ import (
 	"accredpack/storage"
 	"accredpack/storage/fsstore"
 	"accredpack/storage/s3store"
+	"accredpack/storage/sealed"
 	"accredpack/web"
 	"accredpack/webhooks"
 )
@@ -227,7 +229,9 @@ type components struct {
 	audit     *audit.Log
 	policy    access.Policy
 	db        *database.DB
-	close     func()
+	// keys are the master keys of data at rest; nil when encryption is off.
+	keys  *keyring.Ring
+	close func()
 }
 
 // newComponents opens the database (migrating it), the store, the checkers,
@@ -270,11 +274,11 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	} else if n > 0 {
 		log.Info("database migrated", "migrations", n, "dialect", db.Dialect())
 	}
-	ring, err := openKeys(cfg, log)
+	keys, err := openKeys(cfg, log)
 	if err != nil {
 		return fail(err)
 	}
-	if err := db.UseKeys(ctx, ring); err != nil {
+	if err := db.UseKeys(ctx, keys); err != nil {
 		return fail(fmt.Errorf("%w; with ACCREDPACK_ENCRYPTION=off the database must be in clear", err))
 	}
 	if n, err := db.SealColumns(ctx, nil); err != nil {
@@ -282,7 +286,7 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	} else if n > 0 {
 		log.Info("personal data written before brought up to date (sealed, lookup hashes)", "rows", n, "sealed", db.Sealed())
 	}
-	store, err := openStore(ctx, cfg, log)
+	store, err := openStore(ctx, cfg, keys, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -300,7 +304,7 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return fail(err)
 	}
-	c := &components{}
+	c := &components{keys: keys}
 	c.accounts, err = accounts.New(ctx, db, accounts.Config{BootstrapToken: cfg.BootstrapToken, SessionTTL: cfg.SessionTTL,
 		HashParallel: max(runtime.NumCPU(), 2)}, log)
 	if err != nil {
@@ -346,17 +350,34 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 }
 
 // openStore opens S3 storage when an endpoint is configured, the local
-// file store otherwise.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (storage.Store, error) {
+// file store otherwise. With master keys, local files are sealed in the
+// service (package storage/sealed); S3 objects only with s3-encrypt, since
+// S3 keeps its server-side encryption.
+func openStore(ctx context.Context, cfg config.Config, keys *keyring.Ring, log *slog.Logger) (storage.Store, error) {
 	if cfg.S3.Endpoint == "" {
-		return fsstore.Open(cfg.StoreDir())
+		fs, err := fsstore.Open(cfg.StoreDir())
+		if err != nil {
+			return nil, err
+		}
+		if keys == nil {
+			return fs, nil
+		}
+		log.Info("local storage", "storage_encryption", "AES-256-GCM in the service")
+		return sealed.New(fs, keys), nil
 	}
 	s, err := s3store.Open(ctx, s3store.Config{Endpoint: cfg.S3.Endpoint, AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey,
 		Bucket: cfg.S3.Bucket, Region: cfg.S3.Region, UseSSL: cfg.S3.UseSSL, SSE: cfg.S3.SSE, SSECKey: cfg.S3.SSECKey, CAFile: cfg.S3.CAFile})
 	if err != nil {
 		return nil, err
 	}
-	log.Info("S3 storage", "endpoint", cfg.S3.Endpoint, "bucket", cfg.S3.Bucket, "encryption", s.Encryption())
+	if keys != nil && cfg.Encryption.EncryptS3 {
+		log.Info("S3 storage", "endpoint", cfg.S3.Endpoint, "bucket", cfg.S3.Bucket, "encryption", s.Encryption(),
+			"storage_encryption", "AES-256-GCM in the service",
+			"direct_links", "off: a presigned link would hand out ciphertext")
+		return sealed.New(s, keys), nil
+	}
+	log.Info("S3 storage", "endpoint", cfg.S3.Endpoint, "bucket", cfg.S3.Bucket, "encryption", s.Encryption(),
+		"storage_encryption", "S3 SSE only")
 	return s, nil
 }
 

@@ -56,6 +56,27 @@ func (s *Store) path(key string) (string, error) {
 
 // Put implements storage.Store.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sha256hex string) error {
+	return s.PutStream(ctx, key, func(w io.Writer) error {
+		h := sha256.New()
+		n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(r, size+1))
+		if err != nil {
+			return fmt.Errorf("fsstore: write %s: %w", key, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("fsstore: write %s: %w", key, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); n != size || got != sha256hex {
+			return fmt.Errorf("fsstore: put %s: %w: got %d bytes %s, want %d bytes %s", key, storage.ErrChecksum, n, got, size, sha256hex)
+		}
+		return nil
+	})
+}
+
+// PutStream stores under key what write writes, with Put's guarantees of
+// durability: write is called once with the staging file and vouches for
+// its content (the sealed store checks the plaintext it encrypts); if it
+// returns an error, nothing is stored.
+func (s *Store) PutStream(ctx context.Context, key string, write func(w io.Writer) error) error {
 	dst, err := s.path(key)
 	if err != nil {
 		return err
@@ -69,16 +90,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 		f.Close()
 		os.Remove(staged) // no-op after the rename
 	}()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, size+1))
-	if err != nil {
-		return fmt.Errorf("fsstore: write %s: %w", key, err)
+	if err := write(f); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("fsstore: write %s: %w", key, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); n != size || got != sha256hex {
-		return fmt.Errorf("fsstore: put %s: %w: got %d bytes %s, want %d bytes %s", key, storage.ErrChecksum, n, got, size, sha256hex)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("fsstore: sync %s: %w", key, err)
@@ -164,7 +180,9 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(storage.Object)
 			return err
 		}
 		key := filepath.ToSlash(rel)
-		if !strings.HasPrefix(key, prefix) {
+		// Files that are no key (".seal-*" of an encryption in progress)
+		// are no objects.
+		if !strings.HasPrefix(key, prefix) || storage.CheckKey(key) != nil {
 			return nil
 		}
 		info, err := d.Info()

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"KeysCannotEscape", keysCannotEscape},
 		{"ParallelPuts", parallelPuts},
 		{"LargeObject", largeObject},
+		{"SeekWhereSeekable", seekWhereSeekable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -171,5 +172,37 @@ func largeObject(t *testing.T, s storage.Store) {
 	got, err := ReadBack(t, s, key, int64(len(data)), Sum(data))
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("25 MiB object: %v", err)
+	}
+}
+
+// seekWhereSeekable: the reader Open returns seeks (a file, an S3 object,
+// a sealed object over either: ranged downloads rely on it), reads the
+// right bytes after any seek, and its end is the object's size.
+func seekWhereSeekable(t *testing.T, s storage.Store) {
+	data := make([]byte, 300_000)
+	for i := range data {
+		data[i] = byte(i * 7 >> 3)
+	}
+	key := put(t, s, data)
+	rc, err := s.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	rs, ok := rc.(io.ReadSeeker)
+	if !ok {
+		t.Fatalf("%T does not seek", rc)
+	}
+	if end, err := rs.Seek(0, io.SeekEnd); err != nil || end != int64(len(data)) {
+		t.Fatalf("end at %d, %v; want %d", end, err, len(data))
+	}
+	for _, r := range [][2]int{{150_000, 151_000}, {0, 10}, {65_530, 65_600}, {299_990, 300_000}, {1, 299_999}} {
+		if _, err := rs.Seek(int64(r[0]), io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, r[1]-r[0])
+		if _, err := io.ReadFull(rs, got); err != nil || !bytes.Equal(got, data[r[0]:r[1]]) {
+			t.Errorf("bytes %d-%d after a seek: %v", r[0], r[1], err)
+		}
 	}
 }
