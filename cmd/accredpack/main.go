@@ -83,6 +83,9 @@ const usage = `accredpack: FRMR accreditation packages
   accredpack migrate [flags]          apply database migrations
   accredpack gc [flags] [--dry-run]   remove orphan objects (older than --gc-grace)
   accredpack worker [flags]           build bundles in this process only (no HTTP)
+  accredpack encrypt [flags]          encrypt in place what was stored in clear (resumable)
+  accredpack keys new|rotate|retire|status
+                                      master keys of data at rest ("accredpack keys" says more)
 
 Run "accredpack serve -h" for the flags; each has an ACCREDPACK_* variable.
 `
@@ -94,7 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
-	case "serve", "check", "migrate", "gc", "worker":
+	case "keys":
+		return runKeys(ctx, rest, stdout, stderr, getenv)
+	case "serve", "check", "migrate", "gc", "worker", "encrypt":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -137,6 +142,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if cmd == "gc" {
 		return runGC(ctx, cfg, log, dryRun, stdout, stderr)
+	}
+	if cmd == "encrypt" {
+		return runEncrypt(ctx, cfg, log, stdout, stderr)
 	}
 	if cmd == "worker" {
 		if err := runWorker(ctx, cfg, log); err != nil {
