@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,35 +13,6 @@ import (
 	"accredpack/sandbox"
 )
 
-var (
-	builtMu sync.Mutex
-	built   = map[string]string{}
-)
-
-// buildCommand builds the command in package pkg (such as
-// "accredpack/cmd/accredpack") once per test process and returns the path of
-// the executable: benchmarks and tests of the sandbox then start the very
-// file the service would.
-func buildCommand(tb testing.TB, pkg string) string {
-	tb.Helper()
-	builtMu.Lock()
-	defer builtMu.Unlock()
-	if exe, ok := built[pkg]; ok {
-		return exe
-	}
-	dir, err := os.MkdirTemp("", "accredpack-build-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	exe := filepath.Join(dir, filepath.Base(pkg))
-	cmd := exec.Command("go", "build", "-o", exe, pkg)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("go build %s: %v\n%s", pkg, err, out)
-	}
-	built[pkg] = exe
-	return exe
-}
-
 // childLimits are the service's defaults, one child at a time.
 var childLimits = sandbox.Limits{Memory: 512 << 20, Timeout: 30 * time.Second, Parallel: 1}
 
@@ -51,6 +20,7 @@ var childLimits = sandbox.Limits{Memory: 512 << 20, Timeout: 30 * time.Second, P
 func benchChildren(b *testing.B) map[string]string {
 	return map[string]string{
 		"service": buildCommand(b, "accredpack/cmd/accredpack"),
+		"child":   buildCommand(b, "accredpack/cmd/accredpack-child"),
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"accredpack/childtasks"
 	"accredpack/config"
 	"accredpack/internal/testdocs"
 	"accredpack/internal/testenv"
@@ -27,7 +28,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	sandbox.ServeChild(sandboxTasks())
+	sandbox.ServeChild(childtasks.All())
 	// Tests that need the service as a separate process (to kill it) run
 	// this test binary as the accredpack binary.
 	if os.Getenv("ACCREDPACK_TEST_MAIN") == "1" {
@@ -52,6 +53,8 @@ func testConfig(t *testing.T) config.Config {
 	cfg.DataDir = t.TempDir()
 	cfg.BootstrapToken = token
 	cfg.MaxFileBytes = 1 << 20
+	// Sandbox children are the dedicated child binary, as in production.
+	cfg.SandboxChild = dedicatedChild(t)
 	// Webhook receivers of the tests listen on loopback; retries come fast;
 	// a rotated secret signs 2 s more, so the test sees the grace period end.
 	cfg.WebhookAllowPrivate = true
