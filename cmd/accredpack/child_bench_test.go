@@ -16,12 +16,18 @@ import (
 // childLimits are the service's defaults, one child at a time.
 var childLimits = sandbox.Limits{Memory: 512 << 20, Timeout: 30 * time.Second, Parallel: 1}
 
-// benchChildren are the executables a sandbox child can be.
+// benchChildren are the executables a sandbox child can be: the service's
+// own binary (the fallback), the dedicated child, and, to compare with an
+// older build, the executable named in ACCREDPACK_BENCH_OTHER_CHILD.
 func benchChildren(b *testing.B) map[string]string {
-	return map[string]string{
+	children := map[string]string{
 		"service": buildCommand(b, "accredpack/cmd/accredpack"),
 		"child":   buildCommand(b, "accredpack/cmd/accredpack-child"),
 	}
+	if other := os.Getenv("ACCREDPACK_BENCH_OTHER_CHILD"); other != "" {
+		children["other"] = other
+	}
+	return children
 }
 
 // reportPercentiles reports p50 and p90 of the samples in milliseconds.
