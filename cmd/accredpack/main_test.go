@@ -620,6 +620,15 @@ func TestCheckCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "OK") || !strings.Contains(out.String(), "2 стр.") {
 		t.Errorf("verdict: %s", out.String())
 	}
+	// The same with the dedicated child binary, and a configured child that
+	// is none: the command refuses to run rather than check without one.
+	out.Reset()
+	if code := run(context.Background(), []string{"check", "--sandbox-child", dedicatedChild(t), good}, &out, &errOut, env); code != 0 || !strings.Contains(out.String(), "2 стр.") {
+		t.Errorf("good file, dedicated child: exit %d: %s %s", code, out.String(), errOut.String())
+	}
+	if code := run(context.Background(), []string{"check", "--sandbox-child", "/bin/true", good}, &out, &errOut, env); code != 2 || !strings.Contains(errOut.String(), "sandbox child /bin/true") {
+		t.Errorf("a child that is none: exit %d: %s", code, errOut.String())
+	}
 	out.Reset()
 	fits, over := fmt.Sprint(len(diploma)), fmt.Sprint(len(diploma)-1)
 	code := run(context.Background(), []string{"check", "--max-file-bytes", fits, good, photo}, &out, &errOut, env)
