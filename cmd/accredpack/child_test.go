@@ -46,6 +46,16 @@ func buildCommand(tb testing.TB, pkg string) string {
 	return exe
 }
 
+// removeBuilt removes what buildCommand built.
+func removeBuilt() {
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	for pkg, exe := range built {
+		os.RemoveAll(filepath.Dir(exe))
+		delete(built, pkg)
+	}
+}
+
 // dedicatedChild is the built accredpack-child: the service under test
 // starts its sandbox children from it, as in production.
 func dedicatedChild(t testing.TB) string {

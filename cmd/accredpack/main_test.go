@@ -34,7 +34,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("ACCREDPACK_TEST_MAIN") == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBuilt()
+	os.Exit(code)
 }
 
 const token = "test-token-0123456789"
