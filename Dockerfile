@@ -5,14 +5,16 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-# Pure Go (SQLite through modernc): a static binary.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/accredpack ./cmd/accredpack \
+# Pure Go (SQLite through modernc): static binaries, the service and its
+# sandbox child (parses untrusted PDFs; links nothing but that work).
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/accredpack ./cmd/accredpack-child \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/accredpack /usr/local/bin/accredpack
+COPY --from=build /out/accredpack /out/accredpack-child /usr/local/bin/
 COPY --from=build --chown=65532:65532 /out/data /var/lib/accredpack
-# The binary re-executes itself to parse PDFs in a sandboxed child.
+# The service starts accredpack-child, beside it, to parse PDFs in sandboxed
+# children (one per file); it logs at start which child it uses.
 ENV ACCREDPACK_ADDR=0.0.0.0:8080 \
     ACCREDPACK_DATA_DIR=/var/lib/accredpack \
     ACCREDPACK_LOG_FORMAT=json

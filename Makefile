@@ -11,8 +11,10 @@ GO ?= go
 run:
 	$(GO) run ./cmd/accredpack serve
 
+# The service and its sandbox child, side by side (the service looks for
+# accredpack-child beside itself; without it, it is its own child, slower).
 build:
-	$(GO) build -o bin/accredpack ./cmd/accredpack
+	$(GO) build -o bin/ ./cmd/accredpack ./cmd/accredpack-child
 
 test:
 	./scripts/test.sh

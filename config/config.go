@@ -28,7 +28,12 @@ type Config struct {
 	ParseMemory   int64
 	ParseTimeout  time.Duration
 	ParseParallel int
-	LogFormat     string // text or json
+	// SandboxChild is the executable of sandbox children: empty for
+	// accredpack-child next to the service's executable when it is there
+	// (else the service's own binary), "self" for the service's own binary,
+	// or a path.
+	SandboxChild string
+	LogFormat    string // text or json
 	// PresignTTL, when not zero, lets clients ask for a time-limited direct
 	// download link (S3 storage only).
 	PresignTTL time.Duration
@@ -172,6 +177,7 @@ var env = map[string]string{
 	"ACCREDPACK_PARSE_MEMORY_MB":       "parse-memory-mb",
 	"ACCREDPACK_PARSE_TIMEOUT":         "parse-timeout",
 	"ACCREDPACK_PARSE_PARALLEL":        "parse-parallel",
+	"ACCREDPACK_SANDBOX_CHILD":         "sandbox-child",
 	"ACCREDPACK_LOG_FORMAT":            "log-format",
 	"ACCREDPACK_PRESIGN_TTL":           "presign-ttl",
 	"ACCREDPACK_GC_GRACE":              "gc-grace",
@@ -227,6 +233,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	memMB := fs.Int64("parse-memory-mb", c.ParseMemory>>20, "memory a PDF parse may use, MiB (ACCREDPACK_PARSE_MEMORY_MB)")
 	fs.DurationVar(&c.ParseTimeout, "parse-timeout", c.ParseTimeout, "time a PDF parse may take (ACCREDPACK_PARSE_TIMEOUT)")
 	fs.IntVar(&c.ParseParallel, "parse-parallel", c.ParseParallel, "PDF parses at once (ACCREDPACK_PARSE_PARALLEL)")
+	fs.StringVar(&c.SandboxChild, "sandbox-child", "", "executable of sandbox children: empty for accredpack-child beside this one if there, else this one; \"self\"; or a path (ACCREDPACK_SANDBOX_CHILD)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (ACCREDPACK_LOG_FORMAT)")
 	fs.DurationVar(&c.PresignTTL, "presign-ttl", 0, "lifetime of direct download links, 0 = off; S3 only (ACCREDPACK_PRESIGN_TTL)")
 	fs.DurationVar(&c.GCGrace, "gc-grace", c.GCGrace, "age before gc removes an unreferenced object (ACCREDPACK_GC_GRACE)")

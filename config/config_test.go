@@ -125,3 +125,14 @@ func TestReadinessRecheckVariable(t *testing.T) {
 		t.Errorf("ACCREDPACK_READINESS_RECHECK=3m: %s, %v", c.ReadinessRecheck, err)
 	}
 }
+
+func TestSandboxChildVariable(t *testing.T) {
+	c, err := Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_SANDBOX_CHILD": "/opt/accredpack-child"}))
+	if err != nil || c.SandboxChild != "/opt/accredpack-child" {
+		t.Errorf("ACCREDPACK_SANDBOX_CHILD: %q, %v", c.SandboxChild, err)
+	}
+	c, err = Parse("serve", []string{"--sandbox-child", "self"}, lookup(map[string]string{"ACCREDPACK_SANDBOX_CHILD": "/opt/accredpack-child"}))
+	if err != nil || c.SandboxChild != "self" {
+		t.Errorf("--sandbox-child over the variable: %q, %v", c.SandboxChild, err)
+	}
+}

@@ -15,8 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,6 +30,11 @@ const (
 	envMemory = "ACCREDPACK_SANDBOX_MEMORY"
 	// maxExchange bounds what parent and child send each other.
 	maxExchange = 1 << 20
+	// TaskPing is answered by every child, whatever tasks it serves: with
+	// the names of those tasks. It measures a child's start-up (exec,
+	// package initialisation, confinement, one answer) and tells a parent
+	// what a child executable can do.
+	TaskPing = "sandbox.ping"
 )
 
 var (
@@ -149,6 +156,19 @@ func (r *Runner) Run(ctx context.Context, task string, input, output any) error 
 	return nil
 }
 
+// Ping starts one child that only answers TaskPing and returns the tasks
+// that child serves, sorted.
+func (r *Runner) Ping(ctx context.Context) ([]string, error) {
+	var names []string
+	if err := r.Run(ctx, TaskPing, nil, &names); err != nil {
+		return nil, fmt.Errorf("ping %s: %w", r.exe, err)
+	}
+	return names, nil
+}
+
+// Executable is the file the runner starts as a child.
+func (r *Runner) Executable() string { return r.exe }
+
 // firstLine keeps the cause of a crash ("fatal error: runtime: out of
 // memory") without the goroutine dump.
 func firstLine(s string) string {
@@ -195,6 +215,12 @@ func serveChild(name string, tasks map[string]Task, stdin io.Reader, stdout io.W
 	if err := confine(memory); err != nil {
 		fmt.Fprintf(os.Stderr, "sandbox: %v\n", err)
 		return 3
+	}
+	if name == TaskPing {
+		names := slices.Sorted(maps.Keys(tasks))
+		tasks = map[string]Task{TaskPing: func(context.Context, json.RawMessage) (any, error) {
+			return names, nil
+		}}
 	}
 	task, ok := tasks[name]
 	if !ok {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,5 +192,25 @@ func TestOnExitReportsPeakMemory(t *testing.T) {
 	}
 	if p, ok := peaks["hog"]; !ok || p != 0 {
 		t.Errorf("a dead child reports no peak: %d, %v", p, ok)
+	}
+}
+
+func TestPingNamesTheChildsTasks(t *testing.T) {
+	r := newRunner(t, defaultLimits)
+	names, err := r.Ping(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(maps.Keys(testTasks))
+	if !slices.Equal(names, want) {
+		t.Errorf("ping: %v; want %v", names, want)
+	}
+	// An executable that is no sandbox child does not answer.
+	bad, err := NewRunner("/bin/true", defaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bad.Ping(context.Background()); !errors.Is(err, ErrCrashed) {
+		t.Errorf("ping of /bin/true: %v; want ErrCrashed (no answer)", err)
 	}
 }

@@ -47,7 +47,9 @@ done
 # Not over the tests that prove an address-space limit kills a starving
 # PDF parse or merge (package checks, TestBundleFailureAndRetry): under the
 # race detector the sandbox children are race builds, which reserve memory
-# differently, and the limit does not bind there. Those tests run above.
+# differently, and the limit does not bind there. (The services that the
+# tests of cmd/accredpack start use the dedicated accredpack-child, which
+# the tests build once, without the race detector, as in production.) Those tests run above.
 # Nor the access matrix (TestAccessMatrix): several hundred sequential calls
 # that prove the policy, not concurrency, and take minutes with race-built
 # sandbox children; it runs above. Nor the one-readiness contract

@@ -4,18 +4,24 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"accredpack/checks"
 	"accredpack/config"
 )
 
 // runCheck prints one verdict line per file and returns 1 if any fails.
-func runCheck(ctx context.Context, cfg config.Config, files []string, stdout, stderr io.Writer) int {
+func runCheck(ctx context.Context, cfg config.Config, log *slog.Logger, files []string, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		fmt.Fprintln(stderr, "accredpack check: name one or more files: accredpack check scan.pdf ...")
 		return 2
 	}
-	checker, err := newChecker(cfg)
+	child, err := childExecutable(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "accredpack check: %v\n", err)
+		return 2
+	}
+	checker, err := newChecker(cfg, child)
 	if err != nil {
 		fmt.Fprintf(stderr, "accredpack check: %v\n", err)
 		return 2

@@ -236,6 +236,7 @@ func startProcess(t *testing.T, cfg config.Config, command string) (*proc, *byte
 		fmt.Sprintf("ACCREDPACK_WORKERS=%d", cfg.Workers),
 		fmt.Sprintf("ACCREDPACK_UPLOADS_PER_MINUTE=%d", cfg.UploadsPerMinute),
 		fmt.Sprintf("ACCREDPACK_PARSE_MEMORY_MB=%d", cfg.ParseMemory>>20),
+		"ACCREDPACK_SANDBOX_CHILD="+cfg.SandboxChild,
 		fmt.Sprintf("ACCREDPACK_WEBHOOK_WORKERS=%d", cfg.WebhookWorkers),
 		fmt.Sprintf("ACCREDPACK_WEBHOOK_ALLOW_PRIVATE=%t", cfg.WebhookAllowPrivate),
 		"ACCREDPACK_WEBHOOK_BACKOFF="+cfg.WebhookBackoff.String(),

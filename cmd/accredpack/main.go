@@ -6,7 +6,8 @@
 //	accredpack gc              remove stored objects that no database row points at
 //	accredpack worker          build bundles only (no HTTP), beside `serve --workers 0`
 //
-// The same binary is the sandbox child that parses untrusted PDFs.
+// The sandbox child that parses untrusted PDFs is accredpack-child beside
+// this binary when it is there, else this same binary (see findChild).
 package main
 
 import (
@@ -37,6 +38,7 @@ import (
 	"accredpack/calendar"
 	"accredpack/catalog"
 	"accredpack/checks"
+	"accredpack/childtasks"
 	"accredpack/compose"
 	"accredpack/config"
 	"accredpack/database"
@@ -56,20 +58,8 @@ import (
 	"accredpack/webhooks"
 )
 
-// sandboxTasks is the work this binary does as a sandbox child.
-func sandboxTasks() map[string]sandbox.Task {
-	tasks := checks.SandboxTasks()
-	for name, task := range compose.SandboxTasks() {
-		tasks[name] = task
-	}
-	for name, task := range packager.SandboxTasks() {
-		tasks[name] = task
-	}
-	return tasks
-}
-
 func main() {
-	sandbox.ServeChild(sandboxTasks())
+	sandbox.ServeChild(childtasks.All())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
@@ -124,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	api.DisableConfigDir()
 	switch cmd {
 	case "check":
-		return runCheck(ctx, cfg, files, stdout, stderr)
+		return runCheck(ctx, cfg, log, files, stdout, stderr)
 	case "migrate":
 		db, err := openDatabase(ctx, cfg)
 		if err != nil {
@@ -208,17 +198,18 @@ func openDatabase(ctx context.Context, cfg config.Config) (*database.DB, error) 
 	return database.Open(ctx, cfg.DatabasePath())
 }
 
-// newRunner starts sandbox children of this very binary.
-func newRunner(limits sandbox.Limits) (*sandbox.Runner, error) {
-	exe, err := os.Executable()
+// childExecutable is the file sandbox children are started from (see
+// findChild).
+func childExecutable(ctx context.Context, cfg config.Config, log *slog.Logger) (string, error) {
+	self, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("find own executable for the PDF sandbox: %w", err)
+		return "", fmt.Errorf("find own executable for the PDF sandbox: %w", err)
 	}
-	return sandbox.NewRunner(exe, limits)
+	return findChild(ctx, cfg, self, log)
 }
 
-func newChecker(cfg config.Config) (*checks.Checker, error) {
-	runner, err := newRunner(sandbox.Limits{Memory: cfg.ParseMemory, Timeout: cfg.ParseTimeout, Parallel: cfg.ParseParallel})
+func newChecker(cfg config.Config, child string) (*checks.Checker, error) {
+	runner, err := sandbox.NewRunner(child, sandbox.Limits{Memory: cfg.ParseMemory, Timeout: cfg.ParseTimeout, Parallel: cfg.ParseParallel})
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +244,11 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return nil, err
 	}
-	files, err := newChecker(cfg)
+	child, err := childExecutable(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	files, err := newChecker(cfg, child)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +260,7 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return nil, err
 	}
-	merger, err := newRunner(sandbox.Limits{Memory: cfg.MergeMemory, Timeout: cfg.MergeTimeout, Parallel: max(cfg.Workers, 1)})
+	merger, err := sandbox.NewRunner(child, sandbox.Limits{Memory: cfg.MergeMemory, Timeout: cfg.MergeTimeout, Parallel: max(cfg.Workers, 1)})
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +303,7 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 		return fail(err)
 	}
 	// Compositions run in children with the merge's limits, two at once.
-	composeRunner, err := newRunner(sandbox.Limits{Memory: cfg.MergeMemory, Timeout: cfg.MergeTimeout, Parallel: 2})
+	composeRunner, err := sandbox.NewRunner(child, sandbox.Limits{Memory: cfg.MergeMemory, Timeout: cfg.MergeTimeout, Parallel: 2})
 	if err != nil {
 		return fail(err)
 	}

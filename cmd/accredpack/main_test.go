@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"accredpack/childtasks"
 	"accredpack/config"
 	"accredpack/internal/testdocs"
 	"accredpack/internal/testenv"
@@ -27,13 +28,15 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	sandbox.ServeChild(sandboxTasks())
+	sandbox.ServeChild(childtasks.All())
 	// Tests that need the service as a separate process (to kill it) run
 	// this test binary as the accredpack binary.
 	if os.Getenv("ACCREDPACK_TEST_MAIN") == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBuilt()
+	os.Exit(code)
 }
 
 const token = "test-token-0123456789"
@@ -52,6 +55,8 @@ func testConfig(t *testing.T) config.Config {
 	cfg.DataDir = t.TempDir()
 	cfg.BootstrapToken = token
 	cfg.MaxFileBytes = 1 << 20
+	// Sandbox children are the dedicated child binary, as in production.
+	cfg.SandboxChild = dedicatedChild(t)
 	// Webhook receivers of the tests listen on loopback; retries come fast;
 	// a rotated secret signs 2 s more, so the test sees the grace period end.
 	cfg.WebhookAllowPrivate = true
@@ -616,6 +621,15 @@ func TestCheckCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "OK") || !strings.Contains(out.String(), "2 стр.") {
 		t.Errorf("verdict: %s", out.String())
+	}
+	// The same with the dedicated child binary, and a configured child that
+	// is none: the command refuses to run rather than check without one.
+	out.Reset()
+	if code := run(context.Background(), []string{"check", "--sandbox-child", dedicatedChild(t), good}, &out, &errOut, env); code != 0 || !strings.Contains(out.String(), "2 стр.") {
+		t.Errorf("good file, dedicated child: exit %d: %s %s", code, out.String(), errOut.String())
+	}
+	if code := run(context.Background(), []string{"check", "--sandbox-child", "/bin/true", good}, &out, &errOut, env); code != 2 || !strings.Contains(errOut.String(), "sandbox child /bin/true") {
+		t.Errorf("a child that is none: exit %d: %s", code, errOut.String())
 	}
 	out.Reset()
 	fits, over := fmt.Sprint(len(diploma)), fmt.Sprint(len(diploma)-1)

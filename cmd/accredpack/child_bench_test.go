@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"accredpack/checks"
+	"accredpack/internal/testdocs"
+	"accredpack/sandbox"
+)
+
+// childLimits are the service's defaults, one child at a time.
+var childLimits = sandbox.Limits{Memory: 512 << 20, Timeout: 30 * time.Second, Parallel: 1}
+
+// benchChildren are the executables a sandbox child can be: the service's
+// own binary (the fallback), the dedicated child, and, to compare with an
+// older build, the executable named in ACCREDPACK_BENCH_OTHER_CHILD.
+func benchChildren(b *testing.B) map[string]string {
+	children := map[string]string{
+		"service": buildCommand(b, "accredpack/cmd/accredpack"),
+		"child":   buildCommand(b, "accredpack/cmd/accredpack-child"),
+	}
+	if other := os.Getenv("ACCREDPACK_BENCH_OTHER_CHILD"); other != "" {
+		children["other"] = other
+	}
+	return children
+}
+
+// reportPercentiles reports p50 and p90 of the samples in milliseconds.
+func reportPercentiles(b *testing.B, samples []time.Duration) {
+	slices.Sort(samples)
+	at := func(q float64) float64 {
+		return float64(samples[int(q*float64(len(samples)-1))]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(at(0.5), "p50-ms")
+	b.ReportMetric(at(0.9), "p90-ms")
+}
+
+// BenchmarkChildStartup starts children that only answer sandbox.TaskPing:
+// exec, package initialisation, confinement and one answer.
+func BenchmarkChildStartup(b *testing.B) {
+	for name, exe := range benchChildren(b) {
+		b.Run(name, func(b *testing.B) {
+			r, err := sandbox.NewRunner(exe, childLimits)
+			if err != nil {
+				b.Fatal(err)
+			}
+			samples := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				start := time.Now()
+				if _, err := r.Ping(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				samples = append(samples, time.Since(start))
+			}
+			reportPercentiles(b, samples)
+		})
+	}
+}
+
+// BenchmarkParseSmallPDF checks a one-page PDF (sniffing, then the pdfcpu
+// parse in a child): what each document of a bundle costs at least.
+func BenchmarkParseSmallPDF(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "small.pdf")
+	if err := os.WriteFile(path, testdocs.PDF(b, 1, "small"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for name, exe := range benchChildren(b) {
+		b.Run(name, func(b *testing.B) {
+			r, err := sandbox.NewRunner(exe, childLimits)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := checks.NewChecker(25<<20, r)
+			samples := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				start := time.Now()
+				v, err := c.CheckFile(context.Background(), path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if v.Pages != 1 {
+					b.Fatalf("verdict %+v; want 1 page", v)
+				}
+				samples = append(samples, time.Since(start))
+			}
+			reportPercentiles(b, samples)
+		})
+	}
+}
