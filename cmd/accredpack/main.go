@@ -306,7 +306,14 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return fail(err)
 	}
-	c.audit = audit.New(db)
+	// Group commit: concurrent reads share the commit (one fsync) of their
+	// audit lines; each still waits for its own line (see audit/group.go).
+	c.audit = audit.NewGrouped(db, audit.Group{})
+	fail = func(err error) (*components, error) {
+		c.audit.Close()
+		db.Close()
+		return nil, err
+	}
 	c.policy = access.Policy{TrainingSlot: cat.IssuedByTrainingCenters}
 	c.webhooks = webhooks.New(db, c.policy, c.accounts.Facts, webhooks.Config{Timeout: cfg.WebhookTimeout, Attempts: cfg.WebhookAttempts,
 		Backoff: cfg.WebhookBackoff, MaxBackoff: max(cfg.WebhookBackoff, time.Hour), AllowPrivate: cfg.WebhookAllowPrivate, SecretGrace: cfg.WebhookSecretGrace}, log)
@@ -341,7 +348,10 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	c.reminders.SetQueue(c.queue)
 	c.queue.Background(func(ctx context.Context) { c.reminders.RunScan(ctx, cfg.ReadinessRecheck) })
 	c.db = db
-	c.close = func() { db.Close() }
+	c.close = func() {
+		c.audit.Close() // commits what is queued
+		db.Close()
+	}
 	return c, nil
 }
 
