@@ -447,7 +447,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Webhooks: c.webhooks, Audit: c.audit, Policy: c.policy, Idempotency: c.db,
 		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, OptimizeMaxBytes: cfg.OptimizeMaxBytes, PresignTTL: cfg.PresignTTL,
 		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute,
-		MetricsSeparate: metricsLn != nil, MetricsToken: cfg.MetricsToken})
+		MetricsSeparate: metricsLn != nil, MetricsToken: cfg.MetricsToken, MaxInFlight: cfg.MaxRequests, MaxUploadsInFlight: cfg.UploadsInFlight()})
 
 	pages, err := web.New()
 	if err != nil {
@@ -458,8 +458,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	// The web interface's pages under /app/ (and / leads there); the API,
 	// health and metrics from Echo.
 	mux := http.NewServeMux()
-	mux.Handle("/app/", pages)
-	mux.Handle("/{$}", pages)
+	bounded := handler.Bound(pages) // the same bound of requests in flight as the API
+	mux.Handle("/app/", bounded)
+	mux.Handle("/{$}", bounded)
 	mux.Handle("/", handler)
 
 	srv := &http.Server{
@@ -472,7 +473,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("accredpack is serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_file_bytes", cfg.MaxFileBytes,
-		"metrics_token", cfg.MetricsToken != "")
+		"metrics_token", cfg.MetricsToken != "",
+		"max_requests", cfg.MaxRequests, "max_uploads", cfg.UploadsInFlight())
 	servers := []*http.Server{srv}
 	listeners := []net.Listener{ln}
 	if metricsLn != nil {

@@ -52,6 +52,8 @@ func testConfig(t *testing.T) config.Config {
 	cfg.DataDir = t.TempDir()
 	cfg.BootstrapToken = token
 	cfg.MaxFileBytes = 1 << 20
+	// testFiftyParallelUploads sends 50 uploads at once, within the bound.
+	cfg.MaxUploads = 64
 	// Webhook receivers of the tests listen on loopback; retries come fast;
 	// a rotated secret signs 2 s more, so the test sees the grace period end.
 	cfg.WebhookAllowPrivate = true
