@@ -184,3 +184,26 @@ func TestGroupCommitDatabaseDown(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// One call larger than one statement's rows (a listing of many
+// applications) is still one transaction with every line.
+func TestGroupCommitLargeCall(t *testing.T) {
+	backends(t, func(t *testing.T, db *database.DB) {
+		l := NewGrouped(db, Group{})
+		defer l.Close()
+		r, e := read(0)
+		events := make([]Event, 450)
+		for i := range events {
+			events[i] = e
+			events[i].Target = fmt.Sprint(i)
+		}
+		if err := l.Record(context.Background(), r, events...); err != nil {
+			t.Fatal(err)
+		}
+		targets := map[string]bool{}
+		l.Each(context.Background(), Filter{ApplicationID: "app1"}, func(en Entry) error { targets[en.Target] = true; return nil })
+		if len(targets) != len(events) {
+			t.Errorf("%d lines; want %d", len(targets), len(events))
+		}
+	})
+}
