@@ -212,7 +212,7 @@ func (p *proc) kill() {
 
 // startProcess runs this test binary as `accredpack <command>`, configured
 // through the environment as in production; it is killed when the test ends.
-func startProcess(t *testing.T, cfg config.Config, command string) (*proc, *bytes.Buffer) {
+func startProcess(t testing.TB, cfg config.Config, command string) (*proc, *bytes.Buffer) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
