@@ -57,6 +57,7 @@ var errorTable = []struct {
 	{fault.ErrForbidden, http.StatusForbidden, "forbidden", "Это действие недоступно вашей роли."},
 	{intake.ErrNotFound, http.StatusNotFound, "not_found", "Не найдено."},
 	{intake.ErrConflict, http.StatusConflict, "conflict", "Действие невозможно в текущем состоянии заявления."},
+	{errOverloaded, http.StatusServiceUnavailable, "overloaded", "Сервис перегружен: слишком много запросов одновременно. Ничего не сделано: повторите запрос через несколько секунд (см. заголовок Retry-After)."},
 	{intake.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "База данных или хранилище файлов временно недоступны. Ничего не записано: повторите попытку позже."},
 }
 
@@ -156,6 +157,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		var rl *errRateLimited
 		if errors.As(err, &rl) {
 			retryAfter(c, rl)
+		}
+		if errors.Is(err, errOverloaded) {
+			c.Response().Header().Set("Retry-After", overloadRetryAfter)
 		}
 		if status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="accredpack"`)

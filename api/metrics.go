@@ -18,6 +18,8 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	uploads  *prometheus.CounterVec
+	// overloaded counts answers 503 overloaded by bound: requests, uploads.
+	overloaded *prometheus.CounterVec
 }
 
 // newMetrics registers the API's metrics in reg (never the global registry).
@@ -26,8 +28,10 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accredpack_http_requests_total", Help: "HTTP requests by method, route and status."}, []string{"method", "route", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "accredpack_http_request_duration_seconds", Help: "HTTP request duration by route.", Buckets: prometheus.DefBuckets}, []string{"route"}),
 		uploads:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accredpack_uploads_total", Help: "Slot uploads by result code (accepted or the error code)."}, []string{"result"}),
+		overloaded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accredpack_overloaded_total",
+			Help: "Requests refused with 503 overloaded, by the bound that was full (requests, uploads)."}, []string{"bound"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.uploads, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(m.requests, m.duration, m.uploads, m.overloaded, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -320,7 +320,7 @@ func OpenAPI() ([]byte, error) {
 			}
 			answer["content"] = obj{"application/json": content}
 		}
-		responses := obj{itoa(o.status): answer, "default": obj{"description": "ошибка (коды в API.md и README)",
+		responses := obj{itoa(o.status): answer, "503": overloadedAnswer(b), "default": obj{"description": "ошибка (коды в API.md и README)",
 			"content": obj{"application/json": obj{"schema": b.schema(ErrorBody{})}}}}
 		operation["responses"] = responses
 		if r.on != public {
@@ -340,6 +340,17 @@ func OpenAPI() ([]byte, error) {
 		}},
 	}
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// overloadedAnswer documents the 503 every operation may answer: the
+// service is busy (overloaded, with Retry-After) or its database or storage
+// is unavailable.
+func overloadedAnswer(b *schemaBuilder) obj {
+	_, over := publicError(errOverloaded)
+	return obj{"description": "сервис перегружен (overloaded: слишком много запросов или загрузок одновременно, повторить через Retry-After секунд) " +
+		"или база данных / хранилище недоступны (unavailable)",
+		"headers": obj{"Retry-After": obj{"description": "через сколько секунд повторить (при overloaded)", "schema": obj{"type": "integer"}}},
+		"content": obj{"application/json": obj{"schema": b.schema(ErrorBody{}), "example": ErrorBody{Error: over}}}}
 }
 
 type missingOperation struct{ key string }

@@ -68,13 +68,13 @@ func (s *Server) routes() []route {
 		{"DELETE", "/applications/:id", s.deleteApplication, access.DeleteApplication, application, nil},
 		{"POST", "/applications/:id/submit", s.submitApplication, access.SubmitApplication, application, nil},
 		{"POST", "/applications/:id/reopen", s.reopenApplication, access.SubmitApplication, application, nil},
-		{"PUT", "/applications/:id/slots/:slot/file", s.putFile, access.WriteDocument, application, []echo.MiddlewareFunc{s.limitUploads}},
+		{"PUT", "/applications/:id/slots/:slot/file", s.putFile, access.WriteDocument, application, []echo.MiddlewareFunc{s.limitUploads, s.limitUploadsInFlight}},
 		{"GET", "/applications/:id/slots/:slot/file", s.getFile, access.ReadDocument, application, nil},
 		{"HEAD", "/applications/:id/slots/:slot/file", s.getFile, access.ReadDocument, application, nil},
 		{"DELETE", "/applications/:id/slots/:slot/file", s.deleteFile, access.WriteDocument, application, nil},
 		{"GET", "/applications/:id/slots/:slot/history", s.getHistory, access.ReadDocument, application, nil},
 		{"POST", "/applications/:id/slots/:slot/file/link", s.linkFile, access.ReadDocument, application, nil},
-		{"POST", "/applications/:id/slots/:slot/compose", s.composeFile, access.WriteDocument, application, []echo.MiddlewareFunc{s.limitUploads}},
+		{"POST", "/applications/:id/slots/:slot/compose", s.composeFile, access.WriteDocument, application, []echo.MiddlewareFunc{s.limitUploads, s.limitUploadsInFlight}},
 		{"GET", "/applications/:id/slots/:slot/sources", s.getSources, access.ReadDocument, application, nil},
 		{"GET", "/applications/:id/sources/:sid", s.getSource, access.ReadDocument, application, nil},
 		{"GET", "/applications/:id/readiness", s.getReadiness, access.ReadApplication, application, nil},
@@ -96,7 +96,7 @@ func (s *Server) routes() []route {
 		{"GET", "/bundles/:id", s.getBundle, access.ReadBundle, bundle, nil},
 		{"GET", "/bundles/:id/file", s.getBundleFile, access.ReadBundle, bundle, nil},
 		{"POST", "/bundles/:id/retry", s.retryBundle, access.BuildBundle, bundle, nil},
-		{"POST", "/imports/certificates", s.importCertificates, access.ImportCertificates, service, []echo.MiddlewareFunc{s.limitUploads}},
+		{"POST", "/imports/certificates", s.importCertificates, access.ImportCertificates, service, []echo.MiddlewareFunc{s.limitUploads, s.limitUploadsInFlight}},
 	}, s.mailRoutes()...)
 }
 

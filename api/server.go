@@ -46,6 +46,11 @@ type Config struct {
 	// bearer token /metrics requires wherever it is served.
 	MetricsSeparate bool
 	MetricsToken    string
+	// MaxInFlight bounds requests in flight (health, readiness and metrics
+	// aside); MaxUploadsInFlight bounds uploads among them. Beyond either:
+	// 503 overloaded with Retry-After. 0: no bound.
+	MaxInFlight        int
+	MaxUploadsInFlight int
 }
 
 // Deps are the services behind the API.
@@ -81,6 +86,8 @@ type Server struct {
 	uploads        *limiter
 	idem           IdempotencyStore
 	imports        *certimport.Importer
+	// inFlight and uploadsInFlight bound requests and uploads in flight.
+	inFlight, uploadsInFlight gate
 	// openapi is the description of the API, built once at start.
 	openapi    []byte
 	openapiErr error
@@ -90,7 +97,8 @@ type Server struct {
 func New(d Deps, cfg Config) *Server {
 	s := &Server{echo: echo.New(), svc: d.Intake, bundles: d.Bundles, accounts: d.Accounts, webhooks: d.Webhooks, audit: d.Audit, policy: d.Policy,
 		cfg: cfg, log: d.Log, metrics: newMetrics(d.Registry),
-		logins: newLimiter(cfg.LoginPerMinute), uploads: newLimiter(cfg.UploadsPerMinute), idem: d.Idempotency}
+		logins: newLimiter(cfg.LoginPerMinute), uploads: newLimiter(cfg.UploadsPerMinute), idem: d.Idempotency,
+		inFlight: newGate(cfg.MaxInFlight), uploadsInFlight: newGate(cfg.MaxUploadsInFlight)}
 	imports := certimport.Deps{Intake: d.Intake, Accounts: d.Accounts, Audit: d.Audit, Policy: d.Policy, Log: d.Log,
 		Limits: certimport.DefaultLimits(cfg.MaxFileBytes), Explain: explain}
 	if d.Intake != nil {
@@ -103,7 +111,7 @@ func New(d Deps, cfg Config) *Server {
 	// Only the direct peer: forwarding headers are anyone's to forge.
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	e.Use(s.requestLog, s.recoverPanics)
+	e.Use(s.requestLog, s.limitInFlight, s.recoverPanics)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -35,11 +35,32 @@ type Filter = database.AuditFilter
 type Log struct {
 	db  *database.DB
 	now func() time.Time
+	// group, when set, commits concurrent Record calls together (see
+	// NewGrouped); nil writes each call in its own transaction.
+	group *committer
 }
 
-// New returns the log kept in db.
+// New returns the log kept in db; each Record is its own transaction.
 func New(db *database.DB) *Log {
 	return &Log{db: db, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// NewGrouped returns the log kept in db with group commit: concurrent
+// Record calls are committed together by one writer (see committer). Close
+// it before the database: it writes what is queued, then stops.
+func NewGrouped(db *database.DB, g Group) *Log {
+	l := New(db)
+	l.group = newCommitter(db, g)
+	return l
+}
+
+// Close stops the group writer after committing every line queued before
+// it; later Record calls write directly. A Log without group commit has
+// nothing to close.
+func (l *Log) Close() {
+	if l.group != nil {
+		l.group.close()
+	}
 }
 
 // Event is what happened, before the log adds who and when.
@@ -58,8 +79,12 @@ type Request struct {
 	RequestID string
 }
 
-// Record appends one line per event, all or none.
+// Record appends one line per event, all or none, and returns once they are
+// committed (durable): the caller answers only after that.
 func (l *Log) Record(ctx context.Context, r Request, events ...Event) error {
+	if len(events) == 0 {
+		return nil
+	}
 	at := l.now()
 	entries := make([]Entry, len(events))
 	actor := r.Principal.UserID
@@ -71,7 +96,13 @@ func (l *Log) Record(ctx context.Context, r Request, events ...Event) error {
 			OrgID: r.Principal.OrgID, Action: string(e.Action), ApplicationID: e.ApplicationID, OwnerID: e.OwnerID,
 			Target: e.Target, Outcome: e.Outcome, Remote: r.Remote, RequestID: r.RequestID}
 	}
-	if err := l.db.AppendAudit(ctx, entries); err != nil {
+	var err error
+	if l.group != nil {
+		err = l.group.append(ctx, entries)
+	} else {
+		err = l.db.AppendAudit(ctx, entries)
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
 	}
 	return nil

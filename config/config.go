@@ -85,6 +85,11 @@ type Config struct {
 	// address and per e-mail; uploads per principal.
 	LoginPerMinute   int
 	UploadsPerMinute int
+	// MaxRequests bounds requests in flight (health, readiness and metrics
+	// aside), MaxUploads uploads in flight among them (0: derived from
+	// parse-parallel, see UploadsInFlight). Beyond: 503 with Retry-After.
+	MaxRequests int
+	MaxUploads  int
 	// HTTP timeouts: a slow client cannot hold a connection longer.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration // the whole request, body included
@@ -159,6 +164,7 @@ func Default() Config {
 		// Ten attempts a minute stop guessing and leave a person typing.
 		LoginPerMinute:   10,
 		UploadsPerMinute: 120,
+		MaxRequests:      defaultMaxRequests(),
 		// A 25 MB scan over a slow mobile link (about 0.5 Mbit/s) takes
 		// about 7 minutes.
 		ReadHeaderTimeout: 10 * time.Second,
@@ -214,6 +220,8 @@ var env = map[string]string{
 	"ACCREDPACK_SESSION_TTL":           "session-ttl",
 	"ACCREDPACK_LOGIN_PER_MINUTE":      "login-per-minute",
 	"ACCREDPACK_UPLOADS_PER_MINUTE":    "uploads-per-minute",
+	"ACCREDPACK_MAX_REQUESTS":          "max-requests",
+	"ACCREDPACK_MAX_UPLOADS":           "max-uploads",
 	"ACCREDPACK_READ_HEADER_TIMEOUT":   "read-header-timeout",
 	"ACCREDPACK_READ_TIMEOUT":          "read-timeout",
 	"ACCREDPACK_WRITE_TIMEOUT":         "write-timeout",
@@ -269,6 +277,8 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long a login lasts (ACCREDPACK_SESSION_TTL)")
 	fs.IntVar(&c.LoginPerMinute, "login-per-minute", c.LoginPerMinute, "login attempts a minute per address and per e-mail, 0 = no limit (ACCREDPACK_LOGIN_PER_MINUTE)")
 	fs.IntVar(&c.UploadsPerMinute, "uploads-per-minute", c.UploadsPerMinute, "uploads a minute per principal, 0 = no limit (ACCREDPACK_UPLOADS_PER_MINUTE)")
+	fs.IntVar(&c.MaxRequests, "max-requests", c.MaxRequests, "requests in flight; beyond, 503 overloaded (ACCREDPACK_MAX_REQUESTS)")
+	fs.IntVar(&c.MaxUploads, "max-uploads", c.MaxUploads, "uploads in flight, 0 = 2 x parse-parallel + 16; beyond, 503 overloaded (ACCREDPACK_MAX_UPLOADS)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time to send request headers (ACCREDPACK_READ_HEADER_TIMEOUT)")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time to send a whole request, body included (ACCREDPACK_READ_TIMEOUT)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time to send a whole answer (ACCREDPACK_WRITE_TIMEOUT)")
@@ -440,6 +450,12 @@ func (c Config) Validate() error {
 	if c.SessionTTL < time.Minute || c.SessionTTL > 30*24*time.Hour {
 		errs = append(errs, fmt.Errorf("session-ttl %s: want 1m .. 720h", c.SessionTTL))
 	}
+	if c.MaxRequests < 1 || c.MaxRequests > 100_000 {
+		errs = append(errs, fmt.Errorf("max-requests %d: want 1 .. 100000", c.MaxRequests))
+	}
+	if c.MaxUploads < 0 || c.MaxUploads > c.MaxRequests {
+		errs = append(errs, fmt.Errorf("max-uploads %d: want 0 (derived) .. max-requests", c.MaxUploads))
+	}
 	if c.LoginPerMinute < 0 || c.UploadsPerMinute < 0 {
 		errs = append(errs, errors.New("login-per-minute and uploads-per-minute must not be negative"))
 	}
@@ -468,3 +484,51 @@ func (c Config) DatabasePath() string {
 
 // StoreDir is the root of the local file store.
 func (c Config) StoreDir() string { return filepath.Join(c.DataDir, "store") }
+
+// UploadsInFlight is the bound of uploads in flight: MaxUploads, or when 0
+// twice the parses at once plus 16. An upload in flight is mostly a body
+// arriving over the network into the spool (about 0.3 MiB of memory, up to
+// max-file-bytes of disk), then a wait for one of parse-parallel parses:
+// the 16 are for slow links (a 25 MB scan over a mobile link takes
+// minutes), the rest keeps the parses busy.
+func (c Config) UploadsInFlight() int {
+	if c.MaxUploads > 0 {
+		return c.MaxUploads
+	}
+	return min(2*c.ParseParallel+16, c.MaxRequests)
+}
+
+// defaultMaxRequests derives the bound of requests in flight from the
+// memory this process may use (the smaller of the machine's and its
+// cgroup's limit): one request for every 16 MiB, between 64 and 1024 (256
+// on 4 GiB). A read holds well under 1 MiB; an upload streams to disk
+// (about 0.3 MiB) and is bounded on its own; the margin is for the Go
+// heap's growth and the PDF parses, which run in children.
+func defaultMaxRequests() int {
+	mem := memoryLimit()
+	if mem <= 0 {
+		return 256
+	}
+	return int(min(max(mem/(16<<20), 64), 1024))
+}
+
+// memoryLimit is MemTotal from /proc/meminfo, or the cgroup v2 limit when
+// lower; 0 when neither is known.
+func memoryLimit() int64 {
+	var total int64
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64); err == nil {
+					total = kb << 10
+				}
+			}
+		}
+	}
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && (total == 0 || n < total) {
+			total = n
+		}
+	}
+	return total
+}

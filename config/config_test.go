@@ -136,3 +136,27 @@ func TestSandboxChildVariable(t *testing.T) {
 		t.Errorf("--sandbox-child over the variable: %q, %v", c.SandboxChild, err)
 	}
 }
+
+func TestInFlightBounds(t *testing.T) {
+	c, err := Parse("serve", []string{"--parse-parallel", "3"}, lookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxRequests < 64 || c.MaxRequests > 1024 {
+		t.Errorf("derived max-requests %d: want 64 .. 1024", c.MaxRequests)
+	}
+	if got := c.UploadsInFlight(); got != 22 {
+		t.Errorf("derived uploads in flight with 3 parses: %d; want 22", got)
+	}
+	c, err = Parse("serve", []string{"--max-uploads", "5"}, lookup(map[string]string{"ACCREDPACK_MAX_REQUESTS": "40", "ACCREDPACK_MAX_UPLOADS": "7"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxRequests != 40 || c.UploadsInFlight() != 5 {
+		t.Errorf("max-requests %d, uploads %d; want 40 (environment), 5 (flag)", c.MaxRequests, c.UploadsInFlight())
+	}
+	_, err = Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_MAX_REQUESTS": "0", "ACCREDPACK_MAX_UPLOADS": "-1"}))
+	if err == nil || !strings.Contains(err.Error(), "max-requests 0") || !strings.Contains(err.Error(), "max-uploads -1") {
+		t.Errorf("zero requests and negative uploads: %v; want both refused", err)
+	}
+}

@@ -212,7 +212,7 @@ func (p *proc) kill() {
 
 // startProcess runs this test binary as `accredpack <command>`, configured
 // through the environment as in production; it is killed when the test ends.
-func startProcess(t *testing.T, cfg config.Config, command string) (*proc, *bytes.Buffer) {
+func startProcess(t testing.TB, cfg config.Config, command string) (*proc, *bytes.Buffer) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -240,6 +240,9 @@ func startProcess(t *testing.T, cfg config.Config, command string) (*proc, *byte
 		fmt.Sprintf("ACCREDPACK_WEBHOOK_WORKERS=%d", cfg.WebhookWorkers),
 		fmt.Sprintf("ACCREDPACK_WEBHOOK_ALLOW_PRIVATE=%t", cfg.WebhookAllowPrivate),
 		"ACCREDPACK_WEBHOOK_BACKOFF="+cfg.WebhookBackoff.String(),
+		fmt.Sprintf("ACCREDPACK_PARSE_PARALLEL=%d", cfg.ParseParallel),
+		fmt.Sprintf("ACCREDPACK_MAX_REQUESTS=%d", cfg.MaxRequests),
+		fmt.Sprintf("ACCREDPACK_MAX_UPLOADS=%d", cfg.MaxUploads),
 	)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -313,7 +313,14 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return fail(err)
 	}
-	c.audit = audit.New(db)
+	// Group commit: concurrent reads share the commit (one fsync) of their
+	// audit lines; each still waits for its own line (see audit/group.go).
+	c.audit = audit.NewGrouped(db, audit.Group{})
+	fail = func(err error) (*components, error) {
+		c.audit.Close()
+		db.Close()
+		return nil, err
+	}
 	c.policy = access.Policy{TrainingSlot: cat.IssuedByTrainingCenters}
 	c.webhooks = webhooks.New(db, c.policy, c.accounts.Facts, webhooks.Config{Timeout: cfg.WebhookTimeout, Attempts: cfg.WebhookAttempts,
 		Backoff: cfg.WebhookBackoff, MaxBackoff: max(cfg.WebhookBackoff, time.Hour), AllowPrivate: cfg.WebhookAllowPrivate, SecretGrace: cfg.WebhookSecretGrace}, log)
@@ -348,7 +355,10 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	c.reminders.SetQueue(c.queue)
 	c.queue.Background(func(ctx context.Context) { c.reminders.RunScan(ctx, cfg.ReadinessRecheck) })
 	c.db = db
-	c.close = func() { db.Close() }
+	c.close = func() {
+		c.audit.Close() // commits what is queued
+		db.Close()
+	}
 	return c, nil
 }
 
@@ -461,7 +471,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Webhooks: c.webhooks, Audit: c.audit, Policy: c.policy, Idempotency: c.db,
 		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, OptimizeMaxBytes: cfg.OptimizeMaxBytes, PresignTTL: cfg.PresignTTL,
 		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute,
-		MetricsSeparate: metricsLn != nil, MetricsToken: cfg.MetricsToken})
+		MetricsSeparate: metricsLn != nil, MetricsToken: cfg.MetricsToken, MaxInFlight: cfg.MaxRequests, MaxUploadsInFlight: cfg.UploadsInFlight()})
 
 	pages, err := web.New()
 	if err != nil {
@@ -472,8 +482,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	// The web interface's pages under /app/ (and / leads there); the API,
 	// health and metrics from Echo.
 	mux := http.NewServeMux()
-	mux.Handle("/app/", pages)
-	mux.Handle("/{$}", pages)
+	bounded := handler.Bound(pages) // the same bound of requests in flight as the API
+	mux.Handle("/app/", bounded)
+	mux.Handle("/{$}", bounded)
 	mux.Handle("/", handler)
 
 	srv := &http.Server{
@@ -486,7 +497,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("accredpack is serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_file_bytes", cfg.MaxFileBytes,
-		"metrics_token", cfg.MetricsToken != "")
+		"metrics_token", cfg.MetricsToken != "",
+		"max_requests", cfg.MaxRequests, "max_uploads", cfg.UploadsInFlight())
 	servers := []*http.Server{srv}
 	listeners := []net.Listener{ln}
 	if metricsLn != nil {

@@ -57,6 +57,8 @@ func testConfig(t *testing.T) config.Config {
 	cfg.MaxFileBytes = 1 << 20
 	// Sandbox children are the dedicated child binary, as in production.
 	cfg.SandboxChild = dedicatedChild(t)
+	// testFiftyParallelUploads sends 50 uploads at once, within the bound.
+	cfg.MaxUploads = 64
 	// Webhook receivers of the tests listen on loopback; retries come fast;
 	// a rotated secret signs 2 s more, so the test sees the grace period end.
 	cfg.WebhookAllowPrivate = true

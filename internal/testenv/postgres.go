@@ -54,7 +54,13 @@ func chownToPostgres(t testing.TB, dir string) {
 }
 
 // StartPostgres creates a cluster with initdb and starts it.
-func StartPostgres(t testing.TB) *Postgres {
+func StartPostgres(t testing.TB) *Postgres { return startPostgres(t, false) }
+
+// StartPostgresDurable starts a private server that syncs its WAL as in
+// production (fsync on): for benchmarks whose figures depend on commits.
+func StartPostgresDurable(t testing.TB) *Postgres { return startPostgres(t, true) }
+
+func startPostgres(t testing.TB, durable bool) *Postgres {
 	t.Helper()
 	bin := need(t, "ACCREDPACK_TEST_PG_BIN", "PostgreSQL server binaries")
 	dir := scratchDir(t, "pg-")
@@ -67,9 +73,13 @@ func StartPostgres(t testing.TB) *Postgres {
 	p := &Postgres{Port: freePort(t)}
 	logf := logFile(t, os.TempDir(), filepath.Base(dir)+".log")
 	t.Cleanup(func() { os.Remove(logf.Name()) })
+	fsync := "fsync=off" // tests need no durability across a machine crash
+	if durable {
+		fsync = "fsync=on"
+	}
 	p.proc = &process{t: t, name: "postgres", log: logf, newCmd: func() *exec.Cmd {
 		return asPostgres(t, exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(p.Port),
-			"-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"))
+			"-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", fsync, "-c", "max_connections=200"))
 	}}
 	p.Start()
 	t.Cleanup(func() { p.proc.stop(syscall.SIGINT) })
