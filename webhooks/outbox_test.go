@@ -14,31 +14,13 @@ import (
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/events"
-	"accredpack/internal/testenv"
 	"accredpack/jobs"
 )
 
 // TestOutbox runs on both databases: an event is a job written in the
 // change's own transaction (River's transactional insert), gone with a
 // rolled-back change; its fan-out, run again, delivers nothing twice.
-func TestOutbox(t *testing.T) {
-	t.Run("SQLite", func(t *testing.T) {
-		testOutbox(t, testDB(t))
-	})
-	t.Run("Postgres", func(t *testing.T) {
-		pg := testenv.StartPostgres(t)
-		ctx := context.Background()
-		db, err := database.Open(ctx, pg.NewDatabase(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		testOutbox(t, db)
-	})
-}
+func TestOutbox(t *testing.T) { onBothDatabases(t, testOutbox) }
 
 func testOutbox(t *testing.T, db *database.DB) {
 	ctx := context.Background()

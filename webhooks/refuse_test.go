@@ -13,7 +13,6 @@ import (
 
 	"accredpack/access"
 	"accredpack/database"
-	"accredpack/internal/testenv"
 )
 
 // A delivery whose host now leads into the service's network (the name
@@ -21,22 +20,7 @@ import (
 // not tried again (the job is cancelled), and its log says why. No
 // connection is opened: the resolver is a fake one and the address is
 // refused before dialling.
-func TestRefusedDeliveryFailsAtOnce(t *testing.T) {
-	t.Run("SQLite", func(t *testing.T) { testRefusedDeliveryFailsAtOnce(t, testDB(t)) })
-	t.Run("PostgreSQL", func(t *testing.T) {
-		pg := testenv.StartPostgres(t)
-		ctx := context.Background()
-		db, err := database.Open(ctx, pg.NewDatabase(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		testRefusedDeliveryFailsAtOnce(t, db)
-	})
-}
+func TestRefusedDeliveryFailsAtOnce(t *testing.T) { onBothDatabases(t, testRefusedDeliveryFailsAtOnce) }
 
 func testRefusedDeliveryFailsAtOnce(t *testing.T, db *database.DB) {
 	ctx := context.Background()

@@ -17,6 +17,7 @@ import (
 
 	"accredpack/client"
 	"accredpack/database"
+	"accredpack/internal/testenv"
 )
 
 func TestSignatureVerifiesWithTheClient(t *testing.T) {
@@ -254,8 +255,20 @@ func TestBackoffDoublesUpToTheCap(t *testing.T) {
 // the test ends.
 func testDB(tb testing.TB) *database.DB {
 	tb.Helper()
+	return openDB(tb, filepath.Join(tb.TempDir(), "db.sqlite"))
+}
+
+// onBothDatabases runs test on SQLite and on a fresh PostgreSQL database.
+func onBothDatabases(t *testing.T, test func(t *testing.T, db *database.DB)) {
+	t.Run("SQLite", func(t *testing.T) { test(t, testDB(t)) })
+	t.Run("PostgreSQL", func(t *testing.T) { test(t, openDB(t, testenv.StartPostgres(t).NewDatabase(t))) })
+}
+
+// openDB opens and migrates the database at url, closed with the test.
+func openDB(tb testing.TB, url string) *database.DB {
+	tb.Helper()
 	ctx := context.Background()
-	db, err := database.Open(ctx, filepath.Join(tb.TempDir(), "db.sqlite"))
+	db, err := database.Open(ctx, url)
 	if err != nil {
 		tb.Fatal(err)
 	}
