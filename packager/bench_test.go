@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
@@ -226,7 +224,7 @@ func BenchmarkFRMRBundle20x12MB(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		key := "bundles/" + strings.TrimPrefix(storage.NewKey(), "documents/")
-		if _, _, err := storeBundle(context.Background(), store, key, in.f.pk.tmpDir, func(w io.Writer) error {
+		if _, _, err := storage.WriteObject(context.Background(), store, key, in.f.pk.tmpDir, func(w io.Writer) error {
 			return pk.FRMRPackage(context.Background(), plan, w, noProgress)
 		}); err != nil {
 			b.Fatal(err)
@@ -247,25 +245,6 @@ func benchRing(b *testing.B) *keyring.Ring {
 		b.Fatal(err)
 	}
 	return ring
-}
-
-// storeBundle is the build's way into the store before streaming: a
-// temporary file, hashed as written, then Put.
-func storeBundle(ctx context.Context, store storage.Store, key, dir string, write func(io.Writer) error) (int64, string, error) {
-	f, err := os.CreateTemp(dir, "bundle-*")
-	if err != nil {
-		return 0, "", err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	h := sha256.New()
-	if err := write(io.MultiWriter(f, h)); err != nil {
-		return 0, "", err
-	}
-	size, _ := f.Seek(0, io.SeekCurrent)
-	f.Seek(0, io.SeekStart)
-	sum := hex.EncodeToString(h.Sum(nil))
-	return size, sum, store.Put(ctx, key, f, size, sum)
 }
 
 func BenchmarkQPDFMerge20x12MB(b *testing.B) {
