@@ -48,11 +48,11 @@ func TestMain(m *testing.M) {
 type fixture struct {
 	pk     *Packager
 	parser *sandbox.Runner // the checker's
-	store storage.Store
-	app   *dossier.Application
-	kind  *catalog.Kind
-	docs  []dossier.Document
-	data  map[string][]byte // by slot ref
+	store  storage.Store
+	app    *dossier.Application
+	kind   *catalog.Kind
+	docs   []dossier.Document
+	data   map[string][]byte // by slot ref
 }
 
 func runner(t testing.TB, l sandbox.Limits) *sandbox.Runner {
