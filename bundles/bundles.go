@@ -9,7 +9,6 @@ package bundles
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
@@ -17,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"accredpack/catalog"
@@ -323,7 +321,9 @@ func (s *Service) heartbeatLoop(ctx context.Context, bundleID string, run int64)
 	}
 }
 
-// build writes the bundle to a temporary file, hashing it, then stores it.
+// build writes the bundle straight into the store (storage.WriteObject:
+// one write, hashed and counted on the way, no temporary bundle), then
+// returns where it is and its size and SHA-256, which downloads verify.
 func (s *Service) build(ctx context.Context, b *dossier.Bundle, run int64) (key string, size int64, sum string, err error) {
 	app, err := s.db.GetApplication(ctx, b.ApplicationID)
 	if err != nil {
@@ -333,40 +333,24 @@ func (s *Service) build(ctx context.Context, b *dossier.Bundle, run int64) (key 
 	if err != nil {
 		return "", 0, "", err
 	}
-	f, err := os.CreateTemp(s.tmpDir, "bundle-*")
-	if err != nil {
-		return "", 0, "", fmt.Errorf("bundles: temporary file: %w", err)
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	h := sha256.New()
-	w := io.MultiWriter(f, h)
 	progress := func(done, total int) {
 		s.db.UpdateBundle(ctx, b.ID, s.now(), database.BundleUpdate{Done: &done, Total: &total, OnlyIfRun: &run})
 	}
+	var write func(w io.Writer) error
 	if b.Kind == dossier.BundleFRMRPackage {
-		err = s.pk.FRMRPackage(ctx, plan, w, progress)
+		write = func(w io.Writer) error { return s.pk.FRMRPackage(ctx, plan, w, progress) }
 	} else {
 		report, rerr := s.readiness(ctx, app.ID)
 		if rerr != nil {
 			return "", 0, "", rerr
 		}
 		plan.Readiness = packager.ReadinessPage(report)
-		err = s.pk.Portfolio(ctx, plan, w, progress)
+		write = func(w io.Writer) error { return s.pk.Portfolio(ctx, plan, w, progress) }
 	}
-	if err != nil {
-		return "", 0, "", err
-	}
-	if size, err = f.Seek(0, io.SeekCurrent); err != nil {
-		return "", 0, "", fmt.Errorf("bundles: size: %w", err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", 0, "", fmt.Errorf("bundles: rewind: %w", err)
-	}
-	sum = hex.EncodeToString(h.Sum(nil))
 	key = "bundles/" + newID()
-	if err := s.store.Put(ctx, key, f, size, sum); err != nil {
-		return "", 0, "", fmt.Errorf("bundles: store: %w", err)
+	size, sum, err = storage.WriteObject(ctx, s.store, key, s.tmpDir, write)
+	if err != nil {
+		return "", 0, "", fmt.Errorf("bundles: build %s: %w", b.ID, err)
 	}
 	return key, size, sum, nil
 }

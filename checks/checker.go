@@ -25,12 +25,24 @@ func NewChecker(maxBytes int64, runner *sandbox.Runner) *Checker {
 // MaxBytes is the size limit.
 func (c *Checker) MaxBytes() int64 { return c.maxBytes }
 
+// RulesVersion is the version of the file rules Check applies; a document
+// records the version it passed at upload (dossier.Document.Rules). Raise
+// it with every rule that refuses a file earlier rules accepted: bundles
+// re-check the documents stored under older rules, and trust the others
+// by their SHA-256 (the bytes the check passed).
+//
+//	1: size, PDF by content, trailer, relaxed parse, encryption, pages
+//	2: active content (JavaScript, Launch, embedded files), nesting depth,
+//	   polyglots (38eaeb0)
+const RulesVersion = 2
+
 // Verdict is an accepted file: the facts kept in the document record.
 type Verdict struct {
 	Size    int64
 	SHA256  string
 	Pages   int
 	Version string
+	Rules   int // RulesVersion
 }
 
 // CheckStream is the stream form: it spools r into dir (reading at most the
@@ -98,7 +110,7 @@ func (c *Checker) checkSpooled(ctx context.Context, s *Spooled) (Verdict, error)
 	if err != nil {
 		return Verdict{}, fmt.Errorf("inspect PDF: %w", err)
 	}
-	return Verdict{Size: s.Size, SHA256: s.SHA256, Pages: facts.Pages, Version: facts.Version}, nil
+	return Verdict{Size: s.Size, SHA256: s.SHA256, Pages: facts.Pages, Version: facts.Version, Rules: RulesVersion}, nil
 }
 
 // AsProblem returns the *Problem in err's chain, if any.

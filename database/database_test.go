@@ -266,12 +266,16 @@ func testReplaceKeepsHistory(t *testing.T, db *DB) {
 	if prev, err := db.PutDocument(ctx, "a1", doc(ref, "k1", now), allowAll, nil); err != nil || prev != nil {
 		t.Fatalf("first put: %v, %v", prev, err)
 	}
-	prev, err := db.PutDocument(ctx, "a1", doc(ref, "k2", now.Add(time.Minute)), allowAll, nil)
-	if err != nil || prev == nil || prev.ObjectKey != "k1" {
+	// The rules version a document passed is kept, current and in history
+	// (k1 stands for a document stored before versions were recorded).
+	k2 := doc(ref, "k2", now.Add(time.Minute))
+	k2.Rules = 7
+	prev, err := db.PutDocument(ctx, "a1", k2, allowAll, nil)
+	if err != nil || prev == nil || prev.ObjectKey != "k1" || prev.Rules != 0 {
 		t.Fatalf("replace: %v, %v", prev, err)
 	}
 	cur, err := db.Document(ctx, "a1", ref)
-	if err != nil || cur.ObjectKey != "k2" {
+	if err != nil || cur.ObjectKey != "k2" || cur.Rules != 7 {
 		t.Fatalf("current = %+v, %v", cur, err)
 	}
 	if err := db.DeleteDocument(ctx, "a1", ref, now.Add(2*time.Minute), allowAll); err != nil {
@@ -284,7 +288,7 @@ func testReplaceKeepsHistory(t *testing.T, db *DB) {
 		t.Errorf("deleting an empty slot: %v", err)
 	}
 	h, err := db.History(ctx, "a1", ref)
-	if err != nil || len(h) != 2 || h[0].ObjectKey != "k1" || h[0].EndedReason != "replaced" || h[1].ObjectKey != "k2" || h[1].EndedReason != "deleted" {
+	if err != nil || len(h) != 2 || h[0].ObjectKey != "k1" || h[0].EndedReason != "replaced" || h[1].ObjectKey != "k2" || h[1].EndedReason != "deleted" || h[1].Rules != 7 {
 		t.Fatalf("history = %+v, %v", h, err)
 	}
 	refused := errors.New("locked")

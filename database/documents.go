@@ -10,12 +10,12 @@ import (
 	"accredpack/dossier"
 )
 
-const documentColumns = `slot, row_no, object_key, sha256, size, pages, file_name, uploaded_at, uploaded_by`
+const documentColumns = `slot, row_no, object_key, sha256, size, pages, file_name, uploaded_at, uploaded_by, rules`
 
 func scanDocument(s scanner, k *keys) (dossier.Document, error) {
 	var d dossier.Document
 	var uploaded string
-	if err := s.Scan(&d.Ref.Slot, &d.Ref.Row, &d.ObjectKey, &d.SHA256, &d.Size, &d.Pages, &d.FileName, &uploaded, &d.UploadedBy); err != nil {
+	if err := s.Scan(&d.Ref.Slot, &d.Ref.Row, &d.ObjectKey, &d.SHA256, &d.Size, &d.Pages, &d.FileName, &uploaded, &d.UploadedBy, &d.Rules); err != nil {
 		return d, err
 	}
 	if err := k.open("file_name", &d.FileName); err != nil {
@@ -92,8 +92,8 @@ func (db *DB) PutDocument(ctx context.Context, appID string, d dossier.Document,
 			}
 			replaced = prev
 		}
-		_, err = tx.exec(ctx, `INSERT INTO documents (application_id, `+documentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, tx.k.seal("file_name", d.FileName), ts(d.UploadedAt), d.UploadedBy)
+		_, err = tx.exec(ctx, `INSERT INTO documents (application_id, `+documentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, tx.k.seal("file_name", d.FileName), ts(d.UploadedAt), d.UploadedBy, d.Rules)
 		if err != nil {
 			return fmt.Errorf("database: insert document: %w", err)
 		}
@@ -156,8 +156,8 @@ func (db *DB) prepareSlotChange(ctx context.Context, tx conn, appID string, ref 
 
 func retire(ctx context.Context, tx conn, appID string, d dossier.Document, at time.Time, reason string) error {
 	_, err := tx.exec(ctx, `INSERT INTO document_history (application_id, `+documentColumns+`, ended_at, ended_reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, tx.k.seal("file_name", d.FileName), ts(d.UploadedAt), d.UploadedBy, ts(at), reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		appID, d.Ref.Slot, d.Ref.Row, d.ObjectKey, d.SHA256, d.Size, d.Pages, tx.k.seal("file_name", d.FileName), ts(d.UploadedAt), d.UploadedBy, d.Rules, ts(at), reason)
 	if err != nil {
 		return fmt.Errorf("database: keep history of %s: %w", d.Ref, err)
 	}
@@ -195,7 +195,7 @@ func (db *DB) History(ctx context.Context, appID string, ref dossier.SlotRef) ([
 		var h HistoryEntry
 		var uploaded, ended string
 		d := &h.Document
-		if err := rows.Scan(&d.Ref.Slot, &d.Ref.Row, &d.ObjectKey, &d.SHA256, &d.Size, &d.Pages, &d.FileName, &uploaded, &d.UploadedBy, &ended, &h.EndedReason); err != nil {
+		if err := rows.Scan(&d.Ref.Slot, &d.Ref.Row, &d.ObjectKey, &d.SHA256, &d.Size, &d.Pages, &d.FileName, &uploaded, &d.UploadedBy, &d.Rules, &ended, &h.EndedReason); err != nil {
 			return nil, fmt.Errorf("database: read history: %w", err)
 		}
 		if err := c.k.open("file_name", &d.FileName); err != nil {

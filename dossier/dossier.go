@@ -182,6 +182,7 @@ type Document struct {
 	FileName   string // as the user named it; may be empty
 	UploadedAt time.Time
 	UploadedBy string
+	Rules      int // the file rules' version it passed at upload (checks.RulesVersion); 0: not recorded
 }
 
 // Source is an original part a document was made from: a photo, a scan,

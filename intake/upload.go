@@ -180,7 +180,7 @@ func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Do
 		return dossier.Document{}, nil, backend(fmt.Errorf("store object: %w", err))
 	}
 	doc := dossier.Document{Ref: st.ref, ObjectKey: key, SHA256: st.verdict.SHA256, Size: st.verdict.Size,
-		Pages: st.verdict.Pages, FileName: st.fileName, UploadedAt: s.now(), UploadedBy: by}
+		Pages: st.verdict.Pages, FileName: st.fileName, UploadedAt: s.now(), UploadedBy: by, Rules: st.verdict.Rules}
 	// document.accepted is written in the transaction that stores the row:
 	// it is delivered if and only if the document is stored.
 	accepted := func(ctx context.Context, tx *sql.Tx, replaced *dossier.Document) error {

@@ -104,8 +104,9 @@ type Manifest struct {
 	Missing     []string        `json:"missing"`
 }
 
-// FRMRPackage writes the ZIP for the portal to w, one document at a time:
-// memory holds one copy buffer, never a document or the package.
+// FRMRPackage writes the ZIP for the portal to w, one document at a time,
+// each streamed from the store (addDocument): memory holds one copy
+// buffer, never a document or the package.
 func (p *Packager) FRMRPackage(ctx context.Context, plan Plan, w io.Writer, progress Progress) error {
 	zw := zip.NewWriter(w)
 	m := Manifest{Application: plan.App.ID, Kind: plan.App.Form.Kind, Specialist: FullName(plan.App.Form.Specialist),
@@ -115,8 +116,9 @@ func (p *Packager) FRMRPackage(ctx context.Context, plan Plan, w io.Writer, prog
 	}
 	total := len(plan.Items)
 	progress(0, total)
+	buf := make([]byte, 256<<10)
 	for i, it := range plan.Items {
-		if err := p.addDocument(ctx, zw, it, &m); err != nil {
+		if err := p.addDocument(ctx, zw, it, &m, buf); err != nil {
 			return err
 		}
 		progress(i+1, total)
@@ -141,7 +143,42 @@ func (p *Packager) FRMRPackage(ctx context.Context, plan Plan, w io.Writer, prog
 	return nil
 }
 
-func (p *Packager) addDocument(ctx context.Context, zw *zip.Writer, it Item, m *Manifest) error {
+// addDocument streams one document from the store into its ZIP entry,
+// hashed on the way (storage.Verify: a sealed object's chunks are
+// authenticated instead): a document whose bytes are not those recorded
+// fails the package, and the caller's store write with it, so no package
+// holds them. A document that passed the current rules at upload is not
+// parsed again: its SHA-256, recorded when the check passed and verified
+// here, proves these are the checked bytes. One stored under older rules
+// (Doc.Rules below checks.RulesVersion: uploaded before a rule existed) is
+// checked again as an upload, since the new rule may refuse it.
+func (p *Packager) addDocument(ctx context.Context, zw *zip.Writer, it Item, m *Manifest, buf []byte) error {
+	if it.Doc.Rules < checks.RulesVersion {
+		return p.addRechecked(ctx, zw, it, m, buf)
+	}
+	rc, err := p.store.Open(ctx, it.Doc.ObjectKey)
+	if err != nil {
+		return &DocumentError{Title: it.Title, Err: err}
+	}
+	defer rc.Close()
+	entry, err := p.entry(zw, it)
+	if err != nil {
+		return err
+	}
+	src := &sourceReader{ctx: ctx, r: storage.Verify(rc, it.Doc.Size, it.Doc.SHA256)}
+	if _, err := io.CopyBuffer(entry, src, buf); err != nil {
+		if src.err != nil {
+			return &DocumentError{Title: it.Title, Err: src.err}
+		}
+		return fmt.Errorf("packager: write %s: %w", it.FileName, err)
+	}
+	m.Files = append(m.Files, ManifestEntry{Slot: it.Ref.String(), Title: it.Title, FileName: it.FileName, Size: it.Doc.Size, SHA256: it.Doc.SHA256, Pages: it.Doc.Pages})
+	return nil
+}
+
+// addRechecked copies a document to a spool file, verified, checks it as
+// an upload in a sandboxed child, then adds it.
+func (p *Packager) addRechecked(ctx context.Context, zw *zip.Writer, it Item, m *Manifest, buf []byte) error {
 	spool, v, err := p.fetch(ctx, it)
 	if err != nil {
 		return err
@@ -152,16 +189,45 @@ func (p *Packager) addDocument(ctx context.Context, zw *zip.Writer, it Item, m *
 		return fmt.Errorf("packager: reopen %s: %w", it.Ref, err)
 	}
 	defer f.Close()
-	// PDFs are compressed already: store them as they are.
-	entry, err := zw.CreateHeader(&zip.FileHeader{Name: it.FileName, Method: zip.Store, Modified: it.Doc.UploadedAt})
+	entry, err := p.entry(zw, it)
 	if err != nil {
-		return fmt.Errorf("packager: zip entry %s: %w", it.FileName, err)
+		return err
 	}
-	if _, err := io.Copy(entry, f); err != nil {
+	if _, err := io.CopyBuffer(entry, f, buf); err != nil {
 		return fmt.Errorf("packager: write %s: %w", it.FileName, err)
 	}
 	m.Files = append(m.Files, ManifestEntry{Slot: it.Ref.String(), Title: it.Title, FileName: it.FileName, Size: v.Size, SHA256: v.SHA256, Pages: v.Pages})
 	return nil
+}
+
+func (p *Packager) entry(zw *zip.Writer, it Item) (io.Writer, error) {
+	// PDFs are compressed already: store them as they are.
+	entry, err := zw.CreateHeader(&zip.FileHeader{Name: it.FileName, Method: zip.Store, Modified: it.Doc.UploadedAt})
+	if err != nil {
+		return nil, fmt.Errorf("packager: zip entry %s: %w", it.FileName, err)
+	}
+	return entry, nil
+}
+
+// sourceReader keeps a read error apart from a write error in a copy (a
+// document's fault against the package's destination), and stops at a
+// cancelled context.
+type sourceReader struct {
+	ctx context.Context
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(b []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		s.err = err
+		return 0, err
+	}
+	n, err := s.r.Read(b)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 func addBytes(zw *zip.Writer, name string, b []byte, plan Plan) error {

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,12 +46,13 @@ func TestMain(m *testing.M) {
 }
 
 type fixture struct {
-	pk    *Packager
-	store storage.Store
-	app   *dossier.Application
-	kind  *catalog.Kind
-	docs  []dossier.Document
-	data  map[string][]byte // by slot ref
+	pk     *Packager
+	parser *sandbox.Runner // the checker's
+	store  storage.Store
+	app    *dossier.Application
+	kind   *catalog.Kind
+	docs   []dossier.Document
+	data   map[string][]byte // by slot ref
 }
 
 func runner(t testing.TB, l sandbox.Limits) *sandbox.Runner {
@@ -75,7 +77,8 @@ func newFixtureIn(t testing.TB, dir string, mergeMemory int64) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checker := checks.NewChecker(30<<20, runner(t, sandbox.Limits{Memory: 1 << 30, Timeout: time.Minute, Parallel: 2}))
+	parser := runner(t, sandbox.Limits{Memory: 1 << 30, Timeout: time.Minute, Parallel: 2})
+	checker := checks.NewChecker(30<<20, parser)
 	pk, err := New(store, checker, runner(t, sandbox.Limits{Memory: mergeMemory, Timeout: time.Minute, Parallel: 1}), tmp)
 	if err != nil {
 		t.Fatal(err)
@@ -83,20 +86,27 @@ func newFixtureIn(t testing.TB, dir string, mergeMemory int64) *fixture {
 	cat, _ := catalog.Load()
 	kind, _ := cat.Kind("periodic")
 	agreed := true
-	f := &fixture{pk: pk, store: store, kind: kind, data: map[string][]byte{},
+	f := &fixture{pk: pk, parser: parser, store: store, kind: kind, data: map[string][]byte{},
 		app: &dossier.Application{ID: "app1", Form: dossier.Form{Kind: "periodic", Specialty: "Терапия", ReportAgreed: &agreed,
 			Specialist: dossier.Specialist{LastName: "Иванова", FirstName: "Анна", MiddleName: "Сергеевна", SNILS: "11223344595"}}}}
 	return f
 }
 
+// put stores a document as intake does after its check passed under the
+// current rules.
 func (f *fixture) put(t testing.TB, ref string, data []byte, pages int) {
+	t.Helper()
+	f.putChecked(t, ref, data, pages, checks.RulesVersion)
+}
+
+func (f *fixture) putChecked(t testing.TB, ref string, data []byte, pages, rules int) {
 	t.Helper()
 	r, _ := dossier.ParseSlotRef(ref)
 	key := storage.NewKey()
 	if err := f.store.Put(context.Background(), key, bytes.NewReader(data), int64(len(data)), storagetest.Sum(data)); err != nil {
 		t.Fatal(err)
 	}
-	f.docs = append(f.docs, dossier.Document{Ref: r, ObjectKey: key, SHA256: storagetest.Sum(data), Size: int64(len(data)), Pages: pages, UploadedAt: time.Now()})
+	f.docs = append(f.docs, dossier.Document{Ref: r, ObjectKey: key, SHA256: storagetest.Sum(data), Size: int64(len(data)), Pages: pages, UploadedAt: time.Now(), Rules: rules})
 	f.data[ref] = data
 }
 
@@ -198,6 +208,58 @@ func TestFRMRPackageRefusesADocumentThatChanged(t *testing.T) {
 	}
 	if r := Reason(err); !strings.Contains(r, "СНИЛС") {
 		t.Errorf("reason = %q", r)
+	}
+}
+
+// Documents that passed the current rules at upload are streamed into the
+// package and not parsed again (no child starts: their SHA-256, verified
+// on the way, proves they are the checked bytes); a document stored under
+// older rules is checked again, and a rule added since refuses it.
+func TestFRMRPackageRechecksOnlyDocumentsOfOlderRules(t *testing.T) {
+	var children atomic.Int64
+	build := func(rules int) (*fixture, []byte, error) {
+		f := newFixture(t, 1<<30)
+		f.parser.OnExit = func(string, int64, time.Duration) { children.Add(1) }
+		f.put(t, "identity_document", testdocs.PDF(t, 2, "passport"), 2)
+		// Active content: refused since rules version 2.
+		f.putChecked(t, "snils", testdocs.WithJavaScript(), 1, rules)
+		var out bytes.Buffer
+		err := f.pk.FRMRPackage(context.Background(), f.plan(true), &out, noProgress)
+		return f, out.Bytes(), err
+	}
+
+	children.Store(0)
+	f, out, err := build(checks.RulesVersion)
+	if err != nil {
+		t.Fatalf("documents of the current rules: %v", err)
+	}
+	if n := children.Load(); n != 0 {
+		t.Errorf("%d documents parsed again although checked under the current rules", n)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range zr.File {
+		if e.Name == "Иванова А.С. - СНИЛС.pdf" {
+			rc, _ := e.Open()
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Equal(got, f.data["snils"]) {
+				t.Error("the streamed document's bytes changed")
+			}
+		}
+	}
+
+	children.Store(0)
+	_, _, err = build(1)
+	var de *DocumentError
+	p, ok := checks.AsProblem(err)
+	if !errors.As(err, &de) || de.Title != "СНИЛС" || !ok || p.Code != checks.CodePDFInvalid {
+		t.Fatalf("a document of rules version 1 with JavaScript: %v; want pdf_invalid naming СНИЛС", err)
+	}
+	if n := children.Load(); n != 1 {
+		t.Errorf("%d documents parsed; want the one of older rules only", n)
 	}
 }
 

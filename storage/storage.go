@@ -40,6 +40,17 @@ type Store interface {
 	List(ctx context.Context, prefix string, fn func(Object) error) error
 }
 
+// StreamPutter is a Store that can take an object whose size and SHA-256
+// are not known before it is written (a bundle, written as it is built):
+// write is called once with the object's writer and vouches for what it
+// writes (it hashes and counts it, for the row that will point at the
+// object, and reads verify against that). If write returns an error,
+// nothing is stored; PutStream returns nil only once the object is
+// durable, as Put.
+type StreamPutter interface {
+	PutStream(ctx context.Context, key string, write func(w io.Writer) error) error
+}
+
 // Object is what List tells of an object.
 type Object struct {
 	Key      string

@@ -26,7 +26,10 @@ type Store struct {
 	tmp     string
 }
 
-var _ storage.Store = (*Store)(nil)
+var (
+	_ storage.Store        = (*Store)(nil)
+	_ storage.StreamPutter = (*Store)(nil)
+)
 
 // Open prepares the folders under root.
 func Open(root string) (*Store, error) {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -56,7 +57,10 @@ type Store struct {
 	mode   string
 }
 
-var _ storage.Store = (*Store)(nil)
+var (
+	_ storage.Store        = (*Store)(nil)
+	_ storage.StreamPutter = (*Store)(nil)
+)
 
 // singlePutMax is the size up to which an object goes in one PUT, streamed
 // from its reader without buffering. Slot files are at most 25 MiB; bigger
@@ -163,18 +167,68 @@ func modeName(m string) string {
 
 func hexSum(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
 
-// Put implements storage.Store. The bytes are hashed as they stream; a
-// mismatch aborts the upload, so nothing is stored.
+// Put implements storage.Store without hashing the bytes in the service:
+// the caller's SHA-256 (the one computed while the upload was spooled)
+// goes in a signed x-amz-checksum-sha256 header, and the server hashes
+// what it receives and refuses the PUT (nothing stored) when it differs.
+// So the bytes are hashed once here and once by the server, which is the
+// one that must agree. The payload itself is sent unsigned
+// (DisableContentSha256): its integrity is the checksum's job, and over
+// TLS the transport's too; signing it would hash every 64 KiB chunk again.
+// Objects above singlePutMax go in parts, where a whole-object header does
+// not apply: those are hashed as they stream (putParts).
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sha256hex string) error {
 	if err := storage.CheckKey(key); err != nil {
 		return err
 	}
+	if size > singlePutMax {
+		return s.putParts(ctx, key, r, size, sha256hex)
+	}
+	raw, err := hex.DecodeString(sha256hex)
+	if err != nil || len(raw) != sha256.Size {
+		return fmt.Errorf("s3store: put %s: %w: %q is no SHA-256", key, storage.ErrChecksum, sha256hex)
+	}
+	_, err = s.client.PutObject(ctx, s.bucket, key, io.LimitReader(r, size), size, minio.PutObjectOptions{
+		ContentType:          "application/octet-stream",
+		ServerSideEncryption: s.sse,
+		UserMetadata: map[string]string{
+			"sha256": sha256hex,
+			// Sent as the header itself, not x-amz-meta-: the server checks it.
+			minio.ChecksumSHA256.Key(): base64.StdEncoding.EncodeToString(raw),
+		},
+		DisableContentSha256: true,
+		PartSize:             singlePutMax,
+	})
+	if err != nil {
+		if checksumRefused(err) {
+			return fmt.Errorf("s3store: put %s: %w: the server received other bytes than %s: %w", key, storage.ErrChecksum, sha256hex, err)
+		}
+		return fmt.Errorf("s3store: put %s: %w", key, err)
+	}
+	return nil
+}
+
+// checksumRefused tells a PUT the server refused because the body did not
+// match its checksum header.
+func checksumRefused(err error) bool {
+	switch minio.ToErrorResponse(err).Code {
+	case "XAmzContentChecksumMismatch", "BadDigest", "XAmzContentSHA256Mismatch", "InvalidDigest":
+		return true
+	}
+	return false
+}
+
+// putParts uploads an object larger than one PUT in parts, each with a
+// SHA-256 trailer the server checks, and the whole hashed as it streams:
+// a mismatch aborts the upload, so nothing is stored.
+func (s *Store) putParts(ctx context.Context, key string, r io.Reader, size int64, sha256hex string) error {
 	vr := &verifyingReader{r: io.LimitReader(r, size), h: sha256.New(), want: sha256hex, size: size}
 	_, err := s.client.PutObject(ctx, s.bucket, key, vr, size, minio.PutObjectOptions{
 		ContentType:          "application/octet-stream",
 		ServerSideEncryption: s.sse,
 		UserMetadata:         map[string]string{"sha256": sha256hex},
 		Checksum:             minio.ChecksumSHA256,
+		DisableContentSha256: true,
 		PartSize:             singlePutMax,
 	})
 	if vr.mismatch != nil {
@@ -185,6 +239,64 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 	}
 	return nil
 }
+
+// streamPartSize is the part size of PutStream: minio-go buffers one part
+// in memory per upload of unknown size (528 MiB at its default).
+const streamPartSize = 16 << 20
+
+// PutStream implements storage.StreamPutter: an object of unknown size
+// (a bundle written as it is built) goes up in parts of streamPartSize
+// through a pipe, each part with a CRC32C the server checks (minio-go's
+// default; cheap, and the payload is not signed chunk by chunk). The
+// writer hashes what it writes itself and records it; reads verify that.
+// If write fails, the upload is aborted and nothing is stored.
+func (s *Store) PutStream(ctx context.Context, key string, write func(w io.Writer) error) error {
+	if err := storage.CheckKey(key); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	werr := make(chan error, 1)
+	go func() {
+		err := write(pw)
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			// The upload reads this error instead of an end and aborts.
+			pw.CloseWithError(err)
+		} else {
+			pw.Close()
+		}
+		werr <- err
+	}()
+	_, err := s.client.PutObject(ctx, s.bucket, key, pr, -1, minio.PutObjectOptions{
+		ContentType:          "application/octet-stream",
+		ServerSideEncryption: s.sse,
+		DisableContentSha256: true,
+		PartSize:             streamPartSize,
+	})
+	// A failed upload stops reading: unblock the writer, then wait for it.
+	pr.CloseWithError(errUploadEnded)
+	wErr := <-werr
+	if wErr != nil && !errors.Is(wErr, errUploadEnded) {
+		// The writer's own failure is the cause (a document that did not
+		// verify): the upload read it and was aborted.
+		if err == nil {
+			// Cannot happen, as the upload read the error; but never keep
+			// an object its writer disowned.
+			s.Delete(context.WithoutCancel(ctx), key)
+		}
+		return wErr
+	}
+	if err != nil {
+		return fmt.Errorf("s3store: put %s: %w", key, err)
+	}
+	return nil
+}
+
+var errUploadEnded = errors.New("s3store: the upload ended before the object was written")
 
 // verifyingReader fails the last read when the bytes are not the promised
 // ones, which makes the client abort the upload.

@@ -17,14 +17,11 @@ import (
 )
 
 // StreamPutter is an inner store that can take an object as a stream its
-// caller writes and vouches for (the caller checks what it hashed before
-// returning nil): write is called once with the staging file; a non-nil
-// error from it stores nothing. fsstore.Store is one. With it a sealed Put
-// is one pass; without it (S3) the ciphertext is spooled to a temporary
-// file first, since the inner Put needs its size and SHA-256 up front.
-type StreamPutter interface {
-	PutStream(ctx context.Context, key string, write func(w io.Writer) error) error
-}
+// caller writes and vouches for (storage.StreamPutter). fsstore.Store and
+// s3store.Store are ones. With it a sealed Put on the local store is one
+// pass; on S3, Put spools the ciphertext to a temporary file first, since
+// the inner Put needs its size and SHA-256 up front.
+type StreamPutter = storage.StreamPutter
 
 // Store encrypts the objects of an inner store. Put, Open and List speak
 // plaintext: sizes and SHA-256 are those of the plaintext, as the database
@@ -41,7 +38,10 @@ type Store struct {
 	plain  atomic.Int64
 }
 
-var _ storage.Store = (*Store)(nil)
+var (
+	_ storage.Store        = (*Store)(nil)
+	_ storage.StreamPutter = (*Store)(nil)
+)
 
 // New wraps inner so that every object is sealed with a data key wrapped
 // by ring.
@@ -81,6 +81,61 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 		return fmt.Errorf("sealed: stage %s: %w", key, err)
 	}
 	return s.inner.Put(ctx, key, f, SealedSize(size), hex.EncodeToString(ch.Sum(nil)))
+}
+
+// PutStream implements storage.StreamPutter: what write writes is sealed
+// on its way into the inner store's stream. write vouches for the
+// plaintext (it hashes it for its row); the chunks' tags authenticate it
+// at every read. An inner store without streams gets the ciphertext
+// spooled to a temporary file and Put.
+func (s *Store) PutStream(ctx context.Context, key string, write func(w io.Writer) error) error {
+	if err := storage.CheckKey(key); err != nil {
+		return err
+	}
+	sealTo := func(w io.Writer) error {
+		sw, err := NewWriter(w, s.ring, key)
+		if err != nil {
+			return err
+		}
+		if err := write(sw); err != nil {
+			return err
+		}
+		if err := sw.Close(); err != nil {
+			return fmt.Errorf("sealed: put %s: %w", key, err)
+		}
+		return nil
+	}
+	if sp, ok := s.inner.(StreamPutter); ok {
+		return sp.PutStream(ctx, key, sealTo)
+	}
+	f, err := os.CreateTemp(s.tmpDir, "seal-*")
+	if err != nil {
+		return fmt.Errorf("sealed: stage %s: %w", key, err)
+	}
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	ch := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(f, ch)}
+	if err := sealTo(cw); err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("sealed: stage %s: %w", key, err)
+	}
+	return s.inner.Put(ctx, key, f, cw.n, hex.EncodeToString(ch.Sum(nil)))
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // seal writes r sealed into w, checking that it is size bytes hashing to

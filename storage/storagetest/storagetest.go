@@ -31,6 +31,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"ParallelPuts", parallelPuts},
 		{"LargeObject", largeObject},
 		{"SeekWhereSeekable", seekWhereSeekable},
+		{"PutStream", putStream},
+		{"PutStreamFailureStoresNothing", putStreamFailure},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -204,5 +206,73 @@ func seekWhereSeekable(t *testing.T, s storage.Store) {
 		if _, err := io.ReadFull(rs, got); err != nil || !bytes.Equal(got, data[r[0]:r[1]]) {
 			t.Errorf("bytes %d-%d after a seek: %v", r[0], r[1], err)
 		}
+	}
+}
+
+// putStream: a store that takes streams of unknown size (storage.StreamPutter:
+// every store here) keeps exactly what was written, over several writes and
+// across the sizes where S3 uploads go in parts; an empty stream is an
+// empty object.
+func putStream(t *testing.T, s storage.Store) {
+	sp, ok := s.(storage.StreamPutter)
+	if !ok {
+		t.Fatalf("%T takes no streams of unknown size", s)
+	}
+	ctx := context.Background()
+	for _, size := range []int{0, 1000, 20<<20 + 12345} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(i*7 + i>>13)
+		}
+		key := storage.NewKey()
+		err := sp.PutStream(ctx, key, func(w io.Writer) error {
+			for rest := data; len(rest) > 0; {
+				n := min(len(rest), 100_000)
+				if _, err := w.Write(rest[:n]); err != nil {
+					return err
+				}
+				rest = rest[n:]
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("stream of %d bytes: %v", size, err)
+		}
+		got, err := ReadBack(t, s, key, int64(size), Sum(data))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("stream of %d bytes read back: %d bytes, %v", size, len(got), err)
+		}
+	}
+}
+
+// putStreamFailure: a writer that fails, after some bytes or after more
+// than an S3 part, leaves no object, and its own error is what PutStream
+// returns.
+func putStreamFailure(t *testing.T, s storage.Store) {
+	sp, ok := s.(storage.StreamPutter)
+	if !ok {
+		t.Fatalf("%T takes no streams of unknown size", s)
+	}
+	ctx := context.Background()
+	boom := errors.New("a document did not verify")
+	for _, before := range []int{10, 17 << 20} {
+		key := storage.NewKey()
+		err := sp.PutStream(ctx, key, func(w io.Writer) error {
+			if _, err := w.Write(make([]byte, before)); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Errorf("failed after %d bytes: %v; want the writer's error", before, err)
+		}
+		if _, err := ReadBack(t, s, key, int64(before), Sum(make([]byte, before))); err == nil {
+			t.Errorf("failed after %d bytes: an object was stored", before)
+		}
+	}
+	var n int
+	s.List(ctx, "", func(storage.Object) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("failed streams left %d object(s)", n)
 	}
 }
