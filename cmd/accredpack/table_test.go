@@ -232,9 +232,13 @@ func TestBenchTable(t *testing.T) {
 
 	// Row 5: overload, five times the bounds in flight (a fresh service
 	// process each round, TestOverloadFiveTimesCapacity's load).
+	round := 0
 	overload := func() measure {
 		var r overloadReport
-		t.Run("overload", func(t *testing.T) { r = overloadFiveTimes(t, 2**tableWindow) })
+		// Named without the "#01" Go gives repeated names: the data folder
+		// is named after the test, and SQLite's file: URI would end at '#'.
+		round++
+		t.Run(fmt.Sprintf("overload-%d", round), func(t *testing.T) { r = overloadFiveTimes(t, 2**tableWindow) })
 		if len(r.problems) > 0 || r.probeFailures > 0 {
 			t.Errorf("overload: %v, /healthz failed %d times", r.problems, r.probeFailures)
 		}
@@ -300,7 +304,11 @@ func median(ms []measure) measure {
 		return measure{}
 	}
 	s := slices.Clone(ms)
-	slices.SortFunc(s, func(a, b measure) int { return int(a.d - b.d) })
+	if slices.ContainsFunc(s, func(m measure) bool { return m.d > 0 }) {
+		slices.SortFunc(s, func(a, b measure) int { return int(a.d - b.d) })
+	} else { // a row of memory only
+		slices.SortFunc(s, func(a, b measure) int { return int(a.rss - b.rss) })
+	}
 	return s[len(s)/2]
 }
 
