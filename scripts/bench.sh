@@ -23,11 +23,12 @@ mkdir -p "$ACCREDPACK_TEST_ARTIFACTS"
 table=$ACCREDPACK_TEST_ARTIFACTS/bench.txt
 log=$ACCREDPACK_TEST_ARTIFACTS/bench.log
 rm -f "$table"
+: >"$log" # emptied before tail follows it
 echo "== TestBenchTable (each round's figures as they come; the whole log in $log)"
 status=0
 go test -count=1 -timeout 20m -run '^TestBenchTable$' -v ./cmd/accredpack \
 	-table -table.rounds "${BENCH_ROUNDS:-3}" -table.window "${BENCH_WINDOW:-5s}" -table.out "$table" \
-	>"$log" 2>&1 &
+	>>"$log" 2>&1 &
 pid=$!
 tail -n +1 --pid=$pid -f "$log" | grep --line-buffered -E 'table_test.go:[0-9]+: |^(--- FAIL|FAIL|panic:)' || true
 wait $pid || status=$?
