@@ -2,11 +2,12 @@
 #   make run    serve the API on the embedded default (SQLite + files under ./data)
 #   make test   every test, with real MinIO and PostgreSQL servers (.ci/run calls this)
 # and, beside them:
+#   make bench  the benchmark table: service beside baselines, medians of 3 rounds, peak RSS
 #   make soak   the soak test (3 minutes, 32 clients, PostgreSQL + MinIO; report in .artifacts/soak.txt)
 
 GO ?= go
 
-.PHONY: run test build soak
+.PHONY: run test build soak bench
 
 run:
 	$(GO) run ./cmd/accredpack serve
@@ -21,3 +22,6 @@ test:
 
 soak:
 	./scripts/soak.sh
+
+bench:
+	./scripts/bench.sh

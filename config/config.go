@@ -100,6 +100,9 @@ type Config struct {
 	// it is served (empty: none; from the environment only, never a flag).
 	MetricsListen string
 	MetricsToken  string
+	// DebugListen: a separate host:port serving net/http/pprof's handlers
+	// under /debug/pprof/ (empty: off; never on the main listener).
+	DebugListen string
 	// E-mail (config/mail.go): the public address links start with, and
 	// the SMTP server (off when it has no host).
 	PublicURL string
@@ -227,6 +230,7 @@ var env = map[string]string{
 	"ACCREDPACK_WRITE_TIMEOUT":         "write-timeout",
 	"ACCREDPACK_IDLE_TIMEOUT":          "idle-timeout",
 	"ACCREDPACK_METRICS_LISTEN":        "metrics-listen",
+	"ACCREDPACK_DEBUG_LISTEN":          "debug-listen",
 }
 
 // Parse reads args (without the subcommand) over the environment lookup.
@@ -284,6 +288,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time to send a whole answer (ACCREDPACK_WRITE_TIMEOUT)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open (ACCREDPACK_IDLE_TIMEOUT)")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "host:port to serve /metrics on alone; the main address then answers 404 there (ACCREDPACK_METRICS_LISTEN)")
+	fs.StringVar(&c.DebugListen, "debug-listen", "", "host:port to serve pprof's /debug/pprof/ on; empty = off, never on the main address (ACCREDPACK_DEBUG_LISTEN)")
 	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64 (ACCREDPACK_S3_SSE_C_KEY)")
 	readMailPassword := mailFlags(fs, &c, getenv)
 	encryptionFlags(fs, &c, getenv)
@@ -338,6 +343,24 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	return c, errors.Join(keyErr, c.Validate())
 }
 
+// sideListen checks an optional address of its own (metrics, debug):
+// empty, or host:port with a port that is not the main address's.
+func sideListen(name, addr, main string) []error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return []error{fmt.Errorf("%s %q: want host:port: %w", name, addr, err)}
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return []error{fmt.Errorf("%s %q: bad port", name, addr)}
+	} else if addr == main && p != 0 {
+		return []error{fmt.Errorf("%s %q: must differ from addr", name, addr)}
+	}
+	return nil
+}
+
 // Validate reports every problem of the configuration at once.
 func (c Config) Validate() error {
 	var errs []error
@@ -346,14 +369,10 @@ func (c Config) Validate() error {
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		errs = append(errs, fmt.Errorf("addr %q: bad port", c.Addr))
 	}
-	if c.MetricsListen != "" {
-		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
-			errs = append(errs, fmt.Errorf("metrics-listen %q: want host:port: %w", c.MetricsListen, err))
-		} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-			errs = append(errs, fmt.Errorf("metrics-listen %q: bad port", c.MetricsListen))
-		} else if c.MetricsListen == c.Addr && p != 0 {
-			errs = append(errs, fmt.Errorf("metrics-listen %q: must differ from addr", c.MetricsListen))
-		}
+	errs = append(errs, sideListen("metrics-listen", c.MetricsListen, c.Addr)...)
+	errs = append(errs, sideListen("debug-listen", c.DebugListen, c.Addr)...)
+	if c.DebugListen != "" && c.DebugListen == c.MetricsListen && !strings.HasSuffix(c.DebugListen, ":0") {
+		errs = append(errs, fmt.Errorf("debug-listen %q: must differ from metrics-listen", c.DebugListen))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data-dir must not be empty"))

@@ -117,6 +117,26 @@ func TestMetricsListenAndToken(t *testing.T) {
 	}
 }
 
+// TestDebugListen: the pprof address is off by default, read from the
+// flag and the environment, and checked like the metrics address.
+func TestDebugListen(t *testing.T) {
+	if c, err := Parse("serve", nil, lookup(nil)); err != nil || c.DebugListen != "" {
+		t.Errorf("default debug-listen: %q, %v; want off", c.DebugListen, err)
+	}
+	if c, err := Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_DEBUG_LISTEN": "127.0.0.1:6060"})); err != nil || c.DebugListen != "127.0.0.1:6060" {
+		t.Errorf("ACCREDPACK_DEBUG_LISTEN: %q, %v", c.DebugListen, err)
+	}
+	if c, err := Parse("serve", []string{"-debug-listen", "127.0.0.1:6061"}, lookup(nil)); err != nil || c.DebugListen != "127.0.0.1:6061" {
+		t.Errorf("-debug-listen: %q, %v", c.DebugListen, err)
+	}
+	for _, args := range [][]string{{"-debug-listen", "6060"}, {"-debug-listen", "127.0.0.1:70000"}, {"-debug-listen", "127.0.0.1:8080"},
+		{"-debug-listen", "127.0.0.1:9100", "-metrics-listen", "127.0.0.1:9100"}} {
+		if _, err := Parse("serve", args, lookup(nil)); err == nil || !strings.Contains(err.Error(), "debug-listen") {
+			t.Errorf("%q: %v; want an error naming debug-listen", args, err)
+		}
+	}
+}
+
 // TestReadinessRecheckVariable: the variable the flag's help and the README
 // name is read (it was missing from the list of variables).
 func TestReadinessRecheckVariable(t *testing.T) {

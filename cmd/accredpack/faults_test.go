@@ -228,6 +228,7 @@ func startProcess(t testing.TB, cfg config.Config, command string) (*proc, *byte
 		"ACCREDPACK_S3_ACCESS_KEY="+cfg.S3.AccessKey,
 		"ACCREDPACK_S3_SECRET_KEY="+cfg.S3.SecretKey,
 		"ACCREDPACK_S3_BUCKET="+cfg.S3.Bucket,
+		"ACCREDPACK_S3_SSE="+cfg.S3.SSE,
 		"ACCREDPACK_MASTER_KEY="+cfg.Encryption.MasterKey,
 		"ACCREDPACK_ENCRYPTION="+cfg.Encryption.Mode,
 		"ACCREDPACK_BOOTSTRAP_TOKEN="+token,

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -456,11 +457,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsListen, err)
 		}
 	}
+	// pprof on its own address, when one is configured (off by default:
+	// profiles show the service's internals and cost CPU while taken).
+	var debugLn net.Listener
+	if cfg.DebugListen != "" {
+		if debugLn, err = net.Listen("tcp", cfg.DebugListen); err != nil {
+			ln.Close()
+			if metricsLn != nil {
+				metricsLn.Close()
+			}
+			return fmt.Errorf("listen for debug on %s: %w", cfg.DebugListen, err)
+		}
+	}
 	c, stop, err := startComponents(ctx, cfg, log)
 	if err != nil {
-		ln.Close()
-		if metricsLn != nil {
-			metricsLn.Close()
+		for _, l := range []net.Listener{ln, metricsLn, debugLn} {
+			if l != nil {
+				l.Close()
+			}
 		}
 		return err
 	}
@@ -505,6 +519,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 		servers = append(servers, metricsServer(handler.MetricsHandler(), log))
 		listeners = append(listeners, metricsLn)
 		log.Info("metrics are served on their own address", "metrics_addr", metricsLn.Addr().String())
+	}
+	if debugLn != nil {
+		servers = append(servers, debugServer(log))
+		listeners = append(listeners, debugLn)
+		log.Info("pprof is served on the debug address", "debug_addr", debugLn.Addr().String())
 	}
 	if listening != nil {
 		listening <- ln.Addr().String()
@@ -552,6 +571,28 @@ func metricsServer(h http.Handler, log *slog.Logger) *http.Server {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// debugServer serves net/http/pprof's handlers under /debug/pprof/ on a
+// mux of its own, for the debug listener only. Its write timeout leaves
+// room for a 30 s CPU profile or trace (?seconds=30).
+func debugServer(log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index) // and the named profiles: heap, goroutine, allocs, …
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -26,11 +26,58 @@ import (
 // answer its probe throughout, and its peak RSS (VmHWM) must stay under
 // 512 MiB.
 func TestOverloadFiveTimesCapacity(t *testing.T) {
+	const rssLimit = 512 << 20
+	r := overloadFiveTimes(t, 30*time.Second)
+	t.Log(r)
+	for _, p := range r.problems {
+		t.Error(p)
+	}
+	for _, k := range []string{"read 2xx", "upload 2xx", "read 503 overloaded", "upload 503 overloaded"} {
+		if r.answers[k] == 0 {
+			t.Errorf("no %s: the load did not reach the bounds as it should", k)
+		}
+	}
+	if r.probeFailures > 0 {
+		t.Errorf("/healthz failed %d times under overload", r.probeFailures)
+	}
+	if r.hwm >= rssLimit {
+		t.Errorf("service peak RSS %.1f MiB; want under 512 MiB", float64(r.hwm)/(1<<20))
+	}
+}
+
+// overloadReport is what a run of overloadFiveTimes saw.
+type overloadReport struct {
+	duration      time.Duration
+	answers       map[string]int // "read 2xx", "upload 503 overloaded", …
+	problems      []string
+	probeFailures int
+	hwm, peakRSS  int64 // the service's VmHWM at the end; the largest VmRSS sampled
+}
+
+func (r overloadReport) String() string {
+	const maxRequests, maxUploads = overloadMaxRequests, overloadMaxUploads
+	keys := make([]string, 0, len(r.answers))
+	for k := range r.answers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var report bytes.Buffer
+	for _, k := range keys {
+		fmt.Fprintf(&report, "  %-28s %6d\n", k, r.answers[k])
+	}
+	return fmt.Sprintf("%d readers and %d uploaders for %s against %d requests / %d uploads in flight:\n%speak RSS (VmHWM) %.1f MiB, sampled VmRSS max %.1f MiB",
+		5*maxRequests-5*maxUploads, 5*maxUploads, r.duration, maxRequests, maxUploads, report.String(), float64(r.hwm)/(1<<20), float64(r.peakRSS)/(1<<20))
+}
+
+const overloadMaxRequests, overloadMaxUploads = 16, 4
+
+// overloadFiveTimes runs a fresh service process with small bounds and
+// keeps five times them in flight for duration (see
+// TestOverloadFiveTimesCapacity); shared with the benchmark table.
+func overloadFiveTimes(t *testing.T, duration time.Duration) overloadReport {
 	const (
-		maxRequests, maxUploads = 16, 4
+		maxRequests, maxUploads = overloadMaxRequests, overloadMaxUploads
 		readers, uploaders      = 5*maxRequests - 5*maxUploads, 5 * maxUploads
-		duration                = 30 * time.Second
-		rssLimit                = 512 << 20
 	)
 	cfg := testConfig(t)
 	cfg.MaxRequests, cfg.MaxUploads = maxRequests, maxUploads
@@ -130,29 +177,5 @@ func TestOverloadFiveTimesCapacity(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	keys := make([]string, 0, len(answers))
-	for k := range answers {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var report bytes.Buffer
-	for _, k := range keys {
-		fmt.Fprintf(&report, "  %-28s %6d\n", k, answers[k])
-	}
-	t.Logf("%d readers and %d uploaders for %s against %d requests / %d uploads in flight:\n%speak RSS (VmHWM) %.1f MiB, sampled VmRSS max %.1f MiB",
-		readers, uploaders, duration, maxRequests, maxUploads, report.String(), float64(hwm)/(1<<20), float64(peakRSS.Load())/(1<<20))
-	for _, p := range problems {
-		t.Error(p)
-	}
-	for _, k := range []string{"read 2xx", "upload 2xx", "read 503 overloaded", "upload 503 overloaded"} {
-		if answers[k] == 0 {
-			t.Errorf("no %s: the load did not reach the bounds as it should", k)
-		}
-	}
-	if probeFailures > 0 {
-		t.Errorf("/healthz failed %d times under overload", probeFailures)
-	}
-	if hwm >= rssLimit {
-		t.Errorf("service peak RSS %.1f MiB; want under 512 MiB", float64(hwm)/(1<<20))
-	}
+	return overloadReport{duration: duration, answers: answers, problems: problems, probeFailures: probeFailures, hwm: hwm, peakRSS: peakRSS.Load()}
 }

@@ -93,8 +93,19 @@ type rateResult struct {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// runRate sends GETs at rate per second for window, open loop.
+// runRate sends GETs of the applications ids at rate per second for
+// window, open loop.
 func runRate(client *http.Client, base string, ids []string, rate int, window time.Duration) rateResult {
+	paths := make([]string, len(ids))
+	for i, id := range ids {
+		paths[i] = "/api/v1/applications/" + id
+	}
+	return runRatePaths(client, base, paths, rate, window)
+}
+
+// runRatePaths sends GETs of paths in turn (with the bootstrap token) at
+// rate per second for window, open loop.
+func runRatePaths(client *http.Client, base string, paths []string, rate int, window time.Duration) rateResult {
 	n := int(window.Seconds() * float64(rate))
 	interval := time.Second / time.Duration(rate)
 	lat := make([]time.Duration, n)
@@ -107,7 +118,7 @@ func runRate(client *http.Client, base string, ids []string, rate int, window ti
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req, _ := http.NewRequest("GET", base+"/api/v1/applications/"+ids[i%len(ids)], nil)
+			req, _ := http.NewRequest("GET", base+paths[i%len(paths)], nil)
 			req.Header.Set("Authorization", "Bearer "+token)
 			res, err := client.Do(req)
 			if err == nil {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The benchmark command (make bench): one table of every row of issue 20's
+# list, the service (its own process, through the HTTP API) beside a
+# baseline doing the same bytes' plain work, medians of 3 rounds, with peak
+# RSS. The work is TestBenchTable in cmd/accredpack (behind its -table
+# flag); this script installs what it needs as the test command does and
+# prints the table (also kept in .artifacts/bench.txt, the whole log in
+# .artifacts/bench.log). About 5 minutes on 2 cores, most of it building.
+#
+#   BENCH_ROUNDS=5 BENCH_WINDOW=10s make bench   more rounds, longer read windows
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+. "$root/scripts/setup.sh"
+# setup.sh's exit trap sweeps every leftover test server and scratch folder
+# of the machine; here the servers are the benchmark's own (started by
+# internal/testenv, stopped with the test binary), so nothing else is
+# touched.
+trap - EXIT
+
+mkdir -p "$ACCREDPACK_TEST_ARTIFACTS"
+table=$ACCREDPACK_TEST_ARTIFACTS/bench.txt
+log=$ACCREDPACK_TEST_ARTIFACTS/bench.log
+rm -f "$table"
+: >"$log" # emptied before tail follows it
+echo "== TestBenchTable (each round's figures as they come; the whole log in $log)"
+status=0
+go test -count=1 -timeout 20m -run '^TestBenchTable$' -v ./cmd/accredpack \
+	-table -table.rounds "${BENCH_ROUNDS:-3}" -table.window "${BENCH_WINDOW:-5s}" -table.out "$table" \
+	>>"$log" 2>&1 &
+pid=$!
+tail -n +1 --pid=$pid -f "$log" | grep --line-buffered -E 'table_test.go:[0-9]+: |^(--- FAIL|FAIL|panic:)' || true
+wait $pid || status=$?
+echo
+if [ -f "$table" ]; then
+	cat "$table"
+	echo "(machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
+fi
+exit $status
