@@ -61,7 +61,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	// WAL lets readers run beside the one writer; immediate transactions
 	// take the write lock up front, so two writers queue (busy_timeout)
 	// instead of failing; synchronous=FULL makes a commit durable.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+	// The path is part of a URI: a '#' or '?' in a folder's name would
+	// end it there (and open another file), so they are escaped.
+	dsn := "file:" + uriPath.Replace(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -73,6 +75,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	return &DB{sql: db, dialect: goose.DialectSQLite3, url: path, keys: &keys{}, names: &nameCache{}}, nil
 }
+
+// uriPath escapes what would end a path in an SQLite URI filename.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
 	db, err := sql.Open("pgx", url)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -408,5 +409,30 @@ func testLedger(t *testing.T, db *DB) {
 	}
 	if a, _ := db.GetApplication(ctx, "a3"); a.Form.Specialist.SNILS != "02600238900" {
 		t.Error("the refused change was written")
+	}
+}
+
+// A '#' or '?' in the data folder's name is part of the path, not the end
+// of it: two such folders hold two databases.
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	var dbs []*DB
+	for _, dir := range []string{"run#1", "run#2", "what?", "100%"} {
+		path := filepath.Join(base, dir, "accredpack.db")
+		db := openTest(t, path)
+		dbs = append(dbs, db)
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("%s: the database is not where it was asked to be: %v", dir, err)
+		}
+	}
+	if err := dbs[0].CreateApplication(ctx, newApp("a1", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dbs[1].GetApplication(ctx, "a1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("run#2 sees run#1's application: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "run")); err == nil {
+		t.Error("a file named after the path cut at '#' was made")
 	}
 }
