@@ -58,6 +58,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("database: create folder for %s: %w", path, err)
 	}
+	// Created for its owner only (SQLite gives its -wal and -shm files the
+	// database file's mode): the metadata is nobody else's to read.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("database: create %s: %w", path, err)
+	}
+	f.Close()
 	// WAL lets readers run beside the one writer; immediate transactions
 	// take the write lock up front, so two writers queue (busy_timeout)
 	// instead of failing; synchronous=FULL makes a commit durable.

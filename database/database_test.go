@@ -436,3 +436,21 @@ func TestSQLitePathWithURICharacters(t *testing.T) {
 		t.Error("a file named after the path cut at '#' was made")
 	}
 }
+
+// A new SQLite database and its WAL files are its owner's only.
+func TestSQLiteFilesOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", "accredpack.db")
+	db := openTest(t, path)
+	if err := db.CreateApplication(context.Background(), newApp("a1", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v; want no access for others", filepath.Base(f), info.Mode().Perm())
+		}
+	}
+}
