@@ -31,6 +31,10 @@ import (
 
 const sealedPrefix = "enc1:"
 
+// clearMark precedes a clear value (columns in clear) that begins like a
+// sealed one, or like a marked one.
+const clearMark = "enc0:"
+
 // Names of the wrapped keys in the settings table; the lookup key was kept
 // in clear (as hex) under clearLookupName before there were master keys.
 const (
@@ -120,6 +124,20 @@ func (db *DB) adoptLookupKey(ctx context.Context, ring *keyring.Ring, key []byte
 		if _, err := tx.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
 			lookupKeyName, base64.StdEncoding.EncodeToString(w)); err != nil {
 			return fmt.Errorf("database: keys: %w", err)
+		}
+		// Another process may have made a wrapped lookup key first (two
+		// first starts at once, one without keys): the hashes made with
+		// the clear one would stop matching, so the two must agree.
+		var v string
+		if err := tx.queryRow(ctx, `SELECT value FROM settings WHERE name = ?`, lookupKeyName).Scan(&v); err != nil {
+			return fmt.Errorf("database: keys: %w", err)
+		}
+		stored, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return fmt.Errorf("database: keys: %s is not base64", lookupKeyName)
+		}
+		if got, err := ring.Unwrap(stored, lookupKeyName); err != nil || !hmac.Equal(got, key) {
+			return errors.New("database: keys: the database holds a clear lookup key and a different wrapped one (a process without keys started beside one with keys?): refusing to drop either")
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM settings WHERE name = ?`, clearLookupName); err != nil {
 			return fmt.Errorf("database: keys: %w", err)
@@ -260,7 +278,15 @@ func (db *DB) Sealed() bool {
 // filled), clear columns stay clear.
 func (k *keys) seal(column, v string) string {
 	k.mustBeGiven()
-	if k.aead == nil || v == "" {
+	if v == "" {
+		return v
+	}
+	if k.aead == nil {
+		// A clear value that begins like a sealed one is marked, so that
+		// reading it back does not take it for one.
+		if strings.HasPrefix(v, sealedPrefix) || strings.HasPrefix(v, clearMark) {
+			return clearMark + v
+		}
 		return v
 	}
 	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(v)+k.aead.Overhead())
@@ -273,6 +299,10 @@ func (k *keys) seal(column, v string) string {
 // open decrypts a column's value in place; clear values (written before
 // the keys) pass as they are.
 func (k *keys) open(column string, v *string) error {
+	if strings.HasPrefix(*v, clearMark) {
+		*v = (*v)[len(clearMark):]
+		return nil
+	}
 	if !strings.HasPrefix(*v, sealedPrefix) {
 		return nil
 	}
@@ -415,7 +445,7 @@ func (db *DB) SealColumns(ctx context.Context, progress func(table string, rows 
 	clear := `(snils_hash = '' AND snils <> '')`
 	if sealed {
 		for _, col := range personalColumns {
-			clear += fmt.Sprintf(` OR (%s <> '' AND %s NOT LIKE 'enc1:%%')`, col, col)
+			clear += fmt.Sprintf(` OR (%s <> '' AND SUBSTR(%s, 1, 5) <> 'enc1:')`, col, col)
 		}
 	}
 	n, err := db.sealBatches(ctx, "applications", `SELECT id, `+strings.Join(personalColumns, ", ")+` FROM applications
@@ -441,7 +471,7 @@ func (db *DB) SealColumns(ctx context.Context, progress func(table string, rows 
 	}
 	usersClear := `email_hash = ''`
 	if sealed {
-		usersClear += ` OR email NOT LIKE 'enc1:%' OR (name <> '' AND name NOT LIKE 'enc1:%')`
+		usersClear += ` OR SUBSTR(email, 1, 5) <> 'enc1:' OR (name <> '' AND SUBSTR(name, 1, 5) <> 'enc1:')`
 	}
 	// Accounts: e-mail and name sealed, the e-mail's hash filled in (every
 	// account has one: the login finds it by it).
@@ -472,8 +502,11 @@ func (db *DB) SealColumns(ctx context.Context, progress func(table string, rows 
 	if err != nil {
 		return total, err
 	}
-	n, err = db.sealBatches(ctx, "email_tokens", `SELECT token_hash, email FROM email_tokens WHERE token_hash > ? AND email <> '' AND email NOT LIKE 'enc1:%' ORDER BY token_hash LIMIT 200`,
+	n, err = db.sealBatches(ctx, "email_tokens", `SELECT token_hash, email FROM email_tokens WHERE token_hash > ? AND email <> '' AND SUBSTR(email, 1, 5) <> 'enc1:' ORDER BY token_hash LIMIT 200`,
 		func(tx conn, v []string) error {
+			if err := tx.k.open("email_tokens.email", &v[1]); err != nil {
+				return err
+			}
 			_, err := tx.exec(ctx, `UPDATE email_tokens SET email = ? WHERE token_hash = ?`, tx.k.seal("email_tokens.email", v[1]), v[0])
 			return err
 		}, progress)
@@ -489,8 +522,11 @@ func (db *DB) SealColumns(ctx context.Context, progress func(table string, rows 
 		{"documents", "object_key"}, {"document_history", "id"}, {"document_sources", "id"},
 	} {
 		n, err = db.sealBatches(ctx, t.table, `SELECT `+castText(db, t.id)+`, file_name FROM `+t.table+`
-			WHERE `+castText(db, t.id)+` > ? AND file_name <> '' AND file_name NOT LIKE 'enc1:%' ORDER BY `+castText(db, t.id)+` LIMIT 200`,
+			WHERE `+castText(db, t.id)+` > ? AND file_name <> '' AND SUBSTR(file_name, 1, 5) <> 'enc1:' ORDER BY `+castText(db, t.id)+` LIMIT 200`,
 			func(tx conn, v []string) error {
+				if err := tx.k.open("file_name", &v[1]); err != nil {
+					return err
+				}
 				_, err := tx.exec(ctx, `UPDATE `+t.table+` SET file_name = ? WHERE `+castText(db, t.id)+` = ?`, tx.k.seal("file_name", v[1]), v[0])
 				return err
 			}, progress)

@@ -26,8 +26,14 @@ func testSealedColumns(t *testing.T, db *DB) {
 	// Written in clear, before there were keys.
 	old := newApp("a1", now)
 	old.Form.Specialist.LastName, old.Form.Specialist.FirstName = "Ёлкина", "Дарья"
+	// A clear value that begins like a sealed one (or like a marked one)
+	// reads back as written, in clear and once sealed.
+	old.Form.Comment, old.Form.Contact.Phone = "enc1:декрет, не шифр", "enc0:+79123456789"
 	if err := db.CreateApplication(ctx, old); err != nil {
 		t.Fatal(err)
+	}
+	if got, err := db.GetApplication(ctx, "a1"); err != nil || got.Form.Comment != old.Form.Comment || got.Form.Contact.Phone != old.Form.Contact.Phone {
+		t.Fatalf("a clear value beginning like a sealed one: %+v, %v", got, err)
 	}
 	d := doc(dossier.SlotRef{Slot: "passport"}, "documents/p1", now)
 	d.FileName = "Ёлкина паспорт.pdf"
@@ -145,7 +151,8 @@ func testSealedColumns(t *testing.T, db *DB) {
 
 	// Everything reads back.
 	got, err := db.GetApplication(ctx, "a1")
-	if err != nil || got.Form.Specialist.LastName != "Ёлкина" || got.Form.Contact.Email != "p@example.ru" || got.Form.Comment != old.Form.Comment {
+	if err != nil || got.Form.Specialist.LastName != "Ёлкина" || got.Form.Contact.Email != "p@example.ru" || got.Form.Comment != old.Form.Comment ||
+		got.Form.Contact.Phone != old.Form.Contact.Phone {
 		t.Fatalf("GetApplication = %+v, %v", got, err)
 	}
 	if cur, err := db.Document(ctx, "a1", dossier.SlotRef{Slot: "passport"}); err != nil || cur.FileName != d2.FileName {

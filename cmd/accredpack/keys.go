@@ -155,7 +155,9 @@ const keysUsage = `accredpack keys: master keys of data at rest
   accredpack keys new FILE              create a key file (0600) with a fresh key
   accredpack keys rotate [flags]        add a new current key to the key file and re-wrap
                                         the database's keys and every file's key with it
-  accredpack keys retire [flags] ID...  re-wrap what is left, then remove older keys
+  accredpack keys retire [flags] ID...  re-wrap what is left, then remove older keys; only once
+                                        every service process was restarted after the rotation
+                                        (a running process wraps new files with the key it loaded)
   accredpack keys status [flags]        which keys the file holds and which wrap the database's
 
 The key file is ACCREDPACK_KEY_FILE (default DATA_DIR/master.key). Files are never re-encrypted:

@@ -137,23 +137,20 @@ func parseHeader(b []byte) (*header, error) {
 	if h.chunk <= 0 || h.chunk > maxChunk || binary.BigEndian.Uint32(b[12:16]) != 0 {
 		return nil, fmt.Errorf("%w: bad header", ErrCorrupt)
 	}
-	for i := 0; i < 2; i++ { // the padding of the key slots is zero
-		off := slotOffset(i)
-		n := int(binary.BigEndian.Uint16(b[off:]))
-		if n > slotSize-2 || !allZero(b[off+2+n:off+slotSize]) {
-			return nil, fmt.Errorf("%w: bad key slot", ErrCorrupt)
-		}
-	}
+	// A malformed key slot (a torn write of the slot being re-wrapped) is
+	// taken as an empty one (see slot): the other slot, whole and synced,
+	// opens the object.
 	return h, nil
 }
 
 func slotOffset(i int) int { return []int{slot0, slot1}[i] }
 
-// slot returns the wrapped key in slot i (nil when empty).
+// slot returns the wrapped key in slot i (nil when empty or malformed:
+// a length beyond the slot, or padding that is not zero).
 func (h *header) slot(i int) []byte {
 	off := slotOffset(i)
 	n := int(binary.BigEndian.Uint16(h.raw[off:]))
-	if n == 0 || n > slotSize-2 {
+	if n == 0 || n > slotSize-2 || !allZero(h.raw[off+2+n:off+slotSize]) {
 		return nil
 	}
 	return h.raw[off+2 : off+2+n]

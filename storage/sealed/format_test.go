@@ -197,6 +197,16 @@ func TestTampering(t *testing.T) {
 			t.Fatalf("byte %d flipped: returned wrong bytes", i)
 		}
 	}
+	// A torn write of the empty slot (its length and padding garbage, as a
+	// re-wrap cut by a crash leaves it) still opens by the whole slot.
+	torn := bytes.Clone(sealed)
+	for i := slot1; i < slot1+slotSize; i++ {
+		torn[i] = byte(i * 7)
+	}
+	torn[slot1], torn[slot1+1] = 0, 90
+	if got, err := openBoth(t, ring, "documents/a", torn); err != nil || !bytes.Equal(got, plain) {
+		t.Errorf("torn empty slot: %v", err)
+	}
 	// A key not in the ring.
 	if _, err := openBoth(t, testRing(t, "k2"), "documents/a", sealed); !errors.Is(err, keyring.ErrUnknownKey) {
 		t.Errorf("unknown key: %v", err)
