@@ -232,6 +232,27 @@ func (db *DB) ReferencedKeys(ctx context.Context) (map[string]bool, error) {
 	return keys, rows.Err()
 }
 
+// ObjectChecksums maps every object key a row points at (current
+// documents, their history, their parts, built bundles) to the SHA-256
+// recorded for its bytes.
+func (db *DB) ObjectChecksums(ctx context.Context) (map[string]string, error) {
+	rows, err := db.conn().query(ctx, `SELECT object_key, sha256 FROM documents UNION SELECT object_key, sha256 FROM document_history
+		UNION SELECT object_key, sha256 FROM document_sources UNION SELECT object_key, sha256 FROM bundles WHERE object_key <> ''`)
+	if err != nil {
+		return nil, fmt.Errorf("database: object checksums: %w", err)
+	}
+	defer rows.Close()
+	sums := map[string]string{}
+	for rows.Next() {
+		var k, sum string
+		if err := rows.Scan(&k, &sum); err != nil {
+			return nil, fmt.Errorf("database: object checksums: %w", err)
+		}
+		sums[k] = sum
+	}
+	return sums, rows.Err()
+}
+
 const sourceColumns = `id, document_key, position, object_key, kind, sha256, size, file_name, uploaded_at`
 
 // Sources lists the original parts of an application's documents (current

@@ -135,3 +135,45 @@ func TestEncryptAndRotateKeys(t *testing.T) {
 	}
 	t.Run("rotated", readBack)
 }
+
+// TestEncryptLeavesDamagedFilesInClear: a file whose bytes no longer hash
+// to what its row recorded is not sealed (sealed, its reads would be
+// trusted from then on): encrypt names it and fails; the others are sealed.
+func TestEncryptLeavesDamagedFilesInClear(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Encryption.Mode = "off"
+	t.Run("clear", func(t *testing.T) {
+		c := startService(t, cfg)
+		id := c.create()
+		for _, slot := range []string{"identity_document", "snils"} {
+			if r := c.putRaw(id, slot, testdocs.PDF(t, 1, slot)); r.status != 201 {
+				t.Fatalf("upload %s: %d %s", slot, r.status, r.body)
+			}
+		}
+	})
+	var files []string
+	filepath.WalkDir(filepath.Join(cfg.StoreDir(), "objects"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 2 {
+		t.Fatalf("objects %v; want two", files)
+	}
+	damaged, _ := os.ReadFile(files[0])
+	damaged[len(damaged)/2] ^= 1
+	os.WriteFile(files[0], damaged, 0o600)
+	var out, errOut bytes.Buffer
+	env := map[string]string{"ACCREDPACK_DATA_DIR": cfg.DataDir}
+	code := run(context.Background(), []string{"encrypt"}, &out, &errOut, func(k string) string { return env[k] })
+	if code != 1 || !strings.Contains(errOut.String(), "1 file(s) left in clear") || !strings.Contains(out.String(), "files: 1 encrypted") {
+		t.Errorf("encrypt with a damaged file: exit %d: %s %s", code, out.String(), errOut.String())
+	}
+	if b, _ := os.ReadFile(files[0]); !bytes.Equal(b, damaged) {
+		t.Error("the damaged file was changed")
+	}
+	if b, _ := os.ReadFile(files[1]); bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Error("the sound file was not sealed")
+	}
+}

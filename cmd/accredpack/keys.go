@@ -201,8 +201,16 @@ func runEncrypt(ctx context.Context, cfg config.Config, log *slog.Logger, stdout
 		fmt.Fprintln(stdout, "files: in S3, protected by its server-side encryption (not encrypted again)")
 		return 0
 	}
+	// Each file is checked against the SHA-256 its row recorded before it
+	// is sealed: once sealed, its reads are trusted to the encryption.
+	sums, err := db.ObjectChecksums(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "accredpack encrypt: %v\n", err)
+		return 1
+	}
+	expect := func(key string) (string, bool) { sum, ok := sums[key]; return sum, ok }
 	last := time.Now()
-	files, err := sealed.EncryptInPlace(ctx, cfg.StoreDir(), ring, func(done, total int) {
+	files, damaged, err := sealed.EncryptInPlace(ctx, cfg.StoreDir(), ring, expect, func(done, total int) {
 		if time.Since(last) > 2*time.Second || done == total {
 			fmt.Fprintf(stdout, "  files: %d of %d\n", done, total)
 			last = time.Now()
@@ -213,5 +221,10 @@ func runEncrypt(ctx context.Context, cfg config.Config, log *slog.Logger, stdout
 		return 1
 	}
 	fmt.Fprintf(stdout, "files: %d encrypted\n", files)
+	if len(damaged) > 0 {
+		fmt.Fprintf(stderr, "accredpack encrypt: %d file(s) left in clear: their bytes do not hash to the SHA-256 their rows recorded (damaged before the migration): %s\n",
+			len(damaged), strings.Join(damaged, ", "))
+		return 1
+	}
 	return 0
 }

@@ -3,6 +3,7 @@ package sealed
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -155,21 +156,34 @@ func writeSlot(f *os.File, i int, wrapped []byte) error {
 // leaves every object either plain or sealed, never half, and a rerun
 // continues with those still plain (and removes the temporary files a
 // crash left). The service may run meanwhile: it reads both kinds.
-func EncryptInPlace(ctx context.Context, root string, ring *keyring.Ring, progress func(done, total int)) (encrypted int, err error) {
+//
+// expect, when not nil, tells the SHA-256 (hex) the database recorded for
+// an object's key: an object whose bytes do not hash to it is left plain
+// and listed in damaged (sealed, it would be trusted from then on: reads
+// of sealed objects are authenticated, not hashed again).
+func EncryptInPlace(ctx context.Context, root string, ring *keyring.Ring, expect func(key string) (string, bool), progress func(done, total int)) (encrypted int, damaged []string, err error) {
 	if err := removeLeftovers(root); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	paths, keys, err := objectFiles(ctx, root)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	for i, p := range paths {
 		if err := ctx.Err(); err != nil {
-			return encrypted, err
+			return encrypted, damaged, err
 		}
-		done, err := encryptFile(ctx, p, keys[i], ring)
+		want := ""
+		if expect != nil {
+			want, _ = expect(keys[i])
+		}
+		done, err := encryptFile(ctx, p, keys[i], ring, want)
+		if errors.Is(err, errDamaged) {
+			damaged = append(damaged, keys[i])
+			err = nil
+		}
 		if err != nil {
-			return encrypted, fmt.Errorf("sealed: encrypt %s: %w", keys[i], err)
+			return encrypted, damaged, fmt.Errorf("sealed: encrypt %s: %w", keys[i], err)
 		}
 		if done {
 			encrypted++
@@ -178,8 +192,11 @@ func EncryptInPlace(ctx context.Context, root string, ring *keyring.Ring, progre
 			progress(i+1, len(paths))
 		}
 	}
-	return encrypted, nil
+	return encrypted, damaged, nil
 }
+
+// errDamaged: an object's bytes are not those its SHA-256 was recorded for.
+var errDamaged = errors.New("sealed: the object's bytes do not hash to the recorded SHA-256")
 
 func removeLeftovers(root string) error {
 	return filepath.WalkDir(filepath.Join(root, "objects"), func(path string, d fs.DirEntry, err error) error {
@@ -198,7 +215,7 @@ func removeLeftovers(root string) error {
 	})
 }
 
-func encryptFile(ctx context.Context, path, key string, ring *keyring.Ring) (bool, error) {
+func encryptFile(ctx context.Context, path, key string, ring *keyring.Ring, expectSHA string) (bool, error) {
 	src, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil // deleted meanwhile
@@ -237,6 +254,9 @@ func encryptFile(ctx context.Context, path, key string, ring *keyring.Ring) (boo
 	}
 	if err := w.Close(); err != nil {
 		return false, err
+	}
+	if expectSHA != "" && hex.EncodeToString(want.Sum(nil)) != expectSHA {
+		return false, errDamaged
 	}
 	// Read back what was written before it replaces the original.
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {

@@ -175,7 +175,7 @@ func TestEncryptInPlaceInterruptedAndResumed(t *testing.T) {
 
 	// Cut the first run after three objects, as a crash would.
 	cctx, cancel := context.WithCancel(ctx)
-	n, err := EncryptInPlace(cctx, root, ring, func(done, total int) {
+	n, _, err := EncryptInPlace(cctx, root, ring, nil, func(done, total int) {
 		if done == 3 {
 			cancel()
 		}
@@ -195,7 +195,7 @@ func TestEncryptInPlaceInterruptedAndResumed(t *testing.T) {
 	}
 
 	var calls int
-	n2, err := EncryptInPlace(ctx, root, ring, func(done, total int) { calls++ })
+	n2, _, err := EncryptInPlace(ctx, root, ring, nil, func(done, total int) { calls++ })
 	if err != nil || n+n2 != len(objects) || calls != len(objects) {
 		t.Fatalf("rerun: %d (+%d), %v, %d calls", n2, n, err, calls)
 	}
@@ -205,8 +205,35 @@ func TestEncryptInPlaceInterruptedAndResumed(t *testing.T) {
 	if got := checkStore(t, root, ring, objects); got != len(objects) {
 		t.Errorf("%d sealed of %d", got, len(objects))
 	}
-	if n3, err := EncryptInPlace(ctx, root, ring, nil); n3 != 0 || err != nil {
+	if n3, _, err := EncryptInPlace(ctx, root, ring, nil, nil); n3 != 0 || err != nil {
 		t.Errorf("third run: %d, %v", n3, err)
+	}
+}
+
+// An object whose bytes do not hash to what the database recorded stays
+// plain and is named: sealed, its reads would be trusted from then on.
+func TestEncryptInPlaceLeavesDamagedObjectsPlain(t *testing.T) {
+	ctx := context.Background()
+	root, objects := writePlainStore(t, 4)
+	ring := testRing(t)
+	var bad string
+	for k := range objects {
+		bad = k
+		break
+	}
+	expect := func(key string) (string, bool) {
+		if key == bad {
+			return storagetest.Sum([]byte("what was uploaded")), true
+		}
+		return storagetest.Sum(objects[key]), true
+	}
+	n, damaged, err := EncryptInPlace(ctx, root, ring, expect, nil)
+	if err != nil || n != 3 || len(damaged) != 1 || damaged[0] != bad {
+		t.Fatalf("EncryptInPlace = %d, %v, %v; want 3 sealed and %s named", n, damaged, err, bad)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "objects", filepath.FromSlash(bad)))
+	if err != nil || !bytes.Equal(raw, objects[bad]) {
+		t.Errorf("the damaged object was changed: %v", err)
 	}
 }
 
@@ -220,10 +247,10 @@ func TestEncryptInPlaceFailureKeepsTheObject(t *testing.T) {
 		t.Log("running as root: the folder's mode does not refuse; using a ring that cannot wrap instead")
 		os.Chmod(dir, 0o700)
 		fail := &keyring.Ring{} // no current key: Wrap fails
-		if _, err := EncryptInPlace(context.Background(), root, fail, nil); err == nil {
+		if _, _, err := EncryptInPlace(context.Background(), root, fail, nil, nil); err == nil {
 			t.Fatal("no failure")
 		}
-	} else if _, err := EncryptInPlace(context.Background(), root, testRing(t), nil); err == nil {
+	} else if _, _, err := EncryptInPlace(context.Background(), root, testRing(t), nil, nil); err == nil {
 		t.Fatal("no failure")
 	}
 	os.Chmod(dir, 0o700)
