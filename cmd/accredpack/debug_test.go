@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // httpGet answers GET url's status and body.
@@ -47,17 +44,7 @@ func TestDebugListen(t *testing.T) {
 		cfg := testConfig(t)
 		cfg.DebugListen = freeAddr(t)
 		debugBase := "http://" + cfg.DebugListen
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		listening, done := make(chan string, 1), make(chan error, 1)
-		go func() { done <- serve(ctx, cfg, newLogger(cfg, testLog()), listening) }()
-		var c *client
-		select {
-		case addr := <-listening:
-			c = &client{t: t, base: "http://" + addr, cfg: cfg}
-		case err := <-done:
-			t.Fatalf("serve: %v", err)
-		}
+		c, stop := startStoppable(t, cfg)
 
 		if r := c.do("GET", "/debug/pprof/", nil, "", 0, false); r.status != 404 {
 			t.Errorf("/debug/pprof/ on the main address with a debug address set: %d; want 404", r.status)
@@ -78,18 +65,7 @@ func TestDebugListen(t *testing.T) {
 			}
 		}
 
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(40 * time.Second):
-			t.Fatal("the service did not stop")
-		}
-		if conn, err := net.DialTimeout("tcp", cfg.DebugListen, time.Second); err == nil {
-			conn.Close()
-			t.Error("the debug address still accepts connections after the service stopped")
-		}
+		stop()
+		closedAfterStop(t, "debug", cfg.DebugListen)
 	})
 }

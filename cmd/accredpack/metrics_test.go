@@ -1,6 +1,8 @@
 package main
 
 import (
+	"accredpack/config"
+
 	"context"
 	"io"
 	"net"
@@ -57,17 +59,7 @@ func TestMetricsListen(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.MetricsListen = freeAddr(t)
 	metricsBase := "http://" + cfg.MetricsListen
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	listening, done := make(chan string, 1), make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, newLogger(cfg, testLog()), listening) }()
-	var c *client
-	select {
-	case addr := <-listening:
-		c = &client{t: t, base: "http://" + addr, cfg: cfg}
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	}
+	c, stop := startStoppable(t, cfg)
 
 	c.do("GET", "/healthz", nil, "", 0, false)
 	if r := c.do("GET", "/metrics", nil, "", 0, false); r.status != 404 {
@@ -92,19 +84,8 @@ func TestMetricsListen(t *testing.T) {
 		}
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	case <-time.After(40 * time.Second):
-		t.Fatal("the service did not stop")
-	}
-	if conn, err := net.DialTimeout("tcp", cfg.MetricsListen, time.Second); err == nil {
-		conn.Close()
-		t.Error("the metrics address still accepts connections after the service stopped")
-	}
+	stop()
+	closedAfterStop(t, "metrics", cfg.MetricsListen)
 }
 
 // TestMetricsToken: with ACCREDPACK_METRICS_TOKEN, /metrics wants it as a
@@ -158,5 +139,45 @@ func TestMetricsToken(t *testing.T) {
 				t.Errorf("the API with a metrics token: %d %s", r.status, r.body)
 			}
 		})
+	}
+}
+
+// startStoppable starts the service in this process; stop ends it and
+// waits (an error from serve fails the test), for tests that look at what
+// is left after it stopped.
+func startStoppable(t *testing.T, cfg config.Config) (*client, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	listening, done := make(chan string, 1), make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, newLogger(cfg, testLog()), listening) }()
+	stop := func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(40 * time.Second):
+			t.Fatal("the service did not stop")
+		}
+	}
+	select {
+	case addr := <-listening:
+		t.Cleanup(cancel)
+		return &client{t: t, base: "http://" + addr, cfg: cfg}, stop
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve: %v", err)
+	}
+	return nil, nil
+}
+
+// closedAfterStop fails the test when addr (a listener of the stopped
+// service) still accepts connections.
+func closedAfterStop(t *testing.T, what, addr string) {
+	t.Helper()
+	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		conn.Close()
+		t.Errorf("the %s address still accepts connections after the service stopped", what)
 	}
 }
