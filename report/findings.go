@@ -1,0 +1,143 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Finding is something a commission would raise about the report: a
+// section empty or too short, numbers missing for a year, the agreement
+// block unfilled. Section names the section it concerns.
+type Finding struct {
+	Code    string `json:"code"`
+	Section string `json:"section"`
+	Message string `json:"message"`
+}
+
+// Finding codes.
+const (
+	CodeSectionEmpty = "report_section_empty"
+	CodeSectionShort = "report_section_short"
+	CodeVolumeYear   = "report_volume_year"
+	CodeWorkplace    = "report_workplace"
+	CodeAgreement    = "report_agreement"
+)
+
+// Facts are what the report takes from the application and its ledger,
+// never typed again: who, the specialty, the period, whether the report is
+// agreed (and if not, why), the education of the period.
+type Facts struct {
+	Specialist string // full name
+	Specialty  string
+	PeriodFrom string // YYYY-MM-DD, empty when unknown
+	PeriodTo   string
+	Years      []int
+	// Agreed is the form's answer (nil: not answered); NotAgreedReason
+	// the reason in words when it is false.
+	Agreed          *bool
+	NotAgreedReason string
+	Courses         []Course
+	NMOCredits      int
+}
+
+// Course is one course of the ledger in the period.
+type Course struct {
+	Title, Organization, EndDate string
+	Hours                        int
+	InSpecialty                  bool
+}
+
+// Findings lists what a commission would raise, in the order of the
+// sections.
+func (d *Data) Findings(dr *Draft, f Facts) []Finding {
+	if dr == nil {
+		dr = &Draft{}
+	}
+	var out []Finding
+	add := func(code, section, msg string) { out = append(out, Finding{Code: code, Section: section, Message: msg}) }
+	text := func(id, v string) {
+		s := d.Section(id)
+		n := utf8.RuneCountInString(v)
+		switch {
+		case n == 0:
+			add(CodeSectionEmpty, id, "Раздел «"+s.Title+"» не заполнен.")
+		case n < s.MinChars:
+			add(CodeSectionShort, id, fmt.Sprintf("Раздел «%s» слишком короткий: %d из %d знаков — комиссия ждёт развёрнутого текста.", s.Title, n, s.MinChars))
+		}
+	}
+	for _, s := range d.Structure.Sections {
+		switch s.ID {
+		case "workplaces":
+			if len(dr.Workplaces) < max(s.MinItems, 1) {
+				add(CodeSectionEmpty, s.ID, "Раздел «"+s.Title+"» пуст: укажите хотя бы одно место работы.")
+			}
+			for i, w := range dr.Workplaces {
+				var miss []string
+				for _, m := range []struct{ v, name string }{{w.Organization, "организация"}, {w.Position, "должность"}, {w.From, "дата начала"}} {
+					if m.v == "" {
+						miss = append(miss, m.name)
+					}
+				}
+				if len(miss) > 0 {
+					add(CodeWorkplace, s.ID, fmt.Sprintf("Место работы %d: не указаны %s.", i+1, joinRu(miss)))
+				}
+			}
+		case "organization":
+			text(s.ID, dr.Organization)
+		case "duties":
+			text(s.ID, dr.Duties)
+		case "volume":
+			_, rows := d.Indicators(dr, f.Specialty)
+			for _, y := range f.Years {
+				row := dr.Volume[strconv.Itoa(y)]
+				filled := 0
+				for _, ind := range rows {
+					if _, ok := row[ind.ID]; ok {
+						filled++
+					}
+				}
+				switch {
+				case filled == 0:
+					add(CodeVolumeYear, s.ID, fmt.Sprintf("Нет чисел за %d год в таблице объёма работы.", y))
+				case filled < len(rows):
+					add(CodeVolumeYear, s.ID, fmt.Sprintf("За %d год заполнено %d из %d показателей.", y, filled, len(rows)))
+				}
+			}
+			if utf8.RuneCountInString(dr.VolumeAnalysis) < s.MinChars {
+				add(CodeSectionShort, s.ID, fmt.Sprintf("Нет анализа показателей под таблицей (или он короче %d знаков): объясните, что изменилось по годам и почему.", s.MinChars))
+			}
+		case "skills":
+			text(s.ID, dr.Skills)
+		case "education":
+			if len(f.Courses) == 0 {
+				add(CodeSectionEmpty, s.ID, "Раздел «"+s.Title+"» пуст: в заявлении нет ни одного курса повышения квалификации (раздел «Обучение»).")
+			}
+		case "achievements":
+			if len(dr.Achievements) < max(s.MinItems, 1) {
+				add(CodeSectionEmpty, s.ID, "Раздел «"+s.Title+"» пуст: публикации, доклады, наставничество, награды — хотя бы одно.")
+			}
+		case "proposals":
+			text(s.ID, dr.Proposals)
+		case "agreement":
+			if f.Agreed != nil && *f.Agreed && (dr.Agreement.HeadName == "" || dr.Agreement.HeadPosition == "") {
+				add(CodeAgreement, s.ID, "Отчёт согласуется с руководителем: укажите его должность и Ф. И. О.")
+			}
+		}
+	}
+	return out
+}
+
+func joinRu(list []string) string {
+	switch len(list) {
+	case 0:
+		return ""
+	case 1:
+		return list[0]
+	}
+	out := list[0]
+	for _, s := range list[1 : len(list)-1] {
+		out += ", " + s
+	}
+	return out + " и " + list[len(list)-1]
+}
