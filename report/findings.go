@@ -55,7 +55,9 @@ func (d *Data) Findings(dr *Draft, f Facts) []Finding {
 		dr = &Draft{}
 	}
 	var out []Finding
-	add := func(code, section, msg string) { out = append(out, Finding{Code: code, Section: section, Message: msg}) }
+	add := func(code, section, msg string) {
+		out = append(out, Finding{Code: code, Section: section, Message: msg})
+	}
 	text := func(id, v string) {
 		s := d.Section(id)
 		n := utf8.RuneCountInString(v)

@@ -142,10 +142,10 @@ type Draft struct {
 	// specialty's.
 	IndicatorSet string `json:"indicator_set"`
 	// CustomIndicators are rows the specialist added to the set.
-	CustomIndicators []Indicator  `json:"custom_indicators"`
-	Workplaces       []Workplace  `json:"workplaces"`
-	Organization     string       `json:"organization"`
-	Duties           string       `json:"duties"`
+	CustomIndicators []Indicator `json:"custom_indicators"`
+	Workplaces       []Workplace `json:"workplaces"`
+	Organization     string      `json:"organization"`
+	Duties           string      `json:"duties"`
 	// Volume holds the numbers by year ("2024") and indicator id; a
 	// missing number is not entered (0 is a number).
 	Volume         map[string]map[string]int `json:"volume"`
