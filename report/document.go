@@ -17,8 +17,9 @@ type Document struct {
 	// Agreement is the approval block on the first page: who agrees it
 	// (places for signature and seal) or why it is not agreed.
 	Agreement AgreementBlock
-	// Signature is the specialist's line at the end.
-	Signature string
+	// Signature is the specialist's lines at the end, with places for the
+	// signature and the date.
+	Signature []string
 }
 
 // Block kinds.
@@ -35,16 +36,27 @@ type Block struct {
 	Kind string
 	Text string
 	Rows [][]string
+	// Widths are the columns' relative widths (a table's).
+	Widths []float64
 }
 
-// AgreementBlock is the «СОГЛАСОВАНО» block.
+// AgreementBlock is the «СОГЛАСОВАНО» block at the top right of the first
+// page; Lines are its text as printed (places for the head's signature,
+// the date and the seal, or why the report is not agreed).
 type AgreementBlock struct {
 	Agreed       bool
 	NotAgreed    string // why it is not agreed (the form's answer), when not agreed
 	HeadPosition string
 	HeadName     string
 	Organization string
+	Lines        []string
 }
+
+// Blank places for a signature and a date.
+const (
+	SignaturePlace = "________________"
+	DatePlace      = "«___» ____________ 20___ г."
+)
 
 // RuDate writes YYYY-MM-DD as ДД.ММ.ГГГГ ("" stays "").
 func RuDate(v string) string {
@@ -69,8 +81,17 @@ func (d *Data) Compose(dr *Draft, f Facts) Document {
 	}
 	doc.Agreement = AgreementBlock{Agreed: f.Agreed != nil && *f.Agreed, HeadPosition: dr.Agreement.HeadPosition,
 		HeadName: dr.Agreement.HeadName, Organization: dr.Agreement.Organization}
-	if f.Agreed != nil && !*f.Agreed {
-		doc.Agreement.NotAgreed = f.NotAgreedReason
+	ag := &doc.Agreement
+	switch {
+	case ag.Agreed:
+		ag.Lines = []string{"СОГЛАСОВАНО", orDash(ag.HeadPosition)}
+		if ag.Organization != "" {
+			ag.Lines = append(ag.Lines, ag.Organization)
+		}
+		ag.Lines = append(ag.Lines, SignaturePlace+" / "+orDash(ag.HeadName), DatePlace, "М. П.")
+	case f.Agreed != nil:
+		ag.NotAgreed = f.NotAgreedReason
+		ag.Lines = []string{"Отчёт не согласован с руководителем организации", "Причина: " + orDash(f.NotAgreedReason)}
 	}
 	add := func(kind, text string) { doc.Blocks = append(doc.Blocks, Block{Kind: kind, Text: text}) }
 	paragraphs := func(v string) {
@@ -96,7 +117,7 @@ func (d *Data) Compose(dr *Draft, f Facts) Document {
 			add(Paragraph, "Ф. И. О.: "+f.Specialist)
 			add(Paragraph, "Специальность: "+f.Specialty)
 			if doc.Subtitle != "" {
-				add(Paragraph, "Отчётный период: "+strings.TrimPrefix(doc.Subtitle, "за "))
+				add(Paragraph, "Отчётный период: "+strings.TrimPrefix(strings.TrimPrefix(doc.Subtitle, "за "), "период "))
 			}
 		case "workplaces":
 			heading(s.ID)
@@ -113,7 +134,7 @@ func (d *Data) Compose(dr *Draft, f Facts) Document {
 			if len(rows) == 1 {
 				add(Paragraph, "—")
 			} else {
-				doc.Blocks = append(doc.Blocks, Block{Kind: Table, Rows: rows})
+				doc.Blocks = append(doc.Blocks, Block{Kind: Table, Rows: rows, Widths: []float64{3, 2.2, 2.2, 2.6}})
 			}
 		case "organization":
 			heading(s.ID)
@@ -145,7 +166,11 @@ func (d *Data) Compose(dr *Draft, f Facts) Document {
 				}
 				rows = append(rows, row)
 			}
-			doc.Blocks = append(doc.Blocks, Block{Kind: Table, Rows: rows})
+			widths := []float64{float64(max(4, len(f.Years)))}
+			for range f.Years {
+				widths = append(widths, 1)
+			}
+			doc.Blocks = append(doc.Blocks, Block{Kind: Table, Rows: rows, Widths: widths})
 			paragraphs(dr.VolumeAnalysis)
 		case "skills":
 			heading(s.ID)
@@ -165,7 +190,7 @@ func (d *Data) Compose(dr *Draft, f Facts) Document {
 			if len(rows) == 1 {
 				add(Paragraph, "—")
 			} else {
-				doc.Blocks = append(doc.Blocks, Block{Kind: Table, Rows: rows})
+				doc.Blocks = append(doc.Blocks, Block{Kind: Table, Rows: rows, Widths: []float64{4, 3, 1, 1.6}})
 				add(Paragraph, fmt.Sprintf("Всего часов повышения квалификации за период: %d.", hours))
 			}
 			if f.NMOCredits > 0 {
@@ -188,8 +213,15 @@ func (d *Data) Compose(dr *Draft, f Facts) Document {
 			paragraphs(dr.Proposals)
 		}
 	}
-	doc.Signature = f.Specialist
+	doc.Signature = []string{"Специалист " + SignaturePlace + " / " + f.Specialist, DatePlace}
 	return doc
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }
 
 func (d *Data) kindTitle(id string) string {

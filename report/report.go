@@ -288,17 +288,11 @@ func (d *Data) Indicators(dr *Draft, specialty string) (IndicatorSet, []Indicato
 	return set, append(slices.Clone(set.Indicators), dr.CustomIndicators...)
 }
 
-// Years are the calendar years of the period that starts on from (the
-// previous accreditation) and lasts five years, up to today's year; with
-// no start, the five years up to today's.
-func Years(from string, today time.Time) []int {
-	first, last := today.Year()-4, today.Year()
-	if t, err := time.Parse(time.DateOnly, from); err == nil {
-		first = t.Year()
-		last = min(t.AddDate(5, 0, 0).Year(), today.Year())
-	}
+// Years are the calendar years of the period from..to that have begun by
+// today: the rows of the table of the volume of work.
+func Years(from, to, today time.Time) []int {
 	var out []int
-	for y := first; y <= last; y++ {
+	for y := from.Year(); y <= min(to.Year(), today.Year()); y++ {
 		out = append(out, y)
 	}
 	return out
