@@ -14,6 +14,7 @@ import (
 	"accredpack/certimport"
 	"accredpack/database"
 	"accredpack/dossier"
+	"accredpack/intake"
 	"accredpack/readiness"
 	"accredpack/webhooks"
 )
@@ -160,6 +161,24 @@ var operations = map[string]op{
 	"GET /bundles/:id/file":                        {summary: "Скачать сборку под именем специалиста («Иванова А.С. - пакет для ФРМР.zip», «… - портфолио.pdf», «… - черновик …»); inline=1 — открыть портфолио в браузере", tag: "bundles", status: 200, query: []string{"inline"}},
 	"POST /bundles/:id/retry":                      {summary: "Повторить неудавшуюся сборку", tag: "bundles", status: 202, out: BundleJSON{}},
 	"GET /openapi.json":                            {summary: "Это описание API (OpenAPI 3.1)", tag: "meta", status: 200},
+	"GET /applications/:id/report": {summary: "Отчёт о профессиональной деятельности: черновик с версией, данные из заявления и обучения, строки таблицы показателей, замечания", tag: "report", status: 200, out: ReportJSON{},
+		description: "version — номер последнего сохранения (0 — ещё не сохранялся), он же ETag. facts — то, что в отчёт берётся из заявления и раздела «Обучение» и не вводится повторно " +
+			"(Ф. И. О., специальность, период, годы таблицы, согласован ли отчёт и почему нет, курсы периода, зачётные единицы НМО). findings — что заметит комиссия " +
+			"(раздел пуст или слишком короткий, нет чисел за год, не указан руководитель); те же замечания — предупреждения в готовности заявления, пока в строке отчёта нет подписанного скана. " +
+			"structure — разделы с подсказками и источниками (report/data/structure.json)."},
+	"PUT /applications/:id/report": {summary: "Сохранить черновик отчёта (version — с какой версии сделана правка, 0 — первое сохранение; или заголовок If-Match)", tag: "report", body: "json", in: reportSave{}, status: 200, out: ReportJSON{},
+		description: "Правка, сделанная с устаревшей версии (в другом окне или на другом устройстве уже сохранили), — 409 conflict, ничего не меняется: перечитайте отчёт и повторите. " +
+			"Поля проверяются по форме (даты ГГГГ-ММ-ДД, числа от 0 до 10 000 000, тексты до 20 000 знаков): 422 validation_failed с путями полей draft.…. Поданное заявление — 409."},
+	"GET /applications/:id/report/pdf":  {summary: "Отчёт в PDF (A4, шрифт встроен, текст настоящий, номера страниц) под именем «Иванова А.С. - отчёт о профессиональной деятельности.pdf»; inline=1 — открыть в браузере", tag: "report", status: 200, query: []string{"inline"}},
+	"GET /applications/:id/report/docx": {summary: "Отчёт в DOCX для правки в Word или LibreOffice («… - отчёт о профессиональной деятельности.docx»)", tag: "report", status: 200},
+	"POST /applications/:id/report/slot": {summary: "Поместить PDF отчёта в строку «Отчёт о профессиональной деятельности» (только по просьбе пользователя; подписанный скан потом заменяет его)", tag: "report", status: 201, out: obj{"document": DocumentJSON{}},
+		description: "PDF проходит те же проверки, что и загрузка; прежний файл строки остаётся в истории. Пока в строке этот PDF, готовность предупреждает: нужен скан с подписью и печатью. " +
+			"Отчёт без сохранённого черновика — 409."},
+	"POST /applications/:id/report/template": {summary: "Начать пустой отчёт клиента с шаблона своей консалтинговой организации", tag: "report", body: "json", in: obj{"template_id": ""}, status: 200, out: ReportJSON{},
+		description: "Только пока в отчёте ничего не написано: иначе 409. Шаблон другой организации — 404."},
+	"GET /report-templates":         {summary: "Шаблоны отчёта моей консалтинговой организации (по специальностям)", tag: "report", status: 200, out: obj{"templates": []intake.ReportTemplate{}}},
+	"POST /report-templates":        {summary: "Новый шаблон отчёта: название, специальность (номенклатура на сегодня), черновик", tag: "report", body: "json", in: intake.ReportTemplate{}, status: 201, out: intake.ReportTemplate{}},
+	"DELETE /report-templates/:tid": {summary: "Удалить шаблон отчёта своей организации", tag: "report", status: 204},
 	"POST /imports/certificates": {summary: "Пакетный импорт удостоверений учебным центром: JSON, CSV или форма batch + files (ZIP с PDF); отчёт по каждой строке", tag: "imports",
 		body: "import", in: importBody{}, status: 200, out: certimport.Report{}, example: exampleImport()},
 }
