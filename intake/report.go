@@ -327,6 +327,9 @@ func (s *Service) DeleteReportTemplate(ctx context.Context, orgID, id string) er
 // organization's templates: only while nothing is written in it, so a
 // template never overwrites a client's text.
 func (s *Service) StartReportFromTemplate(ctx context.Context, appID, orgID, templateID, by string) (*ReportView, error) {
+	if orgID == "" {
+		return nil, notFound("Шаблон не найден: шаблоны отчёта есть только у консалтинговых организаций.")
+	}
 	list, err := s.ReportTemplates(ctx, orgID)
 	if err != nil {
 		return nil, err
