@@ -29,7 +29,7 @@ func sample(t *testing.T) report.Document {
 	yes := true
 	long := strings.Repeat("Веду амбулаторный приём взрослого населения участка, диспансерное наблюдение & профилактику. ", 8)
 	dr := &report.Draft{
-		Workplaces: []report.Workplace{{Organization: "ГБУЗ «Городская поликлиника № 1»", Department: "Терапевтическое отделение", Position: "Врач-терапевт участковый", From: "2019-03-01"}},
+		Workplaces:   []report.Workplace{{Organization: "ГБУЗ «Городская поликлиника № 1»", Department: "Терапевтическое отделение", Position: "Врач-терапевт участковый", From: "2019-03-01"}},
 		Organization: "Поликлиника <на 750 посещений> в смену.\nОтделение обслуживает 12 участков.",
 		Duties:       long,
 		Volume:       map[string]map[string]int{"2024": {"visits": 4100, "home_visits": 310}, "2025": {"visits": 4350}},
@@ -161,4 +161,3 @@ func TestDocxPageSetup(t *testing.T) {
 		t.Errorf("no page number in the footer:\n%s", text)
 	}
 }
-

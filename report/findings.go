@@ -28,24 +28,26 @@ const (
 // never typed again: who, the specialty, the period, whether the report is
 // agreed (and if not, why), the education of the period.
 type Facts struct {
-	Specialist string // full name
-	Specialty  string
-	PeriodFrom string // YYYY-MM-DD, empty when unknown
-	PeriodTo   string
-	Years      []int
+	Specialist string `json:"specialist"` // full name
+	Specialty  string `json:"specialty"`
+	PeriodFrom string `json:"period_from"` // YYYY-MM-DD, empty when unknown
+	PeriodTo   string `json:"period_to"`
+	Years      []int  `json:"years"`
 	// Agreed is the form's answer (nil: not answered); NotAgreedReason
 	// the reason in words when it is false.
-	Agreed          *bool
-	NotAgreedReason string
-	Courses         []Course
-	NMOCredits      int
+	Agreed          *bool    `json:"report_agreed"`
+	NotAgreedReason string   `json:"not_agreed_reason"`
+	Courses         []Course `json:"courses"`
+	NMOCredits      int      `json:"nmo_credits"`
 }
 
 // Course is one course of the ledger in the period.
 type Course struct {
-	Title, Organization, EndDate string
-	Hours                        int
-	InSpecialty                  bool
+	Title        string `json:"title"`
+	Organization string `json:"organization"`
+	EndDate      string `json:"end_date"`
+	Hours        int    `json:"hours"`
+	InSpecialty  bool   `json:"in_specialty"`
 }
 
 // Findings lists what a commission would raise, in the order of the

@@ -52,6 +52,9 @@ type Structure struct {
 	Sources          map[string]map[string]string `json:"sources"`
 	Sections         []Section                    `json:"sections"`
 	AchievementKinds []Choice                     `json:"achievement_kinds"`
+	// NotAgreedReasons words the form's reasons (dossier.Reason*) for
+	// the printed report (source 709n_p89).
+	NotAgreedReasons map[string]string `json:"not_agreed_reasons"`
 }
 
 // Indicator is one row of the table of the volume of work.

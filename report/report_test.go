@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"accredpack/catalog"
+	"accredpack/dossier"
 )
 
 func mustLoad(t *testing.T) *Data {
@@ -66,6 +67,11 @@ func TestIndicatorSetsNameRealSpecialties(t *testing.T) {
 	for _, s := range d.Structure.Sections {
 		if s.Title == "" || s.Hint == "" {
 			t.Errorf("section %s without title or hint", s.ID)
+		}
+	}
+	for _, r := range dossier.ReportNotAgreedReasons {
+		if d.Structure.NotAgreedReasons[r] == "" {
+			t.Errorf("no words for the reason %s", r)
 		}
 	}
 	if d.Structure.Sources["709n_p90"]["uncertain"] == "" || d.Uncertain == "" {
