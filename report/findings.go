@@ -93,6 +93,8 @@ func (d *Data) Findings(dr *Draft, f Facts) []Finding {
 			text(s.ID, dr.Duties)
 		case "volume":
 			_, rows := d.Indicators(dr, f.Specialty)
+			var none []string
+			var partial []Finding
 			for _, y := range f.Years {
 				row := dr.Volume[strconv.Itoa(y)]
 				filled := 0
@@ -103,11 +105,20 @@ func (d *Data) Findings(dr *Draft, f Facts) []Finding {
 				}
 				switch {
 				case filled == 0:
-					add(CodeVolumeYear, s.ID, fmt.Sprintf("Нет чисел за %d год в таблице объёма работы.", y))
+					none = append(none, strconv.Itoa(y))
 				case filled < len(rows):
-					add(CodeVolumeYear, s.ID, fmt.Sprintf("За %d год заполнено %d из %d показателей.", y, filled, len(rows)))
+					partial = append(partial, Finding{CodeVolumeYear, s.ID, fmt.Sprintf("За %d год заполнено %d из %d показателей (если работы такого вида не было, впишите 0).", y, filled, len(rows))})
 				}
 			}
+			// Years without a number are one finding, not one a year.
+			switch len(none) {
+			case 0:
+			case 1:
+				add(CodeVolumeYear, s.ID, "Нет чисел за "+none[0]+" год в таблице объёма работы.")
+			default:
+				add(CodeVolumeYear, s.ID, "Нет чисел за "+joinRu(none)+" годы в таблице объёма работы.")
+			}
+			out = append(out, partial...)
 			if utf8.RuneCountInString(dr.VolumeAnalysis) < s.MinChars {
 				add(CodeSectionShort, s.ID, fmt.Sprintf("Нет анализа показателей под таблицей (или он короче %d знаков): объясните, что изменилось по годам и почему.", s.MinChars))
 			}

@@ -134,6 +134,19 @@ func TestFindings(t *testing.T) {
 	dr.Workplaces[0].Position = ""
 	got := d.Findings(dr, Facts{Specialty: "Терапия", Years: []int{2024, 2025}, Courses: facts.Courses})
 	want := []string{CodeWorkplace + ":workplaces", CodeVolumeYear + ":volume", CodeVolumeYear + ":volume", CodeSectionShort + ":proposals"}
+	// Years without numbers are one finding.
+	n := 0
+	for _, f := range d.Findings(&Draft{}, Facts{Years: []int{2021, 2022, 2023}}) {
+		if f.Code == CodeVolumeYear {
+			n++
+			if f.Message != "Нет чисел за 2021, 2022 и 2023 годы в таблице объёма работы." {
+				t.Errorf("years without numbers: %q", f.Message)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d findings of years without numbers, want 1", n)
+	}
 	if !slices.Equal(codes(got), want) {
 		t.Errorf("got %v, want %v", codes(got), want)
 	}
