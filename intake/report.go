@@ -98,6 +98,9 @@ func (s *Service) reportFacts(a *dossier.Application, l ledger) report.Facts {
 		Years:      report.Years(from, to, s.now()),
 		Agreed:     a.Form.ReportAgreed,
 	}
+	if s.rules.Portfolio(a.Form.Kind) {
+		f.WorkGapYears = s.rules.WorkGapYears
+	}
 	if known {
 		f.PeriodFrom, f.PeriodTo = from.Format(time.DateOnly), to.Format(time.DateOnly)
 	}

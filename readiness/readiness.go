@@ -129,6 +129,10 @@ func (r *Rules) check() error {
 	return nil
 }
 
+// Portfolio tells whether a kind of application is judged by portfolio
+// (the education rules, the work gap and the deadlines apply to it).
+func (r *Rules) Portfolio(kind string) bool { return r.portfolio(kind) }
+
 func (r *Rules) portfolio(kind string) bool {
 	for _, k := range r.PortfolioKinds {
 		if k == kind {

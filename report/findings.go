@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -21,6 +23,7 @@ const (
 	CodeSectionShort = "report_section_short"
 	CodeVolumeYear   = "report_volume_year"
 	CodeWorkplace    = "report_workplace"
+	CodeWorkGap      = "report_work_gap"
 	CodeAgreement    = "report_agreement"
 )
 
@@ -39,6 +42,9 @@ type Facts struct {
 	NotAgreedReason string   `json:"not_agreed_reason"`
 	Courses         []Course `json:"courses"`
 	NMOCredits      int      `json:"nmo_credits"`
+	// WorkGapYears is the readiness rules' work gap that rules out
+	// periodic accreditation (0: not judged).
+	WorkGapYears int `json:"-"`
 }
 
 // Course is one course of the ledger in the period.
@@ -86,6 +92,15 @@ func (d *Data) Findings(dr *Draft, f Facts) []Finding {
 				if len(miss) > 0 {
 					add(CodeWorkplace, s.ID, fmt.Sprintf("Место работы %d: не указаны %s.", i+1, joinRu(miss)))
 				}
+			}
+			for _, g := range gaps(dr.Workplaces) {
+				msg := fmt.Sprintf("Между местами работы перерыв с %s по %s: комиссия его увидит — если это отпуск по уходу за ребёнком или другая причина, напишите о ней в комментарии к заявлению.",
+					g[0].Format("02.01.2006"), g[1].Format("02.01.2006"))
+				if f.WorkGapYears > 0 && !g[0].AddDate(f.WorkGapYears, 0, -1).After(g[1]) { // as readiness: the last day worked plus the years
+					msg = fmt.Sprintf("Перерыв в работе с %s по %s — %d лет или больше: периодическая аккредитация невозможна (отпуск по уходу за ребёнком перерывом не считается).",
+						g[0].Format("02.01.2006"), g[1].Format("02.01.2006"), f.WorkGapYears)
+				}
+				add(CodeWorkGap, s.ID, msg)
 			}
 		case "organization":
 			text(s.ID, dr.Organization)
@@ -155,4 +170,38 @@ func joinRu(list []string) string {
 		out += ", " + s
 	}
 	return out + " и " + list[len(list)-1]
+}
+
+// gaps are the periods of more than a month between the places of work
+// (the day after one ends to the day before the next begins), in order;
+// places without a valid start are left out.
+func gaps(list []Workplace) [][2]time.Time {
+	type span struct{ from, to time.Time }
+	var spans []span
+	for _, w := range list {
+		from, err := time.Parse(time.DateOnly, w.From)
+		if err != nil {
+			continue
+		}
+		to, err := time.Parse(time.DateOnly, w.To)
+		if err != nil {
+			to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // to this day
+		}
+		spans = append(spans, span{from, to})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.from.Compare(b.from) })
+	var out [][2]time.Time
+	for i := 1; i < len(spans); i++ {
+		end := spans[i-1].to
+		for _, s := range spans[:i] {
+			if s.to.After(end) {
+				end = s.to
+			}
+		}
+		start, stop := end.AddDate(0, 0, 1), spans[i].from.AddDate(0, 0, -1)
+		if stop.After(start.AddDate(0, 1, 0)) {
+			out = append(out, [2]time.Time{start, stop})
+		}
+	}
+	return out
 }

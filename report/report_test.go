@@ -165,6 +165,33 @@ func TestFindings(t *testing.T) {
 	}
 }
 
+// Gaps between places of work: more than a month is said; five years or
+// more (the readiness rules') rules out periodic accreditation.
+func TestWorkGaps(t *testing.T) {
+	d := mustLoad(t)
+	dr := full()
+	dr.Workplaces = []Workplace{
+		{Organization: "Б", Position: "врач", From: "2022-03-01"},                   // to this day
+		{Organization: "А", Position: "врач", From: "2015-01-10", To: "2021-12-31"}, // then two months off
+		{Organization: "В", Position: "врач", From: "2016-01-01", To: "2016-06-30"}, // inside А: no gap
+	}
+	yes := true
+	facts := Facts{Specialty: "Терапия", Years: []int{2024, 2025}, Agreed: &yes, Courses: []Course{{Title: "x", Hours: 1}}, WorkGapYears: 5}
+	got := d.Findings(dr, facts)
+	if len(got) != 1 || got[0].Code != CodeWorkGap || !strings.Contains(got[0].Message, "с 01.01.2022 по 28.02.2022") || strings.Contains(got[0].Message, "невозможна") {
+		t.Errorf("a two months' gap: %+v", got)
+	}
+	dr.Workplaces[0].From = "2027-01-01"
+	got = d.Findings(dr, facts)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "5 лет или больше: периодическая аккредитация невозможна") {
+		t.Errorf("a five years' gap: %+v", got)
+	}
+	dr.Workplaces[0].From = "2022-01-15"
+	if got := d.Findings(dr, facts); len(got) != 0 {
+		t.Errorf("two weeks between jobs: %+v", got)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	d := mustLoad(t)
 	dr := full()
