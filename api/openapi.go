@@ -109,14 +109,15 @@ var operations = map[string]op{
 	"POST /forms/check":  {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
 	"POST /applications": {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
 	"GET /applications": {summary: "Заявления, доступные вызывающему: отбор, поиск, порядок и страницы — на сервере", tag: "applications", status: 200, out: ListJSON{},
-		query: []string{"limit", "cursor", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee"},
+		query: []string{"limit", "cursor", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee", "report"},
 		description: "q — СНИЛС (точное совпадение, в любой записи) или слова ФИО и специальности (без учёта регистра, ё = е). " +
 			"sort — created (по умолчанию), due (последний день подачи; без срока — в конце) или name; order — asc или desc. " +
 			"ready — true/false; due_before — ГГГГ-ММ-ДД, не поданные со сроком подачи раньше этого дня; overdue=true — срок подачи прошёл; " +
 			"expired=true — аккредитация истекла (оба — только не поданные). assignee (список консалтинговой организации) — me, none или id сотрудника. " +
-			"next_cursor продолжает тот же порядок: с другим sort или order он не принимается. attention у каждого заявления — overdue, expired."},
+			"next_cursor продолжает тот же порядок: с другим sort или order он не принимается. attention у каждого заявления — overdue, expired. " +
+			"report=empty — только те, чей отчёт о профессиональной деятельности не начат (нет черновика и файла в его строке); report у каждого заявления — его состояние."},
 	"GET /applications/export": {summary: "Выгрузка текущего отбора списка (те же параметры, что у GET /applications) в CSV или XLSX", tag: "applications", status: 200,
-		query: []string{"format", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee"},
+		query: []string{"format", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee", "report"},
 		description: "format — csv (UTF-8 с BOM, разделитель «;») или xlsx. Не больше 10 000 строк: иначе 400 с просьбой сузить отбор. " +
 			"Каждое выгруженное заявление записывается в журнал доступа."},
 	"GET /staff":                     {summary: "Сотрудники моей организации (для назначения ответственного)", tag: "accounts", status: 200, out: obj{"staff": []StaffJSON{}}},

@@ -101,6 +101,9 @@ type View struct {
 	// was valid when saved, but the nomenclature moves with dates) and the
 	// questions it asks that are not answered yet.
 	Problems []checks.FieldError
+	// Report is where the report on professional activity stands (nil
+	// for a kind without one).
+	Report *ReportState
 	// Readiness is the one evaluation of whether the application can be
 	// submitted (fields, documents, education, dates): its Ready is the
 	// verdict, its Deadlines the cycle's dates.
@@ -273,7 +276,9 @@ func (s *Service) view(a *dossier.Application, docs []dossier.Document, l ledger
 		in.Notes = append(in.Notes, readiness.Finding{Severity: readiness.Warning, Code: "nomenclature_uncertain", Field: "specialty",
 			Message: "Список специальностей, по которому проверена специальность (" + list.Title + "), не сверен до конца: " + list.Uncertain})
 	}
-	in.Notes = append(in.Notes, s.reportNotes(a, docs, l)...)
+	notes := s.reportNotes(a, docs, l)
+	v.Report = s.reportState(a, docs, l, notes)
+	in.Notes = append(in.Notes, notes...)
 	v.Readiness = readiness.Evaluate(in, s.rules, s.calendar)
 	return v
 }

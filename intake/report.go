@@ -355,3 +355,59 @@ func (s *Service) StartReportFromTemplate(ctx context.Context, appID, orgID, tem
 	}
 	return s.SaveReport(ctx, appID, tpl.Draft, cur.Version, by)
 }
+
+// Report states of an application (View.Report).
+const (
+	ReportNotBegun = "empty"    // no draft saved, nothing in the slot
+	ReportDraft    = "draft"    // a draft written here, the slot empty
+	ReportUnsigned = "unsigned" // the slot holds the PDF generated here
+	ReportInSlot   = "scan"     // the slot holds another file: the signed scan
+)
+
+// ReportState is where an application's report stands, for lists: begun
+// or not, in the slot or not, and how many findings its draft has.
+type ReportState struct {
+	State    string `json:"state"`
+	Version  int    `json:"version"`
+	Findings int    `json:"findings"`
+}
+
+// reportKinds are the kinds of application that have the report's slot.
+func (s *Service) reportKinds() []string {
+	var out []string
+	for _, k := range s.catalog.Kinds() {
+		if _, ok := k.Slot(ReportSlot); ok {
+			out = append(out, k.ID)
+		}
+	}
+	return out
+}
+
+// reportState says where the report stands; nil for a kind without one.
+func (s *Service) reportState(a *dossier.Application, docs []dossier.Document, l ledger, notes []readiness.Finding) *ReportState {
+	kind, ok := s.catalog.Kind(a.Form.Kind)
+	if !ok {
+		return nil
+	}
+	if _, ok := kind.Slot(ReportSlot); !ok {
+		return nil
+	}
+	st := &ReportState{State: ReportNotBegun}
+	if l.report != nil {
+		st.State, st.Version = ReportDraft, l.report.stored.Version
+		for _, n := range notes {
+			if n.Code != "report_unsigned" {
+				st.Findings++
+			}
+		}
+	}
+	for _, d := range docs {
+		if d.Ref.Slot == ReportSlot {
+			st.State = ReportInSlot
+			if l.report != nil && d.SHA256 == l.report.stored.SlotSHA256 {
+				st.State = ReportUnsigned
+			}
+		}
+	}
+	return st
+}

@@ -141,6 +141,9 @@ func testReport(t *testing.T, c *client) {
 	if slotStatus(app, "professional_report") != "accepted" || !readinessHas(owner, a.ID, "report_unsigned") {
 		t.Errorf("after putting the PDF: %s", app.Raw)
 	}
+	if st := owner.must(200, "GET", "/api/v1/applications/"+a.ID, nil)["report"].(map[string]any); st["state"] != "unsigned" {
+		t.Errorf("the report's state with its PDF in the slot: %v", st)
+	}
 	if r, _ := cl.Report(ctx, a.ID); !r.SlotHoldsDraft {
 		t.Error("the report does not know its PDF is in the slot")
 	}
@@ -156,7 +159,8 @@ func testReport(t *testing.T, c *client) {
 	// A consultancy: a template per specialty, a client's empty report
 	// started from it, a begun one left alone.
 	org := c.organization("consultancy", unique("Консалт отчётов "))
-	staff := clientFor(c, c.account("consultant", org, "report-staff").bearer)
+	staffer := c.account("consultant", org, "report-staff")
+	staff := clientFor(c, staffer.bearer)
 	tpl, err := staff.CreateReportTemplate(ctx, apiclient.ReportTemplate{Specialty: "Терапия", Title: "Участковый терапевт",
 		Draft: apiclient.ReportDraft{Duties: "Приём, диспансерное наблюдение, профилактика."}})
 	if err != nil || tpl.ID == "" {
@@ -169,12 +173,33 @@ func testReport(t *testing.T, c *client) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The clients whose report is not begun: this one, with its state.
+	emptyIDs := func() map[string]any {
+		out := map[string]any{}
+		for _, it := range staffer.must(200, "GET", "/api/v1/applications?report=empty", nil)["items"].([]any) {
+			it := it.(map[string]any)
+			out[it["id"].(string)] = it["report"]
+		}
+		return out
+	}
+	if got := emptyIDs(); len(got) != 1 || got[clientApp.ID] == nil || got[clientApp.ID].(map[string]any)["state"] != "empty" {
+		t.Errorf("clients with an empty report: %v", got)
+	}
+	if r := staffer.call("GET", "/api/v1/applications?report=soon", nil); r.status != 400 {
+		t.Errorf("report=soon: %d", r.status)
+	}
 	started, err := staff.StartReportFromTemplate(ctx, clientApp.ID, tpl.ID)
 	if err != nil || started.Version != 1 || started.Draft.Duties != "Приём, диспансерное наблюдение, профилактика." {
 		t.Fatalf("started from the template: %+v, %v", started, err)
 	}
 	if _, err := staff.StartReportFromTemplate(ctx, clientApp.ID, tpl.ID); !apiclient.IsCode(err, "conflict") {
 		t.Errorf("a template over a begun report: %v", err)
+	}
+	if got := emptyIDs(); len(got) != 0 {
+		t.Errorf("a begun report still listed as empty: %v", got)
+	}
+	if st := staffer.must(200, "GET", "/api/v1/applications/"+clientApp.ID, nil)["report"].(map[string]any); st["state"] != "draft" || st["version"] != float64(1) || st["findings"].(float64) < 1 {
+		t.Errorf("the report's state: %v", st)
 	}
 	if list, err := staff.ReportTemplates(ctx); err != nil || len(list) != 1 {
 		t.Errorf("templates: %+v, %v", list, err)
