@@ -165,6 +165,18 @@ func TestWebReport(t *testing.T) {
 		}
 	}
 
+	// The check page lists the report's findings with the readiness
+	// warnings, each leading to the report.
+	var toReport int
+	step("the check page",
+		navigate(t, c.base+"/app/a/"+id),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#warnings li")).filter((li) => li.textContent.startsWith("Отчёт: ") && li.querySelector("a[href$='/report']")).length`, &toReport),
+	)
+	if toReport == 0 {
+		t.Error("the check page shows no report finding leading to the report")
+	}
+	step("back to the report", navigate(t, page), waitFor(t, `#sec-duties textarea`, chromedp.ByQuery))
+
 	// Into the report's row only when asked.
 	app := owner.must(200, "GET", "/api/v1/applications/"+id, nil)
 	if slotOf(app, "professional_report")["status"] != "empty" {
@@ -192,4 +204,74 @@ func slotOf(app map[string]any, id string) map[string]any {
 		}
 	}
 	panic(fmt.Sprintf("no slot %s", id))
+}
+
+// TestWebReportConsultancy: consultancy staff find the clients whose
+// report is not begun (a badge and a filter of the list), start one from
+// their organization's template for the client's specialty, and save a
+// client's report as a new template.
+func TestWebReportConsultancy(t *testing.T) {
+	c := startService(t, accessConfig(t))
+	shots := artifacts(t)
+	org := c.organization("consultancy", "Консалт «Портфолио»")
+	staff := c.account("consultant", org, "report-staff")
+	staff.must(201, "POST", "/api/v1/report-templates", map[string]any{"specialty": "Терапия", "title": "Участковый терапевт",
+		"draft": map[string]any{"duties": "Приём взрослого населения участка, диспансерное наблюдение, профилактика."}})
+	begun := staff.must(201, "POST", "/api/v1/applications", validForm())["id"].(string)
+	staff.must(200, "PUT", "/api/v1/applications/"+begun+"/report", map[string]any{"version": 0, "draft": map[string]any{"duties": "Начато"}})
+	other := validForm()
+	other["specialist"].(map[string]any)["last_name"] = "Смирнова"
+	empty := staff.must(201, "POST", "/api/v1/applications", other)["id"].(string)
+
+	tab := browserTab(t)
+	step := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(tab, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	var rows []string
+	step("the list: reports not begun",
+		signIn(t, c.base, staff.email, password, `body[data-view=list]`),
+		waitFor(t, `tr[data-id="`+empty+`"] .badge.report`, chromedp.ByQuery),
+		choose(`#filter-report`, "empty"),
+		chromedp.Poll(`document.querySelectorAll("#applications tbody tr").length === 1`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#applications tbody tr"), (tr) => tr.dataset.id)`, &rows),
+		look(t, shots, "r5-list-report-empty"),
+	)
+	if len(rows) != 1 || rows[0] != empty {
+		t.Errorf("clients with an empty report: %v (want only %s, not %s)", rows, empty, begun)
+	}
+	var duties string
+	step("start from the template",
+		navigate(t, c.base+"/app/a/"+empty+"/report"),
+		waitFor(t, `#template-start`, chromedp.ByQuery),
+		look(t, shots, "r6-report-template"),
+		chromedp.Click(`#template-use`, chromedp.ByQuery),
+		waitFor(t, `#save-state.saved`, chromedp.ByQuery),
+		chromedp.Value(`#sec-duties textarea`, &duties, chromedp.ByQuery),
+	)
+	if duties != "Приём взрослого населения участка, диспансерное наблюдение, профилактика." {
+		t.Errorf("started from the template: %q", duties)
+	}
+	var startHidden bool
+	step("save as a template",
+		chromedp.Evaluate(`document.querySelector("#template-start").hidden`, &startHidden),
+		chromedp.Evaluate(`document.querySelector("#report-templates details").open = true`, nil),
+		typeInto(`#template-title`, "Терапевт поликлиники"),
+		chromedp.Click(`#template-save`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelectorAll("#template-list li").length === 2`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+	)
+	if !startHidden {
+		t.Error("a begun report still offers to start from a template")
+	}
+	list := staff.must(200, "GET", "/api/v1/report-templates", nil)["templates"].([]any)
+	if len(list) != 2 {
+		t.Fatalf("templates: %v", list)
+	}
+	for _, tp := range list {
+		if tp := tp.(map[string]any); tp["title"] == "Терапевт поликлиники" && tp["draft"].(map[string]any)["duties"] != duties {
+			t.Errorf("the saved template: %v", tp)
+		}
+	}
 }

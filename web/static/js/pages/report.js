@@ -6,7 +6,7 @@
 // silently overwritten); what a commission would raise, from the server,
 // after every save; the PDF and DOCX, and the PDF into the report's slot
 // only when asked.
-import { $, api, confirmDanger, count, el, errorMessage, flash, ruDate } from "../core.js";
+import { $, api, confirmDanger, count, el, errorMessage, flash, ruDate, state } from "../core.js";
 import { dateInput, isoDate } from "../form.js";
 import { loadApplication, renderSteps } from "../steps.js";
 
@@ -314,6 +314,54 @@ export async function run(id) {
     showFindings();
   };
   drawAll();
+
+  // ---- a consultancy's templates ----
+  const empty = () => !version && !draft.workplaces.length && !draft.achievements.length &&
+    !["organization", "duties", "skills", "proposals", "volume_analysis"].some((k) => draft[k]);
+  const drawTemplates = async () => {
+    if (state.me.role !== "consultant" || locked) return;
+    const { templates } = await api("GET", "/report-templates");
+    $("#report-templates").hidden = false;
+    // The client's specialty first.
+    templates.sort((a, b) => (b.specialty === rep.facts.specialty) - (a.specialty === rep.facts.specialty));
+    $("#template-pick").replaceChildren(...templates.map((tp) => el("option", { value: tp.id }, `${tp.title} (${tp.specialty})`)));
+    $("#template-start").hidden = !templates.length || !empty();
+    $("#template-none").hidden = templates.length > 0;
+    $("#template-list").replaceChildren(...templates.map((tp) => el("li", { class: "ledger-item" },
+      el("span", { class: "title" }, tp.title), " ", el("span", { class: "hint" }, tp.specialty),
+      el("button", { type: "button", class: "danger small", onclick: async () => {
+        if (!confirmDanger(`Удалить шаблон «${tp.title}»? Отчёты, начатые с него, останутся как есть.`)) return;
+        try {
+          await api("DELETE", "/report-templates/" + tp.id);
+          await drawTemplates();
+        } catch (e) { flash(errorMessage(e)); }
+      } }, "Удалить"))));
+  };
+  $("#template-use").addEventListener("click", async () => {
+    try {
+      rep = await api("POST", base + "/template", { template_id: $("#template-pick").value });
+      draft = rep.draft;
+      version = rep.version;
+      drawAll();
+      await drawTemplates();
+      setState("Начат с шаблона, сохранено в " + savedAt(rep.updated_at), "saved");
+    } catch (e) { flash(errorMessage(e)); }
+  });
+  $("#template-save").addEventListener("click", async () => {
+    const title = $("#template-title").value.trim();
+    $("#template-err").textContent = title ? "" : "Назовите шаблон.";
+    if (!title) return $("#template-title").focus();
+    const { indicator_set, custom_indicators, organization, duties, skills, proposals } = draft;
+    try {
+      await api("POST", "/report-templates", { title, specialty: rep.facts.specialty, draft: { indicator_set, custom_indicators, organization, duties, skills, proposals } });
+      $("#template-title").value = "";
+      flash(`Шаблон «${title}» сохранён.`, "info");
+      await drawTemplates();
+    } catch (e) {
+      $("#template-err").textContent = e.fields && e.fields.length ? e.fields.map((f) => f.message).join(" ") : errorMessage(e);
+    }
+  });
+  await drawTemplates();
 
   // ---- producing ----
   for (const [sel, path] of [["#get-pdf", "/pdf"], ["#produce-pdf", "/pdf"], ["#get-docx", "/docx"], ["#produce-docx", "/docx"]]) {
