@@ -173,7 +173,8 @@ func (s *Service) SaveReport(ctx context.Context, appID string, dr report.Draft,
 	case err != nil:
 		return nil, backend(err)
 	}
-	s.changed(ctx, appID)
+	// A draft changes warnings only, never whether the application is
+	// ready: nothing of the recorded readiness to update.
 	return s.Report(ctx, appID)
 }
 

@@ -223,6 +223,15 @@ func (d *Data) Validate(dr *Draft) []Problem {
 	if len(dr.CustomIndicators) > maxCustoms {
 		bad("custom_indicators", fmt.Sprintf("Не больше %d своих показателей.", maxCustoms))
 	}
+	// A row's id keys its numbers: kept as given ("customN"), so that
+	// removing one row never moves another's numbers; a row without one
+	// (or with a repeated or foreign one) gets the next free number.
+	seen, next := map[string]bool{}, 1
+	for _, c := range dr.CustomIndicators {
+		if n, ok := customNumber(c.ID); ok {
+			next = max(next, n+1)
+		}
+	}
 	for i := range dr.CustomIndicators {
 		c := &dr.CustomIndicators[i]
 		text(fmt.Sprintf("custom_indicators[%d].title", i), &c.Title, MaxShort)
@@ -230,7 +239,11 @@ func (d *Data) Validate(dr *Draft) []Problem {
 		if c.Title == "" {
 			bad(fmt.Sprintf("custom_indicators[%d].title", i), "Назовите показатель.")
 		}
-		c.ID = "custom" + strconv.Itoa(i+1)
+		if _, ok := customNumber(c.ID); !ok || seen[c.ID] {
+			c.ID = "custom" + strconv.Itoa(next)
+			next++
+		}
+		seen[c.ID] = true
 	}
 	if len(dr.Workplaces) > MaxRows {
 		bad("workplaces", fmt.Sprintf("Не больше %d мест работы.", MaxRows))
@@ -280,6 +293,16 @@ func (d *Data) Validate(dr *Draft) []Problem {
 	text("agreement.head_name", &dr.Agreement.HeadName, MaxShort)
 	text("agreement.organization", &dr.Agreement.Organization, MaxShort)
 	return out
+}
+
+// customNumber reads the number of a custom row's id "customN".
+func customNumber(id string) (int, bool) {
+	rest, ok := strings.CutPrefix(id, "custom")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n > 0 && n < 10000 && strconv.Itoa(n) == rest
 }
 
 // Indicators are the rows of a draft's table: its set's, then its own.

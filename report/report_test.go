@@ -217,6 +217,23 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// Custom rows keep their ids (their numbers are keyed by them): removing
+// one never moves another's numbers; new ones get the next free number.
+func TestCustomIndicatorIDs(t *testing.T) {
+	d := mustLoad(t)
+	dr := &Draft{CustomIndicators: []Indicator{{ID: "custom2", Title: "Эндоскопии"}, {Title: "Новый"}, {ID: "custom2", Title: "Дубль"}, {ID: "visits", Title: "Чужой"}}}
+	if p := d.Validate(dr); len(p) != 0 {
+		t.Fatal(p)
+	}
+	var ids []string
+	for _, c := range dr.CustomIndicators {
+		ids = append(ids, c.ID)
+	}
+	if !slices.Equal(ids, []string{"custom2", "custom3", "custom4", "custom5"}) {
+		t.Errorf("ids: %v", ids)
+	}
+}
+
 func TestCompose(t *testing.T) {
 	d := mustLoad(t)
 	no := false

@@ -150,6 +150,21 @@ func TestWebReport(t *testing.T) {
 		t.Error("the report page scrolls sideways on a phone")
 	}
 
+	// A row of one's own in the table, with a number.
+	step("a row of one's own",
+		typeInto(`.add-indicator input:not(.unit)`, "Эндоскопии"),
+		typeInto(`.add-indicator input.unit`, "иссл."),
+		chromedp.Click(`.add-indicator button`, chromedp.ByQuery),
+		waitFor(t, `[data-path="volume.2024.custom1"]`, chromedp.ByQuery),
+		typeInto(`[data-path="volume.2024.custom1"]`, "57"),
+		saved(),
+	)
+	d = owner.must(200, "GET", "/api/v1/applications/"+id+"/report", nil)["draft"].(map[string]any)
+	if cs := d["custom_indicators"].([]any); len(cs) != 1 || cs[0].(map[string]any)["id"] != "custom1" ||
+		d["volume"].(map[string]any)["2024"].(map[string]any)["custom1"] != float64(57) {
+		t.Errorf("a row of one's own: %v, %v", d["custom_indicators"], d["volume"])
+	}
+
 	// The PDF is what was typed, with the form's and the ledger's data.
 	var pdf fetched
 	step("pdf", fetchInPage("/api/v1/applications/"+id+"/report/pdf", &pdf))
@@ -158,7 +173,7 @@ func TestWebReport(t *testing.T) {
 	}
 	r := owner.call("GET", "/api/v1/applications/"+id+"/report/pdf", nil)
 	pdfText := oneLine(testenv.PDFText(t, r.body))
-	for _, want := range []string{duties, "Врач-терапевт участковый", "4 120", "4 350", "Доклад на региональной конференции терапевтов",
+	for _, want := range []string{duties, "Врач-терапевт участковый", "4 120", "4 350", "Доклад на региональной конференции терапевтов", "Эндоскопии, иссл.",
 		"Актуальные вопросы терапии", "Петров П. П.", "Суточное мониторирование АД (с другого устройства)."} {
 		if !strings.Contains(pdfText, want) {
 			t.Errorf("the PDF lacks %q:\n%s", want, pdfText)

@@ -164,12 +164,16 @@ export async function run(id) {
     return el("label", { class: opts.class || "" }, el("span", { class: "label-text" }, label), i, el("span", { class: "err" }));
   };
 
-  const removeButton = (list, i, what) => locked ? null : el("button", { type: "button", class: "danger small", onclick: () => {
+  const removeButton = (list, i, what, after) => locked ? null : el("button", { type: "button", class: "danger small", onclick: () => {
     if (!confirmDanger(`Удалить ${what}?`)) return;
-    list.splice(i, 1);
+    const [gone] = list.splice(i, 1);
+    if (after) after(gone);
     changed();
     drawAll();
   } }, "Удалить");
+  // A removed row of one's own takes its numbers with it (a new row may
+  // get its id again).
+  const dropNumbers = (row) => Object.values(draft.volume).forEach((year) => delete year[row.id]);
 
   const sections = {
     specialist: (s, n) => {
@@ -247,10 +251,12 @@ export async function run(id) {
           el("span", { class: "hint" }, "Подобран по специальности; можно выбрать другой или добавить свои строки.")),
         el("p", { class: "hint table-note" }, `Годы ${years[0]}–${years[years.length - 1]}: на узком экране таблица листается вбок.`),
         el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Объём работы по годам" }, table),
-        custom.length ? el("ul", { class: "customs" }, ...custom.map((c, i) => el("li", {}, `${c.title} (${c.unit || "ед."}) `, removeButton(custom, i, "показатель «" + c.title + "»")))) : null,
+        custom.length ? el("ul", { class: "customs" }, ...custom.map((c, i) => el("li", {}, `${c.title} (${c.unit || "ед."}) `, removeButton(custom, i, "показатель «" + c.title + "» с его числами", dropNumbers)))) : null,
         locked ? null : el("div", { class: "add-indicator" }, addTitle, addUnit, el("button", { type: "button", class: "secondary", onclick: async () => {
           if (!addTitle.value.trim()) return addTitle.focus();
-          custom.push({ id: "", title: addTitle.value.trim(), unit: addUnit.value.trim() });
+          // The row's id keys its numbers: the next free one, kept for good.
+          const next = 1 + Math.max(0, ...custom.map((c) => Number((/^custom(\d+)$/.exec(c.id) || [])[1] || 0)));
+          custom.push({ id: "custom" + next, title: addTitle.value.trim(), unit: addUnit.value.trim() });
           changed();
           await save();
           drawAll();
