@@ -2,9 +2,10 @@
 // (Office Open XML, ECMA-376) that Word and LibreOffice open and a head's
 // office can edit: the few parts the format needs (content types,
 // relationships, the document, styles and a footer with the page number),
-// written with archive/zip and encoding/xml. No maintained Go library for
-// OOXML was at hand (the ones the module proxy serves are unmaintained or
-// need a paid licence), and this is all the report needs.
+// written with archive/zip and encoding/xml. No Go library for OOXML was
+// at hand on 2026-12-03 (baliance.com/gooxml is not served by the module
+// proxy, github.com/ubavic/godocx lists no version, unidoc/unioffice needs
+// a paid licence), and this is all the report needs.
 package docx
 
 import (

@@ -51,6 +51,9 @@ func (s *Service) Report(ctx context.Context, appID string) (*ReportView, error)
 	if err != nil {
 		return nil, err
 	}
+	if !s.hasReport(a) {
+		return nil, noReport()
+	}
 	l, err := s.ledger(ctx, appID)
 	if err != nil {
 		return nil, err
@@ -86,6 +89,20 @@ func slotHolds(docs []dossier.Document, sha string) bool {
 		}
 	}
 	return false
+}
+
+// hasReport tells whether an application's kind has the report (its slot).
+func (s *Service) hasReport(a *dossier.Application) bool {
+	kind, ok := s.catalog.Kind(a.Form.Kind)
+	if !ok {
+		return false
+	}
+	_, ok = kind.Slot(ReportSlot)
+	return ok
+}
+
+func noReport() error {
+	return notFound("У этого вида аккредитации нет отчёта о профессиональной деятельности.")
 }
 
 // reportFacts are what the report takes from the application and its
@@ -150,8 +167,12 @@ func (s *Service) loadReport(ctx context.Context, appID string) (*storedReport, 
 // made meanwhile from another window or device is a conflict that changes
 // nothing; a submitted application is locked.
 func (s *Service) SaveReport(ctx context.Context, appID string, dr report.Draft, from int, by string) (*ReportView, error) {
-	if _, err := s.editable(ctx, appID); err != nil {
+	a, err := s.editable(ctx, appID)
+	if err != nil {
 		return nil, err
+	}
+	if !s.hasReport(a) {
+		return nil, noReport()
 	}
 	if problems := s.report.Validate(&dr); len(problems) > 0 {
 		ve := &checks.ValidationError{}
@@ -236,7 +257,7 @@ func (s *Service) PutReportInSlot(ctx context.Context, appID, by string) (dossie
 // speaks for itself), and a warning while the slot holds the unsigned
 // draft.
 func (s *Service) reportNotes(a *dossier.Application, docs []dossier.Document, l ledger) []readiness.Finding {
-	if l.report == nil {
+	if l.report == nil || !s.hasReport(a) {
 		return nil
 	}
 	scan := false
@@ -386,11 +407,7 @@ func (s *Service) reportKinds() []string {
 
 // reportState says where the report stands; nil for a kind without one.
 func (s *Service) reportState(a *dossier.Application, docs []dossier.Document, l ledger, notes []readiness.Finding) *ReportState {
-	kind, ok := s.catalog.Kind(a.Form.Kind)
-	if !ok {
-		return nil
-	}
-	if _, ok := kind.Slot(ReportSlot); !ok {
+	if !s.hasReport(a) {
 		return nil
 	}
 	st := &ReportState{State: ReportNotBegun}

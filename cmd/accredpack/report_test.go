@@ -156,6 +156,23 @@ func testReport(t *testing.T, c *client) {
 		t.Errorf("the signed scan is in the slot, still warned: %s", app.Raw)
 	}
 
+	// Primary specialized accreditation has no report: none to read or
+	// write, no report state.
+	pf := validForm()
+	pf["kind"] = "primary_specialized"
+	delete(pf, "report_agreed")
+	primary := owner.must(201, "POST", "/api/v1/applications", pf)
+	pid := primary["id"].(string)
+	if _, ok := primary["report"]; ok {
+		t.Errorf("a primary specialized application has a report state: %v", primary["report"])
+	}
+	if r := owner.call("GET", "/api/v1/applications/"+pid+"/report", nil); r.status != 404 {
+		t.Errorf("the report of a primary specialized application: %d %s", r.status, r.body)
+	}
+	if r := owner.call("PUT", "/api/v1/applications/"+pid+"/report", map[string]any{"version": 0, "draft": map[string]any{}}); r.status != 404 {
+		t.Errorf("a report saved for a primary specialized application: %d %s", r.status, r.body)
+	}
+
 	// A consultancy: a template per specialty, a client's empty report
 	// started from it, a begun one left alone.
 	org := c.organization("consultancy", unique("Консалт отчётов "))
