@@ -5,7 +5,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-# docker build --build-arg VERSION=0.23.0 .: what `accredpack version` and
+# docker build --build-arg VERSION=0.14.0 .: what `accredpack version` and
 # /healthz report (empty: devel and the VCS revision, if Go recorded one).
 ARG VERSION=""
 # Pure Go (SQLite through modernc): static binaries, the service and its

@@ -7,7 +7,7 @@ import (
 
 // version is the release this binary is, set at build time:
 //
-//	go build -ldflags "-X main.version=0.23.0" ./cmd/accredpack
+//	go build -ldflags "-X main.version=0.14.0" ./cmd/accredpack
 //
 // Empty: versionString derives one from what Go recorded in the binary.
 var version string
