@@ -1,6 +1,9 @@
 package main
 
 import (
+	"go/parser"
+	gotoken "go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -123,4 +126,72 @@ func anchor(heading string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestReadmeTwoCommands: the README's first screen sets up with exactly
+// two commands, make run and make test, and stays short.
+func TestReadmeTwoCommands(t *testing.T) {
+	text, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(text), "## Two commands")
+	_, block, _ := strings.Cut(rest, "```sh\n")
+	block, _, _ = strings.Cut(block, "```")
+	var commands []string
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		command, _, _ := strings.Cut(line, "#")
+		commands = append(commands, strings.TrimSpace(command))
+	}
+	if strings.Join(commands, ", ") != "make run, make test" {
+		t.Errorf("the README's set-up commands: %q; want make run and make test", commands)
+	}
+	if lines := strings.Count(string(text), "\n"); lines > 200 {
+		t.Errorf("the README has %d lines; a newcomer's first read stays under 200 (the rest belongs in docs/)", lines)
+	}
+}
+
+// TestPackageComments: every package of the module has one package
+// comment, saying its job: "Package name …" or "Command name …".
+func TestPackageComments(t *testing.T) {
+	packages := 0
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if name := d.Name(); path != "../.." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+			return filepath.SkipDir
+		}
+		pkgs, err := parser.ParseDir(gotoken.NewFileSet(), path, func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") },
+			parser.PackageClauseOnly|parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		for name, pkg := range pkgs {
+			packages++
+			var docs []string
+			for _, f := range pkg.Files {
+				if f.Doc != nil {
+					docs = append(docs, f.Doc.Text())
+				}
+			}
+			want := "Package " + name + " "
+			if name == "main" {
+				want = "Command " + filepath.Base(path) + " "
+			}
+			if len(docs) != 1 || !strings.HasPrefix(docs[0], want) || len(strings.Fields(docs[0])) < 8 {
+				t.Errorf("%s: package comments %q; want one, beginning %q and saying the package's job", path, docs, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if packages < 30 {
+		t.Errorf("only %d packages found", packages)
+	}
 }
