@@ -79,13 +79,6 @@ func TestEveryVariableIsASetting(t *testing.T) {
 	if found < 4 {
 		t.Fatalf("only %d mentions of a variable found: the scan is broken", found)
 	}
-	if t.Failed() {
-		return
-	}
-	// And the scan would see one: a made-up read is not a setting.
-	if known["ACCREDPACK_NOT_A_SETTING"] {
-		t.Fatal("a made-up variable is a setting")
-	}
 }
 
 // TestEverySettingIsRead: each flag's variable sets its flag, and each
