@@ -5,9 +5,12 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+# docker build --build-arg VERSION=0.14.0 .: what `accredpack version` and
+# /healthz report (empty: devel and the VCS revision, if Go recorded one).
+ARG VERSION=""
 # Pure Go (SQLite through modernc): static binaries, the service and its
 # sandbox child (parses untrusted PDFs; links nothing but that work).
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/accredpack ./cmd/accredpack-child \
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/ ./cmd/accredpack ./cmd/accredpack-child \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot

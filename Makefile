@@ -6,6 +6,9 @@
 #   make soak   the soak test (3 minutes, 32 clients, PostgreSQL + MinIO; report in .artifacts/soak.txt)
 
 GO ?= go
+# The version `accredpack version` and /healthz report; without it the
+# binary says devel and the VCS revision Go recorded, if any.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 
 .PHONY: run test build soak bench
 
@@ -15,7 +18,7 @@ run:
 # The service and its sandbox child, side by side (the service looks for
 # accredpack-child beside itself; without it, it is its own child, slower).
 build:
-	$(GO) build -o bin/ ./cmd/accredpack ./cmd/accredpack-child
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/ ./cmd/accredpack ./cmd/accredpack-child
 
 test:
 	./scripts/test.sh

@@ -214,7 +214,7 @@ type bundleBody struct {
 }
 
 // importBody is a JSON batch of certificates (the CSV columns are the
-// same names; see README).
+// same names; see docs/integrators.md).
 type importBody struct {
 	Rows []importRow `json:"rows"`
 }
@@ -340,7 +340,7 @@ func OpenAPI() ([]byte, error) {
 			}
 			answer["content"] = obj{"application/json": content}
 		}
-		responses := obj{itoa(o.status): answer, "503": overloadedAnswer(b), "default": obj{"description": "ошибка (коды в API.md и README)",
+		responses := obj{itoa(o.status): answer, "503": overloadedAnswer(b), "default": obj{"description": "ошибка (коды в API.md и docs/integrators.md)",
 			"content": obj{"application/json": obj{"schema": b.schema(ErrorBody{})}}}}
 		operation["responses"] = responses
 		if r.on != public {

@@ -51,6 +51,8 @@ type Config struct {
 	// 503 overloaded with Retry-After. 0: no bound.
 	MaxInFlight        int
 	MaxUploadsInFlight int
+	// Version is the version of the running binary, given by /healthz.
+	Version string
 }
 
 // Deps are the services behind the API.
@@ -190,8 +192,9 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// healthz answers while the process runs, with the version it runs.
 func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
 }
 
 func (s *Server) readyz(c echo.Context) error {

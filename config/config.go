@@ -1,5 +1,7 @@
 // Package config reads the service's configuration from flags and the
-// environment (flags win) and validates it before anything starts.
+// environment (flags win) and validates it before anything starts. Every
+// flag has the variable Variable names; Settings lists them all, with the
+// secrets read from the environment only, for the operators' page.
 package config
 
 import (
@@ -177,170 +179,114 @@ func Default() Config {
 	}
 }
 
-// env lists the environment variables and the flags they stand for.
-var env = map[string]string{
-	"ACCREDPACK_ADDR":                  "addr",
-	"ACCREDPACK_DATA_DIR":              "data-dir",
-	"ACCREDPACK_DATABASE_URL":          "database-url",
-	"ACCREDPACK_MAX_FILE_BYTES":        "max-file-bytes",
-	"ACCREDPACK_PARSE_MEMORY_MB":       "parse-memory-mb",
-	"ACCREDPACK_PARSE_TIMEOUT":         "parse-timeout",
-	"ACCREDPACK_PARSE_PARALLEL":        "parse-parallel",
-	"ACCREDPACK_SANDBOX_CHILD":         "sandbox-child",
-	"ACCREDPACK_LOG_FORMAT":            "log-format",
-	"ACCREDPACK_PRESIGN_TTL":           "presign-ttl",
-	"ACCREDPACK_GC_GRACE":              "gc-grace",
-	"ACCREDPACK_RULES_FILE":            "rules-file",
-	"ACCREDPACK_WORKERS":               "workers",
-	"ACCREDPACK_BUILD_TIMEOUT":         "build-timeout",
-	"ACCREDPACK_HEARTBEAT":             "heartbeat",
-	"ACCREDPACK_MERGE_MEMORY_MB":       "merge-memory-mb",
-	"ACCREDPACK_MERGE_TIMEOUT":         "merge-timeout",
-	"ACCREDPACK_COMPOSE_MAX_PARTS":     "compose-max-parts",
-	"ACCREDPACK_OPTIMIZE_MAX_MB":       "optimize-max-mb",
-	"ACCREDPACK_IMAGE_MAX_MEGAPIXELS":  "image-max-megapixels",
-	"ACCREDPACK_OPTIMIZE_DPI":          "optimize-dpi",
-	"ACCREDPACK_OPTIMIZE_MIN_DPI":      "optimize-min-dpi",
-	"ACCREDPACK_WEBHOOK_WORKERS":       "webhook-workers",
-	"ACCREDPACK_WEBHOOK_TIMEOUT":       "webhook-timeout",
-	"ACCREDPACK_WEBHOOK_ATTEMPTS":      "webhook-attempts",
-	"ACCREDPACK_WEBHOOK_BACKOFF":       "webhook-backoff",
-	"ACCREDPACK_WEBHOOK_ALLOW_PRIVATE": "webhook-allow-private",
-	"ACCREDPACK_WEBHOOK_SECRET_GRACE":  "webhook-secret-grace",
-	"ACCREDPACK_READINESS_RECHECK":     "readiness-recheck",
-	"ACCREDPACK_OPTIMIZE_QUALITY":      "optimize-quality",
-	"ACCREDPACK_S3_ENDPOINT":           "s3-endpoint",
-	"ACCREDPACK_S3_ACCESS_KEY":         "s3-access-key",
-	"ACCREDPACK_S3_SECRET_KEY":         "s3-secret-key",
-	"ACCREDPACK_S3_BUCKET":             "s3-bucket",
-	"ACCREDPACK_S3_REGION":             "s3-region",
-	"ACCREDPACK_S3_USE_SSL":            "s3-use-ssl",
-	"ACCREDPACK_S3_SSE":                "s3-sse",
-	"ACCREDPACK_S3_SSE_C_KEY":          "s3-sse-c-key",
-	"ACCREDPACK_S3_CA_FILE":            "s3-ca-file",
-	"ACCREDPACK_ALLOW_SIGNUP":          "allow-signup",
-	"ACCREDPACK_SECURE_COOKIES":        "secure-cookies",
-	"ACCREDPACK_SESSION_TTL":           "session-ttl",
-	"ACCREDPACK_LOGIN_PER_MINUTE":      "login-per-minute",
-	"ACCREDPACK_UPLOADS_PER_MINUTE":    "uploads-per-minute",
-	"ACCREDPACK_MAX_REQUESTS":          "max-requests",
-	"ACCREDPACK_MAX_UPLOADS":           "max-uploads",
-	"ACCREDPACK_READ_HEADER_TIMEOUT":   "read-header-timeout",
-	"ACCREDPACK_READ_TIMEOUT":          "read-timeout",
-	"ACCREDPACK_WRITE_TIMEOUT":         "write-timeout",
-	"ACCREDPACK_IDLE_TIMEOUT":          "idle-timeout",
-	"ACCREDPACK_METRICS_LISTEN":        "metrics-listen",
-	"ACCREDPACK_DEBUG_LISTEN":          "debug-listen",
-}
-
-// Parse reads args (without the subcommand) over the environment lookup.
+// Parse reads args (without the subcommand) over the environment lookup:
+// every flag's variable (see Settings), then the flags, then the secrets.
 func Parse(name string, args []string, getenv func(string) string) (Config, error) {
 	c := Default()
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
-	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (ACCREDPACK_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder of the embedded database and file store (ACCREDPACK_DATA_DIR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", "", "database: SQLite file path, or a postgres:// URL (ACCREDPACK_DATABASE_URL)")
-	fs.Int64Var(&c.MaxFileBytes, "max-file-bytes", c.MaxFileBytes, "largest accepted file in bytes (ACCREDPACK_MAX_FILE_BYTES)")
-	memMB := fs.Int64("parse-memory-mb", c.ParseMemory>>20, "memory a PDF parse may use, MiB (ACCREDPACK_PARSE_MEMORY_MB)")
-	fs.DurationVar(&c.ParseTimeout, "parse-timeout", c.ParseTimeout, "time a PDF parse may take (ACCREDPACK_PARSE_TIMEOUT)")
-	fs.IntVar(&c.ParseParallel, "parse-parallel", c.ParseParallel, "PDF parses at once (ACCREDPACK_PARSE_PARALLEL)")
-	fs.StringVar(&c.SandboxChild, "sandbox-child", "", "executable of sandbox children: empty for accredpack-child beside this one if there, else this one; \"self\"; or a path (ACCREDPACK_SANDBOX_CHILD)")
-	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (ACCREDPACK_LOG_FORMAT)")
-	fs.DurationVar(&c.PresignTTL, "presign-ttl", 0, "lifetime of direct download links, 0 = off; S3 only (ACCREDPACK_PRESIGN_TTL)")
-	fs.DurationVar(&c.GCGrace, "gc-grace", c.GCGrace, "age before gc removes an unreferenced object (ACCREDPACK_GC_GRACE)")
-	fs.StringVar(&c.RulesFile, "rules-file", "", "education rules and deadlines as JSON, instead of the shipped ones (ACCREDPACK_RULES_FILE)")
-	fs.IntVar(&c.Workers, "workers", c.Workers, "bundle builds at once in this process; 0 leaves them to `accredpack worker` (ACCREDPACK_WORKERS)")
-	fs.DurationVar(&c.BuildTimeout, "build-timeout", c.BuildTimeout, "longest a bundle build may take (ACCREDPACK_BUILD_TIMEOUT)")
-	fs.DurationVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "how often a build proves it is alive; a build silent for 5 beats is queued again (ACCREDPACK_HEARTBEAT)")
-	mergeMB := fs.Int64("merge-memory-mb", c.MergeMemory>>20, "memory a portfolio merge may use, MiB (ACCREDPACK_MERGE_MEMORY_MB)")
-	fs.DurationVar(&c.MergeTimeout, "merge-timeout", c.MergeTimeout, "time a portfolio merge may take (ACCREDPACK_MERGE_TIMEOUT)")
-	fs.IntVar(&c.ComposeMaxParts, "compose-max-parts", c.ComposeMaxParts, "parts one slot file may be composed of (ACCREDPACK_COMPOSE_MAX_PARTS)")
-	optMB := fs.Int64("optimize-max-mb", c.OptimizeMaxBytes>>20, "largest file or part taken with optimize=true, MiB (ACCREDPACK_OPTIMIZE_MAX_MB)")
-	imgMP := fs.Int64("image-max-megapixels", c.ImageMaxPixels/1_000_000, "largest photo taken, megapixels (ACCREDPACK_IMAGE_MAX_MEGAPIXELS)")
-	fs.IntVar(&c.OptimizeDPI, "optimize-dpi", c.OptimizeDPI, "resolution page images are brought down to when a file must fit (ACCREDPACK_OPTIMIZE_DPI)")
-	fs.IntVar(&c.OptimizeMinDPI, "optimize-min-dpi", c.OptimizeMinDPI, "legibility floor: never re-encode below it, refuse instead (ACCREDPACK_OPTIMIZE_MIN_DPI)")
-	fs.IntVar(&c.OptimizeQuality, "optimize-quality", c.OptimizeQuality, "JPEG quality of re-encoded page images, 1-100 (ACCREDPACK_OPTIMIZE_QUALITY)")
-	fs.IntVar(&c.WebhookWorkers, "webhook-workers", c.WebhookWorkers, "webhook deliveries at once in a process with workers (ACCREDPACK_WEBHOOK_WORKERS)")
-	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", c.WebhookTimeout, "longest one webhook delivery attempt may take (ACCREDPACK_WEBHOOK_TIMEOUT)")
-	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", c.WebhookAttempts, "attempts of one webhook delivery before it is failed (ACCREDPACK_WEBHOOK_ATTEMPTS)")
-	fs.DurationVar(&c.WebhookBackoff, "webhook-backoff", c.WebhookBackoff, "wait after a failed webhook attempt, doubling each time up to 1h (ACCREDPACK_WEBHOOK_BACKOFF)")
-	fs.DurationVar(&c.ReadinessRecheck, "readiness-recheck", c.ReadinessRecheck, "how often to look for a new day, on which the readiness of unsubmitted applications is evaluated again (ACCREDPACK_READINESS_RECHECK)")
-	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks use http and loopback/private addresses; development only (ACCREDPACK_WEBHOOK_ALLOW_PRIVATE)")
-	fs.DurationVar(&c.WebhookSecretGrace, "webhook-secret-grace", c.WebhookSecretGrace, "how long a rotated webhook secret still signs beside the new one, 0 = not at all (ACCREDPACK_WEBHOOK_SECRET_GRACE)")
-	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", "", "S3 endpoint host:port; selects S3 storage (ACCREDPACK_S3_ENDPOINT)")
-	fs.StringVar(&c.S3.AccessKey, "s3-access-key", "", "S3 access key (ACCREDPACK_S3_ACCESS_KEY)")
-	fs.StringVar(&c.S3.SecretKey, "s3-secret-key", "", "S3 secret key (ACCREDPACK_S3_SECRET_KEY)")
-	fs.StringVar(&c.S3.Bucket, "s3-bucket", c.S3.Bucket, "S3 bucket, created when missing (ACCREDPACK_S3_BUCKET)")
-	fs.StringVar(&c.S3.Region, "s3-region", c.S3.Region, "S3 region (ACCREDPACK_S3_REGION)")
-	fs.BoolVar(&c.S3.UseSSL, "s3-use-ssl", false, "use HTTPS to the S3 endpoint (ACCREDPACK_S3_USE_SSL)")
-	fs.StringVar(&c.S3.SSE, "s3-sse", c.S3.SSE, "server-side encryption: auto, s3, c, none (ACCREDPACK_S3_SSE)")
-	fs.StringVar(&c.S3.CAFile, "s3-ca-file", "", "PEM certificates to trust for the S3 endpoint (ACCREDPACK_S3_CA_FILE)")
-	fs.BoolVar(&c.AllowSignup, "allow-signup", c.AllowSignup, "specialists may create their own accounts (ACCREDPACK_ALLOW_SIGNUP)")
-	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark the session cookie Secure; set behind a TLS proxy (ACCREDPACK_SECURE_COOKIES)")
-	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long a login lasts (ACCREDPACK_SESSION_TTL)")
-	fs.IntVar(&c.LoginPerMinute, "login-per-minute", c.LoginPerMinute, "login attempts a minute per address and per e-mail, 0 = no limit (ACCREDPACK_LOGIN_PER_MINUTE)")
-	fs.IntVar(&c.UploadsPerMinute, "uploads-per-minute", c.UploadsPerMinute, "uploads a minute per principal, 0 = no limit (ACCREDPACK_UPLOADS_PER_MINUTE)")
-	fs.IntVar(&c.MaxRequests, "max-requests", c.MaxRequests, "requests in flight; beyond, 503 overloaded (ACCREDPACK_MAX_REQUESTS)")
-	fs.IntVar(&c.MaxUploads, "max-uploads", c.MaxUploads, "uploads in flight, 0 = 2 x parse-parallel + 16; beyond, 503 overloaded (ACCREDPACK_MAX_UPLOADS)")
-	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time to send request headers (ACCREDPACK_READ_HEADER_TIMEOUT)")
-	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time to send a whole request, body included (ACCREDPACK_READ_TIMEOUT)")
-	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time to send a whole answer (ACCREDPACK_WRITE_TIMEOUT)")
-	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open (ACCREDPACK_IDLE_TIMEOUT)")
-	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "host:port to serve /metrics on alone; the main address then answers 404 there (ACCREDPACK_METRICS_LISTEN)")
-	fs.StringVar(&c.DebugListen, "debug-listen", "", "host:port to serve pprof's /debug/pprof/ on; empty = off, never on the main address (ACCREDPACK_DEBUG_LISTEN)")
-	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64 (ACCREDPACK_S3_SSE_C_KEY)")
-	readMailPassword := mailFlags(fs, &c, getenv)
-	encryptionFlags(fs, &c, getenv)
-
+	fs, finish := newFlagSet(name, &c)
 	// The environment first, as if given as flags; the command line after.
-	for variable, flagName := range env {
-		if v := getenv(variable); v != "" {
-			if err := fs.Set(flagName, v); err != nil {
-				return c, fmt.Errorf("%s=%q: %w", variable, v, err)
-			}
-		}
-	}
-	for variable, flagName := range encryptionEnv {
-		if v := getenv(variable); v != "" {
-			if err := fs.Set(flagName, v); err != nil {
-				return c, fmt.Errorf("%s=%q: %w", variable, v, err)
-			}
-		}
-	}
-	for variable, flagName := range mailEnv {
-		if v := getenv(variable); v != "" {
-			if err := fs.Set(flagName, v); err != nil {
-				return c, fmt.Errorf("%s=%q: %w", variable, v, err)
-			}
-		}
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := setFromEnvironment(fs, getenv); err != nil {
 		return c, err
 	}
-	if err := readMailPassword(); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	c.ParseMemory = *memMB << 20
-	c.MergeMemory = *mergeMB << 20
-	c.OptimizeMaxBytes = *optMB << 20
-	c.ImageMaxPixels = *imgMP * 1_000_000
-	c.BootstrapToken = getenv("ACCREDPACK_BOOTSTRAP_TOKEN")
-	c.MetricsToken = getenv("ACCREDPACK_METRICS_TOKEN")
-	var keyErr error
-	if *ssecKey != "" {
-		c.S3.SSECKey, keyErr = base64.StdEncoding.DecodeString(*ssecKey)
-		if keyErr == nil && len(c.S3.SSECKey) != 32 {
-			keyErr = fmt.Errorf("decodes to %d bytes, want 32", len(c.S3.SSECKey))
-		}
-		if keyErr != nil {
-			keyErr = fmt.Errorf("s3-sse-c-key: %w", keyErr)
-		}
+	for _, s := range secrets(&c) {
+		*s.value = getenv(s.Env)
 	}
-	return c, errors.Join(keyErr, c.Validate())
+	if err := finish(); err != nil {
+		return c, errors.Join(err, c.Validate())
+	}
+	return c, c.Validate()
+}
+
+// newFlagSet registers every flag of the service on a new set, writing
+// into c (whose values are the defaults), and names each flag's variable
+// in its help. finish, called once the flags are parsed, turns the values
+// given in other units (MiB, megapixels, base64) into c's and reads the
+// SMTP password file.
+func newFlagSet(name string, c *Config) (fs *flag.FlagSet, finish func() error) {
+	fs = flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder of the SQLite database accredpack.db, the local store store/ and uploads in progress spool/")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "database: empty for SQLite in the data folder; postgres://… selects PostgreSQL; a path another SQLite file")
+	fs.Int64Var(&c.MaxFileBytes, "max-file-bytes", c.MaxFileBytes, "largest accepted file in bytes (25 MiB, the FRMR limit; some consultancies report 10 MB in practice)")
+	memMB := fs.Int64("parse-memory-mb", c.ParseMemory>>20, "address space one PDF parse may add, MiB")
+	fs.DurationVar(&c.ParseTimeout, "parse-timeout", c.ParseTimeout, "time a PDF parse may take")
+	fs.IntVar(&c.ParseParallel, "parse-parallel", c.ParseParallel, "PDF parses at once; further uploads wait")
+	fs.StringVar(&c.SandboxChild, "sandbox-child", "", "executable of sandbox children: empty for accredpack-child beside this one if there (and it answers), else this one (as under go run); \"self\"; or a path (must answer, or the service does not start); the choice is logged at start")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.DurationVar(&c.PresignTTL, "presign-ttl", 0, "lifetime of direct download links, 0 = off, e.g. 5m; S3 only, not with SSE-C or s3-encrypt")
+	fs.DurationVar(&c.GCGrace, "gc-grace", c.GCGrace, "age before gc removes an unreferenced object: younger ones may belong to an upload between its two writes")
+	fs.StringVar(&c.RulesFile, "rules-file", "", "education rules and deadlines as JSON, instead of the shipped ones")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "bundle builds at once in this process; 0 leaves them to `accredpack worker`")
+	fs.DurationVar(&c.BuildTimeout, "build-timeout", c.BuildTimeout, "longest a bundle build may take")
+	fs.DurationVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "how often a build proves it is alive; a build silent for 5 beats is queued again")
+	mergeMB := fs.Int64("merge-memory-mb", c.MergeMemory>>20, "memory a portfolio merge may use, MiB: the merge holds every document (about 1.2x their total)")
+	fs.DurationVar(&c.MergeTimeout, "merge-timeout", c.MergeTimeout, "time a portfolio merge may take (compositions run under the same memory and time limits, two at once)")
+	fs.IntVar(&c.ComposeMaxParts, "compose-max-parts", c.ComposeMaxParts, "parts one slot file may be composed of")
+	optMB := fs.Int64("optimize-max-mb", c.OptimizeMaxBytes>>20, "largest file or part taken with optimize=true, MiB (parts together: twice that)")
+	imgMP := fs.Int64("image-max-megapixels", c.ImageMaxPixels/1_000_000, "largest photo taken, megapixels; larger ones are refused before decoding (a small PNG can claim billions of pixels)")
+	fs.IntVar(&c.OptimizeDPI, "optimize-dpi", c.OptimizeDPI, "resolution page images are brought down to when a file must fit")
+	fs.IntVar(&c.OptimizeMinDPI, "optimize-min-dpi", c.OptimizeMinDPI, "legibility floor: never re-encode below it, refuse instead")
+	fs.IntVar(&c.OptimizeQuality, "optimize-quality", c.OptimizeQuality, "JPEG quality of re-encoded page images, 1-100")
+	fs.IntVar(&c.WebhookWorkers, "webhook-workers", c.WebhookWorkers, "webhook deliveries at once in a process with workers")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", c.WebhookTimeout, "longest one webhook delivery attempt may take: connection, request, answer")
+	fs.IntVar(&c.WebhookAttempts, "webhook-attempts", c.WebhookAttempts, "attempts of one webhook delivery before it is failed")
+	fs.DurationVar(&c.WebhookBackoff, "webhook-backoff", c.WebhookBackoff, "wait after a failed webhook attempt, doubling each time up to 1h")
+	fs.DurationVar(&c.ReadinessRecheck, "readiness-recheck", c.ReadinessRecheck, "how often a process with workers looks for a new day (UTC); on one, and at start, the readiness of every unsubmitted application is evaluated again and reminders are queued")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks use http and loopback/private addresses; development only")
+	fs.DurationVar(&c.WebhookSecretGrace, "webhook-secret-grace", c.WebhookSecretGrace, "how long a rotated webhook secret still signs beside the new one, 0 .. 168h; 0 = not at all")
+	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", "", "S3 endpoint host:port; selects S3 storage")
+	fs.StringVar(&c.S3.AccessKey, "s3-access-key", "", "S3 access key; required with an endpoint")
+	fs.StringVar(&c.S3.SecretKey, "s3-secret-key", "", "S3 secret key; required with an endpoint")
+	fs.StringVar(&c.S3.Bucket, "s3-bucket", c.S3.Bucket, "S3 bucket, created when missing")
+	fs.StringVar(&c.S3.Region, "s3-region", c.S3.Region, "S3 region")
+	fs.BoolVar(&c.S3.UseSSL, "s3-use-ssl", false, "use HTTPS to the S3 endpoint")
+	fs.StringVar(&c.S3.SSE, "s3-sse", c.S3.SSE, "server-side encryption: auto (SSE-C when a key is given, else SSE-S3; proved at start), s3, c, none")
+	fs.StringVar(&c.S3.CAFile, "s3-ca-file", "", "extra PEM certificates to trust for the S3 endpoint (a private CA)")
+	fs.BoolVar(&c.AllowSignup, "allow-signup", c.AllowSignup, "specialists may create their own accounts")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark the session cookie Secure; set behind a TLS-terminating proxy (over direct TLS it is Secure anyway)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long a login lasts")
+	fs.IntVar(&c.LoginPerMinute, "login-per-minute", c.LoginPerMinute, "login attempts a minute per address and per e-mail, 0 = no limit")
+	fs.IntVar(&c.UploadsPerMinute, "uploads-per-minute", c.UploadsPerMinute, "uploads a minute per principal, 0 = no limit")
+	fs.IntVar(&c.MaxRequests, "max-requests", c.MaxRequests, "requests in flight; beyond, 503 overloaded with Retry-After: 1 at once (/healthz, /readyz, /metrics are never refused)")
+	fs.IntVar(&c.MaxUploads, "max-uploads", c.MaxUploads, "uploads (file, compose, certificate import) in flight, from authentication to the answer; 0 = 2 x parse-parallel + 16; beyond, 503 overloaded")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time to send request headers")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time to send a whole request, body included (a 25 MB scan over a slow mobile link)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time to send a whole answer")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection stays open")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "host:port to serve /metrics on alone (a port that is not published); the main address then answers 404 there")
+	fs.StringVar(&c.DebugListen, "debug-listen", "", "host:port to serve pprof's /debug/pprof/ on, e.g. 127.0.0.1:6060, never a published port; empty = off, never on the main address")
+	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64; SSE-C needs s3-use-ssl")
+	readMailPassword := mailFlags(fs, c)
+	encryptionFlags(fs, c)
+	nameVariables(fs)
+	return fs, func() error {
+		if err := readMailPassword(); err != nil {
+			return err
+		}
+		c.ParseMemory = *memMB << 20
+		c.MergeMemory = *mergeMB << 20
+		c.OptimizeMaxBytes = *optMB << 20
+		c.ImageMaxPixels = *imgMP * 1_000_000
+		if *ssecKey == "" {
+			return nil
+		}
+		var err error
+		c.S3.SSECKey, err = base64.StdEncoding.DecodeString(*ssecKey)
+		if err == nil && len(c.S3.SSECKey) != 32 {
+			err = fmt.Errorf("decodes to %d bytes, want 32", len(c.S3.SSECKey))
+		}
+		if err != nil {
+			return fmt.Errorf("s3-sse-c-key: %w", err)
+		}
+		return nil
+	}
 }
 
 // sideListen checks an optional address of its own (metrics, debug):

@@ -137,7 +137,7 @@ func TestDebugListen(t *testing.T) {
 	}
 }
 
-// TestReadinessRecheckVariable: the variable the flag's help and the README
+// TestReadinessRecheckVariable: the variable the flag's help and the docs
 // name is read (it was missing from the list of variables).
 func TestReadinessRecheckVariable(t *testing.T) {
 	c, err := Parse("serve", nil, lookup(map[string]string{"ACCREDPACK_READINESS_RECHECK": "3m"}))

@@ -26,18 +26,10 @@ type Encryption struct {
 // Enabled tells whether personal data is encrypted in the service.
 func (e Encryption) Enabled() bool { return e.Mode != "off" }
 
-// encryptionEnv lists the variables of encryption and their flags.
-var encryptionEnv = map[string]string{
-	"ACCREDPACK_ENCRYPTION": "encryption",
-	"ACCREDPACK_KEY_FILE":   "key-file",
-	"ACCREDPACK_S3_ENCRYPT": "s3-encrypt",
-}
-
-func encryptionFlags(fs *flag.FlagSet, c *Config, getenv func(string) string) {
-	fs.StringVar(&c.Encryption.Mode, "encryption", "on", "encrypt files and personal data at rest: on or off (ACCREDPACK_ENCRYPTION)")
-	fs.StringVar(&c.Encryption.KeyFile, "key-file", "", "file of the master keys (0600); default DATA_DIR/master.key, created on the embedded default; the key may also come from ACCREDPACK_MASTER_KEY (ACCREDPACK_KEY_FILE)")
-	fs.BoolVar(&c.Encryption.EncryptS3, "s3-encrypt", false, "encrypt objects in the service before S3 too, over its server-side encryption (ACCREDPACK_S3_ENCRYPT)")
-	c.Encryption.MasterKey = getenv("ACCREDPACK_MASTER_KEY")
+func encryptionFlags(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.Encryption.Mode, "encryption", "on", "encrypt files in the local store and personal columns at rest: on, or off to store them in clear, explicitly")
+	fs.StringVar(&c.Encryption.KeyFile, "key-file", "", "file of the master keys (0600); default DATA_DIR/master.key, created at the first start of the embedded default; with PostgreSQL or S3 a key file (accredpack keys new FILE) or ACCREDPACK_MASTER_KEY is required")
+	fs.BoolVar(&c.Encryption.EncryptS3, "s3-encrypt", false, "encrypt objects in the service before S3 too, over its server-side encryption (direct links are then off)")
 }
 
 // Embedded tells whether the service runs on the embedded default: SQLite

@@ -39,29 +39,18 @@ func (s SMTP) String() string {
 	return fmt.Sprintf("%s:%d tls=%s user=%q from=%q%s", s.Host, s.Port, s.TLS, s.User, s.From, pw)
 }
 
-// mailEnv lists the variables of e-mail and the flags they stand for.
-var mailEnv = map[string]string{
-	"ACCREDPACK_PUBLIC_URL":         "public-url",
-	"ACCREDPACK_SMTP_HOST":          "smtp-host",
-	"ACCREDPACK_SMTP_PORT":          "smtp-port",
-	"ACCREDPACK_SMTP_TLS":           "smtp-tls",
-	"ACCREDPACK_SMTP_USER":          "smtp-user",
-	"ACCREDPACK_SMTP_FROM":          "smtp-from",
-	"ACCREDPACK_SMTP_PASSWORD_FILE": "smtp-password-file",
-}
-
 // mailFlags registers the flags of e-mail; the returned func reads the
-// password once the flags are parsed.
-func mailFlags(fs *flag.FlagSet, c *Config, getenv func(string) string) func() error {
-	fs.StringVar(&c.PublicURL, "public-url", "", "address of the service in e-mail links, e.g. https://accredpack.example.ru; default http://localhost:PORT (ACCREDPACK_PUBLIC_URL)")
-	fs.StringVar(&c.SMTP.Host, "smtp-host", "", "SMTP server; empty: e-mail is off and the log says what would have been sent (ACCREDPACK_SMTP_HOST)")
-	fs.IntVar(&c.SMTP.Port, "smtp-port", 587, "SMTP port (ACCREDPACK_SMTP_PORT)")
-	fs.StringVar(&c.SMTP.TLS, "smtp-tls", "starttls", "SMTP encryption: none, starttls or tls (ACCREDPACK_SMTP_TLS)")
-	fs.StringVar(&c.SMTP.User, "smtp-user", "", "SMTP user; empty: no authentication; the password is ACCREDPACK_SMTP_PASSWORD or -smtp-password-file (ACCREDPACK_SMTP_USER)")
-	fs.StringVar(&c.SMTP.From, "smtp-from", "", "sender of e-mails, e.g. \"accredpack <noreply@example.ru>\" (ACCREDPACK_SMTP_FROM)")
-	file := fs.String("smtp-password-file", "", "file holding the SMTP password (ACCREDPACK_SMTP_PASSWORD_FILE)")
+// password from its file, if one is named, once the flags are parsed (the
+// file wins over ACCREDPACK_SMTP_PASSWORD, read with the other secrets).
+func mailFlags(fs *flag.FlagSet, c *Config) func() error {
+	fs.StringVar(&c.PublicURL, "public-url", "", "address of the service in e-mail links, e.g. https://accredpack.example.ru; default http://localhost:PORT")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", "", "SMTP server; empty: e-mail is off and the log says what would have been sent")
+	fs.IntVar(&c.SMTP.Port, "smtp-port", 587, "SMTP port")
+	fs.StringVar(&c.SMTP.TLS, "smtp-tls", "starttls", "SMTP encryption: starttls, tls (port 465) or none (a relay on the same host)")
+	fs.StringVar(&c.SMTP.User, "smtp-user", "", "SMTP user; empty: no authentication; the password is ACCREDPACK_SMTP_PASSWORD or -smtp-password-file")
+	fs.StringVar(&c.SMTP.From, "smtp-from", "", "sender of e-mails, e.g. \"accredpack <noreply@example.ru>\"")
+	file := fs.String("smtp-password-file", "", "file holding the SMTP password")
 	return func() error {
-		c.SMTP.Password = getenv("ACCREDPACK_SMTP_PASSWORD")
 		if *file != "" {
 			b, err := os.ReadFile(*file)
 			if err != nil {

@@ -22,7 +22,7 @@ import (
 //
 //	go test ./database -run '^$' -bench ClientList -benchtime 200x
 //
-// (the seeding takes a minute per backend; figures in the README).
+// (the seeding takes a minute per backend; figures in docs/benchmarks.md).
 func BenchmarkClientList(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		benchClientList(b, openBench(b, filepath.Join(b.TempDir(), "bench.db")))

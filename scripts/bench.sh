@@ -13,11 +13,6 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 . "$root/scripts/setup.sh"
-# setup.sh's exit trap sweeps every leftover test server and scratch folder
-# of the machine; here the servers are the benchmark's own (started by
-# internal/testenv, stopped with the test binary), so nothing else is
-# touched.
-trap - EXIT
 
 mkdir -p "$ACCREDPACK_TEST_ARTIFACTS"
 table=$ACCREDPACK_TEST_ARTIFACTS/bench.txt

@@ -1,7 +1,7 @@
 # Sourced by test.sh and soak.sh: installs the real servers and tools the
 # tests need (MinIO built once from the Go module proxy into .cache/minio;
 # PostgreSQL, poppler, qpdf and chromium from Debian's packages), exports
-# where they are, and removes leftover servers on exit. Expects $root.
+# where they are, and removes this run's leftover servers on exit. Expects $root.
 
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 minio_dir=$root/.cache/minio/$MINIO_VERSION
@@ -68,11 +68,17 @@ export ACCREDPACK_TEST_BACKENDS=require
 # Screenshots of the browser tests land here.
 export ACCREDPACK_TEST_ARTIFACTS=$root/.artifacts
 
+# Every scratch folder of this run (the private servers' data, the test
+# binaries, temporary files) lives under one folder of its own, so the exit
+# trap removes exactly this run's leftovers, never those of another run on
+# the same machine. It is world-enterable: PostgreSQL runs as its own user.
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/accredpack-run.XXXXXX")
+chmod 755 "$run_tmp"
+export TMPDIR=$run_tmp
+
 cleanup() {
-	pkill -KILL -f "^$ACCREDPACK_TEST_MINIO server" 2>/dev/null || true
-	pkill -KILL -f "^$ACCREDPACK_TEST_MAILPIT --smtp" 2>/dev/null || true
-	pkill -KILL -f "^$ACCREDPACK_TEST_PG_BIN/postgres -D /tmp/pg-" 2>/dev/null || true
-	rm -rf /tmp/pg-* /tmp/minio-* /tmp/mailpit-* 2>/dev/null || true
+	pkill -KILL -f -- "$run_tmp/" 2>/dev/null || true
+	rm -rf "$run_tmp" 2>/dev/null || true
 }
 trap cleanup EXIT
 

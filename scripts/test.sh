@@ -26,7 +26,7 @@ stage "tests" && echo "   (MinIO: $ACCREDPACK_TEST_MINIO, PostgreSQL: $ACCREDPAC
 go test -count=1 -timeout 20m ./...
 
 # A short run of every fuzz target (seeds committed in the tests; a crasher
-# found lands in testdata/fuzz/ and fails this step). Longer runs: README.
+# found lands in testdata/fuzz/ and fails this step). Longer runs: docs/development.md.
 # Budgets are execution counts sized to 5-10 s each here, not -fuzztime
 # durations: Go 1.26's fuzz coordinator can report a spurious "context
 # deadline exceeded" when a duration ends mid-execution (golang/go#75804,

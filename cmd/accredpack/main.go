@@ -4,7 +4,10 @@
 //	accredpack check FILE...   will the FRMR portal take these files? one verdict per file
 //	accredpack migrate         apply the database migrations and exit
 //	accredpack gc              remove stored objects that no database row points at
-//	accredpack worker          build bundles only (no HTTP), beside `serve --workers 0`
+//	accredpack worker          build bundles, deliver webhooks and reminders (no HTTP), beside `serve --workers 0`
+//	accredpack encrypt         encrypt in place what was stored in clear (resumable)
+//	accredpack keys ...        the master keys of data at rest: new, rotate, retire, status
+//	accredpack version         the version of this binary (also in GET /healthz)
 //
 // The sandbox child that parses untrusted PDFs is accredpack-child beside
 // this binary when it is there, else this same binary (see findChild).
@@ -77,6 +80,7 @@ const usage = `accredpack: FRMR accreditation packages
   accredpack encrypt [flags]          encrypt in place what was stored in clear (resumable)
   accredpack keys new|rotate|retire|status
                                       master keys of data at rest ("accredpack keys" says more)
+  accredpack version                  print the version of this binary
 
 Run "accredpack serve -h" for the flags; each has an ACCREDPACK_* variable.
 `
@@ -90,6 +94,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch cmd {
 	case "keys":
 		return runKeys(ctx, rest, stdout, stderr, getenv)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "accredpack", versionString())
+		return 0
 	case "serve", "check", "migrate", "gc", "worker", "encrypt":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -485,7 +492,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 	handler := httpapi.New(httpapi.Deps{Intake: c.intake, Bundles: c.bundles, Accounts: c.accounts, Webhooks: c.webhooks, Audit: c.audit, Policy: c.policy, Idempotency: c.db,
 		Log: log, Registry: prometheus.NewRegistry()}, httpapi.Config{MaxFileBytes: cfg.MaxFileBytes, OptimizeMaxBytes: cfg.OptimizeMaxBytes, PresignTTL: cfg.PresignTTL,
 		AllowSignup: cfg.AllowSignup, SecureCookies: cfg.SecureCookies, LoginPerMinute: cfg.LoginPerMinute, UploadsPerMinute: cfg.UploadsPerMinute,
-		MetricsSeparate: metricsLn != nil, MetricsToken: cfg.MetricsToken, MaxInFlight: cfg.MaxRequests, MaxUploadsInFlight: cfg.UploadsInFlight()})
+		MetricsSeparate: metricsLn != nil, MetricsToken: cfg.MetricsToken, MaxInFlight: cfg.MaxRequests, MaxUploadsInFlight: cfg.UploadsInFlight(),
+		Version: versionString()})
 
 	pages, err := web.New()
 	if err != nil {
@@ -510,7 +518,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening c
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("accredpack is serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_file_bytes", cfg.MaxFileBytes,
+	log.Info("accredpack is serving", "version", versionString(), "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "max_file_bytes", cfg.MaxFileBytes,
 		"metrics_token", cfg.MetricsToken != "",
 		"max_requests", cfg.MaxRequests, "max_uploads", cfg.UploadsInFlight())
 	servers := []*http.Server{srv}

@@ -7,17 +7,17 @@ import (
 	"testing"
 )
 
-// TestReadmeNamesEveryRuleFile: the README's table "Where the rules come
-// from" names every data file the rules are read from, so a new file of
-// rules cannot arrive without its line there.
-func TestReadmeNamesEveryRuleFile(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// TestDocsNameEveryRuleFile: the table "Where the rules come from" of
+// docs/rules.md names every data file the rules are read from, so a new
+// file of rules cannot arrive without its line there.
+func TestDocsNameEveryRuleFile(t *testing.T) {
+	readme, err := os.ReadFile("../../docs/rules.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, ok := strings.Cut(string(readme), "## Where the rules come from")
 	if !ok {
-		t.Fatal("the README has no section «Where the rules come from»")
+		t.Fatal("docs/rules.md has no section «Where the rules come from»")
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	var files []string
@@ -32,7 +32,7 @@ func TestReadmeNamesEveryRuleFile(t *testing.T) {
 	}
 	for _, f := range files {
 		if !strings.Contains(section, "`"+f+"`") {
-			t.Errorf("%s is not in the README's table of rule sources", f)
+			t.Errorf("%s is not in the table of rule sources of docs/rules.md", f)
 		}
 	}
 }
