@@ -128,6 +128,11 @@ const (
 	EnableUser  Action = "user.enable"
 )
 
+// ManageReportTemplates is a service action: consultancy staff keep their
+// organization's templates of the report on professional activity, from
+// which they start a client's report (issue 21).
+const ManageReportTemplates Action = "report_templates.manage"
+
 // RedeemInvitation is a service action: a specialist takes over the
 // application an invitation by e-mail names.
 const RedeemInvitation Action = "invitation.redeem"
@@ -282,6 +287,10 @@ func (pol Policy) Allow(p Principal, act Action) error {
 		}
 	case RedeemInvitation:
 		if p.Role == Specialist && p.UserID != "" {
+			return nil
+		}
+	case ManageReportTemplates:
+		if p.Role == Consultant && p.OrgID != "" {
 			return nil
 		}
 	}

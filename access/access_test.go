@@ -126,6 +126,15 @@ func TestAllow(t *testing.T) {
 	if err := (Policy{}).Allow(Principal{UserID: "u", Role: TrainingCenter}, ImportCertificates); err == nil {
 		t.Error("a training center account without an organization may import")
 	}
+	// Report templates: consultancy staff with an organization only.
+	for role, p := range roles {
+		if err := (Policy{}).Allow(p, ManageReportTemplates); (err == nil) != (role == Consultant) {
+			t.Errorf("%s keeping report templates: allowed=%v", role, err == nil)
+		}
+	}
+	if err := (Policy{}).Allow(Principal{UserID: "u", Role: Consultant}, ManageReportTemplates); err == nil {
+		t.Error("a consultant without an organization may keep report templates")
+	}
 }
 
 func TestHearEvent(t *testing.T) {

@@ -43,6 +43,11 @@ type ApplicationJSON struct {
 	Blocking  []readiness.Finding  `json:"blocking"`
 	Problems  []checks.FieldError  `json:"problems"`
 	Deadlines *readiness.Deadlines `json:"deadlines"`
+	// Report is where the report on professional activity stands: state
+	// empty (not begun), draft (written here), unsigned (the generated PDF
+	// in its slot) or scan (another file in its slot); absent for a kind
+	// without a report.
+	Report *intake.ReportState `json:"report,omitempty"`
 }
 
 // SlotJSON is one row of the checklist.
@@ -74,7 +79,8 @@ func documentJSON(d dossier.Document) *DocumentJSON {
 func applicationJSON(v *intake.View) ApplicationJSON {
 	a := v.App
 	out := ApplicationJSON{ID: a.ID, Status: string(a.Status), Form: a.Form, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-		SubmittedAt: a.SubmittedAt, SubmittedOn: nonEmpty(a.SubmittedOn), Slots: []SlotJSON{}, Missing: v.Layout.Missing, Ready: v.Readiness.Ready, Problems: v.Problems, Deadlines: v.Readiness.Deadlines}
+		SubmittedAt: a.SubmittedAt, SubmittedOn: nonEmpty(a.SubmittedOn), Slots: []SlotJSON{}, Missing: v.Layout.Missing, Ready: v.Readiness.Ready, Problems: v.Problems, Deadlines: v.Readiness.Deadlines,
+		Report: v.Report}
 	out.Form.Specialist.SNILS = identifiers.FormatSNILS(a.Form.Specialist.SNILS)
 	if out.Missing == nil {
 		out.Missing = []string{}

@@ -95,6 +95,13 @@ func listQuery(c echo.Context, p access.Principal) (intake.Query, error) {
 		}
 		*to = b != nil && *b
 	}
+	switch c.QueryParam("report") {
+	case "":
+	case "empty":
+		q.ReportEmpty = true
+	default:
+		return q, badRequest("report — empty (отчёт о профессиональной деятельности не начат).", nil)
+	}
 	switch st := c.QueryParam("status"); st {
 	case "", string(dossier.StatusDraft), string(dossier.StatusSubmitted):
 		q.Status = dossier.Status(st)

@@ -14,6 +14,7 @@ import (
 	"accredpack/certimport"
 	"accredpack/database"
 	"accredpack/dossier"
+	"accredpack/intake"
 	"accredpack/readiness"
 	"accredpack/webhooks"
 )
@@ -108,14 +109,15 @@ var operations = map[string]op{
 	"POST /forms/check":  {summary: "Проверить поля заявления, ничего не сохраняя", tag: "applications", body: "json", in: dossier.Form{}, status: 200, out: obj{"valid": true, "form": dossier.Form{}}, example: exampleForm()},
 	"POST /applications": {summary: "Создать заявление", tag: "applications", body: "json", in: dossier.Form{}, status: 201, out: ApplicationJSON{}, example: exampleForm()},
 	"GET /applications": {summary: "Заявления, доступные вызывающему: отбор, поиск, порядок и страницы — на сервере", tag: "applications", status: 200, out: ListJSON{},
-		query: []string{"limit", "cursor", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee"},
+		query: []string{"limit", "cursor", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee", "report"},
 		description: "q — СНИЛС (точное совпадение, в любой записи) или слова ФИО и специальности (без учёта регистра, ё = е). " +
 			"sort — created (по умолчанию), due (последний день подачи; без срока — в конце) или name; order — asc или desc. " +
 			"ready — true/false; due_before — ГГГГ-ММ-ДД, не поданные со сроком подачи раньше этого дня; overdue=true — срок подачи прошёл; " +
 			"expired=true — аккредитация истекла (оба — только не поданные). assignee (список консалтинговой организации) — me, none или id сотрудника. " +
-			"next_cursor продолжает тот же порядок: с другим sort или order он не принимается. attention у каждого заявления — overdue, expired."},
+			"next_cursor продолжает тот же порядок: с другим sort или order он не принимается. attention у каждого заявления — overdue, expired. " +
+			"report=empty — только те, чей отчёт о профессиональной деятельности не начат (нет черновика и файла в его строке); report у каждого заявления — его состояние."},
 	"GET /applications/export": {summary: "Выгрузка текущего отбора списка (те же параметры, что у GET /applications) в CSV или XLSX", tag: "applications", status: 200,
-		query: []string{"format", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee"},
+		query: []string{"format", "q", "sort", "order", "status", "ready", "due_before", "overdue", "expired", "assignee", "report"},
 		description: "format — csv (UTF-8 с BOM, разделитель «;») или xlsx. Не больше 10 000 строк: иначе 400 с просьбой сузить отбор. " +
 			"Каждое выгруженное заявление записывается в журнал доступа."},
 	"GET /staff":                     {summary: "Сотрудники моей организации (для назначения ответственного)", tag: "accounts", status: 200, out: obj{"staff": []StaffJSON{}}},
@@ -160,6 +162,24 @@ var operations = map[string]op{
 	"GET /bundles/:id/file":                        {summary: "Скачать сборку под именем специалиста («Иванова А.С. - пакет для ФРМР.zip», «… - портфолио.pdf», «… - черновик …»); inline=1 — открыть портфолио в браузере", tag: "bundles", status: 200, query: []string{"inline"}},
 	"POST /bundles/:id/retry":                      {summary: "Повторить неудавшуюся сборку", tag: "bundles", status: 202, out: BundleJSON{}},
 	"GET /openapi.json":                            {summary: "Это описание API (OpenAPI 3.1)", tag: "meta", status: 200},
+	"GET /applications/:id/report": {summary: "Отчёт о профессиональной деятельности: черновик с версией, данные из заявления и обучения, строки таблицы показателей, замечания", tag: "report", status: 200, out: ReportJSON{},
+		description: "version — номер последнего сохранения (0 — ещё не сохранялся), он же ETag. facts — то, что в отчёт берётся из заявления и раздела «Обучение» и не вводится повторно " +
+			"(Ф. И. О., специальность, период, годы таблицы, согласован ли отчёт и почему нет, курсы периода, зачётные единицы НМО). findings — что заметит комиссия " +
+			"(раздел пуст или слишком короткий, нет чисел за год, не указан руководитель); те же замечания — предупреждения в готовности заявления, пока в строке отчёта нет подписанного скана. " +
+			"structure — разделы с подсказками и источниками (report/data/structure.json). У вида заявления без отчёта (первичная специализированная аккредитация) — 404."},
+	"PUT /applications/:id/report": {summary: "Сохранить черновик отчёта (version — с какой версии сделана правка, 0 — первое сохранение; или заголовок If-Match)", tag: "report", body: "json", in: reportSave{}, status: 200, out: ReportJSON{},
+		description: "Правка, сделанная с устаревшей версии (в другом окне или на другом устройстве уже сохранили), — 409 conflict, ничего не меняется: перечитайте отчёт и повторите. " +
+			"Поля проверяются по форме (даты ГГГГ-ММ-ДД, числа от 0 до 10 000 000, тексты до 20 000 знаков): 422 validation_failed с путями полей draft.…. Поданное заявление — 409."},
+	"GET /applications/:id/report/pdf":  {summary: "Отчёт в PDF (A4, шрифт встроен, текст настоящий, номера страниц) под именем «Иванова А.С. - отчёт о профессиональной деятельности.pdf»; inline=1 — открыть в браузере", tag: "report", status: 200, query: []string{"inline"}},
+	"GET /applications/:id/report/docx": {summary: "Отчёт в DOCX для правки в Word или LibreOffice («… - отчёт о профессиональной деятельности.docx»)", tag: "report", status: 200},
+	"POST /applications/:id/report/slot": {summary: "Поместить PDF отчёта в строку «Отчёт о профессиональной деятельности» (только по просьбе пользователя; подписанный скан потом заменяет его)", tag: "report", status: 201, out: obj{"document": DocumentJSON{}},
+		description: "PDF проходит те же проверки, что и загрузка; прежний файл строки остаётся в истории. Пока в строке этот PDF, готовность предупреждает: нужен скан с подписью и печатью. " +
+			"Отчёт без сохранённого черновика — 409."},
+	"POST /applications/:id/report/template": {summary: "Начать пустой отчёт клиента с шаблона своей консалтинговой организации", tag: "report", body: "json", in: obj{"template_id": ""}, status: 200, out: ReportJSON{},
+		description: "Только пока в отчёте ничего не написано: иначе 409. Шаблон другой организации — 404."},
+	"GET /report-templates":         {summary: "Шаблоны отчёта моей консалтинговой организации (по специальностям)", tag: "report", status: 200, out: obj{"templates": []intake.ReportTemplate{}}},
+	"POST /report-templates":        {summary: "Новый шаблон отчёта: название, специальность (номенклатура на сегодня), черновик", tag: "report", body: "json", in: intake.ReportTemplate{}, status: 201, out: intake.ReportTemplate{}},
+	"DELETE /report-templates/:tid": {summary: "Удалить шаблон отчёта своей организации", tag: "report", status: 204},
 	"POST /imports/certificates": {summary: "Пакетный импорт удостоверений учебным центром: JSON, CSV или форма batch + files (ZIP с PDF); отчёт по каждой строке", tag: "imports",
 		body: "import", in: importBody{}, status: 200, out: certimport.Report{}, example: exampleImport()},
 }

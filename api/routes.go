@@ -96,6 +96,16 @@ func (s *Server) routes() []route {
 		{"GET", "/bundles/:id", s.getBundle, access.ReadBundle, bundle, nil},
 		{"GET", "/bundles/:id/file", s.getBundleFile, access.ReadBundle, bundle, nil},
 		{"POST", "/bundles/:id/retry", s.retryBundle, access.BuildBundle, bundle, nil},
+		// The report on professional activity written in the service (issue 21).
+		{"GET", "/applications/:id/report", s.getReport, access.ReadApplication, application, nil},
+		{"PUT", "/applications/:id/report", s.putReport, access.UpdateApplication, application, nil},
+		{"GET", "/applications/:id/report/pdf", s.getReportFile("pdf"), access.ReadApplication, application, nil},
+		{"GET", "/applications/:id/report/docx", s.getReportFile("docx"), access.ReadApplication, application, nil},
+		{"POST", "/applications/:id/report/slot", s.putReportInSlot, access.WriteDocument, application, nil},
+		{"POST", "/applications/:id/report/template", s.startReportFromTemplate, access.UpdateApplication, application, nil},
+		{"GET", "/report-templates", s.listReportTemplates, access.ManageReportTemplates, service, nil},
+		{"POST", "/report-templates", s.createReportTemplate, access.ManageReportTemplates, service, nil},
+		{"DELETE", "/report-templates/:tid", s.deleteReportTemplate, access.ManageReportTemplates, service, nil},
 		{"POST", "/imports/certificates", s.importCertificates, access.ImportCertificates, service, []echo.MiddlewareFunc{s.limitUploads, s.limitUploadsInFlight}},
 	}, s.mailRoutes()...)
 }

@@ -66,6 +66,10 @@ type ListQuery struct {
 	// Expired: not submitted and the accreditation ended before Today.
 	Expired bool
 	Today   string // YYYY-MM-DD, for Overdue and Expired
+	// ReportEmptyKinds, when set: only applications of these kinds (those
+	// with a report on professional activity) whose report is not begun:
+	// no draft saved and no file in the report's slot.
+	ReportEmptyKinds []string
 	// Status: draft or submitted; empty: both.
 	Status dossier.Status
 	// Text: every word begins a word of the full name or specialty (lower
@@ -179,6 +183,14 @@ func (db *DB) ListClients(ctx context.Context, q ListQuery) ([]Listed, error) {
 	if q.Expired {
 		where = append(where, `r.expires_on <> '' AND r.expires_on < ? AND a.status <> 'submitted'`)
 		args = append(args, q.Today)
+	}
+	if len(q.ReportEmptyKinds) > 0 {
+		where = append(where, `a.kind IN (?`+repeatComma(len(q.ReportEmptyKinds)-1)+`)
+			AND NOT EXISTS (SELECT 1 FROM report_drafts rd WHERE rd.application_id = a.id)
+			AND NOT EXISTS (SELECT 1 FROM documents rs WHERE rs.application_id = a.id AND rs.slot = 'professional_report')`)
+		for _, k := range q.ReportEmptyKinds {
+			args = append(args, k)
+		}
 	}
 	for _, w := range q.Text {
 		where = append(where, `r.search_text LIKE ?`)

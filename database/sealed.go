@@ -514,6 +514,19 @@ func (db *DB) SealColumns(ctx context.Context, progress func(table string, rows 
 	if err != nil {
 		return total, err
 	}
+	// Report drafts saved before the keys.
+	n, err = db.sealBatches(ctx, "report_drafts", `SELECT application_id, body FROM report_drafts WHERE application_id > ? AND body <> '' AND SUBSTR(body, 1, 5) <> 'enc1:' ORDER BY application_id LIMIT 200`,
+		func(tx conn, v []string) error {
+			if err := tx.k.open(reportBodyColumn, &v[1]); err != nil {
+				return err
+			}
+			_, err := tx.exec(ctx, `UPDATE report_drafts SET body = ? WHERE application_id = ?`, tx.k.seal(reportBodyColumn, v[1]), v[0])
+			return err
+		}, progress)
+	total += n
+	if err != nil {
+		return total, err
+	}
 	// The audit log is append-only (triggers refuse changes): lines
 	// written before the keys keep who and from where in clear; new ones
 	// are sealed.

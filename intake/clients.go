@@ -24,7 +24,10 @@ type Query struct {
 	Overdue bool
 	// Expired: not submitted and the accreditation has ended.
 	Expired bool
-	Status  dossier.Status
+	// ReportEmpty: only applications whose report on professional
+	// activity is not begun (no draft, no file in its slot).
+	ReportEmpty bool
+	Status      dossier.Status
 	// Search: a SNILS (found exactly) or words of the full name or the
 	// specialty, in any case, ё or е.
 	Search string
@@ -89,6 +92,9 @@ func (q Query) keeps(v *View, today time.Time) bool {
 	if q.Overdue && !has("overdue") || q.Expired && !has("expired") {
 		return false
 	}
+	if q.ReportEmpty && (v.Report == nil || v.Report.State != ReportNotBegun) {
+		return false
+	}
 	return true
 }
 
@@ -102,6 +108,12 @@ func (s *Service) List(ctx context.Context, q Query) ([]Listed, bool, error) {
 		Assignee: q.Assignee, Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit + 1}
 	now := s.now()
 	dq.Today = now.Format(time.DateOnly)
+	if q.ReportEmpty {
+		dq.ReportEmptyKinds = s.reportKinds()
+		if len(dq.ReportEmptyKinds) == 0 {
+			return nil, false, nil
+		}
+	}
 	if !q.DueBefore.IsZero() {
 		dq.DueBefore = q.DueBefore.Format(time.DateOnly)
 	}

@@ -25,6 +25,7 @@ import (
 	"accredpack/events"
 	"accredpack/fault"
 	"accredpack/readiness"
+	"accredpack/report"
 	"accredpack/storage"
 )
 
@@ -37,6 +38,7 @@ type Service struct {
 	catalog  *catalog.Catalog
 	rules    *readiness.Rules
 	calendar *calendar.Calendar
+	report   *report.Data
 	spoolDir string
 	composer *compose.Composer
 	compose  ComposeLimits
@@ -79,7 +81,11 @@ func New(d Deps) *Service {
 		}
 		d.Rules, d.Calendar = cmp.Or(d.Rules, rules), cmp.Or(d.Calendar, cal)
 	}
-	return &Service{events: d.Events, db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
+	rep, err := report.Load()
+	if err != nil {
+		panic(fmt.Sprintf("intake: the shipped report structure does not load: %v", err)) // its own tests fail first
+	}
+	return &Service{report: rep, events: d.Events, db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
 		rules: d.Rules, calendar: d.Calendar, spoolDir: d.SpoolDir, composer: d.Composer, compose: d.ComposeLimits, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -95,6 +101,9 @@ type View struct {
 	// was valid when saved, but the nomenclature moves with dates) and the
 	// questions it asks that are not answered yet.
 	Problems []checks.FieldError
+	// Report is where the report on professional activity stands (nil
+	// for a kind without one).
+	Report *ReportState
 	// Readiness is the one evaluation of whether the application can be
 	// submitted (fields, documents, education, dates): its Ready is the
 	// verdict, its Deadlines the cycle's dates.
@@ -105,6 +114,7 @@ type View struct {
 type ledger struct {
 	courses    []dossier.Course
 	activities []dossier.NMOActivity
+	report     *storedReport // nil: no draft saved
 }
 
 func (s *Service) ledger(ctx context.Context, appID string) (ledger, error) {
@@ -115,6 +125,9 @@ func (s *Service) ledger(ctx context.Context, appID string) (ledger, error) {
 	}
 	if l.activities, err = s.db.NMOActivities(ctx, appID); err != nil {
 		return l, backend(err)
+	}
+	if l.report, err = s.loadReport(ctx, appID); err != nil {
+		return l, err
 	}
 	return l, nil
 }
@@ -263,6 +276,9 @@ func (s *Service) view(a *dossier.Application, docs []dossier.Document, l ledger
 		in.Notes = append(in.Notes, readiness.Finding{Severity: readiness.Warning, Code: "nomenclature_uncertain", Field: "specialty",
 			Message: "Список специальностей, по которому проверена специальность (" + list.Title + "), не сверен до конца: " + list.Uncertain})
 	}
+	notes := s.reportNotes(a, docs, l)
+	v.Report = s.reportState(a, docs, l, notes)
+	in.Notes = append(in.Notes, notes...)
 	v.Readiness = readiness.Evaluate(in, s.rules, s.calendar)
 	return v
 }

@@ -129,6 +129,10 @@ func (r *Rules) check() error {
 	return nil
 }
 
+// Portfolio tells whether a kind of application is judged by portfolio
+// (the education rules, the work gap and the deadlines apply to it).
+func (r *Rules) Portfolio(kind string) bool { return r.portfolio(kind) }
+
 func (r *Rules) portfolio(kind string) bool {
 	for _, k := range r.PortfolioKinds {
 		if k == kind {
@@ -282,6 +286,17 @@ func parseDate(s string) (time.Time, bool) {
 	return d, err == nil
 }
 
+// Period is the accreditation period of a form: five years (the rules')
+// from the previous accreditation, or, when that date is not known
+// (known false), the five years up to today.
+func Period(f dossier.Form, rules *Rules, today time.Time) (from, to time.Time, known bool) {
+	today = dayOf(today)
+	if prev, ok := parseDate(f.PreviousAccreditationDate); ok {
+		return prev, prev.AddDate(rules.PeriodYears, 0, -1), true
+	}
+	return today.AddDate(-rules.PeriodYears, 0, 1), today, false
+}
+
 // Evaluate computes the report: fields, required and conditional
 // documents, the education rules, the work gap and the deadlines. Ready is
 // true when nothing blocks.
@@ -293,11 +308,9 @@ func Evaluate(in Input, rules *Rules, cal *calendar.Calendar) Report {
 
 	// The period (judged by portfolio only): five years from the previous
 	// accreditation, or the five years up to today when it is not known.
-	from, to := today.AddDate(-rules.PeriodYears, 0, 1), today
-	prev, hasPrev := parseDate(in.Form.PreviousAccreditationDate)
-	if hasPrev {
-		from, to = prev, prev.AddDate(rules.PeriodYears, 0, -1)
-	} else if portfolio {
+	from, to, hasPrev := Period(in.Form, rules, today)
+	prev, _ := parseDate(in.Form.PreviousAccreditationDate)
+	if !hasPrev && portfolio {
 		add(Finding{Severity: Warning, Code: "previous_accreditation_date", Field: "previous_accreditation_date",
 			Message: "Не указана дата предыдущей аккредитации: отчётный период взят как пять лет до сегодняшнего дня, сроки подачи не рассчитаны."})
 	}

@@ -40,6 +40,16 @@ if ! command -v pdftotext >/dev/null || ! command -v qpdf >/dev/null || ! comman
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils qpdf chromium >/dev/null
 fi
 
+# LibreOffice Writer (headless) opens the generated DOCX of the report on
+# professional activity in the tests, as a real reader would.
+if ! command -v soffice >/dev/null; then
+	echo "== installing libreoffice-writer-nogui"
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
+fi
+
 # axe-core (npm, version and checksum pinned in scripts/npm/package-lock.json)
 # checks the accessibility of the web pages in the browser tests.
 npm_dir=$root/.cache/npm

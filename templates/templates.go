@@ -1,5 +1,6 @@
 // Package templates draws the generated pages of the bundles (cover,
-// inventory, checklist) with gofpdf and an embedded Cyrillic font, and holds
+// inventory, checklist) and the report on professional activity (report.go)
+// with gofpdf and an embedded Cyrillic font, and holds
 // their wording as data (wording.json), so wording changes without touching
 // the packager. Text is real text: searchable and copyable.
 package templates

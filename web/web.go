@@ -64,6 +64,7 @@ var applicationPages = map[string]page{
 	"education": {Title: "Обучение", View: "education", Steps: true},
 	"submit":    {Title: "Сборка и подача", View: "submit", Steps: true},
 	"share":     {Title: "Доступ к заявлению", View: "share", Steps: true},
+	"report":    {Title: "Отчёт о профессиональной деятельности", View: "report", Steps: true},
 }
 
 // Pages outside an application, by path.

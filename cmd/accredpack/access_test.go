@@ -458,6 +458,39 @@ func (w *world) endpoints() []endpoint {
 		{"GET", "/api/v1/bundles/:id/file", "UAAHAHFH", 200, true, func(_ *world, f fixture, _ *caller) (string, any) {
 			return "/api/v1/bundles/" + f.bundle + "/file", nil
 		}},
+		// The report on professional activity: read and written as the
+		// application; its PDF into the slot by those who may replace any
+		// document (not training centers); a template only of one's own
+		// consultancy (this id is nobody's: 404 for whoever gets that far).
+		{"GET", "/api/v1/applications/:id/report", "UAAHAHFH", 200, false, app("/report", nil)},
+		{"PUT", "/api/v1/applications/:id/report", "UAAHAHFH", 200, false, app("/report", func() any {
+			return map[string]any{"version": 0, "draft": map[string]any{"duties": "Приём пациентов"}}
+		})},
+		{"GET", "/api/v1/applications/:id/report/pdf", "UAAHAHFH", 200, false, app("/report/pdf", nil)},
+		{"GET", "/api/v1/applications/:id/report/docx", "UAAHAHFH", 200, false, app("/report/docx", nil)},
+		{"POST", "/api/v1/applications/:id/report/slot", "UAAHAHFH", 201, false, func(w *world, f fixture, who *caller) (string, any) {
+			// A draft to put, saved first on the fresh application of an
+			// allowed caller (refused ones share an application that
+			// must stay as it was).
+			if who == w.admin || who == w.owner || who == w.staff {
+				w.owner.must(200, "PUT", "/api/v1/applications/"+f.app+"/report", map[string]any{"version": 0, "draft": map[string]any{"duties": "Приём"}})
+			}
+			return "/api/v1/applications/" + f.app + "/report/slot", nil
+		}},
+		{"POST", "/api/v1/applications/:id/report/template", "UAAHAHFH", 404, false, app("/report/template", func() any {
+			return map[string]any{"template_id": "no-such-template"}
+		})},
+		{"GET", "/api/v1/report-templates", "UFFFAAFF", 200, false, fixed("/api/v1/report-templates", nil)},
+		{"POST", "/api/v1/report-templates", "UFFFAAFF", 201, false, fixed("/api/v1/report-templates", func(*caller) any {
+			return map[string]any{"specialty": "Терапия", "title": "Терапевт участковый", "draft": map[string]any{"duties": "Приём"}}
+		})},
+		{"DELETE", "/api/v1/report-templates/:tid", "UFFFAAFF", 204, false, func(w *world, _ fixture, who *caller) (string, any) {
+			id := "no-such-template"
+			if who == w.staff || who == w.staffX {
+				id = who.must(201, "POST", "/api/v1/report-templates", map[string]any{"specialty": "Терапия", "title": "Шаблон", "draft": map[string]any{}})["id"].(string)
+			}
+			return "/api/v1/report-templates/" + id, nil
+		}},
 		// Only a failed build is retried: an allowed caller hears so.
 		{"POST", "/api/v1/bundles/:id/retry", "UAAHAHFH", 409, true, func(_ *world, f fixture, _ *caller) (string, any) {
 			return "/api/v1/bundles/" + f.bundle + "/retry", nil

@@ -109,6 +109,7 @@ var contract = []struct {
 	{"Webhooks", testWebhooks},
 	{"Administration", testAdministration},
 	{"KeyScopeAndExpiry", testKeyScopeAndExpiry},
+	{"Report", testReport},
 }
 
 func TestContractEmbedded(t *testing.T) {

@@ -222,3 +222,28 @@ func RenderPage(t testing.TB, pdf []byte, page, dpi int) image.Image {
 	}
 	return img
 }
+
+// DocxText opens a DOCX with LibreOffice (headless, a private profile so
+// that runs do not share one) and returns its text as LibreOffice converts
+// it: what a real reader makes of the file. LibreOffice refusing the file
+// fails the test.
+func DocxText(t testing.TB, docx []byte) string {
+	t.Helper()
+	tool := Tool(t, "soffice")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "report.docx")
+	if err := os.WriteFile(in, docx, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(tool, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless", "--norestore",
+		"--convert-to", "txt:Text (encoded):UTF8", "--outdir", filepath.Join(dir, "out"), in)
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v %s", err, out)
+	}
+	text, err := os.ReadFile(filepath.Join(dir, "out", "report.txt"))
+	if err != nil {
+		t.Fatalf("LibreOffice did not convert the DOCX: %v", err)
+	}
+	return string(text)
+}

@@ -32,6 +32,7 @@ export function slotRow(appID, s, changed, opts = {}) {
     bar, status,
     el("div", { class: "actions" },
       locked ? null : el("label", { class: "button" + (doc ? " secondary" : "") }, doc ? "Заменить" : "Выбрать файл", input),
+      s.id === "professional_report" ? el("a", { class: "button secondary", href: `/app/a/${appID}/report` }, "Написать в сервисе") : null,
       doc ? el("a", { class: "button secondary", href: "/api/v1" + base + "/file?inline=1", target: "_blank", rel: "noopener" }, "Открыть") : null,
       doc ? el("a", { class: "button secondary", href: "/api/v1" + base + "/file", download: "" }, "Скачать") : null,
       doc ? el("button", { type: "button", class: "link", "aria-expanded": "false", onclick: (ev) => toggleHistory(ev.target, base, details) }, "История файлов") : null,

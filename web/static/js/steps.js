@@ -17,6 +17,9 @@ const educationCodes = ["education_hours", "frdo_missing", "nmo_total", "nmo_yea
 
 export function fixOf(f) {
   if (educationCodes.includes(f.code)) return { step: "education", anchor: "" };
+  // The report written in the service (an unsigned PDF in its row is fixed
+  // on the documents page, with the signed scan).
+  if (f.code.startsWith("report_") && f.code !== "report_unsigned") return { step: "report", anchor: "" };
   if (f.slot) return { step: "documents", anchor: "slot-" + f.slot };
   if (f.field) return { step: "form", anchor: "f-" + f.field.replace(/\./g, "-") };
   return null;
@@ -85,6 +88,9 @@ export function renderSteps(app, report, current) {
         state.note ? el("span", { class: "note" }, state.note) : null));
   }));
   const links = $(".app-links", nav);
+  const hasReport = app.slots.some((s) => s.id === "professional_report");
   if (links) links.replaceChildren(
+    hasReport ? el("a", { href: `/app/a/${app.id}/report`, "aria-current": current === "report" ? "page" : null }, "Отчёт о профессиональной деятельности") : "",
+    hasReport ? " · " : "",
     el("a", { href: `/app/a/${app.id}/share` }, "Доступ для консалтинга и учебного центра"));
 }

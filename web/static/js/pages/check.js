@@ -4,8 +4,8 @@
 import { $, count, el, ruDate } from "../core.js";
 import { documentCount, fixOf, hoursNote, loadApplication, progress } from "../steps.js";
 
-const fixTitles = { education: "К обучению", documents: "К документу", form: "К полю" };
-const stepPaths = { education: "/education", documents: "/documents", form: "/form" };
+const fixTitles = { education: "К обучению", documents: "К документу", form: "К полю", report: "К отчёту" };
+const stepPaths = { education: "/education", documents: "/documents", form: "/form", report: "/report" };
 
 // fixLink says where a finding is fixed: [href, link text], or null.
 function fixLink(id, f) {

@@ -32,7 +32,7 @@ export async function run() {
     const q = new URLSearchParams();
     const text = $("#filter-text").value.trim();
     if (text) q.set("q", text);
-    for (const [id, name] of [["#filter-ready", "ready"], ["#filter-status", "status"], ["#filter-assignee", "assignee"]]) {
+    for (const [id, name] of [["#filter-ready", "ready"], ["#filter-status", "status"], ["#filter-assignee", "assignee"], ["#filter-report", "report"]]) {
       if ($(id).value) q.set(name, $(id).value);
     }
     const att = $("#filter-attention").value;
@@ -73,6 +73,8 @@ export async function run() {
     const name = fullName(a.specialist) || "без имени";
     const n = a.blocking.length;
     const badges = (a.attention || []).map((w) => el("span", { class: "badge " + w }, attentionTitles[w]));
+    // A report on professional activity nobody has begun: written here or scanned.
+    if (a.report && a.report.state === "empty" && a.status !== "submitted") badges.push(el("span", { class: "badge report" }, "отчёт не начат"));
     const cells = [];
     if (staff) {
       const box = el("input", { type: "checkbox", "aria-label": "Выбрать " + name });
@@ -94,7 +96,7 @@ export async function run() {
   };
   const render = () => {
     $("#empty").hidden = shown.length > 0;
-    $("#empty").textContent = query().toString().match(/(^|&)(q|ready|status|assignee|overdue|expired|due_before)=/) ? "По этому отбору никого нет." : "Заявлений пока нет.";
+    $("#empty").textContent = query().toString().match(/(^|&)(q|ready|status|assignee|overdue|expired|due_before|report)=/) ? "По этому отбору никого нет." : "Заявлений пока нет.";
     $("#more").hidden = !cursor;
     $("#shown").textContent = shown.length ? "Показано: " + shown.length + (cursor ? " (есть ещё)" : "") : "";
     const [sort, order] = $("#sort").value.split(":");
@@ -214,7 +216,7 @@ export async function run() {
     clearTimeout(typing);
     typing = setTimeout(reload, 300);
   });
-  for (const id of ["#filter-ready", "#filter-status", "#filter-attention", "#filter-assignee", "#sort"]) $(id).addEventListener("change", reload);
+  for (const id of ["#filter-ready", "#filter-status", "#filter-attention", "#filter-assignee", "#filter-report", "#sort"]) $(id).addEventListener("change", reload);
   $$("#applications th[data-sort]").forEach((th) => {
     $("button", th).addEventListener("click", () => {
       const [sort, order] = $("#sort").value.split(":");
