@@ -57,7 +57,8 @@ func Reason(err error) string {
 		if p, ok := checks.AsProblem(de.Err); ok {
 			return fmt.Sprintf("Документ «%s» не прошёл повторную проверку: %s", de.Title, p.Message)
 		}
-		if errors.Is(de.Err, sandbox.ErrCrashed) || errors.Is(de.Err, sandbox.ErrTimeout) {
+		var te *sandbox.TaskError
+		if errors.Is(de.Err, sandbox.ErrCrashed) || errors.Is(de.Err, sandbox.ErrTimeout) || errors.As(de.Err, &te) {
 			return fmt.Sprintf("Документ «%s» не удалось объединить с остальными: программа сборки не справилась с ним. Сохраните этот документ заново и загрузите его ещё раз.", de.Title)
 		}
 		return fmt.Sprintf("Документ «%s» не удалось прочитать из хранилища. Повторите сборку позже.", de.Title)
