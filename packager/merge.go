@@ -1,21 +1,20 @@
 package packager
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
-	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/font"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"accredpack/sandbox"
 	"accredpack/templates"
@@ -48,7 +47,6 @@ type mergeInput struct {
 	// must not pass for the real one.
 	DraftStamp string `json:"draft_stamp"`
 	Progress   string `json:"progress"` // file the child writes the document index it works on to
-	FontDir    string `json:"font_dir"` // empty folder for pdfcpu's font files; the parent removes it
 }
 
 type mergeOutput struct {
@@ -65,11 +63,6 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, progress func(done 
 	pf.Close()
 	defer os.Remove(pf.Name())
 	in.Progress = pf.Name()
-	// The parent owns the font folder: a child killed mid-merge cannot clean up.
-	if in.FontDir, err = os.MkdirTemp(p.tmpDir, "merge-fonts-"); err != nil {
-		return fmt.Errorf("packager: font folder: %w", err)
-	}
-	defer os.RemoveAll(in.FontDir)
 	current := func() int {
 		b, _ := os.ReadFile(pf.Name())
 		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
@@ -129,82 +122,76 @@ func readRelaxed(path string) (*model.Context, error) {
 	return api.ReadAndValidate(f, conf)
 }
 
-// mergeTask runs in the child: merge the cross-reference tables of every
-// document into the front pages, add one bookmark per document, stamp page
-// numbers in the embedded Cyrillic font, write once.
+// mergeTask runs in the child: the front pages, then every document, each
+// read (relaxed, as uploads are checked), copied page by page into the
+// output and let go before the next (joiner), one bookmark per document,
+// every page stamped "стр. N из M" in the embedded Cyrillic font. Memory
+// follows the largest document, not the portfolio.
 func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
 	var in mergeInput
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return nil, fmt.Errorf("decode input: %w", err)
 	}
 	api.DisableConfigDir()
-	if err := installFont(in.FontDir); err != nil {
+	face, err := templates.NewStampFace("0123456789" + in.Stamp + in.DraftStamp)
+	if err != nil {
 		return nil, err
 	}
-	dest, err := readRelaxed(in.Front)
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	sheet, err := api.ReadContext(bytes.NewReader(face.Sheet), conf)
+	if err != nil {
+		return nil, fmt.Errorf("stamp sheet: %w", err)
+	}
+	front, err := readRelaxed(in.Front)
 	if err != nil {
 		return nil, fmt.Errorf("front pages: %w", err)
 	}
-	page := dest.PageCount + 1
-	var bookmarks []pdfcpu.Bookmark
-	for i, d := range in.Docs {
-		os.WriteFile(in.Progress, []byte(strconv.Itoa(i)), 0o600)
-		src, err := readRelaxed(d.Path)
-		if err == nil {
-			err = pdfcpu.MergeXRefTables("", src, dest, false, false)
-		}
-		if err != nil {
-			return nil, &sandbox.TaskError{Code: "document", Message: strconv.Itoa(i)}
-		}
-		bookmarks = append(bookmarks, pdfcpu.Bookmark{Title: d.Title, PageFrom: page})
-		page += d.Pages
-	}
-	os.WriteFile(in.Progress, []byte(strconv.Itoa(len(in.Docs))), 0o600)
-	if err := dest.EnsurePageCount(); err != nil {
-		return nil, fmt.Errorf("count pages: %w", err)
-	}
-	if len(bookmarks) > 0 {
-		if err := pdfcpu.AddBookmarks(dest, bookmarks, true); err != nil {
-			return nil, fmt.Errorf("bookmarks: %w", err)
-		}
-	}
-	wm, err := api.TextWatermark(in.Stamp, "fontname:"+templates.FontName+", points:9, position:bc, offset:0 12, scalefactor:1 abs, rotation:0, opacity:1, fillcolor:#000000", true, false, types.POINTS)
-	if err != nil {
-		return nil, fmt.Errorf("page stamp: %w", err)
-	}
-	if err := pdfcpu.AddWatermarks(dest, nil, wm); err != nil {
-		return nil, fmt.Errorf("page stamp: %w", err)
-	}
-	if in.DraftStamp != "" {
-		draft, err := api.TextWatermark(in.DraftStamp, "fontname:"+templates.FontName+", points:14, position:tc, offset:0 -14, scalefactor:1 abs, rotation:0, opacity:1, fillcolor:#C80000", true, false, types.POINTS)
-		if err != nil {
-			return nil, fmt.Errorf("draft stamp: %w", err)
-		}
-		if err := pdfcpu.AddWatermarks(dest, nil, draft); err != nil {
-			return nil, fmt.Errorf("draft stamp: %w", err)
-		}
+	total := front.PageCount
+	for _, d := range in.Docs {
+		total += d.Pages
 	}
 	out, err := os.Create(in.Out)
 	if err != nil {
 		return nil, err
 	}
 	defer out.Close()
-	if err := api.WriteContext(dest, out); err != nil {
+	j, err := newJoiner(out, face, sheet, in.Stamp, in.DraftStamp, total)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.add(front, "", front.PageCount); err != nil {
+		return nil, fmt.Errorf("front pages: %w", err)
+	}
+	front, sheet = nil, nil
+	for i, d := range in.Docs {
+		os.WriteFile(in.Progress, []byte(strconv.Itoa(i)), 0o600)
+		if err := addDocument(j, d); err != nil {
+			slog.Debug("merge: document refused", "document", i, "err", err)
+			return nil, &sandbox.TaskError{Code: "document", Message: strconv.Itoa(i)}
+		}
+		// One document at a time: what the last one held goes back before
+		// the next is read.
+		runtime.GC()
+	}
+	os.WriteFile(in.Progress, []byte(strconv.Itoa(len(in.Docs))), 0o600)
+	if err := j.finish(); err != nil {
 		return nil, fmt.Errorf("write: %w", err)
 	}
-	return mergeOutput{Pages: dest.PageCount}, out.Sync()
+	return mergeOutput{Pages: total}, out.Sync()
 }
 
-// installFont makes the embedded TrueType font known to pdfcpu for stamps,
-// through the font folder dir.
-func installFont(dir string) error {
-	ttf := filepath.Join(dir, templates.FontName+".ttf")
-	if err := os.WriteFile(ttf, templates.FontRegular, 0o600); err != nil {
-		return fmt.Errorf("write font: %w", err)
+// addDocument reads one document and copies it; a panic in either is the
+// document's failure.
+func addDocument(j *joiner, d mergeDoc) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	ctx, err := readRelaxed(d.Path)
+	if err != nil {
+		return err
 	}
-	font.UserFontDir = dir
-	if _, err := font.InstallTrueTypeFont(dir, ttf); err != nil {
-		return fmt.Errorf("install font: %w", err)
-	}
-	return font.LoadUserFonts()
+	return j.add(ctx, d.Title, d.Pages)
 }

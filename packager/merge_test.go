@@ -1,0 +1,138 @@
+package packager
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"accredpack/internal/testdocs"
+	"accredpack/internal/testenv"
+)
+
+// The merge copies each document's pages as its page tree means them:
+// inherited resources, box and rotation resolved into the page, a box
+// whose origin is not zero, a source filed in object streams. The output
+// opens in poppler and passes qpdf --check; every page carries its stamp,
+// bottom-centre of the page as it is viewed; bookmarks lead to each
+// document's first page.
+func TestPortfolioPageShapes(t *testing.T) {
+	f := newFixture(t, 1<<30)
+	f.put(t, "identity_document", testdocs.PageTreeShapes(), 3)
+	f.put(t, "snils", testdocs.WithObjectStreams(t, testdocs.PDF(t, 2, "objstm")), 2)
+	f.put(t, "education_diploma", testdocs.PDF(t, 1, "diploma"), 1)
+	var out bytes.Buffer
+	if err := f.pk.Portfolio(context.Background(), f.plan(false), &out, noProgress); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "portfolio.pdf")
+	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command(testenv.Tool(t, "qpdf"), "--check", path).CombinedOutput(); err != nil {
+		t.Errorf("qpdf --check: %v\n%s", err, b)
+	}
+	const pages = 3 + 3 + 2 + 1
+	info, err := exec.Command(testenv.Tool(t, "pdfinfo"), "-f", "1", "-l", strconv.Itoa(pages), path).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v", err)
+	}
+	flat := strings.Join(strings.Fields(string(info)), " ")
+	for _, want := range []string{"Pages: " + strconv.Itoa(pages), "Page 4 rot: 90", "Page 5 rot: 90", "Page 6 rot: 0",
+		"Page 6 size: 600 x 800", "Page 4 size: 600 x 800"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("pdfinfo lacks %q:\n%s", want, info)
+		}
+	}
+
+	conf := model.NewDefaultConfiguration()
+	bms, err := api.Bookmarks(bytes.NewReader(out.Bytes()), conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range bms {
+		got = append(got, fmt.Sprintf("%s@%d", b.Title, b.PageFrom))
+	}
+	want := []string{"1. Паспорт (разворот с фотографией и страница с регистрацией)@4", "2. СНИЛС@7",
+		"3. Диплом о высшем или среднем медицинском образовании с приложением@9"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("bookmarks =\n%q\nwant\n%q", got, want)
+	}
+
+	text := strings.Split(testenv.PDFText(t, out.Bytes()), "\f")
+	for i := 1; i <= pages; i++ {
+		if want := fmt.Sprintf("стр. %d из %d", i, pages); !strings.Contains(text[i-1], want) {
+			t.Errorf("page %d lacks %q: %q", i, want, text[i-1])
+		}
+	}
+	// Each document's own text, on its page: the pages inheriting their
+	// font from the page tree still show it.
+	for page, want := range map[int]string{4: "shape page 1", 5: "shape page 2", 6: "shape page 3", 7: "objstm - page 1 of 2", 8: "objstm - page 2 of 2", 9: "diploma - page 1 of 1"} {
+		if !strings.Contains(text[page-1], want) {
+			t.Errorf("page %d lacks %q: %q", page, want, text[page-1])
+		}
+	}
+	for _, page := range []int{1, 4, 5, 6, 7} {
+		stampPlacement(t, path, page, pages, page == 4 || page == 5)
+	}
+}
+
+var (
+	bboxPage = regexp.MustCompile(`<page width="([0-9.]+)" height="([0-9.]+)">`)
+	bboxWord = regexp.MustCompile(`<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)</word>`)
+)
+
+// stampPlacement checks, with pdftotext -bbox (coordinates of the page as
+// viewed, y downwards; its page size is the unrotated one), that the
+// page's stamp is one horizontal line centred at the bottom.
+func stampPlacement(t *testing.T, path string, page, pages int, quarterTurn bool) {
+	t.Helper()
+	b, err := exec.Command(testenv.Tool(t, "pdftotext"), "-bbox", "-f", strconv.Itoa(page), "-l", strconv.Itoa(page), path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext -bbox: %v", err)
+	}
+	m := bboxPage.FindStringSubmatch(string(b))
+	if m == nil {
+		t.Fatalf("page %d: no page size in %s", page, b)
+	}
+	w, h := atof(m[1]), atof(m[2])
+	if quarterTurn {
+		w, h = h, w
+	}
+	words := bboxWord.FindAllStringSubmatch(string(b), -1)
+	for i := 0; i+3 < len(words); i++ {
+		if words[i][5] != "стр." || words[i+1][5] != strconv.Itoa(page) || words[i+2][5] != "из" || words[i+3][5] != strconv.Itoa(pages) {
+			continue
+		}
+		first, last := words[i], words[i+3]
+		left, right := atof(first[1]), atof(last[3])
+		top, bottom := atof(first[2]), atof(first[4])
+		if math.Abs((left+right)/2-w/2) > 3 {
+			t.Errorf("page %d (%gx%g): the stamp spans x %g-%g, not centred", page, w, h, left, right)
+		}
+		if top < h-40 || bottom > h {
+			t.Errorf("page %d (%gx%g): the stamp sits at y %g-%g, not at the bottom", page, w, h, top, bottom)
+		}
+		if atof(last[2]) != top {
+			t.Errorf("page %d: the stamp is not one horizontal line: %q", page, words[i:i+4])
+		}
+		return
+	}
+	t.Errorf("page %d: no stamp «стр. %d из %d» among %q", page, page, pages, words)
+}
+
+func atof(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
