@@ -3,6 +3,7 @@ package packager
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -11,11 +12,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
+	"accredpack/checks"
 	"accredpack/internal/testdocs"
 	"accredpack/internal/testenv"
 )
@@ -135,4 +139,63 @@ func stampPlacement(t *testing.T, path string, page, pages int, quarterTurn bool
 func atof(s string) float64 {
 	f, _ := strconv.ParseFloat(s, 64)
 	return f
+}
+
+// A stored document that is not a PDF pdfcpu can read (here: a header and
+// noise) fails the portfolio naming it, not the service.
+func TestPortfolioBrokenDocumentNamesIt(t *testing.T) {
+	f := newFixture(t, 256<<20)
+	f.put(t, "identity_document", testdocs.PDF(t, 1, "passport"), 1)
+	f.put(t, "snils", testdocs.GarbageAfterHeader(), 1)
+	err := f.pk.Portfolio(context.Background(), f.plan(false), &bytes.Buffer{}, noProgress)
+	var de *DocumentError
+	if !errors.As(err, &de) || de.Title != "СНИЛС" {
+		t.Fatalf("err = %v; want a failure naming СНИЛС", err)
+	}
+	if r := Reason(err); !strings.Contains(r, "«СНИЛС»") || !strings.Contains(r, "объединить") {
+		t.Errorf("reason = %q", r)
+	}
+}
+
+// As the FRMR package does, the portfolio parses again only documents
+// stored under older rules: the others are streamed to the merge,
+// verified against their SHA-256.
+func TestPortfolioRechecksOnlyDocumentsOfOlderRules(t *testing.T) {
+	var children atomic.Int64
+	build := func(rules int) error {
+		f := newFixture(t, 256<<20)
+		f.parser.OnExit = func(string, int64, time.Duration) { children.Add(1) }
+		f.put(t, "identity_document", testdocs.PDF(t, 2, "passport"), 2)
+		// Active content: refused since rules version 2.
+		f.putChecked(t, "snils", testdocs.WithJavaScript(), 1, rules)
+		return f.pk.Portfolio(context.Background(), f.plan(false), &bytes.Buffer{}, noProgress)
+	}
+	if err := build(checks.RulesVersion); err != nil {
+		t.Fatalf("documents of the current rules: %v", err)
+	}
+	if n := children.Load(); n != 0 {
+		t.Errorf("%d documents parsed again although checked under the current rules", n)
+	}
+	children.Store(0)
+	err := build(1)
+	var de *DocumentError
+	p, ok := checks.AsProblem(err)
+	if !errors.As(err, &de) || de.Title != "СНИЛС" || !ok || p.Code != checks.CodePDFInvalid {
+		t.Fatalf("a document of rules version 1 with JavaScript: %v; want pdf_invalid naming СНИЛС", err)
+	}
+	if n := children.Load(); n != 1 {
+		t.Errorf("%d documents parsed; want the one of older rules only", n)
+	}
+}
+
+// A document whose bytes changed since upload fails the portfolio.
+func TestPortfolioRefusesADocumentThatChanged(t *testing.T) {
+	f := newFixture(t, 256<<20)
+	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
+	f.docs[0].SHA256 = strings.Repeat("0", 64)
+	err := f.pk.Portfolio(context.Background(), f.plan(false), &bytes.Buffer{}, noProgress)
+	var de *DocumentError
+	if !errors.As(err, &de) || de.Title != "СНИЛС" {
+		t.Fatalf("err = %v; want a failure naming СНИЛС", err)
+	}
 }

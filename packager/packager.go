@@ -242,6 +242,44 @@ func addBytes(zw *zip.Writer, name string, b []byte, plan Plan) error {
 	return nil
 }
 
+// spool copies a document for the merge to a temporary file and answers
+// its path (to remove, even with an error) and page count. As in
+// addDocument, a document that passed the current rules at upload is only
+// verified against its recorded SHA-256 on the way (its page count is the
+// one its check recorded); one of older rules (or without a page count)
+// is checked again as an upload.
+func (p *Packager) spool(ctx context.Context, it Item) (string, int, error) {
+	if it.Doc.Rules < checks.RulesVersion || it.Doc.Pages <= 0 {
+		s, v, err := p.fetch(ctx, it)
+		if err != nil {
+			return "", 0, err
+		}
+		return s.Path, v.Pages, nil
+	}
+	rc, err := p.store.Open(ctx, it.Doc.ObjectKey)
+	if err != nil {
+		return "", 0, &DocumentError{Title: it.Title, Err: err}
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(p.tmpDir, "merge-doc-*.pdf")
+	if err != nil {
+		return "", 0, fmt.Errorf("packager: spool %s: %w", it.Ref, err)
+	}
+	src := &sourceReader{ctx: ctx, r: storage.Verify(rc, it.Doc.Size, it.Doc.SHA256)}
+	if _, err = io.Copy(f, src); err == nil {
+		err = f.Close()
+	} else {
+		f.Close()
+	}
+	if err != nil {
+		if src.err != nil {
+			return f.Name(), 0, &DocumentError{Title: it.Title, Err: src.err}
+		}
+		return f.Name(), 0, fmt.Errorf("packager: spool %s: %w", it.Ref, err)
+	}
+	return f.Name(), it.Doc.Pages, nil
+}
+
 // Portfolio writes the merged portfolio PDF to w: cover, inventory, then
 // every document in catalog order with a bookmark each, pages stamped
 // "стр. N из M".
@@ -251,10 +289,10 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 	}
 	total := len(plan.Items)
 	progress(0, 2*total) // fetching and checking, then merging
-	var spools []*checks.Spooled
+	var spools []string
 	defer func() {
 		for _, s := range spools {
-			s.Remove()
+			os.Remove(s)
 		}
 	}()
 	var rows []templates.InventoryRow
@@ -264,15 +302,17 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 	}
 	first := 1
 	for i, it := range plan.Items {
-		s, v, err := p.fetch(ctx, it)
+		path, pages, err := p.spool(ctx, it)
+		if path != "" {
+			spools = append(spools, path)
+		}
 		if err != nil {
 			return err
 		}
-		spools = append(spools, s)
-		rows = append(rows, templates.InventoryRow{Title: it.Title, Pages: v.Pages, FirstPage: first})
+		rows = append(rows, templates.InventoryRow{Title: it.Title, Pages: pages, FirstPage: first})
 		// Bookmark titles must be unique (pdfcpu #1187): number them.
-		in.Docs = append(in.Docs, mergeDoc{Path: s.Path, Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: v.Pages})
-		first += v.Pages
+		in.Docs = append(in.Docs, mergeDoc{Path: path, Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: pages})
+		first += pages
 		progress(i+1, 2*total)
 	}
 
