@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -23,6 +24,7 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
+	"accredpack/internal/testdocs"
 	"accredpack/internal/testenv"
 	"accredpack/keyring"
 	"accredpack/sandbox"
@@ -302,3 +304,27 @@ func BenchmarkPlainCopy20x12MB(b *testing.B) {
 }
 
 func runtimeGC() { runtime.GC(); debug.FreeOSMemory() }
+
+// BenchmarkMergeTask20x12MB is the merge child's work alone, in this
+// process (for profiles: -cpuprofile, -memprofile): the front pages and
+// the 20 documents joined into a file.
+func BenchmarkMergeTask20x12MB(b *testing.B) {
+	in := benchInputs(b)
+	front := filepath.Join(in.dir, "front.pdf")
+	if err := os.WriteFile(front, testdocs.PDF(b, 3, "front"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	mi := mergeInput{Front: front, Out: filepath.Join(in.dir, "out.pdf"), Stamp: in.f.pk.wording.PageStamp, Progress: filepath.Join(in.dir, "progress")}
+	for i, p := range in.paths {
+		mi.Docs = append(mi.Docs, mergeDoc{Path: p, Title: fmt.Sprintf("%d. doc", i+1), Pages: 1})
+	}
+	raw, _ := json.Marshal(mi)
+	defer os.Remove(mi.Out)
+	b.SetBytes(in.total)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := mergeTask(context.Background(), raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -178,7 +178,7 @@ func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
 	if err := j.finish(); err != nil {
 		return nil, fmt.Errorf("write: %w", err)
 	}
-	return mergeOutput{Pages: total}, out.Sync()
+	return mergeOutput{Pages: total}, out.Close()
 }
 
 // addDocument reads one document and copies it; a panic in either is the
