@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -314,17 +313,23 @@ func BenchmarkMergeTask20x12MB(b *testing.B) {
 	if err := os.WriteFile(front, testdocs.PDF(b, 3, "front"), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	mi := mergeInput{Front: front, Out: filepath.Join(in.dir, "out.pdf"), Stamp: in.f.pk.wording.PageStamp, Progress: filepath.Join(in.dir, "progress")}
-	for i, p := range in.paths {
-		mi.Docs = append(mi.Docs, mergeDoc{Path: p, Title: fmt.Sprintf("%d. doc", i+1), Pages: 1})
+	mi := mergeInput{Front: front, Stamp: in.f.pk.wording.PageStamp, Progress: filepath.Join(in.dir, "progress")}
+	for i := range in.paths {
+		mi.Docs = append(mi.Docs, mergeDoc{Title: fmt.Sprintf("%d. doc", i+1), Pages: 1})
 	}
-	raw, _ := json.Marshal(mi)
-	defer os.Remove(mi.Out)
+	paths := strings.Join(in.paths, "\n") + "\n"
+	out := filepath.Join(in.dir, "out.pdf")
+	defer os.Remove(out)
 	b.SetBytes(in.total)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := mergeTask(context.Background(), raw); err != nil {
+		f, err := os.Create(out)
+		if err != nil {
 			b.Fatal(err)
 		}
+		if _, err := joinPortfolio(mi, strings.NewReader(paths), f); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
 	}
 }

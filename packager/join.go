@@ -59,20 +59,29 @@ func (r ref) String() string      { return r.PDFString() }
 func (r ref) Clone() types.Object { return r }
 func (r ref) PDFString() string   { return strconv.Itoa(int(r)) + " 0 R" }
 
+// countingWriter counts what is written and keeps the first error (the
+// output's, not a source's).
 type countingWriter struct {
-	w *bufio.Writer
-	n int64
+	w   *bufio.Writer
+	n   int64
+	err error
 }
 
 func (c *countingWriter) Write(b []byte) (int, error) {
 	n, err := c.w.Write(b)
 	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
 	return n, err
 }
 
 func (c *countingWriter) WriteString(s string) (int, error) {
 	n, err := c.w.WriteString(s)
 	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
 	return n, err
 }
 
@@ -671,7 +680,10 @@ func (j *joiner) finish() error {
 	id := make([]byte, 16)
 	rand.Read(id)
 	fmt.Fprintf(j.w, "trailer\n<</Size %d /Root %d 0 R /ID [<%s> <%s>]>>\nstartxref\n%d\n%%%%EOF\n", len(j.offsets)+1, cat, hex.EncodeToString(id), hex.EncodeToString(id), xref)
-	return j.w.w.Flush()
+	if err := j.w.w.Flush(); err != nil {
+		return err
+	}
+	return j.w.err
 }
 
 // utf16Hex is a text string as UTF-16BE with a byte order mark.

@@ -242,28 +242,25 @@ func addBytes(zw *zip.Writer, name string, b []byte, plan Plan) error {
 	return nil
 }
 
-// spool copies a document for the merge to a temporary file and answers
-// its path (to remove, even with an error) and page count. As in
-// addDocument, a document that passed the current rules at upload is only
-// verified against its recorded SHA-256 on the way (its page count is the
-// one its check recorded); one of older rules (or without a page count)
-// is checked again as an upload.
-func (p *Packager) spool(ctx context.Context, it Item) (string, int, error) {
-	if it.Doc.Rules < checks.RulesVersion || it.Doc.Pages <= 0 {
-		s, v, err := p.fetch(ctx, it)
-		if err != nil {
-			return "", 0, err
-		}
-		return s.Path, v.Pages, nil
-	}
+// rechecked reports whether the portfolio checks a document again as an
+// upload (in a child) before merging it: as in addDocument, one stored
+// under older rules, or without a page count on record. The others passed
+// the current rules at upload, and their SHA-256, recorded then and
+// verified as they are spooled, proves these are the checked bytes.
+func rechecked(it Item) bool { return it.Doc.Rules < checks.RulesVersion || it.Doc.Pages <= 0 }
+
+// spoolVerified copies a document from the store to a temporary file,
+// verified against its recorded SHA-256 on the way, and answers the path
+// (to remove, even with an error).
+func (p *Packager) spoolVerified(ctx context.Context, it Item) (string, error) {
 	rc, err := p.store.Open(ctx, it.Doc.ObjectKey)
 	if err != nil {
-		return "", 0, &DocumentError{Title: it.Title, Err: err}
+		return "", &DocumentError{Title: it.Title, Err: err}
 	}
 	defer rc.Close()
 	f, err := os.CreateTemp(p.tmpDir, "merge-doc-*.pdf")
 	if err != nil {
-		return "", 0, fmt.Errorf("packager: spool %s: %w", it.Ref, err)
+		return "", fmt.Errorf("packager: spool %s: %w", it.Ref, err)
 	}
 	src := &sourceReader{ctx: ctx, r: storage.Verify(rc, it.Doc.Size, it.Doc.SHA256)}
 	if _, err = io.Copy(f, src); err == nil {
@@ -273,26 +270,30 @@ func (p *Packager) spool(ctx context.Context, it Item) (string, int, error) {
 	}
 	if err != nil {
 		if src.err != nil {
-			return f.Name(), 0, &DocumentError{Title: it.Title, Err: src.err}
+			return f.Name(), &DocumentError{Title: it.Title, Err: src.err}
 		}
-		return f.Name(), 0, fmt.Errorf("packager: spool %s: %w", it.Ref, err)
+		return f.Name(), fmt.Errorf("packager: spool %s: %w", it.Ref, err)
 	}
-	return f.Name(), it.Doc.Pages, nil
+	return f.Name(), nil
 }
 
 // Portfolio writes the merged portfolio PDF to w: cover, inventory, then
 // every document in catalog order with a bookmark each, pages stamped
-// "стр. N из M".
+// "стр. N из M". Documents are fetched while earlier ones merge, and the
+// merged PDF streams into w as it is written: a failure leaves w with a
+// part of it, to discard, as FRMRPackage does.
 func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progress Progress) error {
 	if plan.Readiness == nil {
 		return errors.New("packager: a portfolio needs the application's readiness (its reporting period and readiness page)")
 	}
 	total := len(plan.Items)
-	progress(0, 2*total) // fetching and checking, then merging
-	var spools []string
+	progress(0, 2*total) // documents fetched, documents merged
+	spools := make([]string, total)
 	defer func() {
 		for _, s := range spools {
-			os.Remove(s)
+			if s != "" {
+				os.Remove(s)
+			}
 		}
 	}()
 	var rows []templates.InventoryRow
@@ -300,20 +301,22 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 	if plan.Draft {
 		in.DraftStamp = p.wording.DraftStamp
 	}
+	// Page counts first (the inventory and every stamp need them): on
+	// record, or from the new check of a document of older rules.
 	first := 1
 	for i, it := range plan.Items {
-		path, pages, err := p.spool(ctx, it)
-		if path != "" {
-			spools = append(spools, path)
-		}
-		if err != nil {
-			return err
+		pages := it.Doc.Pages
+		if rechecked(it) {
+			s, v, err := p.fetch(ctx, it)
+			if err != nil {
+				return err
+			}
+			spools[i], pages = s.Path, v.Pages
 		}
 		rows = append(rows, templates.InventoryRow{Title: it.Title, Pages: pages, FirstPage: first})
 		// Bookmark titles must be unique (pdfcpu #1187): number them.
-		in.Docs = append(in.Docs, mergeDoc{Path: path, Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: pages})
+		in.Docs = append(in.Docs, mergeDoc{Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: pages})
 		first += pages
-		progress(i+1, 2*total)
 	}
 
 	front, err := os.CreateTemp(p.tmpDir, "front-*.pdf")
@@ -332,24 +335,5 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		return fmt.Errorf("packager: front pages: %w", err)
 	}
 	in.Front = front.Name()
-
-	out, err := os.CreateTemp(p.tmpDir, "portfolio-*.pdf")
-	if err != nil {
-		return fmt.Errorf("packager: output: %w", err)
-	}
-	out.Close()
-	defer os.Remove(out.Name())
-	in.Out = out.Name()
-	if err := p.merge(ctx, in, func(done int) { progress(total+done, 2*total) }); err != nil {
-		return err
-	}
-	merged, err := os.Open(out.Name())
-	if err != nil {
-		return fmt.Errorf("packager: read merged portfolio: %w", err)
-	}
-	defer merged.Close()
-	if _, err := io.Copy(w, merged); err != nil {
-		return fmt.Errorf("packager: write portfolio: %w", err)
-	}
-	return nil
+	return p.merge(ctx, in, plan.Items, spools, w, func(done int) { progress(done, 2*total) })
 }
