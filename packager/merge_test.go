@@ -199,3 +199,35 @@ func TestPortfolioRefusesADocumentThatChanged(t *testing.T) {
 		t.Fatalf("err = %v; want a failure naming СНИЛС", err)
 	}
 }
+
+type failingWriter struct{ left int }
+
+func (w *failingWriter) Write(b []byte) (int, error) {
+	if len(b) > w.left {
+		return 0, errors.New("disk full")
+	}
+	w.left -= len(b)
+	return len(b), nil
+}
+
+// The merged PDF streams into the destination: when that fails midway,
+// the build fails as a write, naming no document, and nothing hangs.
+func TestPortfolioDestinationFailureIsNoDocuments(t *testing.T) {
+	f := newFixture(t, 256<<20)
+	for _, ref := range []string{"identity_document", "snils", "education_diploma"} {
+		f.put(t, ref, testdocs.SizedPDF(t, 2<<20), 1)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- f.pk.Portfolio(context.Background(), f.plan(false), &failingWriter{left: 1 << 20}, noProgress)
+	}()
+	select {
+	case err := <-done:
+		var de *DocumentError
+		if err == nil || errors.As(err, &de) || !strings.Contains(err.Error(), "disk full") {
+			t.Fatalf("err = %v; want the destination's failure, naming no document", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the portfolio hangs after its destination failed")
+	}
+}
