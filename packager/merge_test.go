@@ -22,6 +22,7 @@ import (
 	"accredpack/checks"
 	"accredpack/internal/testdocs"
 	"accredpack/internal/testenv"
+	"accredpack/sandbox"
 )
 
 // The merge copies each document's pages as its page tree means them:
@@ -231,3 +232,37 @@ func TestPortfolioDestinationFailureIsNoDocuments(t *testing.T) {
 		t.Fatal("the portfolio hangs after its destination failed")
 	}
 }
+
+// MergeMemory: a document that passed an upload's parse within its budget
+// merges within MergeMemory of that budget, whatever else the portfolio
+// holds. Here the heaviest kind the hostile corpus names: 100,000 blank
+// pages, ~280 MB once parsed, accepted by a 512 MiB parse.
+func TestMergeMemoryTakesWhatAParseAccepted(t *testing.T) {
+	const parse = 512 << 20
+	heavy := testdocs.ManyPages(100_000)
+	checker := checks.NewChecker(30<<20, runner(t, sandbox.Limits{Memory: parse, Timeout: time.Minute, Parallel: 1}))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "heavy.pdf")
+	if err := os.WriteFile(path, heavy, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v, err := checker.CheckFile(context.Background(), path)
+	if err != nil || v.Pages != 100_000 {
+		t.Fatalf("the parse of %d MiB: %+v, %v; want the document accepted", parse>>20, v, err)
+	}
+	f := newFixture(t, MergeMemory(parse))
+	f.put(t, "identity_document", testdocs.PDF(t, 1, "passport"), 1)
+	f.put(t, "education_diploma", heavy, 100_000)
+	f.put(t, "snils", testdocs.SizedPDF(t, 12<<20), 1)
+	var peak int64
+	f.pk.merger.OnExit = func(_ string, rss int64, _ time.Duration) { peak = rss }
+	var out countWriter
+	if err := f.pk.Portfolio(context.Background(), f.plan(false), &out, noProgress); err != nil {
+		t.Fatalf("portfolio within MergeMemory(%d MiB): %v", parse>>20, err)
+	}
+	t.Logf("merge child peak %d MiB, output %d MB", peak>>20, out/1e6)
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(b []byte) (int, error) { *c += countWriter(len(b)); return len(b), nil }
