@@ -44,6 +44,7 @@ type joiner struct {
 	draft    string // draft mark, or empty
 	total    int    // pages the output will have
 	maxDepth int
+	version  model.Version // the highest of the sources', at least 1.4
 }
 
 type mark struct {
@@ -88,8 +89,10 @@ func (c *countingWriter) WriteString(s string) (int, error) {
 // newJoiner writes the header, the shared objects and the stamp face's
 // font to w. total is the number of pages the output will have.
 func newJoiner(w io.Writer, face *templates.StampFace, sheet *model.Context, stamp, draft string, total int) (*joiner, error) {
-	j := &joiner{w: &countingWriter{w: bufio.NewWriterSize(w, 256<<10)}, face: face, stamp: stamp, draft: draft, total: total, maxDepth: 200}
-	j.w.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	j := &joiner{w: &countingWriter{w: bufio.NewWriterSize(w, 256<<10)}, face: face, stamp: stamp, draft: draft, total: total, maxDepth: 200, version: model.V14}
+	// The header says 1.4; the catalog says more when a source is newer
+	// (PDF 32000-1 7.7.2): the sources are not known yet.
+	j.w.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 	j.root = j.reserve()
 	j.qOpen = j.reserve()
 	if err := j.stream(j.qOpen, []byte("q\n")); err != nil {
@@ -140,6 +143,9 @@ type source struct {
 func (j *joiner) newSource(ctx *model.Context) (*source, error) {
 	if ctx.Encrypt != nil {
 		return nil, errors.New("encrypted")
+	}
+	if ctx.HeaderVersion != nil || ctx.RootVersion != nil {
+		j.version = max(j.version, ctx.XRefTable.Version())
 	}
 	s := &source{j: j, xt: ctx.XRefTable, num: map[int]int{}, skip: map[int]bool{}}
 	if ctx.Root != nil {
@@ -663,6 +669,9 @@ func (j *joiner) finish() error {
 			j.end()
 		}
 		catalog += " /Outlines " + ref(outlines).PDFString() + " /PageMode /UseOutlines"
+	}
+	if j.version > model.V14 {
+		catalog += " /Version /" + j.version.String()
 	}
 	cat := j.reserve()
 	j.begin(cat)

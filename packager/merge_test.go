@@ -60,6 +60,10 @@ func TestPortfolioPageShapes(t *testing.T) {
 		}
 	}
 
+	// The newest source (pdfcpu's, with object streams) sets the version.
+	if !strings.Contains(flat, "PDF version: 1.7") {
+		t.Errorf("pdfinfo: want PDF 1.7 (the object-stream source's):\n%s", info)
+	}
 	conf := model.NewDefaultConfiguration()
 	bms, err := api.Bookmarks(bytes.NewReader(out.Bytes()), conf)
 	if err != nil {
@@ -90,6 +94,29 @@ func TestPortfolioPageShapes(t *testing.T) {
 	}
 	for _, page := range []int{1, 4, 5, 6, 7} {
 		stampPlacement(t, path, page, pages, page == 4 || page == 5)
+	}
+}
+
+// A portfolio of PDF 1.4 documents is a PDF 1.4 file, strictly valid even
+// with a document typed in a standard-14 font without widths (which
+// pdfcpu's strict mode refuses from PDF 1.5 on; its own merge made such
+// portfolios invalid).
+func TestPortfolioKeepsTheDocumentsVersion(t *testing.T) {
+	f := newFixture(t, 256<<20)
+	f.put(t, "identity_document", testdocs.PageTreeShapes(), 3)
+	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
+	var out bytes.Buffer
+	if err := f.pk.Portfolio(context.Background(), f.plan(true), &out, noProgress); err != nil {
+		t.Fatal(err)
+	}
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationStrict
+	ctx, err := api.ReadAndValidate(bytes.NewReader(out.Bytes()), conf)
+	if err != nil {
+		t.Fatalf("strict validation: %v", err)
+	}
+	if v := ctx.XRefTable.Version(); v != model.V14 {
+		t.Errorf("version %s; want 1.4", v)
 	}
 }
 
