@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -197,6 +198,8 @@ func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return nil, fmt.Errorf("decode input: %w", err)
 	}
+	// The live heap is one document; collect well before twice that.
+	debug.SetGCPercent(25)
 	out := sandbox.ChildFile(1, "output")
 	res, err := joinPortfolio(in, sandbox.ChildFile(0, "documents"), out)
 	if err != nil {
