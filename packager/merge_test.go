@@ -262,11 +262,11 @@ func TestPortfolioDestinationFailureIsNoDocuments(t *testing.T) {
 
 // MergeMemory: a document that passed an upload's parse within its budget
 // merges within MergeMemory of that budget, whatever else the portfolio
-// holds. Here the heaviest kind the hostile corpus names: 100,000 blank
-// pages, ~280 MB once parsed, accepted by a 512 MiB parse.
+// holds. Here the heaviest kind the hostile corpus names: 50,000 blank
+// pages, ~140 MB once parsed, accepted by a 256 MiB parse.
 func TestMergeMemoryTakesWhatAParseAccepted(t *testing.T) {
-	const parse = 512 << 20
-	heavy := testdocs.ManyPages(100_000)
+	const parse = 256 << 20
+	heavy := testdocs.ManyPages(50_000)
 	checker := checks.NewChecker(30<<20, runner(t, sandbox.Limits{Memory: parse, Timeout: time.Minute, Parallel: 1}))
 	dir := t.TempDir()
 	path := filepath.Join(dir, "heavy.pdf")
@@ -274,12 +274,12 @@ func TestMergeMemoryTakesWhatAParseAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err := checker.CheckFile(context.Background(), path)
-	if err != nil || v.Pages != 100_000 {
+	if err != nil || v.Pages != 50_000 {
 		t.Fatalf("the parse of %d MiB: %+v, %v; want the document accepted", parse>>20, v, err)
 	}
 	f := newFixture(t, MergeMemory(parse))
 	f.put(t, "identity_document", testdocs.PDF(t, 1, "passport"), 1)
-	f.put(t, "education_diploma", heavy, 100_000)
+	f.put(t, "education_diploma", heavy, 50_000)
 	f.put(t, "snils", testdocs.SizedPDF(t, 12<<20), 1)
 	var peak int64
 	f.pk.merger.OnExit = func(_ string, rss int64, _ time.Duration) { peak = rss }
