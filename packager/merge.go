@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -253,7 +252,6 @@ func joinPortfolio(in mergeInput, paths io.Reader, out io.Writer) (mergeOutput, 
 			if j.w.err != nil {
 				return mergeOutput{}, fmt.Errorf("write: %w", j.w.err)
 			}
-			slog.Debug("merge: document refused", "document", i, "err", err)
 			return mergeOutput{}, &sandbox.TaskError{Code: "document", Message: strconv.Itoa(i)}
 		}
 		// One document at a time: what the last one held goes back before
