@@ -23,6 +23,7 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
+	"accredpack/internal/testdocs"
 	"accredpack/internal/testenv"
 	"accredpack/keyring"
 	"accredpack/sandbox"
@@ -255,7 +256,9 @@ func BenchmarkQPDFMerge20x12MB(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		out := filepath.Join(os.TempDir(), "qpdf-bench.pdf")
-		cmd := exec.Command(qpdf, append(append([]string{"--empty", "--pages"}, in.paths...), "--", out)...)
+		// --compress-streams=n: the same work as the merge (qpdf otherwise
+		// compresses every uncompressed stream again).
+		cmd := exec.Command(qpdf, append(append([]string{"--compress-streams=n", "--empty", "--pages"}, in.paths...), "--", out)...)
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
@@ -302,3 +305,33 @@ func BenchmarkPlainCopy20x12MB(b *testing.B) {
 }
 
 func runtimeGC() { runtime.GC(); debug.FreeOSMemory() }
+
+// BenchmarkMergeTask20x12MB is the merge child's work alone, in this
+// process (for profiles: -cpuprofile, -memprofile): the front pages and
+// the 20 documents joined into a file.
+func BenchmarkMergeTask20x12MB(b *testing.B) {
+	in := benchInputs(b)
+	front := filepath.Join(in.dir, "front.pdf")
+	if err := os.WriteFile(front, testdocs.PDF(b, 3, "front"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	mi := mergeInput{Front: front, Stamp: in.f.pk.wording.PageStamp, Progress: filepath.Join(in.dir, "progress")}
+	for i := range in.paths {
+		mi.Docs = append(mi.Docs, mergeDoc{Title: fmt.Sprintf("%d. doc", i+1), Pages: 1})
+	}
+	paths := strings.Join(in.paths, "\n") + "\n"
+	out := filepath.Join(in.dir, "out.pdf")
+	defer os.Remove(out)
+	b.SetBytes(in.total)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f, err := os.Create(out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := joinPortfolio(mi, strings.NewReader(paths), f); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}

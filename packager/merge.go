@@ -1,21 +1,23 @@
 package packager
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/font"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"accredpack/sandbox"
 	"accredpack/templates"
@@ -24,6 +26,13 @@ import (
 // ErrPortfolioTooLarge reports a portfolio whose documents each merged but
 // whose whole did not fit the merge's memory or time.
 var ErrPortfolioTooLarge = errors.New("packager: the portfolio is too large for the merge limits")
+
+// MergeMemory is the memory a merge child needs when a PDF parse may use
+// parse: the merge reads one document at a time as the upload's parse read
+// it, and adds its own (the stamp face, the front pages, buffers, eight
+// bytes per object written: about 30 MiB measured with 20 scans of 12 MB),
+// whatever the number of documents.
+func MergeMemory(parse int64) int64 { return parse + 128<<20 }
 
 // TaskMergePortfolio is the sandbox task that merges a portfolio.
 const TaskMergePortfolio = "merge-portfolio"
@@ -34,30 +43,35 @@ func SandboxTasks() map[string]sandbox.Task {
 }
 
 type mergeDoc struct {
-	Path  string `json:"path"`
 	Title string `json:"title"` // bookmark title, unique
-	Pages int    `json:"pages"`
+	Pages int    `json:"pages"` // as counted in the inventory and stamps
 }
 
+// mergeInput is the merge child's input. Its files: ChildFile(0) gives
+// each document's spool path, a line each, in order, as the parent has it
+// ready (the end before the last: the parent gave up); the merged PDF is
+// written to ChildFile(1).
 type mergeInput struct {
 	Front string     `json:"front"` // cover and inventory
 	Docs  []mergeDoc `json:"docs"`
-	Out   string     `json:"out"`
 	Stamp string     `json:"stamp"` // "стр. %p из %P"
 	// DraftStamp, when set, marks every page at the top: a draft portfolio
 	// must not pass for the real one.
 	DraftStamp string `json:"draft_stamp"`
 	Progress   string `json:"progress"` // file the child writes the document index it works on to
-	FontDir    string `json:"font_dir"` // empty folder for pdfcpu's font files; the parent removes it
 }
 
 type mergeOutput struct {
 	Pages int `json:"pages"`
 }
 
-// merge runs the merge in a child. It polls the child's progress file to
-// report documents merged, and to name the document a crashed child was on.
-func (p *Packager) merge(ctx context.Context, in mergeInput, progress func(done int)) error {
+// merge runs the merge in a child, handing it each document as soon as it
+// is spooled (documents of the current rules are fetched while earlier
+// ones merge; the others were spooled when checked, spools[i] set) and
+// copying its output into w as it comes. It polls the child's progress
+// file to report documents fetched plus documents merged, and to name the
+// document a crashed child was on.
+func (p *Packager) merge(ctx context.Context, in mergeInput, items []Item, spools []string, w io.Writer, progress func(done int)) error {
 	pf, err := os.CreateTemp(p.tmpDir, "merge-progress-*")
 	if err != nil {
 		return fmt.Errorf("packager: progress file: %w", err)
@@ -65,11 +79,6 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, progress func(done 
 	pf.Close()
 	defer os.Remove(pf.Name())
 	in.Progress = pf.Name()
-	// The parent owns the font folder: a child killed mid-merge cannot clean up.
-	if in.FontDir, err = os.MkdirTemp(p.tmpDir, "merge-fonts-"); err != nil {
-		return fmt.Errorf("packager: font folder: %w", err)
-	}
-	defer os.RemoveAll(in.FontDir)
 	current := func() int {
 		b, _ := os.ReadFile(pf.Name())
 		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
@@ -78,43 +87,95 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, progress func(done 
 		}
 		return n
 	}
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("packager: merge pipe: %w", err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		readyR.Close()
+		readyW.Close()
+		return fmt.Errorf("packager: merge pipe: %w", err)
+	}
+	mctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var fetched atomic.Int64
+	var feedErr error
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		defer readyW.Close()
+		for i, it := range items {
+			if spools[i] == "" {
+				path, err := p.spoolVerified(mctx, it)
+				spools[i] = path
+				if err != nil {
+					feedErr = err
+					cancel()
+					return
+				}
+			}
+			if _, err := io.WriteString(readyW, spools[i]+"\n"); err != nil {
+				return // the child is gone; its end says why
+			}
+			fetched.Add(1)
+		}
+	}()
+	copied := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(w, outR)
+		outR.Close() // a child still writing stops at a broken pipe
+		copied <- err
+	}()
 	done := make(chan error, 1)
-	var out mergeOutput
-	go func() { done <- p.merger.Run(ctx, TaskMergePortfolio, in, &out) }()
-	tick := time.NewTicker(250 * time.Millisecond)
+	go func() {
+		done <- p.merger.RunWithFiles(mctx, TaskMergePortfolio, in, &mergeOutput{}, []*os.File{readyR, outW})
+	}()
+	// Progress as it changes (each report is a database write).
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
+	var runErr error
+	last := 0
+wait:
 	for {
 		select {
-		case err := <-done:
-			if err == nil {
-				progress(len(in.Docs))
-				return nil
-			}
-			var te *sandbox.TaskError
-			n := current()
-			if errors.As(err, &te) && te.Code == "document" {
-				n, _ = strconv.Atoi(te.Message)
-			}
-			limits := errors.Is(err, sandbox.ErrCrashed) || errors.Is(err, sandbox.ErrTimeout)
-			switch {
-			case n >= 0 && n < len(in.Docs) && (errors.As(err, &te) || limits):
-				title := in.Docs[n].Title
-				if _, t, ok := strings.Cut(title, ". "); ok {
-					title = t
-				}
-				return &DocumentError{Title: title, Err: err}
-			case n == len(in.Docs) && limits:
-				// Every document merged; the whole ran out of memory or time
-				// while bookmarking, stamping or writing.
-				return fmt.Errorf("%w: %w", ErrPortfolioTooLarge, err)
-			}
-			return fmt.Errorf("packager: merge: %w", err)
+		case runErr = <-done:
+			break wait
 		case <-tick.C:
-			if n := current(); n > 0 {
+			if n := int(fetched.Load()) + max(current(), 0); n != last {
 				progress(n)
+				last = n
 			}
 		}
 	}
+	cancel() // a document still spooling is not needed any more
+	<-fed
+	copyErr := <-copied
+	switch {
+	case feedErr != nil:
+		return feedErr
+	case copyErr != nil:
+		return fmt.Errorf("packager: write portfolio: %w", copyErr)
+	case runErr == nil:
+		progress(2 * len(items))
+		return nil
+	}
+	var te *sandbox.TaskError
+	n := current()
+	if errors.As(runErr, &te) && te.Code == "document" {
+		n, _ = strconv.Atoi(te.Message)
+	}
+	limits := errors.Is(runErr, sandbox.ErrCrashed) || errors.Is(runErr, sandbox.ErrTimeout)
+	switch {
+	case n >= 0 && n < len(in.Docs) && (errors.As(runErr, &te) || limits):
+		return &DocumentError{Title: items[n].Title, Err: runErr}
+	case n == len(in.Docs) && limits:
+		// Every document merged; the whole ran out of memory or time
+		// while writing the page tree, outlines and cross-references.
+		return fmt.Errorf("%w: %w", ErrPortfolioTooLarge, runErr)
+	}
+	return fmt.Errorf("packager: merge: %w", runErr)
 }
 
 func readRelaxed(path string) (*model.Context, error) {
@@ -129,82 +190,92 @@ func readRelaxed(path string) (*model.Context, error) {
 	return api.ReadAndValidate(f, conf)
 }
 
-// mergeTask runs in the child: merge the cross-reference tables of every
-// document into the front pages, add one bookmark per document, stamp page
-// numbers in the embedded Cyrillic font, write once.
+// mergeTask runs in the child: the merge of joinPortfolio, between the
+// parent's pipes.
 func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
 	var in mergeInput
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return nil, fmt.Errorf("decode input: %w", err)
 	}
-	api.DisableConfigDir()
-	if err := installFont(in.FontDir); err != nil {
-		return nil, err
-	}
-	dest, err := readRelaxed(in.Front)
-	if err != nil {
-		return nil, fmt.Errorf("front pages: %w", err)
-	}
-	page := dest.PageCount + 1
-	var bookmarks []pdfcpu.Bookmark
-	for i, d := range in.Docs {
-		os.WriteFile(in.Progress, []byte(strconv.Itoa(i)), 0o600)
-		src, err := readRelaxed(d.Path)
-		if err == nil {
-			err = pdfcpu.MergeXRefTables("", src, dest, false, false)
-		}
-		if err != nil {
-			return nil, &sandbox.TaskError{Code: "document", Message: strconv.Itoa(i)}
-		}
-		bookmarks = append(bookmarks, pdfcpu.Bookmark{Title: d.Title, PageFrom: page})
-		page += d.Pages
-	}
-	os.WriteFile(in.Progress, []byte(strconv.Itoa(len(in.Docs))), 0o600)
-	if err := dest.EnsurePageCount(); err != nil {
-		return nil, fmt.Errorf("count pages: %w", err)
-	}
-	if len(bookmarks) > 0 {
-		if err := pdfcpu.AddBookmarks(dest, bookmarks, true); err != nil {
-			return nil, fmt.Errorf("bookmarks: %w", err)
-		}
-	}
-	wm, err := api.TextWatermark(in.Stamp, "fontname:"+templates.FontName+", points:9, position:bc, offset:0 12, scalefactor:1 abs, rotation:0, opacity:1, fillcolor:#000000", true, false, types.POINTS)
-	if err != nil {
-		return nil, fmt.Errorf("page stamp: %w", err)
-	}
-	if err := pdfcpu.AddWatermarks(dest, nil, wm); err != nil {
-		return nil, fmt.Errorf("page stamp: %w", err)
-	}
-	if in.DraftStamp != "" {
-		draft, err := api.TextWatermark(in.DraftStamp, "fontname:"+templates.FontName+", points:14, position:tc, offset:0 -14, scalefactor:1 abs, rotation:0, opacity:1, fillcolor:#C80000", true, false, types.POINTS)
-		if err != nil {
-			return nil, fmt.Errorf("draft stamp: %w", err)
-		}
-		if err := pdfcpu.AddWatermarks(dest, nil, draft); err != nil {
-			return nil, fmt.Errorf("draft stamp: %w", err)
-		}
-	}
-	out, err := os.Create(in.Out)
+	// The live heap is one document; collect well before twice that.
+	debug.SetGCPercent(25)
+	out := sandbox.ChildFile(1, "output")
+	res, err := joinPortfolio(in, sandbox.ChildFile(0, "documents"), out)
 	if err != nil {
 		return nil, err
 	}
-	defer out.Close()
-	if err := api.WriteContext(dest, out); err != nil {
-		return nil, fmt.Errorf("write: %w", err)
-	}
-	return mergeOutput{Pages: dest.PageCount}, out.Sync()
+	return res, out.Close()
 }
 
-// installFont makes the embedded TrueType font known to pdfcpu for stamps,
-// through the font folder dir.
-func installFont(dir string) error {
-	ttf := filepath.Join(dir, templates.FontName+".ttf")
-	if err := os.WriteFile(ttf, templates.FontRegular, 0o600); err != nil {
-		return fmt.Errorf("write font: %w", err)
+// joinPortfolio writes the front pages, then every document (its path read
+// from paths when the parent has it ready), each read (relaxed, as uploads
+// are checked), copied page by page into out and let go before the next
+// (joiner), one bookmark per document, every page stamped "стр. N из M" in
+// the embedded Cyrillic font. Memory follows the largest document, not
+// the portfolio.
+func joinPortfolio(in mergeInput, paths io.Reader, out io.Writer) (mergeOutput, error) {
+	api.DisableConfigDir()
+	face, err := templates.NewStampFace("0123456789" + in.Stamp + in.DraftStamp)
+	if err != nil {
+		return mergeOutput{}, err
 	}
-	font.UserFontDir = dir
-	if _, err := font.InstallTrueTypeFont(dir, ttf); err != nil {
-		return fmt.Errorf("install font: %w", err)
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	sheet, err := api.ReadContext(bytes.NewReader(face.Sheet), conf)
+	if err != nil {
+		return mergeOutput{}, fmt.Errorf("stamp sheet: %w", err)
 	}
-	return font.LoadUserFonts()
+	front, err := readRelaxed(in.Front)
+	if err != nil {
+		return mergeOutput{}, fmt.Errorf("front pages: %w", err)
+	}
+	total := front.PageCount
+	for _, d := range in.Docs {
+		total += d.Pages
+	}
+	j, err := newJoiner(out, face, sheet, in.Stamp, in.DraftStamp, total)
+	if err != nil {
+		return mergeOutput{}, err
+	}
+	if err := j.add(front, "", front.PageCount); err != nil {
+		return mergeOutput{}, fmt.Errorf("front pages: %w", err)
+	}
+	front, sheet = nil, nil
+	ready := bufio.NewReader(paths)
+	for i, d := range in.Docs {
+		os.WriteFile(in.Progress, []byte(strconv.Itoa(i)), 0o600)
+		path, err := ready.ReadString('\n')
+		if err != nil {
+			return mergeOutput{}, &sandbox.TaskError{Code: "aborted", Message: "no document " + strconv.Itoa(i)}
+		}
+		if err := addDocument(j, strings.TrimSuffix(path, "\n"), d); err != nil {
+			if j.w.err != nil {
+				return mergeOutput{}, fmt.Errorf("write: %w", j.w.err)
+			}
+			return mergeOutput{}, &sandbox.TaskError{Code: "document", Message: strconv.Itoa(i)}
+		}
+		// One document at a time: what the last one held goes back before
+		// the next is read.
+		runtime.GC()
+	}
+	os.WriteFile(in.Progress, []byte(strconv.Itoa(len(in.Docs))), 0o600)
+	if err := j.finish(); err != nil {
+		return mergeOutput{}, fmt.Errorf("write: %w", err)
+	}
+	return mergeOutput{Pages: total}, nil
+}
+
+// addDocument reads one document and copies it; a panic in either is the
+// document's failure.
+func addDocument(j *joiner, path string, d mergeDoc) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	ctx, err := readRelaxed(path)
+	if err != nil {
+		return err
+	}
+	return j.add(ctx, d.Title, d.Pages)
 }

@@ -57,7 +57,8 @@ func Reason(err error) string {
 		if p, ok := checks.AsProblem(de.Err); ok {
 			return fmt.Sprintf("Документ «%s» не прошёл повторную проверку: %s", de.Title, p.Message)
 		}
-		if errors.Is(de.Err, sandbox.ErrCrashed) || errors.Is(de.Err, sandbox.ErrTimeout) {
+		var te *sandbox.TaskError
+		if errors.Is(de.Err, sandbox.ErrCrashed) || errors.Is(de.Err, sandbox.ErrTimeout) || errors.As(de.Err, &te) {
 			return fmt.Sprintf("Документ «%s» не удалось объединить с остальными: программа сборки не справилась с ним. Сохраните этот документ заново и загрузите его ещё раз.", de.Title)
 		}
 		return fmt.Sprintf("Документ «%s» не удалось прочитать из хранилища. Повторите сборку позже.", de.Title)
@@ -241,19 +242,58 @@ func addBytes(zw *zip.Writer, name string, b []byte, plan Plan) error {
 	return nil
 }
 
+// rechecked reports whether the portfolio checks a document again as an
+// upload (in a child) before merging it: as in addDocument, one stored
+// under older rules, or without a page count on record. The others passed
+// the current rules at upload, and their SHA-256, recorded then and
+// verified as they are spooled, proves these are the checked bytes.
+func rechecked(it Item) bool { return it.Doc.Rules < checks.RulesVersion || it.Doc.Pages <= 0 }
+
+// spoolVerified copies a document from the store to a temporary file,
+// verified against its recorded SHA-256 on the way, and answers the path
+// (to remove, even with an error).
+func (p *Packager) spoolVerified(ctx context.Context, it Item) (string, error) {
+	rc, err := p.store.Open(ctx, it.Doc.ObjectKey)
+	if err != nil {
+		return "", &DocumentError{Title: it.Title, Err: err}
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(p.tmpDir, "merge-doc-*.pdf")
+	if err != nil {
+		return "", fmt.Errorf("packager: spool %s: %w", it.Ref, err)
+	}
+	src := &sourceReader{ctx: ctx, r: storage.Verify(rc, it.Doc.Size, it.Doc.SHA256)}
+	if _, err = io.Copy(f, src); err == nil {
+		err = f.Close()
+	} else {
+		f.Close()
+	}
+	if err != nil {
+		if src.err != nil {
+			return f.Name(), &DocumentError{Title: it.Title, Err: src.err}
+		}
+		return f.Name(), fmt.Errorf("packager: spool %s: %w", it.Ref, err)
+	}
+	return f.Name(), nil
+}
+
 // Portfolio writes the merged portfolio PDF to w: cover, inventory, then
 // every document in catalog order with a bookmark each, pages stamped
-// "стр. N из M".
+// "стр. N из M". Documents are fetched while earlier ones merge, and the
+// merged PDF streams into w as it is written: a failure leaves w with a
+// part of it, to discard, as FRMRPackage does.
 func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progress Progress) error {
 	if plan.Readiness == nil {
 		return errors.New("packager: a portfolio needs the application's readiness (its reporting period and readiness page)")
 	}
 	total := len(plan.Items)
-	progress(0, 2*total) // fetching and checking, then merging
-	var spools []*checks.Spooled
+	progress(0, 2*total) // documents fetched, documents merged
+	spools := make([]string, total)
 	defer func() {
 		for _, s := range spools {
-			s.Remove()
+			if s != "" {
+				os.Remove(s)
+			}
 		}
 	}()
 	var rows []templates.InventoryRow
@@ -261,18 +301,22 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 	if plan.Draft {
 		in.DraftStamp = p.wording.DraftStamp
 	}
+	// Page counts first (the inventory and every stamp need them): on
+	// record, or from the new check of a document of older rules.
 	first := 1
 	for i, it := range plan.Items {
-		s, v, err := p.fetch(ctx, it)
-		if err != nil {
-			return err
+		pages := it.Doc.Pages
+		if rechecked(it) {
+			s, v, err := p.fetch(ctx, it)
+			if err != nil {
+				return err
+			}
+			spools[i], pages = s.Path, v.Pages
 		}
-		spools = append(spools, s)
-		rows = append(rows, templates.InventoryRow{Title: it.Title, Pages: v.Pages, FirstPage: first})
+		rows = append(rows, templates.InventoryRow{Title: it.Title, Pages: pages, FirstPage: first})
 		// Bookmark titles must be unique (pdfcpu #1187): number them.
-		in.Docs = append(in.Docs, mergeDoc{Path: s.Path, Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: v.Pages})
-		first += v.Pages
-		progress(i+1, 2*total)
+		in.Docs = append(in.Docs, mergeDoc{Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: pages})
+		first += pages
 	}
 
 	front, err := os.CreateTemp(p.tmpDir, "front-*.pdf")
@@ -291,24 +335,5 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		return fmt.Errorf("packager: front pages: %w", err)
 	}
 	in.Front = front.Name()
-
-	out, err := os.CreateTemp(p.tmpDir, "portfolio-*.pdf")
-	if err != nil {
-		return fmt.Errorf("packager: output: %w", err)
-	}
-	out.Close()
-	defer os.Remove(out.Name())
-	in.Out = out.Name()
-	if err := p.merge(ctx, in, func(done int) { progress(total+done, 2*total) }); err != nil {
-		return err
-	}
-	merged, err := os.Open(out.Name())
-	if err != nil {
-		return fmt.Errorf("packager: read merged portfolio: %w", err)
-	}
-	defer merged.Close()
-	if _, err := io.Copy(w, merged); err != nil {
-		return fmt.Errorf("packager: write portfolio: %w", err)
-	}
-	return nil
+	return p.merge(ctx, in, plan.Items, spools, w, func(done int) { progress(done, 2*total) })
 }

@@ -472,6 +472,11 @@ func TestReasons(t *testing.T) {
 	if r := Reason(doc); !strings.Contains(r, "«СНИЛС»") || !strings.Contains(r, "Файл не PDF.") {
 		t.Errorf("document problem: %q", r)
 	}
+	// The merge child refused the document (pdfcpu could not read it).
+	refused := &DocumentError{Title: "СНИЛС", Err: &sandbox.TaskError{Code: "document", Message: "1"}}
+	if r := Reason(refused); !strings.Contains(r, "«СНИЛС»") || !strings.Contains(r, "объединить") {
+		t.Errorf("document refused by the merge: %q", r)
+	}
 	if r := Reason(errors.New("disk")); !strings.Contains(r, "временной") {
 		t.Errorf("other: %q", r)
 	}

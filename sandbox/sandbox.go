@@ -88,14 +88,29 @@ func (r *Runner) Limits() Limits { return r.limits }
 // Run runs task in a child with input encoded as JSON and decodes the
 // child's answer into output. It waits for a free slot first.
 func (r *Runner) Run(ctx context.Context, task string, input, output any) error {
+	return r.RunWithFiles(ctx, task, input, output, nil)
+}
+
+// RunWithFiles is Run with files the child inherits (ChildFile(0) is
+// files[0], and so on): pipes for work that streams. Run closes them once
+// the child has them (or has failed to start), so that a pipe's other end
+// sees the end when the child closes or dies.
+func (r *Runner) RunWithFiles(ctx context.Context, task string, input, output any, files []*os.File) error {
+	closeFiles := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
 	in, err := json.Marshal(input)
 	if err != nil {
+		closeFiles()
 		return fmt.Errorf("sandbox: encode input: %w", err)
 	}
 	select {
 	case r.slots <- struct{}{}:
 		defer func() { <-r.slots }()
 	case <-ctx.Done():
+		closeFiles()
 		return fmt.Errorf("sandbox: waiting for a slot: %w", ctx.Err())
 	}
 
@@ -116,8 +131,13 @@ func (r *Runner) Run(ctx context.Context, task string, input, output any) error 
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = time.Second
+	cmd.ExtraFiles = files
 	started := time.Now()
-	runErr := cmd.Run()
+	runErr := cmd.Start()
+	closeFiles()
+	if runErr == nil {
+		runErr = cmd.Wait()
+	}
 	var answer struct {
 		Output  json.RawMessage `json:"output"`
 		Error   *TaskError      `json:"error"`
@@ -195,6 +215,10 @@ func (c *capped) Write(p []byte) (int, error) {
 	}
 	return c.Buffer.Write(p)
 }
+
+// ChildFile is, in a child, the i-th file its parent passed to
+// RunWithFiles.
+func ChildFile(i int, name string) *os.File { return os.NewFile(uintptr(3+i), name) }
 
 // ServeChild runs the task named in the environment, if any, and exits. It
 // returns at once in a process that is not a sandbox child.

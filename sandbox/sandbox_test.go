@@ -1,9 +1,11 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
 	"os"
 	"slices"
@@ -54,6 +56,22 @@ var testTasks = map[string]Task{
 			b[i] = 1
 		}
 		return len(b), nil
+	},
+	// upper copies its first file to its second, upper-cased; then crashes
+	// if told to.
+	"upper": func(_ context.Context, in json.RawMessage) (any, error) {
+		src, dst := ChildFile(0, "in"), ChildFile(1, "out")
+		b, err := io.ReadAll(src)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := dst.Write(bytes.ToUpper(b)); err != nil {
+			return nil, err
+		}
+		if string(in) == `"crash"` {
+			os.Exit(2)
+		}
+		return len(b), dst.Close()
 	},
 	"secret": func(context.Context, json.RawMessage) (any, error) {
 		return os.Getenv("SANDBOX_TEST_SECRET"), nil
@@ -124,6 +142,49 @@ func TestCrashesAreContained(t *testing.T) {
 			t.Errorf("%s: err = %v; want ErrCrashed", task, err)
 		}
 		t.Logf("%s: %v", task, err)
+	}
+}
+
+// A child reads and writes pipes its parent passed; their ends see the end
+// when the child closes them or dies.
+func TestRunWithFiles(t *testing.T) {
+	r := newRunner(t, Limits{Memory: 128 << 20, Timeout: 20 * time.Second, Parallel: 2})
+	for _, crash := range []bool{false, true} {
+		inR, inW, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		outR, outW, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			inW.Write([]byte("streamed bytes"))
+			inW.Close()
+		}()
+		got := make(chan string, 1)
+		go func() {
+			b, _ := io.ReadAll(outR)
+			outR.Close()
+			got <- string(b)
+		}()
+		var n int
+		err = r.RunWithFiles(context.Background(), "upper", map[bool]string{true: "crash"}[crash], &n, []*os.File{inR, outW})
+		if crash {
+			if !errors.Is(err, ErrCrashed) {
+				t.Errorf("crash: err = %v; want ErrCrashed", err)
+			}
+		} else if err != nil || n != 14 {
+			t.Errorf("RunWithFiles = %d, %v", n, err)
+		}
+		select {
+		case s := <-got:
+			if s != "STREAMED BYTES" {
+				t.Errorf("crash %t: the child wrote %q", crash, s)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("crash %t: the output pipe never ended", crash)
+		}
 	}
 }
 

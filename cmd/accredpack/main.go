@@ -268,7 +268,11 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	if err != nil {
 		return nil, err
 	}
-	merger, err := sandbox.NewRunner(child, sandbox.Limits{Memory: cfg.MergeMemory, Timeout: cfg.MergeTimeout, Parallel: max(cfg.Workers, 1)})
+	// A merge holds one document at a time, read as its upload's parse read
+	// it: it needs no more than a parse may use and its own little
+	// (packager.MergeMemory), however large the portfolio.
+	merger, err := sandbox.NewRunner(child, sandbox.Limits{Memory: min(cfg.MergeMemory, packager.MergeMemory(cfg.ParseMemory)),
+		Timeout: cfg.MergeTimeout, Parallel: max(cfg.Workers, 1)})
 	if err != nil {
 		return nil, err
 	}

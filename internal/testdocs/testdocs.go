@@ -222,3 +222,45 @@ func HTML() []byte {
 	// "%PDF-" appears only past the first kilobyte, where it does not count.
 	return []byte("<!DOCTYPE html>\n<html><head><title>Госуслуги</title></head><body>" + string(bytes.Repeat([]byte(" "), 1100)) + "%PDF-1.7 %%EOF</body></html>")
 }
+
+// PageTreeShapes is a three-page PDF whose pages lean on their page tree,
+// typed in Helvetica (standard 14). Pages 1 and 2 inherit their
+// Resources and MediaBox (600 x 800) from the root, and /Rotate 90 from an
+// inner node; page 3 has a box of its own whose origin is not zero
+// ([100 200 700 1000]). Each page says "shape page N" at the box's lower
+// left.
+func PageTreeShapes() []byte {
+	text := func(s string, x, y int) string {
+		c := fmt.Sprintf("BT /F1 18 Tf %d %d Td (%s) Tj ET", x, y, s)
+		return fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(c), c)
+	}
+	return handmade([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 3 /Resources 7 0 R /MediaBox [0 0 600 800] >>",
+		"<< /Type /Pages /Parent 2 0 R /Kids [4 0 R 5 0 R] /Count 2 /Rotate 90 >>",
+		"<< /Type /Page /Parent 3 0 R /Contents 8 0 R >>",
+		"<< /Type /Page /Parent 3 0 R /Contents 9 0 R >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [100 200 700 1000] /Contents 10 0 R >>",
+		"<< /Font << /F1 11 0 R >> >>",
+		text("shape page 1", 50, 50),
+		text("shape page 2", 50, 50),
+		text("shape page 3", 150, 250),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+	})
+}
+
+// WithObjectStreams is pdf written again by pdfcpu with its objects in
+// object streams and a cross-reference stream (PDF 1.5).
+func WithObjectStreams(t testing.TB, pdf []byte) []byte {
+	t.Helper()
+	conf := model.NewDefaultConfiguration()
+	conf.WriteObjectStream, conf.WriteXRefStream = true, true
+	var out bytes.Buffer
+	if err := api.Optimize(bytes.NewReader(pdf), &out, conf); err != nil {
+		t.Fatalf("write with object streams: %v", err)
+	}
+	if !bytes.Contains(out.Bytes(), []byte("/ObjStm")) || !bytes.Contains(out.Bytes(), []byte("/XRef")) {
+		t.Fatal("pdfcpu wrote no object stream or no cross-reference stream")
+	}
+	return out.Bytes()
+}
