@@ -42,6 +42,7 @@ var suite = []struct {
 	{"AuditFilters", testAuditFilters},
 	{"EmailTokens", testEmailTokens},
 	{"SealedColumns", testSealedColumns},
+	{"Readings", testReadings},
 }
 
 // testToSummarize: the recheck's pages, in id order, without submitted
