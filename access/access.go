@@ -74,6 +74,9 @@ const (
 	DeleteApplication Action = "application.delete"
 	ReadDocument      Action = "document.read"
 	WriteDocument     Action = "document.write"
+	// ConfirmDocument: the person says a document is the right one
+	// despite what reading its scan found («документ верный»).
+	ConfirmDocument Action = "document.confirm"
 	ReadLedger        Action = "ledger.read"
 	AddLedger         Action = "ledger.add" // a new course or NMO activity
 	WriteLedger       Action = "ledger.write"

@@ -109,6 +109,8 @@ type Config struct {
 	SMTP      SMTP
 	// Encryption at rest (config/encryption.go).
 	Encryption Encryption
+	// Reading of accepted scans (config/ocr.go).
+	OCR OCR
 }
 
 // S3 is the object storage; an endpoint selects it over the local store.
@@ -292,6 +294,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64 (ACCREDPACK_S3_SSE_C_KEY)")
 	readMailPassword := mailFlags(fs, &c, getenv)
 	encryptionFlags(fs, &c, getenv)
+	completeOCR := ocrFlags(fs, &c)
 
 	// The environment first, as if given as flags; the command line after.
 	for variable, flagName := range env {
@@ -302,6 +305,13 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		}
 	}
 	for variable, flagName := range encryptionEnv {
+		if v := getenv(variable); v != "" {
+			if err := fs.Set(flagName, v); err != nil {
+				return c, fmt.Errorf("%s=%q: %w", variable, v, err)
+			}
+		}
+	}
+	for variable, flagName := range ocrEnv {
 		if v := getenv(variable); v != "" {
 			if err := fs.Set(flagName, v); err != nil {
 				return c, fmt.Errorf("%s=%q: %w", variable, v, err)
@@ -325,6 +335,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	c.ParseMemory = *memMB << 20
+	completeOCR()
 	c.MergeMemory = *mergeMB << 20
 	c.OptimizeMaxBytes = *optMB << 20
 	c.ImageMaxPixels = *imgMP * 1_000_000
@@ -489,6 +500,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateMail()...)
 	errs = append(errs, c.validateEncryption()...)
+	errs = append(errs, c.validateOCR()...)
 	return errors.Join(errs...)
 }
 

@@ -20,6 +20,7 @@ import (
 	"accredpack/catalog"
 	"accredpack/checks"
 	"accredpack/compose"
+	"accredpack/contents"
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/events"
@@ -41,6 +42,8 @@ type Service struct {
 	composer *compose.Composer
 	compose  ComposeLimits
 	events   events.Publisher
+	readings ReadingQueue
+	contents *contents.Rules
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -63,7 +66,12 @@ type Deps struct {
 	// Events hears of accepted documents and changes of readiness
 	// (webhooks); nil: nobody.
 	Events events.Publisher
-	Log    *slog.Logger
+	// Readings queues the OCR reading of every accepted document, in the
+	// transaction that stores it; nil: documents are not read. Contents
+	// judges what was read (nil: the shipped rules).
+	Readings ReadingQueue
+	Contents *contents.Rules
+	Log      *slog.Logger
 }
 
 // New returns a Service.
@@ -79,7 +87,14 @@ func New(d Deps) *Service {
 		}
 		d.Rules, d.Calendar = cmp.Or(d.Rules, rules), cmp.Or(d.Calendar, cal)
 	}
-	return &Service{events: d.Events, db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
+	if d.Contents == nil {
+		rules, err := contents.Load()
+		if err != nil {
+			panic(fmt.Sprintf("intake: the shipped contents rules do not load: %v", err)) // their own tests fail first
+		}
+		d.Contents = rules
+	}
+	return &Service{events: d.Events, readings: d.Readings, contents: d.Contents, db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
 		rules: d.Rules, calendar: d.Calendar, spoolDir: d.SpoolDir, composer: d.Composer, compose: d.ComposeLimits, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -99,12 +114,17 @@ type View struct {
 	// submitted (fields, documents, education, dates): its Ready is the
 	// verdict, its Deadlines the cycle's dates.
 	Readiness readiness.Report
+	// Readings are what OCR read on each current document, by slot row
+	// (e.g. "snils", "qualification_certificates.2").
+	Readings map[string]DocumentReading
 }
 
-// ledger is an application's education records.
+// ledger is an application's education records, and what OCR read on
+// its documents (by object key).
 type ledger struct {
 	courses    []dossier.Course
 	activities []dossier.NMOActivity
+	readings   map[string]database.Reading
 }
 
 func (s *Service) ledger(ctx context.Context, appID string) (ledger, error) {
@@ -114,6 +134,9 @@ func (s *Service) ledger(ctx context.Context, appID string) (ledger, error) {
 		return l, backend(err)
 	}
 	if l.activities, err = s.db.NMOActivities(ctx, appID); err != nil {
+		return l, backend(err)
+	}
+	if l.readings, err = s.db.Readings(ctx, appID); err != nil {
 		return l, backend(err)
 	}
 	return l, nil
@@ -263,6 +286,8 @@ func (s *Service) view(a *dossier.Application, docs []dossier.Document, l ledger
 		in.Notes = append(in.Notes, readiness.Finding{Severity: readiness.Warning, Code: "nomenclature_uncertain", Field: "specialty",
 			Message: "Список специальностей, по которому проверена специальность (" + list.Title + "), не сверен до конца: " + list.Uncertain})
 	}
+	v.Readings = s.readingsOf(a, docs, l)
+	in.Notes = append(in.Notes, contentNotes(v.Readings)...)
 	v.Readiness = readiness.Evaluate(in, s.rules, s.calendar)
 	return v
 }

@@ -17,6 +17,7 @@ import (
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/packager"
+	"accredpack/readings"
 	"accredpack/storage"
 )
 
@@ -183,8 +184,15 @@ func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Do
 		Pages: st.verdict.Pages, FileName: st.fileName, UploadedAt: s.now(), UploadedBy: by, Rules: st.verdict.Rules}
 	// document.accepted is written in the transaction that stores the row:
 	// it is delivered if and only if the document is stored.
+	// So is its OCR reading: queued if and only if the document is stored.
 	accepted := func(ctx context.Context, tx *sql.Tx, replaced *dossier.Document) error {
-		return s.events.PublishTx(ctx, tx, documentAccepted(ctx, st.appID, doc, replaced != nil, len(sources)))
+		if err := s.events.PublishTx(ctx, tx, documentAccepted(ctx, st.appID, doc, replaced != nil, len(sources))); err != nil {
+			return err
+		}
+		if s.readings == nil {
+			return nil
+		}
+		return s.readings.QueueTx(ctx, tx, readings.Document{ApplicationID: st.appID, ObjectKey: doc.ObjectKey, SHA256: doc.SHA256, Size: doc.Size})
 	}
 	replaced, err := s.db.PutDocument(ctx, st.appID, doc, s.allowChange(st.ref.String(), st.addOnly), accepted, sources...)
 	if err != nil {

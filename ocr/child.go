@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -86,6 +87,10 @@ func readTask(ctx context.Context, raw json.RawMessage) (any, error) {
 	}
 	if n > 0 && failed == n {
 		return nil, fmt.Errorf("no page could be read: %s", res.Pages[0].Error)
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
+		res.ToolsPeakRSS = ru.Maxrss << 10 // kB on Linux
 	}
 	return res, nil
 }

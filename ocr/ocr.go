@@ -106,6 +106,9 @@ type Result struct {
 	Pages     []Page `json:"pages"`      // the pages read
 	// Engine names the reader and its version, for the record.
 	Engine string `json:"engine"`
+	// ToolsPeakRSS is the largest resident memory of one Tesseract or
+	// poppler process of the reading, in bytes.
+	ToolsPeakRSS int64 `json:"tools_peak_rss"`
 }
 
 // Text is all pages' text, a blank line between pages.

@@ -1,0 +1,61 @@
+package config
+
+import (
+	"flag"
+	"fmt"
+	"time"
+)
+
+// OCR is the reading of accepted scans (package ocr, job readings): on,
+// off, or auto (on when Tesseract and poppler are installed, with a
+// warning when they are not); the limits of one reading's sandbox child;
+// Tesseract runs at once within a reading; readings at once in a process
+// with workers.
+type OCR struct {
+	Mode     string
+	Memory   int64
+	Timeout  time.Duration
+	Parallel int
+	Workers  int
+}
+
+var ocrEnv = map[string]string{
+	"ACCREDPACK_OCR":           "ocr",
+	"ACCREDPACK_OCR_MEMORY_MB": "ocr-memory-mb",
+	"ACCREDPACK_OCR_TIMEOUT":   "ocr-timeout",
+	"ACCREDPACK_OCR_PARALLEL":  "ocr-parallel",
+	"ACCREDPACK_OCR_WORKERS":   "ocr-workers",
+}
+
+// ocrFlags declares the flags; the returned function completes the
+// configuration after parsing.
+func ocrFlags(fs *flag.FlagSet, c *Config) func() {
+	fs.StringVar(&c.OCR.Mode, "ocr", "auto", "read accepted scans with Tesseract: auto (when installed), on or off (ACCREDPACK_OCR)")
+	mb := fs.Int64("ocr-memory-mb", 1024, "address space one reading's sandbox child and its tools may add, MiB (ACCREDPACK_OCR_MEMORY_MB)")
+	fs.DurationVar(&c.OCR.Timeout, "ocr-timeout", 3*time.Minute, "longest one document's reading may take (ACCREDPACK_OCR_TIMEOUT)")
+	fs.IntVar(&c.OCR.Parallel, "ocr-parallel", 2, "Tesseract processes at once within one reading (ACCREDPACK_OCR_PARALLEL)")
+	fs.IntVar(&c.OCR.Workers, "ocr-workers", 1, "documents read at once in a process with workers (ACCREDPACK_OCR_WORKERS)")
+	return func() { c.OCR.Memory = *mb << 20 }
+}
+
+func (c Config) validateOCR() []error {
+	var errs []error
+	switch c.OCR.Mode {
+	case "auto", "on", "off":
+	default:
+		errs = append(errs, fmt.Errorf("ocr %q: want auto, on or off", c.OCR.Mode))
+	}
+	if c.OCR.Memory < 256<<20 {
+		errs = append(errs, fmt.Errorf("ocr-memory-mb %d: want at least 256", c.OCR.Memory>>20))
+	}
+	if c.OCR.Timeout < 10*time.Second {
+		errs = append(errs, fmt.Errorf("ocr-timeout %s: want at least 10s", c.OCR.Timeout))
+	}
+	if c.OCR.Parallel < 1 || c.OCR.Parallel > 16 {
+		errs = append(errs, fmt.Errorf("ocr-parallel %d: want 1 .. 16", c.OCR.Parallel))
+	}
+	if c.OCR.Workers < 1 || c.OCR.Workers > 16 {
+		errs = append(errs, fmt.Errorf("ocr-workers %d: want 1 .. 16", c.OCR.Workers))
+	}
+	return errs
+}
