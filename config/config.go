@@ -160,6 +160,7 @@ func Default() Config {
 		WebhookBackoff:   30 * time.Second,
 		ReadinessRecheck: 10 * time.Minute,
 		S3:               S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
+		OCR:              defaultOCR(),
 		AllowSignup:      true,
 		SessionTTL:       12 * time.Hour,
 

@@ -19,6 +19,14 @@ type OCR struct {
 	Workers  int
 }
 
+// defaultOCR: on when installed; a 1 GiB address space (Tesseract's rus
+// model and a 300 dpi page take about 200 MiB); 3 minutes a document;
+// two Tesseract processes at once (the machine's two cores); one document
+// at a time.
+func defaultOCR() OCR {
+	return OCR{Mode: "auto", Memory: 1 << 30, Timeout: 3 * time.Minute, Parallel: 2, Workers: 1}
+}
+
 var ocrEnv = map[string]string{
 	"ACCREDPACK_OCR":           "ocr",
 	"ACCREDPACK_OCR_MEMORY_MB": "ocr-memory-mb",
@@ -30,11 +38,11 @@ var ocrEnv = map[string]string{
 // ocrFlags declares the flags; the returned function completes the
 // configuration after parsing.
 func ocrFlags(fs *flag.FlagSet, c *Config) func() {
-	fs.StringVar(&c.OCR.Mode, "ocr", "auto", "read accepted scans with Tesseract: auto (when installed), on or off (ACCREDPACK_OCR)")
-	mb := fs.Int64("ocr-memory-mb", 1024, "address space one reading's sandbox child and its tools may add, MiB (ACCREDPACK_OCR_MEMORY_MB)")
-	fs.DurationVar(&c.OCR.Timeout, "ocr-timeout", 3*time.Minute, "longest one document's reading may take (ACCREDPACK_OCR_TIMEOUT)")
-	fs.IntVar(&c.OCR.Parallel, "ocr-parallel", 2, "Tesseract processes at once within one reading (ACCREDPACK_OCR_PARALLEL)")
-	fs.IntVar(&c.OCR.Workers, "ocr-workers", 1, "documents read at once in a process with workers (ACCREDPACK_OCR_WORKERS)")
+	fs.StringVar(&c.OCR.Mode, "ocr", c.OCR.Mode, "read accepted scans with Tesseract: auto (when installed), on or off (ACCREDPACK_OCR)")
+	mb := fs.Int64("ocr-memory-mb", c.OCR.Memory>>20, "address space one reading's sandbox child and its tools may add, MiB (ACCREDPACK_OCR_MEMORY_MB)")
+	fs.DurationVar(&c.OCR.Timeout, "ocr-timeout", c.OCR.Timeout, "longest one document's reading may take (ACCREDPACK_OCR_TIMEOUT)")
+	fs.IntVar(&c.OCR.Parallel, "ocr-parallel", c.OCR.Parallel, "Tesseract processes at once within one reading (ACCREDPACK_OCR_PARALLEL)")
+	fs.IntVar(&c.OCR.Workers, "ocr-workers", c.OCR.Workers, "documents read at once in a process with workers (ACCREDPACK_OCR_WORKERS)")
 	return func() { c.OCR.Memory = *mb << 20 }
 }
 
