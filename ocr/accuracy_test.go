@@ -41,12 +41,13 @@ var slotOf = map[string]string{
 var benchCourse = testscans.Course{Hours: 36, From: "01.02.2024", To: "28.02.2024", Registration: "7712 000451", Program: "Актуальные вопросы терапии"}
 
 type tally struct {
-	n, typeOK, good, goodTypeOK, falseAlarm int
+	n, typeOK, good, goodTypeOK, falseAlarm       int
+	wrongSlot, wrongSlotFlagged                   int
 	personN, personOK, strangerN, strangerFlagged int
-	pages                                          int
-	wall                                           time.Duration
-	peak                                           int64
-	misread                                        []string
+	pages                                         int
+	wall                                          time.Duration
+	peak                                          int64
+	misread                                       []string
 }
 
 func TestAccuracy(t *testing.T) {
@@ -85,7 +86,8 @@ func TestAccuracy(t *testing.T) {
 				turn = []int{90, 180, 270}[rng.IntN(3)]
 			}
 			spoil := testscans.Spoil{DPI: dpi, Skew: rng.Float64()*5 - 2.5, Turn: turn, Noise: rng.IntN(26),
-				Quality: 35 + rng.IntN(56), Seed: rng.Uint64()}
+				Quality: 35 + rng.IntN(56), Blur: rng.IntN(3), Shadow: rng.Float64() * 0.4,
+				Pattern: rng.IntN(2) == 0, Stamp: rng.IntN(3) == 0, Seed: rng.Uint64()}
 			pdf, err := testscans.Scan(ctx, testscans.Doc{Type: typ, Person: who, Course: benchCourse}, spoil, t.TempDir())
 			if err != nil {
 				t.Fatal(err)
@@ -127,26 +129,32 @@ func TestAccuracy(t *testing.T) {
 					if got == typ {
 						tl.goodTypeOK++
 					}
+					// The same scan in another type's row: named as the wrong type.
+					other := testscans.Types[(slices.Index(testscans.Types, typ)+1+rng.IntN(len(testscans.Types)-1))%len(testscans.Types)]
+					tl.wrongSlot++
+					if fs := rules.Check(slotOf[other], rd, person(who), nil); hasCode(fs, "content_type", "content_type_unknown") {
+						tl.wrongSlotFlagged++
+					}
 					c := &contents.Course{Title: "курс", Hours: benchCourse.Hours, Start: "2024-02-01", End: "2024-02-28", Registration: benchCourse.Registration}
 					if fs := rules.Check(slotOf[typ], rd, person(who), c); len(fs) > 0 {
 						tl.falseAlarm++
 						if tl == byType[typ] {
-							tl.misread = append(tl.misread, fmt.Sprintf("%d dpi q%d turn %d: %s", dpi, spoil.Quality, turn, codesOf(fs)))
+							tl.misread = append(tl.misread, fmt.Sprintf("%s: false alarm %s", describe(spoil), codesOf(fs)))
 						}
 					}
 				}
 			}
 			if got != typ {
-				byType[typ].misread = append(byType[typ].misread, fmt.Sprintf("%d dpi q%d turn %d: read as %q", dpi, spoil.Quality, turn, got))
+				byType[typ].misread = append(byType[typ].misread, fmt.Sprintf("%s: read as %q", describe(spoil), got))
 			}
 		}
 	}
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "type\tscans\tright type\tright type 200-300 dpi\tperson found\tstranger flagged\tfalse alarms 200-300 dpi\ts/page\tpeak MiB\t")
+	fmt.Fprintln(w, "type\tscans\tright type\tright type 200-300 dpi\tperson found\tstranger flagged\twrong row flagged 200-300\tfalse alarms 200-300 dpi\ts/page\tpeak MiB\t")
 	row := func(name string, tl *tally) {
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.2f\t%d\t\n", name, tl.n, pct(tl.typeOK, tl.n), pct(tl.goodTypeOK, tl.good),
-			pct(tl.personOK, tl.personN), pct(tl.strangerFlagged, tl.strangerN), pct(tl.falseAlarm, tl.good),
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%d\t\n", name, tl.n, pct(tl.typeOK, tl.n), pct(tl.goodTypeOK, tl.good),
+			pct(tl.personOK, tl.personN), pct(tl.strangerFlagged, tl.strangerN), pct(tl.wrongSlotFlagged, tl.wrongSlot), pct(tl.falseAlarm, tl.good),
 			tl.wall.Seconds()/float64(max(tl.pages, 1)), tl.peak>>20)
 	}
 	total := &tally{}
@@ -156,7 +164,7 @@ func TestAccuracy(t *testing.T) {
 		total.add(tl)
 	}
 	row("all", total)
-	fmt.Fprintln(w, "\t\t\t\t\t\t\t\t\t")
+	fmt.Fprintln(w, "\t\t\t\t\t\t\t\t\t\t")
 	dpis := make([]int, 0, len(byDPI))
 	for d := range byDPI {
 		dpis = append(dpis, d)
@@ -186,6 +194,8 @@ func (t *tally) add(o *tally) {
 	t.good += o.good
 	t.goodTypeOK += o.goodTypeOK
 	t.falseAlarm += o.falseAlarm
+	t.wrongSlot += o.wrongSlot
+	t.wrongSlotFlagged += o.wrongSlotFlagged
 	t.personN += o.personN
 	t.personOK += o.personOK
 	t.strangerN += o.strangerN
@@ -228,4 +238,18 @@ func codesOf(fs []contents.Finding) string {
 		s = append(s, f.Code)
 	}
 	return strings.Join(s, ",")
+}
+
+func hasCode(fs []contents.Finding, codes ...string) bool {
+	for _, f := range fs {
+		if slices.Contains(codes, f.Code) {
+			return true
+		}
+	}
+	return false
+}
+
+func describe(s testscans.Spoil) string {
+	return fmt.Sprintf("%d dpi, JPEG q%d, noise %d, blur %d, shadow %.2f, turn %d, skew %.1f°, pattern %v, stamp %v",
+		s.DPI, s.Quality, s.Noise, s.Blur, s.Shadow, s.Turn, s.Skew, s.Pattern, s.Stamp)
 }

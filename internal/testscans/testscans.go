@@ -75,6 +75,15 @@ type Spoil struct {
 	Noise   int     // amplitude of grey noise, 0-40
 	Quality int     // JPEG quality, 30-95
 	Blank   bool    // scan an empty page instead
+	// Blur is the radius in pixels of a box blur (a defocused phone
+	// photo); Shadow darkens the page towards one corner by up to this
+	// share (0-0.5, uneven light); Pattern draws a blank's guilloche of
+	// light wavy lines under the text; Stamp presses a round grey stamp
+	// over the lower right part of the text.
+	Blur    int
+	Shadow  float64
+	Pattern bool
+	Stamp   bool
 	Seed    uint64
 }
 
@@ -337,9 +346,18 @@ func spoil(src image.Image, s Spoil, rng *rand.Rand) *image.Gray {
 			dx, dy := float64(x)-cx, float64(y)-cy
 			sx, sy := int(cos*dx+sin*dy+cx), int(-sin*dx+cos*dy+cy)
 			v := 245.0 - 12*float64(y)/float64(h) // paper, a little darker below
+			if s.Pattern && guilloche(x, y, w) {
+				v = 200
+			}
 			if !s.Blank && sx >= 0 && sy >= 0 && sx < w && sy < h {
 				p := color.GrayModel.Convert(src.At(b.Min.X+sx, b.Min.Y+sy)).(color.Gray)
 				v = min(v, float64(p.Y)+10)
+			}
+			if s.Stamp && stamp(x, y, w, h) {
+				v = min(v, 120)
+			}
+			if s.Shadow > 0 {
+				v *= 1 - s.Shadow*float64(x+y)/float64(w+h)
 			}
 			if s.Noise > 0 {
 				v += float64(rng.IntN(2*s.Noise+1) - s.Noise)
@@ -347,10 +365,60 @@ func spoil(src image.Image, s Spoil, rng *rand.Rand) *image.Gray {
 			g.Pix[y*g.Stride+x] = uint8(max(0, min(255, v)))
 		}
 	}
+	if s.Blur > 0 {
+		g = blur(g, s.Blur)
+	}
 	if s.Turn == 0 {
 		return g
 	}
 	return turn(g, s.Turn)
+}
+
+// guilloche: light wavy lines across the page, as on diploma and
+// certificate blanks.
+func guilloche(x, y, w int) bool {
+	period := float64(w) / 40
+	fy := float64(y) + 0.6*period*math.Sin(float64(x)/period)
+	return math.Mod(fy, period*1.5) < 1.2
+}
+
+// stamp: a ring 1/5 of the page wide with a smaller ring inside, low on
+// the right, over the last lines of text.
+func stamp(x, y, w, h int) bool {
+	cx, cy, r := float64(w)*0.62, float64(h)*0.3, float64(w)*0.1
+	d := math.Hypot(float64(x)-cx, float64(y)-cy)
+	th := float64(w) / 300
+	return math.Abs(d-r) < th || math.Abs(d-r*0.72) < th*0.7
+}
+
+// blur is a box blur of radius r, horizontal then vertical.
+func blur(g *image.Gray, r int) *image.Gray {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	tmp := image.NewGray(g.Rect)
+	out := image.NewGray(g.Rect)
+	n := 2*r + 1
+	for y := range h {
+		row := g.Pix[y*g.Stride:]
+		sum := 0
+		for x := -r; x <= r; x++ {
+			sum += int(row[min(max(x, 0), w-1)])
+		}
+		for x := range w {
+			tmp.Pix[y*tmp.Stride+x] = uint8(sum / n)
+			sum += int(row[min(x+r+1, w-1)]) - int(row[max(x-r, 0)])
+		}
+	}
+	for x := range w {
+		sum := 0
+		for y := -r; y <= r; y++ {
+			sum += int(tmp.Pix[min(max(y, 0), h-1)*tmp.Stride+x])
+		}
+		for y := range h {
+			out.Pix[y*out.Stride+x] = uint8(sum / n)
+			sum += int(tmp.Pix[min(y+r+1, h-1)*tmp.Stride+x]) - int(tmp.Pix[max(y-r, 0)*tmp.Stride+x])
+		}
+	}
+	return out
 }
 
 // turn turns g clockwise by deg.
