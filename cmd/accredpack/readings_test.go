@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	apiclient "accredpack/client"
 	"accredpack/internal/testscans"
 )
 
@@ -146,6 +147,21 @@ func testReadings(t *testing.T, c *client) {
 	rd = c.reading(id, "snils")
 	if rd["status"] != "done" || len(warningCodes(rd)) != 0 || rd["confirmed"] != false {
 		t.Errorf("her own SNILS: %v", rd)
+	}
+
+	// The Go client sees the same, and confirms through its own call.
+	cl := apiclient.New(c.base, token, nil)
+	got, err := cl.Application(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range got.Slots {
+		if s.ID == "snils" && (s.Document == nil || s.Document.Reading == nil || s.Document.Reading.Status != "done") {
+			t.Errorf("client: snils reading %+v", s.Document)
+		}
+	}
+	if s, err := cl.ConfirmDocument(context.Background(), id, "snils"); err != nil || !s.Document.Reading.Confirmed {
+		t.Errorf("client confirm: %+v, %v", s, err)
 	}
 
 	// A diploma in the passport's row: the type and the page count.
