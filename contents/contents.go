@@ -250,10 +250,13 @@ func (r *Rules) Check(slot string, rd Reading, who Person, course *Course) []Fin
 			add("content_type", "Похоже, это "+r.types[got].Title+", а здесь ожидается "+r.expected(rule)+".")
 		}
 	}
-	if rule.MinPages > 0 && rd.PageCount < rule.MinPages {
+	// Too few pages, unless the part they should hold is seen anyway (both
+	// spreads scanned onto one page).
+	secondSeen := rule.SecondPart == nil || rule.SecondPart.re.MatchString(Normalize(text))
+	if rule.MinPages > 0 && rd.PageCount < rule.MinPages && (rule.SecondPart == nil || !secondSeen) {
 		add("content_pages", fmt.Sprintf("В файле %s, а нужно не меньше %d: %s.", pages(rd.PageCount), rule.MinPages, rule.PagesNote))
 	}
-	if rule.SecondPart != nil && !rule.SecondPart.re.MatchString(Normalize(text)) {
+	if !secondSeen {
 		add("content_part_missing", "На скане "+rule.SecondPart.Missing+".")
 	}
 	if rule.Person && who.Last != "" {

@@ -162,6 +162,11 @@ func TestPassportNeedsBothSpreads(t *testing.T) {
 	if fs := r.Check("identity_document", two, anna, nil); len(fs) != 0 {
 		t.Errorf("both spreads: %v", fs)
 	}
+	// Both spreads scanned onto one page: nothing missing.
+	onePage := Reading{PageCount: 1, Pages: []Page{page(one.Pages[0].Text+" МЕСТО ЖИТЕЛЬСТВА Зарегистрирован г. Москва", 90, 300)}}
+	if fs := r.Check("identity_document", onePage, anna, nil); len(fs) != 0 {
+		t.Errorf("both spreads on one page: %v", fs)
+	}
 }
 
 func TestCourseAgainstLedger(t *testing.T) {
