@@ -17,6 +17,9 @@ type OCR struct {
 	Timeout  time.Duration
 	Parallel int
 	Workers  int
+	// TextLayer lays the text read on each page into the portfolio as an
+	// invisible layer, so that the merged PDF is searchable.
+	TextLayer bool
 }
 
 // defaultOCR: on when installed; a 1 GiB address space (Tesseract's rus
@@ -28,11 +31,12 @@ func defaultOCR() OCR {
 }
 
 var ocrEnv = map[string]string{
-	"ACCREDPACK_OCR":           "ocr",
-	"ACCREDPACK_OCR_MEMORY_MB": "ocr-memory-mb",
-	"ACCREDPACK_OCR_TIMEOUT":   "ocr-timeout",
-	"ACCREDPACK_OCR_PARALLEL":  "ocr-parallel",
-	"ACCREDPACK_OCR_WORKERS":   "ocr-workers",
+	"ACCREDPACK_OCR":            "ocr",
+	"ACCREDPACK_OCR_MEMORY_MB":  "ocr-memory-mb",
+	"ACCREDPACK_OCR_TIMEOUT":    "ocr-timeout",
+	"ACCREDPACK_OCR_PARALLEL":   "ocr-parallel",
+	"ACCREDPACK_OCR_WORKERS":    "ocr-workers",
+	"ACCREDPACK_OCR_TEXT_LAYER": "ocr-text-layer",
 }
 
 // ocrFlags declares the flags; the returned function completes the
@@ -43,6 +47,7 @@ func ocrFlags(fs *flag.FlagSet, c *Config) func() {
 	fs.DurationVar(&c.OCR.Timeout, "ocr-timeout", c.OCR.Timeout, "longest one document's reading may take (ACCREDPACK_OCR_TIMEOUT)")
 	fs.IntVar(&c.OCR.Parallel, "ocr-parallel", c.OCR.Parallel, "Tesseract processes at once within one reading (ACCREDPACK_OCR_PARALLEL)")
 	fs.IntVar(&c.OCR.Workers, "ocr-workers", c.OCR.Workers, "documents read at once in a process with workers (ACCREDPACK_OCR_WORKERS)")
+	fs.BoolVar(&c.OCR.TextLayer, "ocr-text-layer", c.OCR.TextLayer, "lay the text read on the scans into portfolios as an invisible, searchable layer (ACCREDPACK_OCR_TEXT_LAYER)")
 	return func() { c.OCR.Memory = *mb << 20 }
 }
 

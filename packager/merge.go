@@ -37,6 +37,9 @@ type mergeDoc struct {
 	Path  string `json:"path"`
 	Title string `json:"title"` // bookmark title, unique
 	Pages int    `json:"pages"`
+	// Texts is a JSON file of the text read on each page, if any: laid on
+	// the pages as invisible text, so that the portfolio is searchable.
+	Texts string `json:"texts,omitempty"`
 }
 
 type mergeInput struct {
@@ -168,6 +171,9 @@ func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
 			return nil, fmt.Errorf("bookmarks: %w", err)
 		}
 	}
+	if err := addTextLayer(dest, in.Docs, bookmarks); err != nil {
+		return nil, fmt.Errorf("text layer: %w", err)
+	}
 	wm, err := api.TextWatermark(in.Stamp, "fontname:"+templates.FontName+", points:9, position:bc, offset:0 12, scalefactor:1 abs, rotation:0, opacity:1, fillcolor:#000000", true, false, types.POINTS)
 	if err != nil {
 		return nil, fmt.Errorf("page stamp: %w", err)
@@ -193,6 +199,42 @@ func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
 		return nil, fmt.Errorf("write: %w", err)
 	}
 	return mergeOutput{Pages: dest.PageCount}, out.Sync()
+}
+
+// addTextLayer lays the text read on each document page over it, fully
+// transparent (opacity 0): invisible, but found by a PDF viewer's search
+// and by text extraction. It is a block in the page's top left corner, not
+// placed word by word over the scan.
+func addTextLayer(dest *model.Context, docs []mergeDoc, bookmarks []pdfcpu.Bookmark) error {
+	m := map[int]*model.Watermark{}
+	for i, d := range docs {
+		if d.Texts == "" {
+			continue
+		}
+		raw, err := os.ReadFile(d.Texts)
+		if err != nil {
+			return err
+		}
+		var texts []string
+		if err := json.Unmarshal(raw, &texts); err != nil {
+			return err
+		}
+		for j, t := range texts {
+			t = strings.TrimSpace(t)
+			if t == "" || j >= d.Pages {
+				continue
+			}
+			wm, err := api.TextWatermark(t, "fontname:"+templates.FontName+", points:6, position:tl, offset:8 -8, scalefactor:1 abs, rotation:0, opacity:0, fillcolor:#000000", true, false, types.POINTS)
+			if err != nil {
+				return err
+			}
+			m[bookmarks[i].PageFrom+j] = wm
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return pdfcpu.AddWatermarksMap(dest, m)
 }
 
 // installFont makes the embedded TrueType font known to pdfcpu for stamps,

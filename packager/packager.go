@@ -241,6 +241,24 @@ func addBytes(zw *zip.Writer, name string, b []byte, plan Plan) error {
 	return nil
 }
 
+// writeTexts keeps a document's page texts in a private temporary file
+// for the merge child.
+func (p *Packager) writeTexts(texts []string) (string, error) {
+	f, err := os.CreateTemp(p.tmpDir, "texts-*.json")
+	if err != nil {
+		return "", fmt.Errorf("packager: text layer file: %w", err)
+	}
+	err = json.NewEncoder(f).Encode(texts)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("packager: text layer file: %w", err)
+	}
+	return f.Name(), nil
+}
+
 // Portfolio writes the merged portfolio PDF to w: cover, inventory, then
 // every document in catalog order with a bookmark each, pages stamped
 // "стр. N из M".
@@ -270,7 +288,16 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		spools = append(spools, s)
 		rows = append(rows, templates.InventoryRow{Title: it.Title, Pages: v.Pages, FirstPage: first})
 		// Bookmark titles must be unique (pdfcpu #1187): number them.
-		in.Docs = append(in.Docs, mergeDoc{Path: s.Path, Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: v.Pages})
+		md := mergeDoc{Path: s.Path, Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: v.Pages}
+		if texts := plan.PageTexts[it.Doc.ObjectKey]; len(texts) > 0 {
+			tf, err := p.writeTexts(texts)
+			if err != nil {
+				return err
+			}
+			defer os.Remove(tf)
+			md.Texts = tf
+		}
+		in.Docs = append(in.Docs, md)
 		first += v.Pages
 		progress(i+1, 2*total)
 	}

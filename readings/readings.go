@@ -203,3 +203,30 @@ func shortKey(k string) string {
 	}
 	return k
 }
+
+// PageTexts returns the text read on each page of an application's
+// current documents that were read, by object key: for the portfolio's
+// invisible text layer. Personal data: the caller keeps it in memory or in
+// private temporary files only.
+func (s *Service) PageTexts(ctx context.Context, appID string) (map[string][]string, error) {
+	rs, err := s.d.DB.Readings(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for key, r := range rs {
+		if r.Status != database.ReadingDone {
+			continue
+		}
+		var res ocr.Result
+		if err := json.Unmarshal([]byte(r.Result), &res); err != nil {
+			return nil, fmt.Errorf("readings: decode reading of %s: %w", shortKey(key), err)
+		}
+		texts := make([]string, 0, len(res.Pages))
+		for _, p := range res.Pages {
+			texts = append(texts, p.Text)
+		}
+		out[key] = texts
+	}
+	return out, nil
+}

@@ -341,8 +341,12 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 		SpoolDir: spoolDir, Log: log, Readings: readingQueue, Composer: compose.New(composeRunner, compose.Page{MarginMM: 10}), Events: c.webhooks,
 		ComposeLimits: intake.ComposeLimits{MaxParts: cfg.ComposeMaxParts, OptimizeBytes: cfg.OptimizeMaxBytes, MaxPixels: cfg.ImageMaxPixels,
 			Fit: compose.Fit{DPI: cfg.OptimizeDPI, MinDPI: cfg.OptimizeMinDPI, Quality: cfg.OptimizeQuality}}})
-	c.bundles = bundles.New(bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, TmpDir: spoolDir,
-		Log: log, Heartbeat: cfg.Heartbeat, Readiness: c.intake.Readiness, Events: c.webhooks})
+	bd := bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, TmpDir: spoolDir,
+		Log: log, Heartbeat: cfg.Heartbeat, Readiness: c.intake.Readiness, Events: c.webhooks}
+	if cfg.OCR.TextLayer && c.readings != nil {
+		bd.PageTexts = c.readings.PageTexts
+	}
+	c.bundles = bundles.New(bd)
 
 	// One job queue: bundle builds and webhook deliveries, each its own
 	// River queue so that a long build never holds an event back.

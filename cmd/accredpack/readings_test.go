@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +18,59 @@ func TestReadingsEmbedded(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.OCR.Mode = "on"
 	testReadings(t, startService(t, cfg))
+}
+
+// TestPortfolioTextLayer: with the option, the text read on a scan is in
+// the portfolio, invisible but found by text extraction (the scan itself
+// is one image, without text of its own).
+func TestPortfolioTextLayer(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.OCR.Mode, cfg.OCR.TextLayer = "on", true
+	c := startService(t, cfg)
+	id := c.create()
+	scan := scanFor(t, testscans.SNILS, testscans.People[0])
+	if r := c.putRaw(id, "snils", scan); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	if rd := c.reading(id, "snils"); rd["status"] != "done" {
+		t.Fatalf("reading: %v", rd)
+	}
+	dir := t.TempDir()
+	scanPath := filepath.Join(dir, "scan.pdf")
+	os.WriteFile(scanPath, scan, 0o600)
+	if out, _ := exec.Command("pdftotext", scanPath, "-").Output(); strings.TrimSpace(string(out)) != "" {
+		t.Fatalf("the scan has text of its own: %q", out)
+	}
+	r := c.requestBundle(id, "portfolio_pdf", true)
+	if r.status != 202 {
+		t.Fatalf("bundle: %d %s", r.status, r.body)
+	}
+	b := c.waitBundle(r.json(t)["id"].(string))
+	if b["status"] != "done" {
+		t.Fatalf("bundle: %v", b)
+	}
+	file := c.do("GET", "/api/v1/bundles/"+b["id"].(string)+"/file", nil, "", 0, true)
+	if file.status != 200 {
+		t.Fatalf("download: %d", file.status)
+	}
+	pdf := filepath.Join(dir, "portfolio.pdf")
+	os.WriteFile(pdf, file.body, 0o600)
+	out, err := exec.Command("pdftotext", pdf, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"СТРАХОВОЕ", "Иванова", "112-233-445"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the portfolio's text lacks %q", want)
+		}
+	}
+	if err := exec.Command("qpdf", "--check", pdf).Run(); err != nil {
+		t.Errorf("qpdf --check: %v", err)
+	}
+	// For a person's eyes: the scan's page of the portfolio, as rendered.
+	if art := os.Getenv("ACCREDPACK_TEST_ARTIFACTS"); art != "" {
+		exec.Command("pdftoppm", "-r", "50", "-png", "-f", "4", "-l", "6", pdf, filepath.Join(art, "portfolio-text-layer")).Run()
+	}
 }
 
 func TestReadingsPostgresMinIO(t *testing.T) {
