@@ -51,10 +51,11 @@ func readTask(ctx context.Context, raw json.RawMessage) (any, error) {
 		return nil, fmt.Errorf("decode input: %w", err)
 	}
 	c := &child{in: in, timeout: time.Duration(in.PageTimeoutMS) * time.Millisecond}
-	pages, err := c.pageCount(ctx)
+	pages, rotations, err := c.pageInfo(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c.rotations = rotations
 	images, err := c.listImages(ctx)
 	if err != nil {
 		return nil, err
@@ -96,8 +97,9 @@ func readTask(ctx context.Context, raw json.RawMessage) (any, error) {
 }
 
 type child struct {
-	in      readInput
-	timeout time.Duration
+	in        readInput
+	timeout   time.Duration
+	rotations map[int]int // each page's /Rotate; read-only once pages are read
 }
 
 // run starts a tool with a timeout and one thread (OpenMP), returning its
@@ -127,22 +129,43 @@ func (c *child) engine(ctx context.Context) string {
 	return firstLine(string(out))
 }
 
-func (c *child) pageCount(ctx context.Context) (int, error) {
-	out, err := c.run(ctx, c.in.Tools.PDFInfo, c.in.Path)
+// pageInfo reads the page count and each page's /Rotate (clockwise
+// degrees) of the first pages.
+func (c *child) pageInfo(ctx context.Context) (int, map[int]int, error) {
+	last := strconv.Itoa(max(c.in.MaxPages, 1))
+	out, err := c.run(ctx, c.in.Tools.PDFInfo, "-f", "1", "-l", last, c.in.Path)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
+	return parsePDFInfo(string(out))
+}
+
+// parsePDFInfo reads "Pages: N" and "Page    1 rot:  90" lines.
+func parsePDFInfo(s string) (int, map[int]int, error) {
+	pages, rot := -1, map[int]int{}
+	sc := bufio.NewScanner(strings.NewReader(s))
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "Pages:"); ok {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "Pages:"); ok {
 			n, err := strconv.Atoi(strings.TrimSpace(rest))
 			if err != nil {
-				return 0, fmt.Errorf("pdfinfo: pages %q", rest)
+				return 0, nil, fmt.Errorf("pdfinfo: pages %q", rest)
 			}
-			return n, nil
+			pages = n
+			continue
+		}
+		if f := strings.Fields(line); len(f) == 4 && f[0] == "Page" && f[2] == "rot:" {
+			n, err1 := strconv.Atoi(f[1])
+			r, err2 := strconv.Atoi(f[3])
+			if err1 == nil && err2 == nil {
+				rot[n] = ((r % 360) + 360) % 360
+			}
 		}
 	}
-	return 0, fmt.Errorf("pdfinfo: no page count")
+	if pages < 0 {
+		return 0, nil, fmt.Errorf("pdfinfo: no page count")
+	}
+	return pages, rot, nil
 }
 
 // embedded is one image drawn on a page, as pdfimages lists it.
@@ -237,6 +260,11 @@ func (c *child) pageImage(ctx context.Context, n int, imgs []embedded, p *Page) 
 			if files, _ := filepath.Glob(prefix + "-*"); len(files) > 0 {
 				sort.Strings(files)
 				p.Source = "image"
+				// The image as stored; the page shows it turned by its
+				// /Rotate: read it as the page shows it.
+				if r := c.rotations[n]; r != 0 {
+					return rotateFile(files[0], r)
+				}
 				return files[0], nil
 			}
 		}

@@ -26,7 +26,7 @@ const TaskRead = "ocr.read"
 
 // SandboxTasks are the tasks of this package that run in a child.
 func SandboxTasks() map[string]sandbox.Task {
-	return map[string]sandbox.Task{TaskRead: readTask}
+	return map[string]sandbox.Task{TaskRead: readTask, TaskUpright: uprightTask}
 }
 
 // Tools are the programs a child starts, by absolute path: a child's
@@ -87,7 +87,8 @@ type Page struct {
 	// one scanned image.
 	DPI int `json:"dpi"`
 	// Rotation is the clockwise turn, in degrees (0, 90, 180, 270), that
-	// sets the page upright, as OSD found it; the text was read upright.
+	// sets the page upright as it is shown (its /Rotate counted), as OSD
+	// found it; the text was read upright.
 	Rotation int `json:"rotation"`
 	// Confidence is Tesseract's mean word confidence, 0-100, weighted by
 	// word length; 0 when no word was found.

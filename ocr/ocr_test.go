@@ -3,6 +3,7 @@ package ocr
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,6 +126,13 @@ func TestNotAPDFIsAnErrorNotACrash(t *testing.T) {
 	}
 }
 
+func TestParsePDFInfo(t *testing.T) {
+	n, rot, err := parsePDFInfo("Producer: x\nPages:           3\nPage    1 rot:   0\nPage    2 rot:  90\nPage    3 rot: -90\n")
+	if err != nil || n != 3 || rot[1] != 0 || rot[2] != 90 || rot[3] != 270 {
+		t.Errorf("parsePDFInfo = %d, %v, %v", n, rot, err)
+	}
+}
+
 func TestParseOSDAndTSV(t *testing.T) {
 	if got := parseOSD("Page number: 0\nOrientation in degrees: 270\nRotate: 90\nOrientation confidence: 12.5\n"); got != 90 {
 		t.Errorf("parseOSD = %d, want 90", got)
@@ -144,4 +152,49 @@ func TestParseOSDAndTSV(t *testing.T) {
 	if want := (90*6 + 60*8 + 30*1) / 15.0; conf != want {
 		t.Errorf("confidence %.2f, want %.2f", conf, want)
 	}
+}
+
+// TestUprightTurnsThePage: a page lying on its side is turned through its
+// rotation (the image untouched), and read again it stands upright.
+func TestUprightTurnsThePage(t *testing.T) {
+	r := newReader(t)
+	path := scan(t, testscans.Doc{Type: testscans.SNILS, Person: testscans.People[2]}, testscans.Spoil{DPI: 200, Turn: 90, Noise: 5, Quality: 80, Seed: 4})
+	res, err := r.Read(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	turns := res.Turns()
+	if turns[1] != 270 {
+		t.Fatalf("turns %v, want page 1 by 270", turns)
+	}
+	out := filepath.Join(t.TempDir(), "upright.pdf")
+	if err := r.Upright(context.Background(), path, out, turns); err != nil {
+		t.Fatal(err)
+	}
+	info, err := exec.Command("pdfinfo", "-f", "1", "-l", "1", out).Output()
+	if _, rot, perr := parsePDFInfo(string(info)); err != nil || perr != nil || rot[1] != 270 {
+		t.Errorf("pdfinfo of the turned file: %s %v", info, err)
+	}
+	before, _ := exec.Command("pdfimages", "-list", path).Output()
+	after, _ := exec.Command("pdfimages", "-list", out).Output()
+	if imageSize(before) == "" || imageSize(before) != imageSize(after) {
+		t.Errorf("the image changed:\n%s\n%s", before, after)
+	}
+	again, err := r.Read(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Turns()) != 0 || !strings.Contains(again.Pages[0].Text, "СТРАХОВОЕ") {
+		t.Errorf("read again: turns %v, text %q", again.Turns(), again.Pages[0].Text)
+	}
+}
+
+// imageSize is the first image's "width height ... size" of pdfimages -list.
+func imageSize(list []byte) string {
+	for _, line := range strings.Split(string(list), "\n") {
+		if f := strings.Fields(line); len(f) >= 15 && f[2] == "image" {
+			return f[3] + "x" + f[4] + " " + f[14]
+		}
+	}
+	return ""
 }
