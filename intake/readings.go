@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -103,6 +105,42 @@ func contentNotes(rs map[string]DocumentReading) []readiness.Finding {
 		}
 	}
 	return out
+}
+
+// UprightBy is who a file turned upright is uploaded by.
+const UprightBy = "ocr"
+
+// ReplaceUpright makes the file at path, the slot's file with pages the
+// reading found lying on their side turned upright through their page
+// rotation, the new file of the slot that holds objectKey: checked like an
+// upload, the original kept in the slot's history, read again. Nothing is
+// done when the slot holds another file by now, or when its file was
+// already turned once (a second opinion of OSD is not followed).
+func (s *Service) ReplaceUpright(ctx context.Context, appID, objectKey, path string) error {
+	docs, err := s.db.Documents(ctx, appID)
+	if err != nil {
+		return backend(err)
+	}
+	i := slices.IndexFunc(docs, func(d dossier.Document) bool { return d.ObjectKey == objectKey })
+	if i < 0 || docs[i].UploadedBy == UprightBy {
+		return nil
+	}
+	d := docs[i]
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("intake: open the file turned upright: %w", err)
+	}
+	defer f.Close()
+	st, err := s.Stage(ctx, appID, d.Ref.String(), f, d.FileName, false)
+	if err != nil {
+		return err
+	}
+	st.replaces = objectKey
+	if _, err := s.Commit(ctx, st, UprightBy); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "pages turned upright", "application", appID, "slot", d.Ref.String())
+	return nil
 }
 
 // ConfirmDocument records that the document of a slot row is the right

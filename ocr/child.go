@@ -241,8 +241,10 @@ func (c *child) readPage(ctx context.Context, n int, imgs []embedded) Page {
 	if err != nil {
 		return p
 	}
+	// OSD was sure: keep the upright reading unless it reads clearly worse
+	// (Tesseract often reads a page on its side about as well).
 	q := p
-	if err := c.recognize(ctx, upright, dpi, &q); err == nil && q.Confidence*float64(q.Words+1) > p.Confidence*float64(p.Words+1) {
+	if err := c.recognize(ctx, upright, dpi, &q); err == nil && q.Confidence*float64(q.Words+1) >= 0.8*p.Confidence*float64(p.Words+1) {
 		q.Rotation = turn
 		return q
 	}

@@ -39,10 +39,15 @@ type Inserter interface {
 	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (int64, error)
 }
 
-// Reader reads a PDF file (ocr.Reader).
+// Reader reads a PDF file, and turns its pages upright (ocr.Reader).
 type Reader interface {
 	Read(ctx context.Context, path string) (ocr.Result, error)
+	Upright(ctx context.Context, in, out string, turns map[int]int) error
 }
+
+// UprightFunc stores a file whose pages were turned upright as the new
+// file of the slot holding objectKey (intake.Service.ReplaceUpright).
+type UprightFunc func(ctx context.Context, appID, objectKey, path string) error
 
 // Deps are what the service works with.
 type Deps struct {
@@ -56,10 +61,16 @@ type Deps struct {
 
 // Service queues and runs readings.
 type Service struct {
-	d     Deps
-	queue Inserter
-	now   func() time.Time
+	d       Deps
+	queue   Inserter
+	upright UprightFunc
+	now     func() time.Time
 }
+
+// SetUpright has pages found lying on their side turned upright in the
+// stored file, through f (built after the service); unset, they are only
+// read upright.
+func (s *Service) SetUpright(f UprightFunc) { s.upright = f }
 
 // New returns a service; SetQueue must follow before documents are queued.
 func New(d Deps) *Service {
@@ -162,7 +173,26 @@ func (s *Service) read(ctx context.Context, a readArgs, last bool) error {
 		return fmt.Errorf("readings: encode result: %w", err)
 	}
 	log.InfoContext(ctx, "document read", "pages", res.PageCount, "read", len(res.Pages), "took", time.Since(started))
-	return s.finish(ctx, a.ObjectKey, database.ReadingDone, string(raw), "")
+	if err := s.finish(ctx, a.ObjectKey, database.ReadingDone, string(raw), ""); err != nil {
+		return err
+	}
+	if turns := res.Turns(); len(turns) > 0 && s.upright != nil {
+		// The reading is recorded; turning the file is a bonus that may fail.
+		if err := s.turn(ctx, a, path, turns); err != nil {
+			log.WarnContext(ctx, "pages not turned upright", "error", err)
+		}
+	}
+	return nil
+}
+
+// turn writes the file with its pages turned upright and has it stored.
+func (s *Service) turn(ctx context.Context, a readArgs, path string, turns map[int]int) error {
+	out := path + ".upright.pdf"
+	defer os.Remove(out)
+	if err := s.d.Reader.Upright(ctx, path, out, turns); err != nil {
+		return err
+	}
+	return s.upright(ctx, a.ApplicationID, a.ObjectKey, out)
 }
 
 func (s *Service) finish(ctx context.Context, key, status, result, why string) error {

@@ -37,6 +37,14 @@ func (f *fakeReader) Read(_ context.Context, path string) (ocr.Result, error) {
 	return f.res, f.err
 }
 
+func (f *fakeReader) Upright(_ context.Context, in, out string, _ map[int]int) error {
+	b, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, append(b, []byte(" upright")...), 0o600)
+}
+
 type inserted struct{ args []river.JobArgs }
 
 func (q *inserted) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
@@ -181,5 +189,35 @@ func TestReplacedFileIsNotRecorded(t *testing.T) {
 	}
 	if r, err := f.db.Reading(ctx, "k2"); err != nil || r.Status != database.ReadingPending {
 		t.Errorf("the new file's reading: %+v, %v", r, err)
+	}
+}
+
+func TestPagesOnTheirSideAreTurned(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	a := f.put(t, "snils", "k1", []byte("%PDF-1.7 turned"), true)
+	var gotKey string
+	var got []byte
+	f.svc.SetUpright(func(_ context.Context, appID, key, path string) error {
+		gotKey = key
+		got, _ = os.ReadFile(path)
+		return nil
+	})
+	f.reader.res = ocr.Result{PageCount: 1, Pages: []ocr.Page{{Number: 1, Rotation: 90, Text: "СНИЛС", Words: 1}}}
+	if err := f.svc.read(ctx, a, false); err != nil {
+		t.Fatal(err)
+	}
+	if gotKey != "k1" || string(got) != "%PDF-1.7 turned upright" {
+		t.Errorf("turned: key %q, file %q", gotKey, got)
+	}
+	if r, _ := f.db.Reading(ctx, "k1"); r.Status != database.ReadingDone {
+		t.Errorf("reading: %+v", r)
+	}
+	// Upright pages: nothing to turn.
+	b := f.put(t, "identity_document", "k2", []byte("%PDF-1.7 upright"), true)
+	gotKey = ""
+	f.reader.res = ocr.Result{PageCount: 1, Pages: []ocr.Page{{Number: 1, Text: "ПАСПОРТ", Words: 1}}}
+	if err := f.svc.read(ctx, b, false); err != nil || gotKey != "" {
+		t.Errorf("an upright file was turned: %q, %v", gotKey, err)
 	}
 }

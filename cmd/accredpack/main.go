@@ -341,6 +341,9 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 		SpoolDir: spoolDir, Log: log, Readings: readingQueue, Composer: compose.New(composeRunner, compose.Page{MarginMM: 10}), Events: c.webhooks,
 		ComposeLimits: intake.ComposeLimits{MaxParts: cfg.ComposeMaxParts, OptimizeBytes: cfg.OptimizeMaxBytes, MaxPixels: cfg.ImageMaxPixels,
 			Fit: compose.Fit{DPI: cfg.OptimizeDPI, MinDPI: cfg.OptimizeMinDPI, Quality: cfg.OptimizeQuality}}})
+	if c.readings != nil {
+		c.readings.SetUpright(c.intake.ReplaceUpright)
+	}
 	bd := bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, TmpDir: spoolDir,
 		Log: log, Heartbeat: cfg.Heartbeat, Readiness: c.intake.Readiness, Events: c.webhooks}
 	if cfg.OCR.TextLayer && c.readings != nil {

@@ -230,6 +230,62 @@ func testReadings(t *testing.T, c *client) {
 	}
 }
 
+// TestTurnedScanIsStoredUpright: a scan lying on its side is read upright
+// and stored again turned through its page rotation (the image untouched),
+// the original kept in the slot's history; the new file is read again.
+func TestTurnedScanIsStoredUpright(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.OCR.Mode = "on"
+	c := startService(t, cfg)
+	id := c.create()
+	turned, err := testscans.Scan(context.Background(), testscans.Doc{Type: testscans.SNILS, Person: testscans.People[0]},
+		testscans.Spoil{DPI: 200, Turn: 90, Noise: 6, Quality: 75, Seed: 9}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.putRaw(id, "snils", turned); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		h := c.do("GET", "/api/v1/applications/"+id+"/slots/snils/history", nil, "", 0, true)
+		if h.status == 200 && len(h.json(t)["history"].([]any)) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the turned scan was not stored upright within 2 minutes; its reading: %v", c.reading(id, "snils"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	rd := c.reading(id, "snils")
+	if rd["status"] != "done" || len(warningCodes(rd)) != 0 {
+		t.Errorf("the upright file's reading: %v", rd)
+	}
+	file := c.do("GET", "/api/v1/applications/"+id+"/slots/snils/file", nil, "", 0, true)
+	dir := t.TempDir()
+	orig, now := filepath.Join(dir, "orig.pdf"), filepath.Join(dir, "now.pdf")
+	os.WriteFile(orig, turned, 0o600)
+	os.WriteFile(now, file.body, 0o600)
+	info, _ := exec.Command("pdfinfo", "-f", "1", "-l", "1", now).Output()
+	if !strings.Contains(strings.Join(strings.Fields(string(info)), " "), "rot: 270") {
+		t.Errorf("the stored file's page rotation:\n%s", info)
+	}
+	a, _ := exec.Command("pdfimages", "-list", orig).Output()
+	b, _ := exec.Command("pdfimages", "-list", now).Output()
+	if lastLine(a) == "" || lastLine(a) != lastLine(b) {
+		t.Errorf("the image changed:\n%s\n%s", a, b)
+	}
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	f := strings.Fields(lines[len(lines)-1])
+	if len(f) < 15 {
+		return ""
+	}
+	return strings.Join(append(f[2:11:11], f[14]), " ") // type .. interp, size (object numbers move)
+}
+
 func containsAction(t *testing.T, m map[string]any, action, target string) bool {
 	t.Helper()
 	entries, _ := m["items"].([]any)
