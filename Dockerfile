@@ -13,7 +13,15 @@ ARG VERSION=""
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/ ./cmd/accredpack ./cmd/accredpack-child \
  && mkdir -p /out/data
 
-FROM gcr.io/distroless/static-debian12:nonroot
+# Debian rather than distroless: the scans are read by Tesseract (Russian and
+# orientation models) on page images that poppler takes from the PDFs; both
+# are external programs the sandbox child starts.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      tesseract-ocr tesseract-ocr-rus tesseract-ocr-osd poppler-utils ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd -g 65532 nonroot && useradd -u 65532 -g 65532 -M -s /usr/sbin/nologin nonroot
 COPY --from=build /out/accredpack /out/accredpack-child /usr/local/bin/
 COPY --from=build --chown=65532:65532 /out/data /var/lib/accredpack
 # The service starts accredpack-child, beside it, to parse PDFs in sandboxed

@@ -84,6 +84,9 @@ const (
 	// AssignStaff: a consultancy names which of its staff looks after a
 	// client; the consultancy's own business, nobody else's.
 	AssignStaff Action = "application.assign"
+	// ConfirmDocument: the person says a document is the right one
+	// despite what reading its scan found («документ верный»).
+	ConfirmDocument Action = "document.confirm"
 )
 
 // Actions on the service.

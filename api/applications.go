@@ -17,6 +17,7 @@ import (
 	"accredpack/audit"
 	"accredpack/catalog"
 	"accredpack/checks"
+	"accredpack/contents"
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/identifiers"
@@ -70,6 +71,32 @@ type DocumentJSON struct {
 	Pages      int       `json:"pages"`
 	FileName   string    `json:"file_name"`
 	UploadedAt time.Time `json:"uploaded_at"`
+	// Reading is what reading the scan found; only on a slot's current
+	// document.
+	Reading *ReadingJSON `json:"reading,omitempty"`
+}
+
+// ReadingJSON is the state of a document's reading (OCR) and its
+// warnings: status pending, done, failed (a warning says so) or off (not
+// read: OCR off, or stored before it existed). Confirmed documents keep
+// their warnings here, but no longer in the readiness report.
+type ReadingJSON struct {
+	Status      string             `json:"status"`
+	Warnings    []contents.Finding `json:"warnings"`
+	Confirmed   bool               `json:"confirmed"`
+	ConfirmedAt *time.Time         `json:"confirmed_at,omitempty"`
+}
+
+func readingJSON(r intake.DocumentReading) *ReadingJSON {
+	out := &ReadingJSON{Status: r.Status, Warnings: r.Findings, Confirmed: !r.Confirmed.IsZero()}
+	if out.Warnings == nil {
+		out.Warnings = []contents.Finding{}
+	}
+	if out.Confirmed {
+		t := r.Confirmed
+		out.ConfirmedAt = &t
+	}
+	return out
 }
 
 func documentJSON(d dossier.Document) *DocumentJSON {
@@ -96,6 +123,9 @@ func applicationJSON(v *intake.View) ApplicationJSON {
 			Hint: st.Slot.Hint, Repeatable: st.Slot.Repeatable, Status: "empty"}
 		if st.Document != nil {
 			sj.Status, sj.Document = "accepted", documentJSON(*st.Document)
+			if r, ok := v.Readings[st.Ref.String()]; ok {
+				sj.Document.Reading = readingJSON(r)
+			}
 		}
 		out.Slots = append(out.Slots, sj)
 	}

@@ -301,6 +301,27 @@ func (s *Server) deleteFile(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// confirmDocument records that a slot's document is the right one despite
+// the warnings reading its scan gave («документ верный»); the guard has
+// audited it. It answers with the slot's row.
+func (s *Server) confirmDocument(c echo.Context) error {
+	ctx := c.Request().Context()
+	doc, err := s.svc.ConfirmDocument(ctx, c.Param("id"), c.Param("slot"), actor(principal(c)))
+	if err != nil {
+		return err
+	}
+	v, err := s.svc.Get(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	for _, sj := range applicationJSON(v).Slots {
+		if sj.ID == doc.Ref.String() {
+			return c.JSON(http.StatusOK, sj)
+		}
+	}
+	return c.JSON(http.StatusOK, SlotJSON{ID: doc.Ref.String(), Status: "accepted", Document: documentJSON(doc)})
+}
+
 // HistoryJSON is an earlier file of a slot.
 type HistoryJSON struct {
 	DocumentJSON

@@ -76,6 +76,7 @@ func (s *Server) routes() []route {
 		{"POST", "/applications/:id/slots/:slot/file/link", s.linkFile, access.ReadDocument, application, nil},
 		{"POST", "/applications/:id/slots/:slot/compose", s.composeFile, access.WriteDocument, application, []echo.MiddlewareFunc{s.limitUploads, s.limitUploadsInFlight}},
 		{"GET", "/applications/:id/slots/:slot/sources", s.getSources, access.ReadDocument, application, nil},
+		{"POST", "/applications/:id/slots/:slot/confirm", s.confirmDocument, access.ConfirmDocument, application, nil},
 		{"GET", "/applications/:id/sources/:sid", s.getSource, access.ReadDocument, application, nil},
 		{"GET", "/applications/:id/readiness", s.getReadiness, access.ReadApplication, application, nil},
 		{"GET", "/applications/:id/courses", s.listCourses, access.ReadLedger, application, nil},

@@ -50,6 +50,7 @@ type Service struct {
 	readiness ReadinessFunc
 	queue     Enqueuer
 	events    events.Publisher
+	pageTexts func(ctx context.Context, appID string) (map[string][]string, error)
 	now       func() time.Time
 }
 
@@ -64,6 +65,10 @@ type Deps struct {
 	Heartbeat time.Duration    // how often a build proves it is alive; stale after 5 beats
 	Readiness ReadinessFunc    // the application's readiness: the package's gate, the portfolio's period and readiness page
 	Events    events.Publisher // hears of builds that end; nil: nobody
+	// PageTexts, when set, gives the text OCR read on each page of the
+	// documents (by object key): the portfolio carries it as an invisible
+	// text layer, so that the merged PDF is searchable.
+	PageTexts func(ctx context.Context, appID string) (map[string][]string, error)
 }
 
 // ReadinessFunc evaluates an application's readiness.
@@ -78,7 +83,7 @@ func New(d Deps) *Service {
 		panic("bundles: Deps.Readiness is required: it gates bundles and fills the portfolio")
 	}
 	return &Service{events: d.Events, db: d.DB, store: d.Store, pk: d.Packager, catalog: d.Catalog, tmpDir: d.TmpDir,
-		log: d.Log, heartbeat: d.Heartbeat, readiness: d.Readiness, now: func() time.Time { return time.Now().UTC() }}
+		log: d.Log, heartbeat: d.Heartbeat, readiness: d.Readiness, pageTexts: d.PageTexts, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetQueue connects the job queue (built after the service, as its workers
@@ -345,6 +350,11 @@ func (s *Service) build(ctx context.Context, b *dossier.Bundle, run int64) (key 
 			return "", 0, "", rerr
 		}
 		plan.Readiness = packager.ReadinessPage(report)
+		if s.pageTexts != nil {
+			if plan.PageTexts, err = s.pageTexts(ctx, app.ID); err != nil {
+				return "", 0, "", err
+			}
+		}
 		write = func(w io.Writer) error { return s.pk.Portfolio(ctx, plan, w, progress) }
 	}
 	key = "bundles/" + newID()

@@ -400,3 +400,13 @@ func sortedKeys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ContentsData is the raw data of what the service looks for in the text
+// read from scans (data/contents.json); package contents interprets it.
+func ContentsData() ([]byte, error) {
+	raw, err := dataFS.ReadFile("data/contents.json")
+	if err != nil {
+		return nil, fmt.Errorf("read contents: %w", err)
+	}
+	return raw, nil
+}

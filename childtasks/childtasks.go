@@ -1,5 +1,5 @@
 // Package childtasks lists the work an accredpack sandbox child does: PDF
-// inspection, composition and the portfolio merge. Both the service binary
+// inspection, composition, the portfolio merge and OCR. Both the service binary
 // (as its fallback child) and the dedicated child binary
 // (cmd/accredpack-child) serve exactly this set, so either can stand in for
 // the other.
@@ -10,6 +10,7 @@ import (
 
 	"accredpack/checks"
 	"accredpack/compose"
+	"accredpack/ocr"
 	"accredpack/packager"
 	"accredpack/sandbox"
 )
@@ -19,5 +20,6 @@ func All() map[string]sandbox.Task {
 	tasks := checks.SandboxTasks()
 	maps.Copy(tasks, compose.SandboxTasks())
 	maps.Copy(tasks, packager.SandboxTasks())
+	maps.Copy(tasks, ocr.SandboxTasks())
 	return tasks
 }

@@ -5,6 +5,7 @@ import (
 
 	"accredpack/checks"
 	"accredpack/compose"
+	"accredpack/ocr"
 	"accredpack/packager"
 	"accredpack/sandbox"
 )
@@ -13,7 +14,7 @@ import (
 // name a task alike (one would silently replace the other).
 func TestEveryTaskOnce(t *testing.T) {
 	all := All()
-	parts := []map[string]sandbox.Task{checks.SandboxTasks(), compose.SandboxTasks(), packager.SandboxTasks()}
+	parts := []map[string]sandbox.Task{checks.SandboxTasks(), compose.SandboxTasks(), packager.SandboxTasks(), ocr.SandboxTasks()}
 	n := 0
 	for _, part := range parts {
 		n += len(part)

@@ -113,6 +113,23 @@ type Document struct {
 	Pages      int       `json:"pages"`
 	FileName   string    `json:"file_name"`
 	UploadedAt time.Time `json:"uploaded_at"`
+	// Reading is what reading the scan (OCR) found; on an application's
+	// slots only.
+	Reading *Reading `json:"reading,omitempty"`
+}
+
+// Reading is the state of a document's reading: Status pending, done,
+// failed or off, and the warnings it gave (a failed reading is one).
+type Reading struct {
+	Status    string    `json:"status"`
+	Warnings  []Warning `json:"warnings"`
+	Confirmed bool      `json:"confirmed"`
+}
+
+// Warning is one thing a scan seems to get wrong, in Russian.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // Source is an original part a slot file was made from.
@@ -315,6 +332,14 @@ func (c *Client) Compose(ctx context.Context, appID, slot string, parts []Part, 
 	err := c.call(ctx, "POST", path, pr, mw.FormDataContentType(), &out, opts...)
 	pr.CloseWithError(io.ErrClosedPipe) // stops the writer if the call ended early
 	return &out, err
+}
+
+// ConfirmDocument says the document of a slot row is the right one
+// («документ верный»): its reading's warnings are dismissed until the file
+// is replaced. It returns the row.
+func (c *Client) ConfirmDocument(ctx context.Context, appID, slot string) (*Slot, error) {
+	var out Slot
+	return &out, c.call(ctx, "POST", app(appID)+"/slots/"+url.PathEscape(slot)+"/confirm", nil, "", &out)
 }
 
 // AddCourse adds a course to the application's education ledger.

@@ -111,6 +111,8 @@ type Config struct {
 	SMTP      SMTP
 	// Encryption at rest (config/encryption.go).
 	Encryption Encryption
+	// Reading of accepted scans (config/ocr.go).
+	OCR OCR
 }
 
 // S3 is the object storage; an endpoint selects it over the local store.
@@ -160,6 +162,7 @@ func Default() Config {
 		WebhookBackoff:   30 * time.Second,
 		ReadinessRecheck: 10 * time.Minute,
 		S3:               S3{Bucket: "accredpack", Region: "us-east-1", SSE: "auto"},
+		OCR:              defaultOCR(),
 		AllowSignup:      true,
 		SessionTTL:       12 * time.Hour,
 
@@ -265,12 +268,14 @@ func newFlagSet(name string, c *Config) (fs *flag.FlagSet, finish func() error) 
 	ssecKey := fs.String("s3-sse-c-key", "", "SSE-C key, 32 bytes in base64; SSE-C needs s3-use-ssl")
 	readMailPassword := mailFlags(fs, c)
 	encryptionFlags(fs, c)
+	completeOCR := ocrFlags(fs, c)
 	nameVariables(fs)
 	return fs, func() error {
 		if err := readMailPassword(); err != nil {
 			return err
 		}
 		c.ParseMemory = *memMB << 20
+		completeOCR()
 		c.MergeMemory = *mergeMB << 20
 		c.OptimizeMaxBytes = *optMB << 20
 		c.ImageMaxPixels = *imgMP * 1_000_000
@@ -435,6 +440,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateMail()...)
 	errs = append(errs, c.validateEncryption()...)
+	errs = append(errs, c.validateOCR()...)
 	return errors.Join(errs...)
 }
 

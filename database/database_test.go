@@ -43,6 +43,7 @@ var suite = []struct {
 	{"EmailTokens", testEmailTokens},
 	{"SealedColumns", testSealedColumns},
 	{"ReportDrafts", testReportDrafts},
+	{"Readings", testReadings},
 }
 
 // testToSummarize: the recheck's pages, in id order, without submitted

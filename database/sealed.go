@@ -527,6 +527,20 @@ func (db *DB) SealColumns(ctx context.Context, progress func(table string, rows 
 	if err != nil {
 		return total, err
 	}
+	// Texts read by OCR.
+	n, err = db.sealBatches(ctx, "document_readings", `SELECT object_key, result FROM document_readings
+		WHERE object_key > ? AND result <> '' AND SUBSTR(result, 1, 5) <> 'enc1:' ORDER BY object_key LIMIT 200`,
+		func(tx conn, v []string) error {
+			if err := tx.k.open(readingColumn, &v[1]); err != nil {
+				return err
+			}
+			_, err := tx.exec(ctx, `UPDATE document_readings SET result = ? WHERE object_key = ?`, tx.k.seal(readingColumn, v[1]), v[0])
+			return err
+		}, progress)
+	total += n
+	if err != nil {
+		return total, err
+	}
 	// The audit log is append-only (triggers refuse changes): lines
 	// written before the keys keep who and from where in clear; new ones
 	// are sealed.

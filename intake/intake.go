@@ -20,6 +20,7 @@ import (
 	"accredpack/catalog"
 	"accredpack/checks"
 	"accredpack/compose"
+	"accredpack/contents"
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/events"
@@ -43,6 +44,8 @@ type Service struct {
 	composer *compose.Composer
 	compose  ComposeLimits
 	events   events.Publisher
+	readings ReadingQueue
+	contents *contents.Rules
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -65,7 +68,12 @@ type Deps struct {
 	// Events hears of accepted documents and changes of readiness
 	// (webhooks); nil: nobody.
 	Events events.Publisher
-	Log    *slog.Logger
+	// Readings queues the OCR reading of every accepted document, in the
+	// transaction that stores it; nil: documents are not read. Contents
+	// judges what was read (nil: the shipped rules).
+	Readings ReadingQueue
+	Contents *contents.Rules
+	Log      *slog.Logger
 }
 
 // New returns a Service.
@@ -85,7 +93,14 @@ func New(d Deps) *Service {
 	if err != nil {
 		panic(fmt.Sprintf("intake: the shipped report structure does not load: %v", err)) // its own tests fail first
 	}
-	return &Service{report: rep, events: d.Events, db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
+	if d.Contents == nil {
+		rules, err := contents.Load()
+		if err != nil {
+			panic(fmt.Sprintf("intake: the shipped contents rules do not load: %v", err)) // their own tests fail first
+		}
+		d.Contents = rules
+	}
+	return &Service{report: rep, events: d.Events, readings: d.Readings, contents: d.Contents, db: d.DB, store: d.Store, files: d.Files, forms: d.Forms, catalog: d.Catalog,
 		rules: d.Rules, calendar: d.Calendar, spoolDir: d.SpoolDir, composer: d.Composer, compose: d.ComposeLimits, log: d.Log, now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -108,13 +123,18 @@ type View struct {
 	// submitted (fields, documents, education, dates): its Ready is the
 	// verdict, its Deadlines the cycle's dates.
 	Readiness readiness.Report
+	// Readings are what OCR read on each current document, by slot row
+	// (e.g. "snils", "qualification_certificates.2").
+	Readings map[string]DocumentReading
 }
 
-// ledger is an application's education records.
+// ledger is an application's education records, and what OCR read on
+// its documents (by object key).
 type ledger struct {
 	courses    []dossier.Course
 	activities []dossier.NMOActivity
 	report     *storedReport // nil: no draft saved
+	readings   map[string]database.Reading
 }
 
 func (s *Service) ledger(ctx context.Context, appID string) (ledger, error) {
@@ -128,6 +148,9 @@ func (s *Service) ledger(ctx context.Context, appID string) (ledger, error) {
 	}
 	if l.report, err = s.loadReport(ctx, appID); err != nil {
 		return l, err
+	}
+	if l.readings, err = s.db.Readings(ctx, appID); err != nil {
+		return l, backend(err)
 	}
 	return l, nil
 }
@@ -279,6 +302,8 @@ func (s *Service) view(a *dossier.Application, docs []dossier.Document, l ledger
 	notes := s.reportNotes(a, docs, l)
 	v.Report = s.reportState(a, docs, l, notes)
 	in.Notes = append(in.Notes, notes...)
+	v.Readings = s.readingsOf(a, docs, l)
+	in.Notes = append(in.Notes, contentNotes(v.Readings)...)
 	v.Readiness = readiness.Evaluate(in, s.rules, s.calendar)
 	return v
 }

@@ -17,6 +17,7 @@ import (
 	"accredpack/database"
 	"accredpack/dossier"
 	"accredpack/packager"
+	"accredpack/readings"
 	"accredpack/storage"
 )
 
@@ -30,6 +31,9 @@ type Staged struct {
 	verdict  checks.Verdict
 	addOnly  bool
 	sources  []stagedSource // the originals it was made from, if any
+	// replaces, when set, is the object key the slot must still hold at
+	// commit (a file turned upright replaces only the file it was made from).
+	replaces string
 }
 
 // Discard removes the spool files; safe to call after Commit.
@@ -183,10 +187,32 @@ func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Do
 		Pages: st.verdict.Pages, FileName: st.fileName, UploadedAt: s.now(), UploadedBy: by, Rules: st.verdict.Rules}
 	// document.accepted is written in the transaction that stores the row:
 	// it is delivered if and only if the document is stored.
+	// So is its OCR reading: queued if and only if the document is stored.
 	accepted := func(ctx context.Context, tx *sql.Tx, replaced *dossier.Document) error {
-		return s.events.PublishTx(ctx, tx, documentAccepted(ctx, st.appID, doc, replaced != nil, len(sources)))
+		if err := s.events.PublishTx(ctx, tx, documentAccepted(ctx, st.appID, doc, replaced != nil, len(sources))); err != nil {
+			return err
+		}
+		if s.readings == nil {
+			return nil
+		}
+		return s.readings.QueueTx(ctx, tx, readings.Document{ApplicationID: st.appID, ObjectKey: doc.ObjectKey, SHA256: doc.SHA256, Size: doc.Size})
 	}
-	replaced, err := s.db.PutDocument(ctx, st.appID, doc, s.allowChange(st.ref.String(), st.addOnly), accepted, sources...)
+	allow := s.allowChange(st.ref.String(), st.addOnly)
+	if st.replaces != "" {
+		base := allow
+		allow = func(a *dossier.Application, docs []dossier.Document) error {
+			if err := base(a, docs); err != nil {
+				return err
+			}
+			for _, d := range docs {
+				if d.Ref == st.ref && d.ObjectKey == st.replaces {
+					return nil
+				}
+			}
+			return conflict("Файл строки заменён, пока его страницы поворачивались: поворот не сохранён.")
+		}
+	}
+	replaced, err := s.db.PutDocument(ctx, st.appID, doc, allow, accepted, sources...)
 	if err != nil {
 		// No row points at the objects: remove them. If even that fails,
 		// they are orphans, harmless and found by their keys being in no row.

@@ -411,7 +411,7 @@ func (s *source) writeObject(nr int) error {
 // add copies a source's pages after those written; title, when given,
 // bookmarks its first page. want, when positive, is the number of pages
 // the source must have (its pages are counted in every stamp already).
-func (j *joiner) add(ctx *model.Context, title string, want int) error {
+func (j *joiner) add(ctx *model.Context, title string, want int, texts []string) error {
 	s, err := j.newSource(ctx)
 	if err != nil {
 		return err
@@ -439,7 +439,11 @@ func (j *joiner) add(ctx *model.Context, title string, want int) error {
 	}
 	s.queue = s.queue[:0]
 	for i, p := range pages {
-		if err := s.writePage(p, first+i+1); err != nil {
+		text := ""
+		if i < len(texts) {
+			text = texts[i]
+		}
+		if err := s.writePage(p, first+i+1, text); err != nil {
 			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 		if err := s.drain(); err != nil {
@@ -450,7 +454,9 @@ func (j *joiner) add(ctx *model.Context, title string, want int) error {
 }
 
 // writePage writes a flattened, stamped page dictionary and its stamp.
-func (s *source) writePage(p page, number int) error {
+// text, when not empty, is laid on the page as invisible text (the
+// text read on a scan), so that the portfolio is searchable.
+func (s *source) writePage(p page, number int, text string) error {
 	d := make(types.Dict, len(p.dict)+4)
 	for k, v := range p.dict {
 		switch k {
@@ -521,7 +527,7 @@ func (s *source) writePage(p page, number int) error {
 	case types.StreamDict:
 		contents = append(contents, p.dict["Contents"])
 	}
-	stamp, err := s.j.stampContent(name, view, rotate, number)
+	stamp, err := s.j.stampContent(name, view, rotate, number, text)
 	if err != nil {
 		return err
 	}
@@ -582,10 +588,11 @@ func rectArray(r [4]float64) types.Array {
 
 func num(f float64) string { return strconv.FormatFloat(math.Round(f*1000)/1000, 'f', -1, 64) }
 
-// stampContent closes the page's own contents (Q) and draws the stamps in
+// stampContent closes the page's own contents (Q) and draws the stamps (and
+// the invisible text read on the page, if any) in
 // the coordinates of the page as viewed: the matrix turns them with the
 // page's /Rotate (clockwise when shown) and moves them to its box.
-func (j *joiner) stampContent(font string, box [4]float64, rotate, number int) ([]byte, error) {
+func (j *joiner) stampContent(font string, box [4]float64, rotate, number int, text string) ([]byte, error) {
 	w, h := box[2]-box[0], box[3]-box[1]
 	var m [6]float64
 	vw, vh := w, h
@@ -606,8 +613,8 @@ func (j *joiner) stampContent(font string, box [4]float64, rotate, number int) (
 		b.WriteByte(' ')
 	}
 	b.WriteString("cm\n")
-	text := strings.NewReplacer("%p", strconv.Itoa(number), "%P", strconv.Itoa(j.total)).Replace(j.stamp)
-	if err := j.text(&b, font, text, 9, (vw-j.face.Width(text, 9))/2, 14, "0 g"); err != nil {
+	stamp := strings.NewReplacer("%p", strconv.Itoa(number), "%P", strconv.Itoa(j.total)).Replace(j.stamp)
+	if err := j.text(&b, font, stamp, 9, (vw-j.face.Width(stamp, 9))/2, 14, "0 g"); err != nil {
 		return nil, err
 	}
 	if j.draft != "" {
@@ -615,8 +622,34 @@ func (j *joiner) stampContent(font string, box [4]float64, rotate, number int) (
 			return nil, err
 		}
 	}
+	if text != "" {
+		if err := j.invisible(&b, font, text, vh); err != nil {
+			return nil, err
+		}
+	}
 	b.WriteString("Q\n")
 	return []byte(b.String()), nil
+}
+
+// invisible lays text line by line from the top left of the page as
+// viewed, in render mode 3 (neither filled nor stroked): nothing shows,
+// and search and text extraction find it. It is not placed word by word
+// over the scan.
+func (j *joiner) invisible(b *strings.Builder, font, text string, vh float64) error {
+	fmt.Fprintf(b, "BT\n3 Tr\n/%s 6 Tf\n7 TL\n8 %s Td\n", types.EncodeName(font), num(vh-14))
+	for i, line := range strings.Split(text, "\n") {
+		enc, err := j.face.Encode(line)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			b.WriteString("T*\n")
+		}
+		b.WriteString(enc)
+		b.WriteString(" Tj\n")
+	}
+	b.WriteString("ET\n")
+	return nil
 }
 
 func (j *joiner) text(b *strings.Builder, font, text string, size, x, y float64, color string) error {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -45,6 +46,10 @@ func SandboxTasks() map[string]sandbox.Task {
 type mergeDoc struct {
 	Title string `json:"title"` // bookmark title, unique
 	Pages int    `json:"pages"` // as counted in the inventory and stamps
+	// Texts is a JSON file of the text read on each page (OCR), if any:
+	// laid on the pages as invisible text, so that the portfolio is
+	// searchable.
+	Texts string `json:"texts,omitempty"`
 }
 
 // mergeInput is the merge child's input. Its files: ChildFile(0) gives
@@ -215,7 +220,11 @@ func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
 // the portfolio.
 func joinPortfolio(in mergeInput, paths io.Reader, out io.Writer) (mergeOutput, error) {
 	api.DisableConfigDir()
-	face, err := templates.NewStampFace("0123456789" + in.Stamp + in.DraftStamp)
+	texts, runes, err := loadPageTexts(in.Docs)
+	if err != nil {
+		return mergeOutput{}, fmt.Errorf("text layer: %w", err)
+	}
+	face, err := templates.NewStampFace("0123456789" + in.Stamp + in.DraftStamp + runes)
 	if err != nil {
 		return mergeOutput{}, err
 	}
@@ -237,7 +246,7 @@ func joinPortfolio(in mergeInput, paths io.Reader, out io.Writer) (mergeOutput, 
 	if err != nil {
 		return mergeOutput{}, err
 	}
-	if err := j.add(front, "", front.PageCount); err != nil {
+	if err := j.add(front, "", front.PageCount, nil); err != nil {
 		return mergeOutput{}, fmt.Errorf("front pages: %w", err)
 	}
 	front, sheet = nil, nil
@@ -248,7 +257,7 @@ func joinPortfolio(in mergeInput, paths io.Reader, out io.Writer) (mergeOutput, 
 		if err != nil {
 			return mergeOutput{}, &sandbox.TaskError{Code: "aborted", Message: "no document " + strconv.Itoa(i)}
 		}
-		if err := addDocument(j, strings.TrimSuffix(path, "\n"), d); err != nil {
+		if err := addDocument(j, strings.TrimSuffix(path, "\n"), d, texts[i]); err != nil {
 			if j.w.err != nil {
 				return mergeOutput{}, fmt.Errorf("write: %w", j.w.err)
 			}
@@ -267,7 +276,7 @@ func joinPortfolio(in mergeInput, paths io.Reader, out io.Writer) (mergeOutput, 
 
 // addDocument reads one document and copies it; a panic in either is the
 // document's failure.
-func addDocument(j *joiner, path string, d mergeDoc) (err error) {
+func addDocument(j *joiner, path string, d mergeDoc, texts []string) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)
@@ -277,5 +286,64 @@ func addDocument(j *joiner, path string, d mergeDoc) (err error) {
 	if err != nil {
 		return err
 	}
-	return j.add(ctx, d.Title, d.Pages)
+	return j.add(ctx, d.Title, d.Pages, texts)
+}
+
+// loadPageTexts reads the page texts of every document that has them
+// (OCR), kept to the runes the embedded face draws (letters, digits, usual
+// punctuation; anything else becomes a space), and returns every rune
+// they use, for the stamp face to hold.
+func loadPageTexts(docs []mergeDoc) ([][]string, string, error) {
+	texts := make([][]string, len(docs))
+	used := map[rune]bool{}
+	for i, d := range docs {
+		if d.Texts == "" {
+			continue
+		}
+		raw, err := os.ReadFile(d.Texts)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := json.Unmarshal(raw, &texts[i]); err != nil {
+			return nil, "", err
+		}
+		for k, t := range texts[i] {
+			t = searchableText(t)
+			texts[i][k] = t
+			for _, r := range t {
+				used[r] = true
+			}
+		}
+	}
+	var b strings.Builder
+	for r := range used {
+		if r != '\n' {
+			b.WriteRune(r)
+		}
+	}
+	return texts, b.String(), nil
+}
+
+// maxPageText bounds the text laid on one page (a full page of small print
+// is about 4,000 characters).
+const maxPageText = 8000
+
+// searchableText keeps the lines of a page's text in runes the embedded
+// face draws.
+func searchableText(t string) string {
+	t = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == ' ':
+			return r
+		case unicode.In(r, unicode.Cyrillic, unicode.Latin) && r <= 0x4FF, unicode.IsDigit(r) && r < 0x80:
+			return r
+		case strings.ContainsRune(".,:;-–—()№/\\\"'«»!?%+*=_[]<>", r):
+			return r
+		}
+		return ' '
+	}, strings.TrimSpace(t))
+	if len([]rune(t)) > maxPageText {
+		t = string([]rune(t)[:maxPageText])
+	}
+	return t
 }

@@ -277,6 +277,24 @@ func (p *Packager) spoolVerified(ctx context.Context, it Item) (string, error) {
 	return f.Name(), nil
 }
 
+// writeTexts keeps a document's page texts in a private temporary file
+// for the merge child.
+func (p *Packager) writeTexts(texts []string) (string, error) {
+	f, err := os.CreateTemp(p.tmpDir, "texts-*.json")
+	if err != nil {
+		return "", fmt.Errorf("packager: text layer file: %w", err)
+	}
+	err = json.NewEncoder(f).Encode(texts)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("packager: text layer file: %w", err)
+	}
+	return f.Name(), nil
+}
+
 // Portfolio writes the merged portfolio PDF to w: cover, inventory, then
 // every document in catalog order with a bookmark each, pages stamped
 // "стр. N из M". Documents are fetched while earlier ones merge, and the
@@ -315,7 +333,16 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		}
 		rows = append(rows, templates.InventoryRow{Title: it.Title, Pages: pages, FirstPage: first})
 		// Bookmark titles must be unique (pdfcpu #1187): number them.
-		in.Docs = append(in.Docs, mergeDoc{Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: pages})
+		md := mergeDoc{Title: fmt.Sprintf("%d. %s", i+1, it.Title), Pages: pages}
+		if texts := plan.PageTexts[it.Doc.ObjectKey]; len(texts) > 0 {
+			tf, err := p.writeTexts(texts)
+			if err != nil {
+				return err
+			}
+			defer os.Remove(tf)
+			md.Texts = tf
+		}
+		in.Docs = append(in.Docs, md)
 		first += pages
 	}
 

@@ -35,6 +35,10 @@ type Plan struct {
 	Generated time.Time
 	// Readiness, when set, adds the readiness page to a portfolio's front.
 	Readiness *templates.ReadinessPage
+	// PageTexts, when set, is the text read (OCR) on each page of the
+	// documents, by object key: a portfolio carries it as an invisible
+	// text layer (personal data: kept only in private temporary files).
+	PageTexts map[string][]string
 }
 
 // NewPlan lays out an application's filled slots in catalog order.

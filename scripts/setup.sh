@@ -30,14 +30,18 @@ if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
 fi
 
-# poppler (pdfinfo, pdftotext) reads the generated PDFs in tests; qpdf is the
-# benchmark's reference merger; chromium runs the web interface's tests.
-if ! command -v pdftotext >/dev/null || ! command -v qpdf >/dev/null || ! command -v chromium >/dev/null; then
-	echo "== installing poppler-utils, qpdf and chromium"
+# poppler (pdfinfo, pdftotext) reads the generated PDFs in tests, and
+# (pdfimages, pdftoppm) takes page images for OCR; qpdf is the benchmark's
+# reference merger; chromium runs the web interface's tests; Tesseract with
+# its Russian and orientation (OSD) models reads the scans.
+if ! command -v pdftotext >/dev/null || ! command -v qpdf >/dev/null || ! command -v chromium >/dev/null ||
+	! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx rus || ! tesseract --list-langs 2>/dev/null | grep -qx osd; then
+	echo "== installing poppler-utils, qpdf, chromium and tesseract-ocr (rus, osd)"
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo=sudo
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils qpdf chromium >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils qpdf chromium \
+		tesseract-ocr tesseract-ocr-rus tesseract-ocr-osd >/dev/null
 fi
 
 # LibreOffice Writer (headless) opens the generated DOCX of the report on

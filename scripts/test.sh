@@ -72,7 +72,7 @@ stage "race detector"
 # .artifacts/race.log.
 mkdir -p "$ACCREDPACK_TEST_ARTIFACTS"
 go test -race -count=1 -timeout 20m -v -skip 'TestBundleFailureAndRetry|TestAccessMatrix|TestContract/OneReadiness|TestWeb|TestContractEmbedded|TestOverloadFiveTimesCapacity' \
-	./sandbox/... ./database/... ./storage/... ./intake/... ./api/... ./bundles/... ./jobs/... ./webhooks/... ./certimport/... ./cmd/... ./accounts/... ./access/... ./audit/... ./reminders/... ./mail/... ./keyring/... \
+	./sandbox/... ./database/... ./storage/... ./intake/... ./api/... ./bundles/... ./jobs/... ./webhooks/... ./certimport/... ./cmd/... ./accounts/... ./access/... ./audit/... ./reminders/... ./mail/... ./keyring/... ./ocr/... ./readings/... \
 	2>&1 | tee "$ACCREDPACK_TEST_ARTIFACTS/race.log" | grep --line-buffered -E '^(--- |ok |FAIL|panic:|WARNING: DATA RACE)|^    [^ ]+_test\.go:[0-9]+: ' | grep --line-buffered -v -- '^--- SKIP'
 
 stage "done"

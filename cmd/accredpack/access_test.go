@@ -421,6 +421,9 @@ func (w *world) endpoints() []endpoint {
 			return partsForm(t, []string{"удостоверение.jpg", "приложение.pdf"}, testdocs.JPEG(t), testdocs.PDF(t, 1, "annex"))
 		})},
 		{"GET", "/api/v1/applications/:id/slots/:slot/sources", "UAAHAHFH", 200, false, app("/slots/snils/sources", nil)},
+		// The matrix's service reads no scans (OCR off): an allowed caller
+		// hears there is nothing to confirm.
+		{"POST", "/api/v1/applications/:id/slots/:slot/confirm", "UAAHAHFH", 409, false, app("/slots/identity_document/confirm", nil)},
 		{"GET", "/api/v1/applications/:id/sources/:sid", "UAAHAHFH", 200, false, func(_ *world, f fixture, _ *caller) (string, any) {
 			return "/api/v1/applications/" + f.app + "/sources/" + f.source, nil
 		}},

@@ -49,9 +49,11 @@ import (
 	"accredpack/intake"
 	"accredpack/jobs"
 	"accredpack/keyring"
+	"accredpack/ocr"
 	"accredpack/packager"
 	"accredpack/pii"
 	"accredpack/readiness"
+	"accredpack/readings"
 	"accredpack/reminders"
 	"accredpack/sandbox"
 	"accredpack/storage"
@@ -229,6 +231,8 @@ type components struct {
 	intake   *intake.Service
 	bundles  *bundles.Service
 	webhooks *webhooks.Service
+	// readings reads accepted scans (OCR); nil when OCR is off.
+	readings *readings.Service
 	// reminders e-mails deadlines (wired in mail.go).
 	reminders *reminders.Service
 	queue     *jobs.Queue
@@ -336,24 +340,45 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	c.policy = access.Policy{TrainingSlot: cat.IssuedByTrainingCenters}
 	c.webhooks = webhooks.New(db, c.policy, c.accounts.Facts, webhooks.Config{Timeout: cfg.WebhookTimeout, Attempts: cfg.WebhookAttempts,
 		Backoff: cfg.WebhookBackoff, MaxBackoff: max(cfg.WebhookBackoff, time.Hour), AllowPrivate: cfg.WebhookAllowPrivate, SecretGrace: cfg.WebhookSecretGrace}, log)
+	c.readings, err = newReadings(cfg, child, db, store, spoolDir, log)
+	if err != nil {
+		return fail(err)
+	}
+	var readingQueue intake.ReadingQueue
+	if c.readings != nil {
+		readingQueue = c.readings
+	}
 	c.intake = intake.New(intake.Deps{DB: db, Store: store, Files: files, Forms: forms, Catalog: cat, Rules: rules, Calendar: cal,
-		SpoolDir: spoolDir, Log: log, Composer: compose.New(composeRunner, compose.Page{MarginMM: 10}), Events: c.webhooks,
+		SpoolDir: spoolDir, Log: log, Readings: readingQueue, Composer: compose.New(composeRunner, compose.Page{MarginMM: 10}), Events: c.webhooks,
 		ComposeLimits: intake.ComposeLimits{MaxParts: cfg.ComposeMaxParts, OptimizeBytes: cfg.OptimizeMaxBytes, MaxPixels: cfg.ImageMaxPixels,
 			Fit: compose.Fit{DPI: cfg.OptimizeDPI, MinDPI: cfg.OptimizeMinDPI, Quality: cfg.OptimizeQuality}}})
-	c.bundles = bundles.New(bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, TmpDir: spoolDir,
-		Log: log, Heartbeat: cfg.Heartbeat, Readiness: c.intake.Readiness, Events: c.webhooks})
+	if c.readings != nil {
+		c.readings.SetUpright(c.intake.ReplaceUpright)
+	}
+	bd := bundles.Deps{DB: db, Store: store, Packager: pk, Catalog: cat, TmpDir: spoolDir,
+		Log: log, Heartbeat: cfg.Heartbeat, Readiness: c.intake.Readiness, Events: c.webhooks}
+	if cfg.OCR.TextLayer && c.readings != nil {
+		bd.PageTexts = c.readings.PageTexts
+	}
+	c.bundles = bundles.New(bd)
 
 	// One job queue: bundle builds and webhook deliveries, each its own
 	// River queue so that a long build never holds an event back.
 	workers := river.NewWorkers()
 	c.bundles.AddWorker(workers, cfg.BuildTimeout)
 	c.webhooks.AddWorker(workers)
+	if c.readings != nil {
+		c.readings.AddWorker(workers)
+	}
 	if err := setupMail(c, cfg, db, workers, log); err != nil {
 		return fail(err)
 	}
 	var queues map[string]int
 	if cfg.Workers > 0 {
 		queues = map[string]int{bundles.Queue: cfg.Workers, webhooks.Queue: cfg.WebhookWorkers, reminders.Queue: 2}
+		if c.readings != nil {
+			queues[readings.Queue] = cfg.OCR.Workers
+		}
 	}
 	c.queue, err = jobs.Open(ctx, db, workers, jobs.Config{Queues: queues, JobTimeout: cfg.BuildTimeout}, log)
 	if err != nil {
@@ -361,6 +386,9 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 	}
 	c.bundles.SetQueue(bundles.QueueOn(c.queue))
 	c.webhooks.SetQueue(c.queue)
+	if c.readings != nil {
+		c.readings.SetQueue(c.queue)
+	}
 	c.queue.Background(c.bundles.RunSweeper)
 	c.queue.Background(c.webhooks.RunSweeper)
 	c.queue.Background(func(ctx context.Context) { c.intake.RunReadinessRecheck(ctx, cfg.ReadinessRecheck) })
@@ -372,6 +400,35 @@ func newComponents(ctx context.Context, cfg config.Config, log *slog.Logger) (*c
 		db.Close()
 	}
 	return c, nil
+}
+
+// newReadings makes the reading of accepted scans: OCR in sandbox children
+// of child, under cfg.OCR's limits. With OCR "auto" and Tesseract or
+// poppler missing, it warns and returns nil (documents are not read);
+// with "on" that is an error.
+func newReadings(cfg config.Config, child string, db *database.DB, store storage.Store, tmpDir string, log *slog.Logger) (*readings.Service, error) {
+	if cfg.OCR.Mode == "off" {
+		log.Info("reading of scans: off (ACCREDPACK_OCR=off)")
+		return nil, nil
+	}
+	tools, err := ocr.FindTools()
+	if err != nil {
+		if cfg.OCR.Mode == "on" {
+			return nil, err
+		}
+		log.Warn("reading of scans: off, its tools are missing (install them, or say ACCREDPACK_OCR=off)", "error", err)
+		return nil, nil
+	}
+	// One reading's child: its tools inherit its address-space limit.
+	runner, err := sandbox.NewRunner(child, sandbox.Limits{Memory: cfg.OCR.Memory, Timeout: cfg.OCR.Timeout, Parallel: cfg.OCR.Workers})
+	if err != nil {
+		return nil, err
+	}
+	opts := ocr.DefaultOptions
+	opts.Parallel = cfg.OCR.Parallel
+	reader := ocr.NewReader(runner, tools, opts, tmpDir)
+	log.Info("reading of scans: on", "tesseract", tools.Tesseract, "workers", cfg.OCR.Workers, "parallel", cfg.OCR.Parallel)
+	return readings.New(readings.Deps{DB: db, Store: store, Reader: reader, TmpDir: tmpDir, Timeout: cfg.OCR.Timeout + time.Minute, Log: log}), nil
 }
 
 // openStore opens S3 storage when an endpoint is configured, the local

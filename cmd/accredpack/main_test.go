@@ -65,6 +65,9 @@ func testConfig(t *testing.T) config.Config {
 	cfg.WebhookBackoff = 100 * time.Millisecond
 	cfg.WebhookAttempts = 4
 	cfg.WebhookSecretGrace = 2 * time.Second
+	// Reading scans (OCR) costs about a second of CPU a page: off, except
+	// in the tests of readings (readings_test.go), which turn it on.
+	cfg.OCR.Mode = "off"
 	return cfg
 }
 

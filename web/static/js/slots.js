@@ -29,6 +29,7 @@ export function slotRow(appID, s, changed, opts = {}) {
     el("div", { class: "title" }, s.title, " ", needed),
     s.hint ? el("div", { class: "hint" }, s.hint) : null,
     el("div", { class: "doc" }, doc ? `Принят: ${doc.file_name || "файл"} · ${pages(doc.pages)} · ${formatSize(doc.size)} · ${ruDateTime(doc.uploaded_at)}` : "Файла нет"),
+    doc ? readingBlock(base, s, doc.reading, status, changed) : null,
     bar, status,
     el("div", { class: "actions" },
       locked ? null : el("label", { class: "button" + (doc ? " secondary" : "") }, doc ? "Заменить" : "Выбрать файл", input),
@@ -61,6 +62,33 @@ export function slotRow(appID, s, changed, opts = {}) {
     });
   }
   return row;
+}
+
+// readingBlock says what reading the scan found: still reading, nothing
+// to say, or warnings with «Документ верный», which dismisses them.
+let pollTimer = null;
+function readingBlock(base, s, r, status, changed) {
+  if (!r || r.status === "off") return null;
+  if (r.status === "pending") {
+    // One refresh for the page, whichever rows are still being read.
+    if (!pollTimer) pollTimer = setTimeout(async () => { pollTimer = null; await changed(); }, 4000);
+    return el("div", { class: "reading muted" }, "Скан читается: проверка содержимого займёт до минуты.");
+  }
+  const warnings = r.warnings || [];
+  if (!warnings.length) return el("div", { class: "reading ok" }, "Скан прочитан: замечаний к содержимому нет.");
+  if (r.confirmed) return el("div", { class: "reading muted" }, `Вы подтвердили, что документ верный: ${count(warnings.length, "замечание снято", "замечания сняты", "замечаний снято")}.`);
+  return el("div", { class: "reading" },
+    el("ul", { class: "findings" }, ...warnings.map((w) => el("li", { class: "warning" }, w.message))),
+    el("button", { type: "button", class: "secondary", onclick: async () => {
+      try {
+        await api("POST", base + "/confirm");
+        await changed();
+      } catch (e) {
+        status.textContent = errorMessage(e);
+        status.className = "status error";
+      }
+    } }, "Документ верный"),
+    el("span", { class: "hint" }, " — если вы уверены, что файл тот и читается: предупреждения не мешают подаче."));
 }
 
 // toggleHistory shows the row's earlier files and the originals of
