@@ -201,7 +201,7 @@ func table(bl report.Block) string {
 		for i, c := range row {
 			fmt.Fprintf(&b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/></w:tcPr>`, widths[i])
 			ppr := `<w:spacing w:after="0"/>`
-			if r > 0 && i > 0 && numeric(c) {
+			if r > 0 && i > 0 && report.Numeric(c) {
 				ppr += `<w:jc w:val="right"/>`
 			}
 			b.WriteString(para(ppr, `<w:r><w:rPr>`+map[bool]string{true: `<w:b/>`}[r == 0]+`<w:sz w:val="20"/></w:rPr><w:t xml:space="preserve">`+esc(c)+`</w:t></w:r>`))
@@ -211,18 +211,4 @@ func table(bl report.Block) string {
 	}
 	b.WriteString(`</w:tbl>`)
 	return b.String()
-}
-
-// numeric tells a cell of numbers (digits, no-break spaces, a dash for
-// none), right-aligned as in the PDF.
-func numeric(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if (r < '0' || r > '9') && r != '\u00a0' && r != '—' {
-			return false
-		}
-	}
-	return true
 }

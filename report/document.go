@@ -245,3 +245,17 @@ func groupDigits(n int) string {
 	}
 	return b.String()
 }
+
+// Numeric tells a table cell of numbers (digits, no-break spaces as digit
+// groups, a dash for none): both printers align it right.
+func Numeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '\u00a0' && r != '—' {
+			return false
+		}
+	}
+	return true
+}

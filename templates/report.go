@@ -136,7 +136,7 @@ func drawTable(f *fpdf.Fpdf, b report.Block, body float64) {
 			f.Rect(x, y, widths[i], h, "D")
 			f.SetXY(x+1, y+0.5)
 			align := "L"
-			if i > 0 && !header && isNumeric(c) {
+			if i > 0 && !header && report.Numeric(c) {
 				align = "R"
 			}
 			f.MultiCell(widths[i]-2, lh, c, "", align, false)
@@ -147,16 +147,4 @@ func drawTable(f *fpdf.Fpdf, b report.Block, body float64) {
 	for i, r := range b.Rows {
 		row(r, i == 0)
 	}
-}
-
-func isNumeric(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if (r < '0' || r > '9') && r != '\u00a0' && r != '—' {
-			return false
-		}
-	}
-	return true
 }
