@@ -65,13 +65,18 @@ done
 # from the drivers, whose own packages run here). Nor the overload test
 # (TestOverloadFiveTimesCapacity): 30 s at five times the bounds proving
 # peak memory, which a race-built service does not keep to; the bounds'
-# concurrency is tested in package api here.
+# concurrency is tested in package api here. Nor the hostile uploads
+# (TestHostileUploads: the corpus one file after another, two minutes under
+# the race detector) and the service's OCR walks (TestReadings*, a turned
+# scan stored upright, the portfolio's text layer: sequential uploads and
+# readings, Tesseract's time); they run above, and the reading job's and
+# reader's own concurrency runs here in packages readings and ocr.
 stage "race detector"
 # Each top-level test's time is printed (-v, filtered): the slowest ones
 # are where this stage's minutes go. The whole output is kept in
 # .artifacts/race.log.
 mkdir -p "$ACCREDPACK_TEST_ARTIFACTS"
-go test -race -count=1 -timeout 20m -v -skip 'TestBundleFailureAndRetry|TestAccessMatrix|TestContract/OneReadiness|TestWeb|TestContractEmbedded|TestOverloadFiveTimesCapacity' \
+go test -race -count=1 -timeout 20m -v -skip 'TestBundleFailureAndRetry|TestAccessMatrix|TestContract/OneReadiness|TestWeb|TestContractEmbedded|TestOverloadFiveTimesCapacity|TestHostileUploads|TestReadings|TestTurnedScanIsStoredUpright|TestPortfolioTextLayer' \
 	./sandbox/... ./database/... ./storage/... ./intake/... ./api/... ./bundles/... ./jobs/... ./webhooks/... ./certimport/... ./cmd/... ./accounts/... ./access/... ./audit/... ./reminders/... ./mail/... ./keyring/... ./ocr/... ./readings/... \
 	2>&1 | tee "$ACCREDPACK_TEST_ARTIFACTS/race.log" | grep --line-buffered -E '^(--- |ok |FAIL|panic:|WARNING: DATA RACE)|^    [^ ]+_test\.go:[0-9]+: ' | grep --line-buffered -v -- '^--- SKIP'
 
