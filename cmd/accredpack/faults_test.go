@@ -244,6 +244,8 @@ func startProcess(t testing.TB, cfg config.Config, command string) (*proc, *byte
 		fmt.Sprintf("ACCREDPACK_PARSE_PARALLEL=%d", cfg.ParseParallel),
 		fmt.Sprintf("ACCREDPACK_MAX_REQUESTS=%d", cfg.MaxRequests),
 		fmt.Sprintf("ACCREDPACK_MAX_UPLOADS=%d", cfg.MaxUploads),
+		"ACCREDPACK_OCR="+cfg.OCR.Mode,
+		fmt.Sprintf("ACCREDPACK_OCR_TEXT_LAYER=%t", cfg.OCR.TextLayer),
 	)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
