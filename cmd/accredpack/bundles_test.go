@@ -219,8 +219,12 @@ func TestRestartDuringBuild(t *testing.T) {
 	cfg.Heartbeat = 200 * time.Millisecond
 	procA, a := serviceProcess(t, cfg)
 	id := a.create()
-	for n := 1; n <= 30; n++ {
-		if r := a.putRaw(id, fmt.Sprintf("qualification_certificates.%d", n), testdocs.PDF(t, 1, fmt.Sprint("cert ", n))); r.status != 201 {
+	// Documents of many pages, so that the build lasts long enough to be
+	// caught running (the streaming merge takes one-page documents in a
+	// fraction of a second).
+	const docs, pages = 8, 4000
+	for n := 1; n <= docs; n++ {
+		if r := a.putRaw(id, fmt.Sprintf("qualification_certificates.%d", n), testdocs.ManyPages(pages)); r.status != 201 {
 			t.Fatalf("upload %d: %d %s", n, r.status, r.body)
 		}
 	}
@@ -251,7 +255,7 @@ func TestRestartDuringBuild(t *testing.T) {
 		t.Fatalf("resumed portfolio: %v", err)
 	}
 	bms, _ := api.Bookmarks(bytes.NewReader(pdf.body), conf)
-	if len(bms) != 30 || ctx.PageCount != bms[0].PageFrom-1+30 || bms[0].PageFrom < 4 {
+	if len(bms) != docs || ctx.PageCount != bms[0].PageFrom-1+docs*pages || bms[0].PageFrom < 4 {
 		t.Errorf("resumed portfolio: %d pages, %d bookmarks", ctx.PageCount, len(bms))
 	}
 }
