@@ -76,11 +76,27 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: open %s: %w", path, err)
 	}
+	keepConnections(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database: connect to %s: %w", path, err)
 	}
 	return &DB{sql: db, dialect: goose.DialectSQLite3, url: path, keys: &keys{}, names: &nameCache{}}, nil
+}
+
+// maxConnections bounds each backend's pool.
+const maxConnections = 20
+
+// keepConnections sizes the pool: up to maxConnections open, and as many
+// kept idle between requests. database/sql keeps only 2 idle by default, so
+// beyond two concurrent requests every connection was closed on return and
+// opened again by the next: for SQLite that is opening the file and parsing
+// the schema again (a GET took about 8 ms instead of 2 at 200 req/s), for
+// PostgreSQL a new session. An idle connection is closed after a minute.
+func keepConnections(db *sql.DB) {
+	db.SetMaxOpenConns(maxConnections)
+	db.SetMaxIdleConns(maxConnections)
+	db.SetConnMaxIdleTime(time.Minute)
 }
 
 // uriPath escapes what would end a path in an SQLite URI filename.
@@ -91,8 +107,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: open PostgreSQL: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetConnMaxIdleTime(time.Minute)
+	keepConnections(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database: connect to PostgreSQL: %w", err)
