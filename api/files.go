@@ -51,6 +51,7 @@ func (s *Server) takeFile(c echo.Context) error {
 	mediaType, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 
 	var body io.Reader = req.Body
+	size := req.ContentLength // the file's, for a raw body; -1: not known
 	fileName := c.QueryParam("filename")
 	if mediaType == "multipart/form-data" {
 		if req.ContentLength > limit+multipartSlack {
@@ -64,7 +65,7 @@ func (s *Server) takeFile(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		body = part
+		body, size = part, -1
 		if fileName == "" {
 			fileName = part.part.FileName()
 		}
@@ -82,7 +83,7 @@ func (s *Server) takeFile(c echo.Context) error {
 	if optimize {
 		return s.takeOptimized(c, body, fileName)
 	}
-	staged, err := s.svc.Stage(ctx, c.Param("id"), c.Param("slot"), body, fileName, decision(c).AddOnly)
+	staged, err := s.svc.StageSized(ctx, c.Param("id"), c.Param("slot"), body, size, fileName, decision(c).AddOnly)
 	if err != nil {
 		return err
 	}

@@ -95,12 +95,23 @@ func (c *Checker) CheckSpooled(ctx context.Context, s *Spooled) (Verdict, error)
 	return c.checkSpooled(ctx, s)
 }
 
-func (c *Checker) checkSpooled(ctx context.Context, s *Spooled) (Verdict, error) {
+// Prescreen applies the rules that need no parse (a PDF by its content, a
+// trailer at its end) to a spooled file: a cheap refusal of what is plainly
+// no PDF before any child starts or any byte is stored. It is also the
+// first step of every check. Its error is a *Problem.
+func (c *Checker) Prescreen(s *Spooled) error {
 	if p := sniff(s.Head, s.Size); p != nil {
-		return Verdict{}, p
+		return p
 	}
 	if p := checkTrailer(s.Tail); p != nil {
-		return Verdict{}, p
+		return p
+	}
+	return nil
+}
+
+func (c *Checker) checkSpooled(ctx context.Context, s *Spooled) (Verdict, error) {
+	if err := c.Prescreen(s); err != nil {
+		return Verdict{}, err
 	}
 	var facts PDFFacts
 	err := c.runner.Run(ctx, TaskInspectPDF, inspectInput{Path: s.Path}, &facts)

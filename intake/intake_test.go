@@ -61,6 +61,18 @@ func (f *faultyStore) Put(ctx context.Context, key string, r io.Reader, size int
 
 func newService(t *testing.T) (*Service, *database.DB, *faultyStore) {
 	t.Helper()
+	fs, err := fsstore.Open(filepath.Join(t.TempDir(), "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &faultyStore{Store: fs}
+	svc, db := newServiceWith(t, store)
+	return svc, db, store
+}
+
+// newServiceWith is a service on a fresh SQLite database and store.
+func newServiceWith(t *testing.T, store storage.Store) (*Service, *database.DB) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := database.Open(ctx, filepath.Join(dir, "db.sqlite"))
@@ -70,11 +82,6 @@ func newService(t *testing.T) (*Service, *database.DB, *faultyStore) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	fs, err := fsstore.Open(filepath.Join(dir, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &faultyStore{Store: fs}
 	cat, _ := catalog.Load()
 	forms, _ := checks.NewFormValidator(cat)
 	exe, _ := os.Executable()
@@ -86,7 +93,7 @@ func newService(t *testing.T) (*Service, *database.DB, *faultyStore) {
 		Composer: compose.New(runner, compose.Page{MarginMM: 10}),
 		ComposeLimits: ComposeLimits{MaxParts: 5, OptimizeBytes: 4 << 20, MaxPixels: 10_000_000,
 			Fit: compose.Fit{DPI: 200, MinDPI: 150, Quality: 75}}})
-	return svc, db, store
+	return svc, db
 }
 
 func form() dossier.Form {
@@ -164,6 +171,46 @@ func TestDatabaseFailureRemovesTheNewObject(t *testing.T) {
 	}
 	if _, err := os.Stat(st.spool.Path); !errors.Is(err, os.ErrNotExist) {
 		t.Error("the spool file was left behind")
+	}
+}
+
+// TestRefusedFileLeavesNoObject: the object is written while the child
+// parses the file, so a file refused by the parse (it looks like a PDF,
+// header and end marker, but is none) has had an object written: it is
+// removed before the refusal is answered, and the slot keeps its file. With
+// the store down the answer is still the refusal, not the store's outage.
+func TestRefusedFileLeavesNoObject(t *testing.T) {
+	ctx := context.Background()
+	svc, _, store := newService(t)
+	v, err := svc.Create(ctx, "tester", form())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := testdocs.PDF(t, 1, "first")
+	if _, err := upload(svc, v.App.ID, "snils", first); err != nil {
+		t.Fatal(err)
+	}
+	fake := []byte("%PDF-1.7\n" + strings.Repeat("no objects here\n", 4000) + "startxref\n12\n%%EOF\n")
+	for _, down := range []bool{false, true} {
+		store.failPut = down
+		_, err := upload(svc, v.App.ID, "snils", fake)
+		if p, ok := checks.AsProblem(err); !ok || p.Code != checks.CodePDFInvalid {
+			t.Fatalf("store down %v: err = %v; want the refusal %s", down, err, checks.CodePDFInvalid)
+		}
+	}
+	store.failPut = false
+	var stored []string
+	if err := store.List(ctx, "", func(o storage.Object) error { stored = append(stored, o.Key); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.keys) != 2 || len(stored) != 1 {
+		t.Errorf("objects written %v, stored now %v: want the refused file's written and removed again, the first file's kept", store.keys, stored)
+	}
+	if !bytes.Equal(currentBytes(t, svc, v.App.ID, "snils"), first) {
+		t.Error("the slot changed after a refused upload")
+	}
+	if entries, _ := os.ReadDir(svc.spoolDir); len(entries) != 0 {
+		t.Errorf("spool files left: %v", entries)
 	}
 }
 

@@ -34,12 +34,25 @@ type Staged struct {
 	// replaces, when set, is the object key the slot must still hold at
 	// commit (a file turned upright replaces only the file it was made from).
 	replaces string
+	// stored is the object written while the file was being checked (nil
+	// for a composed file, which Commit stores itself); Commit takes it,
+	// Discard removes it when Commit did not.
+	stored    *storing
+	committed bool
+	discard   func(keys []string) // removes objects no row points at
 }
 
-// Discard removes the spool files; safe to call after Commit.
+// Discard removes the spool files and an object no row points at; safe to
+// call after Commit.
 func (st *Staged) Discard() {
 	if st == nil {
 		return
+	}
+	if st.stored != nil {
+		st.stored.stop()
+		if !st.committed {
+			st.discard([]string{st.stored.key})
+		}
 	}
 	if st.spool != nil {
 		st.spool.Remove()
@@ -140,19 +153,159 @@ func (s *Service) writable(ctx context.Context, appID, slotRef string, addOnly b
 // *checks.Problem. Nothing is stored yet. With addOnly the slot row must be
 // empty (a training center adds, never replaces).
 func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Reader, fileName string, addOnly bool) (*Staged, error) {
+	return s.StageSized(ctx, appID, slotRef, body, -1, fileName, addOnly)
+}
+
+// StageSized is Stage for a body whose size is known before it is read
+// (an upload's Content-Length; -1: not known).
+//
+// The object is written while the file is checked, so an upload takes
+// about the longer of the two, not their sum: with a store that hashes as
+// it writes (S3, storage.HashingPutter) and a known size, the body goes to
+// the store as it is received, beside the spool file the checks read;
+// otherwise the spool file is stored while the child parses it. No row
+// points at the object until Commit; a refused file's object is removed
+// at once (and one a crash leaves behind is an orphan for gc).
+func (s *Service) StageSized(ctx context.Context, appID, slotRef string, body io.Reader, size int64, fileName string, addOnly bool) (*Staged, error) {
 	// Refuse before reading the body when the target is wrong.
 	ref, err := s.writable(ctx, appID, slotRef, addOnly)
 	if err != nil {
 		return nil, err
 	}
-	spool, verdict, err := s.files.CheckStream(ctx, body, s.spoolDir)
-	if err != nil {
+	refused := func(err error) error {
 		if p, ok := checks.AsProblem(err); ok {
 			s.log.InfoContext(ctx, "file refused", "application", appID, "slot", ref.String(), "code", p.Code, "detail", p.Detail)
 		}
-		return nil, err
+		return err
 	}
-	return &Staged{appID: appID, ref: ref, fileName: cleanFileName(fileName), spool: spool, verdict: verdict, addOnly: addOnly}, nil
+	st := &Staged{appID: appID, ref: ref, fileName: cleanFileName(fileName), addOnly: addOnly,
+		discard: func(keys []string) { s.removeObjects(ctx, keys) }}
+	hp, hashing := s.store.(storage.HashingPutter)
+	if hashing && size > 0 && size <= s.files.MaxBytes() && size <= hp.HashingPutMax() {
+		st.spool, st.stored, err = s.spoolStreaming(ctx, hp, body, size)
+	} else {
+		st.spool, err = checks.Spool(ctx, body, s.spoolDir, s.files.MaxBytes())
+	}
+	if err != nil {
+		st.Discard()
+		return nil, refused(err)
+	}
+	if err := s.files.Prescreen(st.spool); err != nil {
+		st.Discard()
+		return nil, refused(err)
+	}
+	if st.stored == nil {
+		st.stored = s.storeSpool(ctx, st.spool)
+	}
+	st.verdict, err = s.files.CheckSpooled(ctx, st.spool)
+	if err != nil {
+		st.Discard()
+		return nil, refused(err)
+	}
+	if st.spool.SHA256 == "" {
+		// Streamed: the SHA-256 is the one the store computed and had
+		// checked. If the write failed, Commit reports it.
+		if st.stored.wait() == nil {
+			st.spool.SHA256, st.verdict.SHA256 = st.stored.sum, st.stored.sum
+		}
+	}
+	return st, nil
+}
+
+// spoolStreaming spools body and, as it is read, writes it to a new object
+// in a store that hashes it. The spool file is not hashed: the store's
+// SHA-256 is the file's. A store that fails does not stop the spooling
+// (the checks still say whether the file is acceptable; Commit reports
+// the store); a body of another size than announced is stored again from
+// the spool file.
+func (s *Service) spoolStreaming(ctx context.Context, hp storage.HashingPutter, body io.Reader, size int64) (*checks.Spooled, *storing, error) {
+	pr, pw := io.Pipe()
+	stored := s.startStore(ctx, func(ctx context.Context, key string) (string, error) {
+		sum, err := hp.PutHashing(ctx, key, pr, size)
+		// Whatever the outcome, the spooling must not wait for a reader.
+		pr.CloseWithError(errors.Join(err, errStoreDone))
+		return sum, err
+	})
+	spool, err := checks.SpoolUnhashed(ctx, io.TeeReader(body, &toStore{w: pw}), s.spoolDir, s.files.MaxBytes())
+	if err != nil {
+		pw.CloseWithError(err) // the store gets no complete object
+		return nil, stored, err
+	}
+	if spool.Size != size { // not from net/http, which holds a body to its length
+		err := fmt.Errorf("intake: the body had %d bytes, %d were announced", spool.Size, size)
+		pw.CloseWithError(err)
+		spool.Remove()
+		return nil, stored, err
+	}
+	pw.Close()
+	return spool, stored, nil
+}
+
+// errStoreDone ends a tee to a store that has read all it wanted.
+var errStoreDone = errors.New("intake: the store has finished reading")
+
+// toStore passes what the spool reads on to the store's pipe, until the
+// store fails or finishes: from then on it drops the bytes, so the spool
+// goes on to the end.
+type toStore struct {
+	w      io.Writer
+	failed bool
+}
+
+func (t *toStore) Write(p []byte) (int, error) {
+	if !t.failed {
+		if _, err := t.w.Write(p); err != nil {
+			t.failed = true
+		}
+	}
+	return len(p), nil
+}
+
+// storing is an object being written in the background.
+type storing struct {
+	key    string
+	cancel context.CancelFunc
+	done   chan struct{}
+	sum    string // the object's SHA-256, once written
+	err    error
+}
+
+// storeSpool starts writing a spool file to a new object.
+func (s *Service) storeSpool(ctx context.Context, spool *checks.Spooled) *storing {
+	return s.startStore(ctx, func(ctx context.Context, key string) (string, error) {
+		f, err := spool.Open()
+		if err != nil {
+			return "", fmt.Errorf("intake: reopen spooled upload: %w", err)
+		}
+		defer f.Close()
+		return spool.SHA256, s.store.Put(ctx, key, f, spool.Size, spool.SHA256)
+	})
+}
+
+// startStore starts put, which writes a new object under key and returns
+// its SHA-256.
+func (s *Service) startStore(ctx context.Context, put func(ctx context.Context, key string) (string, error)) *storing {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &storing{key: storage.NewKey(), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		w.sum, w.err = put(ctx, w.key)
+	}()
+	return w
+}
+
+// wait returns when the object is written (nil: it is durable), or why it
+// is not.
+func (w *storing) wait() error {
+	<-w.done
+	return w.err
+}
+
+// stop cancels a write still going and waits until it has let go of the
+// spool file.
+func (w *storing) stop() {
+	w.cancel()
+	<-w.done
 }
 
 // Commit stores a staged file: the object first, then the database row in
@@ -172,17 +325,17 @@ func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Do
 	if err != nil {
 		return dossier.Document{}, nil, err
 	}
-	f, err := st.spool.Open()
-	if err != nil {
-		s.removeObjects(ctx, sourceKeys(sources))
-		return dossier.Document{}, nil, fmt.Errorf("intake: reopen spooled upload: %w", err)
+	stored := st.stored
+	if stored == nil { // a composed file
+		stored = s.storeSpool(ctx, st.spool)
+		st.stored = stored
+		st.discard = func(keys []string) { s.removeObjects(ctx, keys) }
 	}
-	defer f.Close()
-	key := storage.NewKey()
-	if err := s.store.Put(ctx, key, f, st.verdict.Size, st.verdict.SHA256); err != nil {
+	if err := stored.wait(); err != nil {
 		s.removeObjects(ctx, sourceKeys(sources))
 		return dossier.Document{}, nil, backend(fmt.Errorf("store object: %w", err))
 	}
+	key := stored.key
 	doc := dossier.Document{Ref: st.ref, ObjectKey: key, SHA256: st.verdict.SHA256, Size: st.verdict.Size,
 		Pages: st.verdict.Pages, FileName: st.fileName, UploadedAt: s.now(), UploadedBy: by, Rules: st.verdict.Rules}
 	// document.accepted is written in the transaction that stores the row:
@@ -214,14 +367,16 @@ func (s *Service) commit(ctx context.Context, st *Staged, by string) (dossier.Do
 	}
 	replaced, err := s.db.PutDocument(ctx, st.appID, doc, allow, accepted, sources...)
 	if err != nil {
-		// No row points at the objects: remove them. If even that fails,
-		// they are orphans, harmless and found by their keys being in no row.
-		s.removeObjects(ctx, append(sourceKeys(sources), key))
+		// No row points at the objects: remove them (the document's own by
+		// Discard). If even that fails, they are orphans, harmless and
+		// found by their keys being in no row.
+		s.removeObjects(ctx, sourceKeys(sources))
 		if errors.Is(err, database.ErrNotFound) {
 			return dossier.Document{}, nil, notFound("Заявление не найдено.")
 		}
 		return dossier.Document{}, nil, backend(err)
 	}
+	st.committed = true
 	s.log.InfoContext(ctx, "document accepted", "application", st.appID, "slot", st.ref.String(),
 		"size", doc.Size, "pages", doc.Pages, "sha256", doc.SHA256[:12], "replaced", replaced != nil, "sources", len(sources))
 	s.changed(ctx, st.appID)

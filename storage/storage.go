@@ -40,6 +40,18 @@ type Store interface {
 	List(ctx context.Context, prefix string, fn func(Object) error) error
 }
 
+// HashingPutter is a Store that takes an object of known size whose SHA-256
+// is not known before it is written (an upload streamed to the store while
+// it is still being received): the store hashes the bytes once as they go
+// and has them checked on arrival, and returns that SHA-256 (hex) for the
+// row that will point at the object. If r ends early or the check fails,
+// nothing is stored; PutHashing returns only once the object is durable, as
+// Put. Sizes above HashingPutMax go through Put.
+type HashingPutter interface {
+	PutHashing(ctx context.Context, key string, r io.Reader, size int64) (sha256 string, err error)
+	HashingPutMax() int64
+}
+
 // StreamPutter is a Store that can take an object whose size and SHA-256
 // are not known before it is written (a bundle, written as it is built):
 // write is called once with the object's writer and vouches for what it

@@ -208,6 +208,44 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 	return nil
 }
 
+// PutHashing implements storage.HashingPutter with one PUT whose SHA-256
+// travels as a trailer: minio-go hashes the bytes as it sends them (the
+// one hash in the service), the server hashes what it receives and
+// refuses the PUT when the two differ, and answers with the checksum it
+// recorded, which is returned.
+func (s *Store) PutHashing(ctx context.Context, key string, r io.Reader, size int64) (string, error) {
+	if err := storage.CheckKey(key); err != nil {
+		return "", err
+	}
+	if size <= 0 || size > singlePutMax {
+		return "", fmt.Errorf("s3store: put %s: %d bytes are not one hashed PUT (at most %d)", key, size, int64(singlePutMax))
+	}
+	info, err := s.client.PutObject(ctx, s.bucket, key, io.LimitReader(r, size), size, minio.PutObjectOptions{
+		ContentType:          "application/octet-stream",
+		ServerSideEncryption: s.sse,
+		Checksum:             minio.ChecksumSHA256,
+		DisableContentSha256: true,
+		DisableMultipart:     true,
+	})
+	if err != nil {
+		if checksumRefused(err) {
+			return "", fmt.Errorf("s3store: put %s: %w: the server received other bytes than were sent: %w", key, storage.ErrChecksum, err)
+		}
+		return "", fmt.Errorf("s3store: put %s: %w", key, err)
+	}
+	sum, err := base64.StdEncoding.DecodeString(info.ChecksumSHA256)
+	if err != nil || len(sum) != sha256.Size {
+		// A server that does not answer with the checksum has not shown it
+		// checked one: the object is not trusted.
+		s.Delete(context.WithoutCancel(ctx), key)
+		return "", fmt.Errorf("s3store: put %s: %w: the server answered no SHA-256 (%q)", key, storage.ErrChecksum, info.ChecksumSHA256)
+	}
+	return hex.EncodeToString(sum), nil
+}
+
+// HashingPutMax implements storage.HashingPutter: one PUT's worth.
+func (s *Store) HashingPutMax() int64 { return singlePutMax }
+
 // checksumRefused tells a PUT the server refused because the body did not
 // match its checksum header.
 func checksumRefused(err error) bool {

@@ -182,3 +182,47 @@ func TestObjectInParts(t *testing.T) {
 		t.Errorf("a refused put in parts left an object: %v", err)
 	}
 }
+
+// TestPutHashing: an object of known size whose SHA-256 is learned as it is
+// written: the server's recorded checksum comes back and matches the bytes,
+// the object reads back verified, and a stream that ends early or fails
+// stores nothing.
+func TestPutHashing(t *testing.T) {
+	m := testenv.StartMinIO(t)
+	s := open(t, m, SSEAuto)
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("%PDF-1.4 скан паспорта "), 50_000)
+	key := storage.NewKey()
+	sum, err := s.PutHashing(ctx, key, struct{ io.Reader }{bytes.NewReader(data)}, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != storagetest.Sum(data) {
+		t.Fatalf("PutHashing returned %s; the bytes hash to %s", sum, storagetest.Sum(data))
+	}
+	got, err := storagetest.ReadBack(t, s, key, int64(len(data)), sum)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read back: %v", err)
+	}
+	short := storage.NewKey()
+	if _, err := s.PutHashing(ctx, short, bytes.NewReader(data[:1000]), int64(len(data))); err == nil {
+		t.Error("a stream that ended early was stored")
+	}
+	failed := storage.NewKey()
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write(data[:len(data)/2])
+		pw.CloseWithError(errors.New("the client went away"))
+	}()
+	if _, err := s.PutHashing(ctx, failed, pr, int64(len(data))); err == nil {
+		t.Error("a stream that failed was stored")
+	}
+	for _, k := range []string{short, failed} {
+		if _, err := s.Open(ctx, k); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("%s: a failed put left an object: %v", k, err)
+		}
+	}
+	if _, err := s.PutHashing(ctx, storage.NewKey(), bytes.NewReader(data), s.HashingPutMax()+1); err == nil {
+		t.Error("a size beyond one PUT was taken")
+	}
+}
