@@ -8,6 +8,7 @@
 # .artifacts/bench.log). About 5 minutes on 2 cores, most of it building.
 #
 #   BENCH_ROUNDS=5 BENCH_WINDOW=10s make bench   more rounds, longer read windows
+#   BENCH_ROWS=1,3 make bench                    only these rows
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -22,7 +23,7 @@ rm -f "$table"
 echo "== TestBenchTable (each round's figures as they come; the whole log in $log)"
 status=0
 go test -count=1 -timeout 20m -run '^TestBenchTable$' -v ./cmd/accredpack \
-	-table -table.rounds "${BENCH_ROUNDS:-3}" -table.window "${BENCH_WINDOW:-5s}" -table.out "$table" \
+	-table -table.rounds "${BENCH_ROUNDS:-3}" -table.window "${BENCH_WINDOW:-5s}" -table.rows "${BENCH_ROWS:-}" -table.out "$table" \
 	>>"$log" 2>&1 &
 pid=$!
 tail -n +1 --pid=$pid -f "$log" | grep --line-buffered -E 'table_test.go:[0-9]+: |^(--- FAIL|FAIL|panic:)' || true

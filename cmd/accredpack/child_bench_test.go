@@ -92,3 +92,41 @@ func BenchmarkParseSmallPDF(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkParse25MB checks the 25 MB scan of the benchmark table's row 1
+// (sniffing, then the pdfcpu parse in a child): the part of an upload that
+// runs after the last byte has arrived.
+func BenchmarkParse25MB(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "scan.pdf")
+	if err := os.WriteFile(path, testdocs.SizedPDF(b, 25_000_000), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for name, exe := range benchChildren(b) {
+		b.Run(name, func(b *testing.B) {
+			r, err := sandbox.NewRunner(exe, childLimits)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := checks.NewChecker(26<<20, r)
+			samples := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				start := time.Now()
+				if _, err := c.CheckSpooled(context.Background(), spooled(b, path)); err != nil {
+					b.Fatal(err)
+				}
+				samples = append(samples, time.Since(start))
+			}
+			reportPercentiles(b, samples)
+		})
+	}
+}
+
+// spooled describes a file on disk as the spool would, without copying it.
+func spooled(b *testing.B, path string) *checks.Spooled {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	edge := min(1024, len(data))
+	return &checks.Spooled{Path: path, Size: int64(len(data)), Head: data[:edge], Tail: data[len(data)-edge:]}
+}
