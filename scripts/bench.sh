@@ -20,6 +20,10 @@ table=$ACCREDPACK_TEST_ARTIFACTS/bench.txt
 log=$ACCREDPACK_TEST_ARTIFACTS/bench.log
 rm -f "$table"
 : >"$log" # emptied before tail follows it
+# CPU time of the run: all of it, and what the hypervisor took for other
+# machines (steal): on a shared VM the figures are only as steady as that.
+cpu_times() { awk '/^cpu /{t=0; for (i=2;i<=9;i++) t+=$i; print t, $9}' /proc/stat; }
+read -r total0 steal0 < <(cpu_times)
 echo "== TestBenchTable (each round's figures as they come; the whole log in $log)"
 status=0
 go test -count=1 -timeout 20m -run '^TestBenchTable$' -v ./cmd/accredpack \
@@ -31,6 +35,8 @@ wait $pid || status=$?
 echo
 if [ -f "$table" ]; then
 	cat "$table"
-	echo "(machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
+	read -r total1 steal1 < <(cpu_times)
+	stolen=$(awk -v t=$((total1 - total0)) -v s=$((steal1 - steal0)) 'BEGIN { printf "%.1f%%", t ? 100 * s / t : 0 }')
+	echo "(machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; CPU time stolen by the hypervisor during the run: $stolen)" | tee -a "$table"
 fi
 exit $status
