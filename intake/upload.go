@@ -216,8 +216,8 @@ func (s *Service) StageSized(ctx context.Context, appID, slotRef string, body io
 // in a store that hashes it. The spool file is not hashed: the store's
 // SHA-256 is the file's. A store that fails does not stop the spooling
 // (the checks still say whether the file is acceptable; Commit reports
-// the store); a body of another size than announced is stored again from
-// the spool file.
+// the store); a body of another size than announced is an error, and the
+// store gets no complete object.
 func (s *Service) spoolStreaming(ctx context.Context, hp storage.HashingPutter, body io.Reader, size int64) (*checks.Spooled, *storing, error) {
 	pr, pw := io.Pipe()
 	stored := s.startStore(ctx, func(ctx context.Context, key string) (string, error) {
