@@ -23,6 +23,12 @@ type downS3 struct {
 	*s3store.Store
 	down    bool
 	hashing int // hashing puts begun
+	puts    int // plain puts begun
+}
+
+func (d *downS3) Put(ctx context.Context, key string, r io.Reader, size int64, sum string) error {
+	d.puts++
+	return d.Store.Put(ctx, key, r, size, sum)
 }
 
 func (d *downS3) PutHashing(ctx context.Context, key string, r io.Reader, size int64) (string, error) {
@@ -34,17 +40,17 @@ func (d *downS3) PutHashing(ctx context.Context, key string, r io.Reader, size i
 	return d.Store.PutHashing(ctx, key, r, size)
 }
 
-// TestStreamedUploadToS3: an upload whose size is known goes to S3 while
-// it is received (one hashing PUT, no second write from the spool); the
+// TestStreamedUploadToS3: an upload whose size is known goes to S3 (over
+// TLS) while it is received (one hashing PUT, no second write from the spool); the
 // row's SHA-256 is the server's and the object reads back verified. A file
 // the checks refuse leaves no object, with the store up or down; a good
 // file with the store down is the store's outage and leaves the slot as
 // it was; a body shorter than announced stores nothing.
 func TestStreamedUploadToS3(t *testing.T) {
 	ctx := context.Background()
-	m := testenv.StartMinIO(t)
+	m := testenv.StartMinIOTLS(t) // streamed only over TLS
 	s3, err := s3store.Open(ctx, s3store.Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey,
-		Bucket: m.Bucket(t), Region: "us-east-1", SSE: s3store.SSEAuto})
+		Bucket: m.Bucket(t), Region: "us-east-1", UseSSL: true, CAFile: m.CAFile, SSE: s3store.SSEAuto})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +80,8 @@ func TestStreamedUploadToS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if store.hashing != 1 {
-		t.Errorf("%d hashing puts; want the one streamed", store.hashing)
+	if store.hashing != 1 || store.puts != 0 {
+		t.Errorf("%d hashing puts and %d plain ones; want the one streamed, no second write from the spool", store.hashing, store.puts)
 	}
 	if doc.SHA256 != storagetest.Sum(first) || doc.Size != int64(len(first)) || doc.Pages != 2 {
 		t.Errorf("document %+v; want the file's SHA-256 %s, size and pages", doc, storagetest.Sum(first))

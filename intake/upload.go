@@ -50,9 +50,12 @@ func (st *Staged) Discard() {
 	}
 	if st.stored != nil {
 		st.stored.stop()
-		if !st.committed {
+		// A write that failed stored nothing (a PUT, a rename): only a
+		// written object no row took is removed, and only once.
+		if !st.committed && st.stored.err == nil {
 			st.discard([]string{st.stored.key})
 		}
+		st.stored = nil
 	}
 	if st.spool != nil {
 		st.spool.Remove()
@@ -150,8 +153,9 @@ func (s *Service) writable(ctx context.Context, appID, slotRef string, addOnly b
 
 // Stage checks that the application and slot exist and accept files, then
 // spools body and applies the file rules. A rule the file breaks is a
-// *checks.Problem. Nothing is stored yet. With addOnly the slot row must be
-// empty (a training center adds, never replaces).
+// *checks.Problem. The file's object is written meanwhile (see
+// StageSized), but no row points at it before Commit. With addOnly the
+// slot row must be empty (a training center adds, never replaces).
 func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Reader, fileName string, addOnly bool) (*Staged, error) {
 	return s.StageSized(ctx, appID, slotRef, body, -1, fileName, addOnly)
 }
@@ -216,8 +220,9 @@ func (s *Service) StageSized(ctx context.Context, appID, slotRef string, body io
 // in a store that hashes it. The spool file is not hashed: the store's
 // SHA-256 is the file's. A store that fails does not stop the spooling
 // (the checks still say whether the file is acceptable; Commit reports
-// the store); a body of another size than announced is an error, and the
-// store gets no complete object.
+// the store); a body of another size than announced is an error (an
+// object the store completed from its first size bytes is removed by
+// Discard).
 func (s *Service) spoolStreaming(ctx context.Context, hp storage.HashingPutter, body io.Reader, size int64) (*checks.Spooled, *storing, error) {
 	pr, pw := io.Pipe()
 	stored := s.startStore(ctx, func(ctx context.Context, key string) (string, error) {

@@ -374,7 +374,7 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 // at once), and the Go collector would otherwise keep that heap until its
 // next cycles and the scavenger's minutes: the service's resident memory
 // stayed 40 MiB higher through the rest of the build (make bench rows 2
-// and 3: 94-101 -> 53-54 MiB for the ZIP, 82-121 -> 74-75 MiB for the
+// and 3: 94-101 -> 53-56 MiB for the ZIP, 82-121 -> 74-75 MiB for the
 // portfolio's whole process tree). A forced collection of the service's
 // small live heap costs a few milliseconds, once per bundle.
 func releaseDrawing() { debug.FreeOSMemory() }

@@ -229,6 +229,8 @@ func startProcess(t testing.TB, cfg config.Config, command string) (*proc, *byte
 		"ACCREDPACK_S3_SECRET_KEY="+cfg.S3.SecretKey,
 		"ACCREDPACK_S3_BUCKET="+cfg.S3.Bucket,
 		"ACCREDPACK_S3_SSE="+cfg.S3.SSE,
+		fmt.Sprintf("ACCREDPACK_S3_USE_SSL=%t", cfg.S3.UseSSL),
+		"ACCREDPACK_S3_CA_FILE="+cfg.S3.CAFile,
 		"ACCREDPACK_MASTER_KEY="+cfg.Encryption.MasterKey,
 		"ACCREDPACK_ENCRYPTION="+cfg.Encryption.Mode,
 		"ACCREDPACK_BOOTSTRAP_TOKEN="+token,

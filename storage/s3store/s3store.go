@@ -2,7 +2,7 @@
 // production), through minio-go. It uses only plain S3 calls, so any S3
 // service can stand in. Objects are encrypted on the server (SSE-S3, or
 // SSE-C with a key from configuration); their keys are random and their
-// metadata holds only the SHA-256, never names or personal data.
+// metadata holds at most the SHA-256, never names or personal data.
 package s3store
 
 import (
@@ -55,11 +55,15 @@ type Store struct {
 	bucket string
 	sse    encrypt.ServerSide // nil when unencrypted
 	mode   string
+	// hashingMax is the largest object PutHashing takes: one PUT over
+	// TLS, on a server that answered the probe; 0 otherwise.
+	hashingMax int64
 }
 
 var (
-	_ storage.Store        = (*Store)(nil)
-	_ storage.StreamPutter = (*Store)(nil)
+	_ storage.Store         = (*Store)(nil)
+	_ storage.StreamPutter  = (*Store)(nil)
+	_ storage.HashingPutter = (*Store)(nil)
 )
 
 // singlePutMax is the size up to which an object goes in one PUT, streamed
@@ -112,7 +116,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.settleEncryption(ctx, cfg); err != nil {
 		return nil, err
 	}
+	if cfg.UseSSL && s.hashingWorks(ctx) {
+		s.hashingMax = singlePutMax
+	}
 	return s, nil
+}
+
+// hashingWorks tells whether the server takes a PUT with a SHA-256
+// trailer and answers with the checksum it checked (not every S3 service
+// does): PutHashing is offered only then.
+func (s *Store) hashingWorks(ctx context.Context) bool {
+	probe := []byte("accredpack checksum trailer probe")
+	sum, err := s.putHashing(ctx, "probe/checksum-trailer", bytes.NewReader(probe), int64(len(probe)))
+	s.client.RemoveObject(ctx, s.bucket, "probe/checksum-trailer", minio.RemoveObjectOptions{})
+	return err == nil && sum == hexSum(probe)
 }
 
 // Encryption names the mode in use: "s3", "c" or "none".
@@ -212,14 +229,22 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 // travels as a trailer: minio-go hashes the bytes as it sends them (the
 // one hash in the service), the server hashes what it receives and
 // refuses the PUT when the two differ, and answers with the checksum it
-// recorded, which is returned.
+// recorded, which is returned. The payload and its trailer are not signed
+// (signing would hash every chunk again): TLS is what keeps them from
+// being changed together on the way, so PutHashing is offered over TLS
+// only (HashingPutMax is 0 otherwise, and uploads take Put, whose
+// checksum header is signed).
 func (s *Store) PutHashing(ctx context.Context, key string, r io.Reader, size int64) (string, error) {
 	if err := storage.CheckKey(key); err != nil {
 		return "", err
 	}
-	if size <= 0 || size > singlePutMax {
-		return "", fmt.Errorf("s3store: put %s: %d bytes are not one hashed PUT (at most %d)", key, size, int64(singlePutMax))
+	if size <= 0 || size > s.hashingMax {
+		return "", fmt.Errorf("s3store: put %s: %d bytes are not one hashed PUT here (at most %d; over TLS only)", key, size, s.hashingMax)
 	}
+	return s.putHashing(ctx, key, r, size)
+}
+
+func (s *Store) putHashing(ctx context.Context, key string, r io.Reader, size int64) (string, error) {
 	info, err := s.client.PutObject(ctx, s.bucket, key, io.LimitReader(r, size), size, minio.PutObjectOptions{
 		ContentType:          "application/octet-stream",
 		ServerSideEncryption: s.sse,
@@ -237,14 +262,18 @@ func (s *Store) PutHashing(ctx context.Context, key string, r io.Reader, size in
 	if err != nil || len(sum) != sha256.Size {
 		// A server that does not answer with the checksum has not shown it
 		// checked one: the object is not trusted.
-		s.Delete(context.WithoutCancel(ctx), key)
-		return "", fmt.Errorf("s3store: put %s: %w: the server answered no SHA-256 (%q)", key, storage.ErrChecksum, info.ChecksumSHA256)
+		err := fmt.Errorf("s3store: put %s: %w: the server answered no SHA-256 (%q)", key, storage.ErrChecksum, info.ChecksumSHA256)
+		if derr := s.Delete(context.WithoutCancel(ctx), key); derr != nil {
+			err = fmt.Errorf("%w, and the object could not be removed (an orphan for gc): %w", err, derr)
+		}
+		return "", err
 	}
 	return hex.EncodeToString(sum), nil
 }
 
-// HashingPutMax implements storage.HashingPutter: one PUT's worth.
-func (s *Store) HashingPutMax() int64 { return singlePutMax }
+// HashingPutMax implements storage.HashingPutter: one PUT's worth over
+// TLS, on a server that passed the probe; 0 otherwise.
+func (s *Store) HashingPutMax() int64 { return s.hashingMax }
 
 // checksumRefused tells a PUT the server refused because the body did not
 // match its checksum header.

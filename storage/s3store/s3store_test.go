@@ -188,9 +188,19 @@ func TestObjectInParts(t *testing.T) {
 // the object reads back verified, and a stream that ends early or fails
 // stores nothing.
 func TestPutHashing(t *testing.T) {
-	m := testenv.StartMinIO(t)
-	s := open(t, m, SSEAuto)
 	ctx := context.Background()
+	if plain := open(t, testenv.StartMinIO(t), SSEAuto); plain.HashingPutMax() != 0 {
+		t.Errorf("over plain HTTP HashingPutMax = %d; want 0 (the trailer is not signed: TLS only)", plain.HashingPutMax())
+	}
+	m := testenv.StartMinIOTLS(t)
+	s, err := Open(ctx, Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket(t),
+		Region: "us-east-1", UseSSL: true, CAFile: m.CAFile, SSE: SSEAuto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.HashingPutMax() != singlePutMax {
+		t.Fatalf("over TLS HashingPutMax = %d; want %d (the probe failed?)", s.HashingPutMax(), int64(singlePutMax))
+	}
 	data := bytes.Repeat([]byte("%PDF-1.4 скан паспорта "), 50_000)
 	key := storage.NewKey()
 	sum, err := s.PutHashing(ctx, key, struct{ io.Reader }{bytes.NewReader(data)}, int64(len(data)))
