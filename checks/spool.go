@@ -38,21 +38,6 @@ const edge = 1024
 // rest of r is never read. Such an input gives a *Problem with
 // CodeTooLarge and leaves no file behind; so does any other error.
 func Spool(ctx context.Context, r io.Reader, dir string, limit int64) (*Spooled, error) {
-	return spool(ctx, r, dir, limit, true)
-}
-
-// SpoolUnhashed is Spool for bytes hashed elsewhere on their way (an upload
-// streamed to a store that hashes it as it writes): it leaves SHA256 empty
-// for the caller to fill in, so no byte is hashed twice in the service.
-func SpoolUnhashed(ctx context.Context, r io.Reader, dir string, limit int64) (*Spooled, error) {
-	return spool(ctx, r, dir, limit, false)
-}
-
-// spoolBuffer is the copy's buffer: 32 KiB (io.Copy's) makes a write call
-// for every 32 KiB, a 25 MB upload about 760 of them.
-const spoolBuffer = 512 << 10
-
-func spool(ctx context.Context, r io.Reader, dir string, limit int64, hashed bool) (*Spooled, error) {
 	f, err := os.CreateTemp(dir, "upload-*.part")
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
@@ -66,16 +51,12 @@ func spool(ctx context.Context, r io.Reader, dir string, limit int64, hashed boo
 		}
 	}()
 
+	h := sha256.New()
 	tail := &tailBuffer{}
 	head := &headBuffer{}
-	writers := []io.Writer{f, head, tail}
-	h := sha256.New()
-	if hashed {
-		writers = append(writers, h)
-	}
 	// The buffer is only read into: no reader's WriteTo nor writer's
 	// ReadFrom (MultiWriter has none) takes the copy over.
-	n, err := io.CopyBuffer(io.MultiWriter(writers...), io.LimitReader(ctxReader{ctx, r}, limit+1), make([]byte, spoolBuffer))
+	n, err := io.CopyBuffer(io.MultiWriter(f, h, head, tail), io.LimitReader(ctxReader{ctx, r}, limit+1), make([]byte, spoolBuffer))
 	if err != nil {
 		return nil, fmt.Errorf("read upload: %w", err)
 	}
@@ -85,13 +66,14 @@ func spool(ctx context.Context, r io.Reader, dir string, limit int64, hashed boo
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("close spool file: %w", err)
 	}
-	s.Size, s.Head, s.Tail = n, head.b, tail.bytes()
-	if hashed {
-		s.SHA256 = hex.EncodeToString(h.Sum(nil))
-	}
+	s.Size, s.SHA256, s.Head, s.Tail = n, hex.EncodeToString(h.Sum(nil)), head.b, tail.bytes()
 	ok = true
 	return s, nil
 }
+
+// spoolBuffer is the copy's buffer: 32 KiB (io.Copy's) makes a write call
+// for every 32 KiB, a 25 MB upload about 760 of them.
+const spoolBuffer = 512 << 10
 
 // ctxReader stops a long copy when the request is cancelled.
 type ctxReader struct {

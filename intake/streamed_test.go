@@ -17,13 +17,13 @@ import (
 	"accredpack/storage/storagetest"
 )
 
-// downS3 is MinIO behind s3store, whose hashing puts fail while down is set
-// (after reading a little of the stream, as a connection that breaks).
+// downS3 is MinIO behind s3store, whose streamed puts fail while down is
+// set (after reading a little of the stream, as a connection that breaks).
 type downS3 struct {
 	*s3store.Store
-	down    bool
-	hashing int // hashing puts begun
-	puts    int // plain puts begun
+	down     bool
+	streamed int // streamed puts begun
+	puts     int // plain puts begun
 }
 
 func (d *downS3) Put(ctx context.Context, key string, r io.Reader, size int64, sum string) error {
@@ -31,18 +31,18 @@ func (d *downS3) Put(ctx context.Context, key string, r io.Reader, size int64, s
 	return d.Store.Put(ctx, key, r, size, sum)
 }
 
-func (d *downS3) PutHashing(ctx context.Context, key string, r io.Reader, size int64) (string, error) {
-	d.hashing++
+func (d *downS3) PutSizedStream(ctx context.Context, key string, r io.Reader, size int64) error {
+	d.streamed++
 	if d.down {
 		io.CopyN(io.Discard, r, 100)
-		return "", errors.New("injected: the store went away")
+		return errors.New("injected: the store went away")
 	}
-	return d.Store.PutHashing(ctx, key, r, size)
+	return d.Store.PutSizedStream(ctx, key, r, size)
 }
 
 // TestStreamedUploadToS3: an upload whose size is known goes to S3 (over
-// TLS) while it is received (one hashing PUT, no second write from the spool); the
-// row's SHA-256 is the server's and the object reads back verified. A file
+// TLS) while it is received (one streamed PUT, no second write from the spool); the
+// row's SHA-256 is the file's and the object reads back verified. A file
 // the checks refuse leaves no object, with the store up or down; a good
 // file with the store down is the store's outage and leaves the slot as
 // it was; a body shorter than announced stores nothing.
@@ -80,8 +80,8 @@ func TestStreamedUploadToS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if store.hashing != 1 || store.puts != 0 {
-		t.Errorf("%d hashing puts and %d plain ones; want the one streamed, no second write from the spool", store.hashing, store.puts)
+	if store.streamed != 1 || store.puts != 0 {
+		t.Errorf("%d streamed puts and %d plain ones; want the one streamed, no second write from the spool", store.streamed, store.puts)
 	}
 	if doc.SHA256 != storagetest.Sum(first) || doc.Size != int64(len(first)) || doc.Pages != 2 {
 		t.Errorf("document %+v; want the file's SHA-256 %s, size and pages", doc, storagetest.Sum(first))

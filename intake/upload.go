@@ -164,10 +164,11 @@ func (s *Service) Stage(ctx context.Context, appID, slotRef string, body io.Read
 // (an upload's Content-Length; -1: not known).
 //
 // The object is written while the file is checked, so an upload takes
-// about the longer of the two, not their sum: with a store that hashes as
-// it writes (S3, storage.HashingPutter) and a known size, the body goes to
-// the store as it is received, beside the spool file the checks read;
-// otherwise the spool file is stored while the child parses it. No row
+// about the longer of the two, not their sum: with a store that takes a
+// stream of known size (S3 over TLS, storage.SizedStreamPutter) and a
+// known size, the body goes to the store as it is received, beside the
+// spool file the checks read (whose SHA-256 is the document's); otherwise
+// the spool file is stored while the child parses it. No row
 // points at the object until Commit; a refused file's object is removed
 // at once (and one a crash leaves behind is an orphan for gc).
 func (s *Service) StageSized(ctx context.Context, appID, slotRef string, body io.Reader, size int64, fileName string, addOnly bool) (*Staged, error) {
@@ -184,9 +185,9 @@ func (s *Service) StageSized(ctx context.Context, appID, slotRef string, body io
 	}
 	st := &Staged{appID: appID, ref: ref, fileName: cleanFileName(fileName), addOnly: addOnly,
 		discard: func(keys []string) { s.removeObjects(ctx, keys) }}
-	hp, hashing := s.store.(storage.HashingPutter)
-	if hashing && size > 0 && size <= s.files.MaxBytes() && size <= hp.HashingPutMax() {
-		st.spool, st.stored, err = s.spoolStreaming(ctx, hp, body, size)
+	sp, streams := s.store.(storage.SizedStreamPutter)
+	if streams && size > 0 && size <= s.files.MaxBytes() && size <= sp.SizedStreamMax() {
+		st.spool, st.stored, err = s.spoolStreaming(ctx, sp, body, size)
 	} else {
 		st.spool, err = checks.Spool(ctx, body, s.spoolDir, s.files.MaxBytes())
 	}
@@ -206,32 +207,24 @@ func (s *Service) StageSized(ctx context.Context, appID, slotRef string, body io
 		st.Discard()
 		return nil, refused(err)
 	}
-	if st.spool.SHA256 == "" {
-		// Streamed: the SHA-256 is the one the store computed and had
-		// checked. If the write failed, Commit reports it.
-		if st.stored.wait() == nil {
-			st.spool.SHA256, st.verdict.SHA256 = st.stored.sum, st.stored.sum
-		}
-	}
 	return st, nil
 }
 
 // spoolStreaming spools body and, as it is read, writes it to a new object
-// in a store that hashes it. The spool file is not hashed: the store's
-// SHA-256 is the file's. A store that fails does not stop the spooling
-// (the checks still say whether the file is acceptable; Commit reports
-// the store); a body of another size than announced is an error (an
-// object the store completed from its first size bytes is removed by
-// Discard).
-func (s *Service) spoolStreaming(ctx context.Context, hp storage.HashingPutter, body io.Reader, size int64) (*checks.Spooled, *storing, error) {
+// (the spool's SHA-256 of the same bytes is the document's). A store that
+// fails does not stop the spooling (the checks still say whether the file
+// is acceptable; Commit reports the store); a body of another size than
+// announced is an error (an object the store completed from its first size
+// bytes is removed by Discard).
+func (s *Service) spoolStreaming(ctx context.Context, sp storage.SizedStreamPutter, body io.Reader, size int64) (*checks.Spooled, *storing, error) {
 	pr, pw := io.Pipe()
-	stored := s.startStore(ctx, func(ctx context.Context, key string) (string, error) {
-		sum, err := hp.PutHashing(ctx, key, pr, size)
+	stored := s.startStore(ctx, func(ctx context.Context, key string) error {
+		err := sp.PutSizedStream(ctx, key, pr, size)
 		// Whatever the outcome, the spooling must not wait for a reader.
 		pr.CloseWithError(errors.Join(err, errStoreDone))
-		return sum, err
+		return err
 	})
-	spool, err := checks.SpoolUnhashed(ctx, io.TeeReader(body, &toStore{w: pw}), s.spoolDir, s.files.MaxBytes())
+	spool, err := checks.Spool(ctx, io.TeeReader(body, &toStore{w: pw}), s.spoolDir, s.files.MaxBytes())
 	if err != nil {
 		pw.CloseWithError(err) // the store gets no complete object
 		return nil, stored, err
@@ -271,30 +264,28 @@ type storing struct {
 	key    string
 	cancel context.CancelFunc
 	done   chan struct{}
-	sum    string // the object's SHA-256, once written
 	err    error
 }
 
 // storeSpool starts writing a spool file to a new object.
 func (s *Service) storeSpool(ctx context.Context, spool *checks.Spooled) *storing {
-	return s.startStore(ctx, func(ctx context.Context, key string) (string, error) {
+	return s.startStore(ctx, func(ctx context.Context, key string) error {
 		f, err := spool.Open()
 		if err != nil {
-			return "", fmt.Errorf("intake: reopen spooled upload: %w", err)
+			return fmt.Errorf("intake: reopen spooled upload: %w", err)
 		}
 		defer f.Close()
-		return spool.SHA256, s.store.Put(ctx, key, f, spool.Size, spool.SHA256)
+		return s.store.Put(ctx, key, f, spool.Size, spool.SHA256)
 	})
 }
 
-// startStore starts put, which writes a new object under key and returns
-// its SHA-256.
-func (s *Service) startStore(ctx context.Context, put func(ctx context.Context, key string) (string, error)) *storing {
+// startStore starts put, which writes a new object under key.
+func (s *Service) startStore(ctx context.Context, put func(ctx context.Context, key string) error) *storing {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &storing{key: storage.NewKey(), cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
-		w.sum, w.err = put(ctx, w.key)
+		w.err = put(ctx, w.key)
 	}()
 	return w
 }

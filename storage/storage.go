@@ -40,16 +40,17 @@ type Store interface {
 	List(ctx context.Context, prefix string, fn func(Object) error) error
 }
 
-// HashingPutter is a Store that takes an object of known size whose SHA-256
-// is not known before it is written (an upload streamed to the store while
-// it is still being received): the store hashes the bytes once as they go
-// and has them checked on arrival, and returns that SHA-256 (hex) for the
-// row that will point at the object. If r ends early or the check fails,
-// nothing is stored; PutHashing returns only once the object is durable, as
-// Put. Sizes above HashingPutMax go through Put.
-type HashingPutter interface {
-	PutHashing(ctx context.Context, key string, r io.Reader, size int64) (sha256 string, err error)
-	HashingPutMax() int64
+// SizedStreamPutter is a Store that takes an object of known size as it is
+// being produced (an upload streamed to the store while it is still being
+// received), before its SHA-256 is known: the bytes travel with a transfer
+// checksum the store checks on arrival, and the caller's SHA-256 of the
+// same bytes (computed as they go by) is what the row records and every
+// read verifies. If r ends early or fails, or the check fails, nothing is
+// stored; PutSizedStream returns only once the object is durable, as Put.
+// Sizes above SizedStreamMax go through Put.
+type SizedStreamPutter interface {
+	PutSizedStream(ctx context.Context, key string, r io.Reader, size int64) error
+	SizedStreamMax() int64
 }
 
 // StreamPutter is a Store that can take an object whose size and SHA-256

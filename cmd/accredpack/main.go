@@ -459,7 +459,7 @@ func openStore(ctx context.Context, cfg config.Config, keys *keyring.Ring, log *
 		return sealed.New(s, keys), nil
 	}
 	log.Info("S3 storage", "endpoint", cfg.S3.Endpoint, "bucket", cfg.S3.Bucket, "encryption", s.Encryption(),
-		"storage_encryption", "S3 SSE only", "uploads_streamed", s.HashingPutMax() > 0)
+		"storage_encryption", "S3 SSE only", "uploads_streamed", s.SizedStreamMax() > 0)
 	return s, nil
 }
 

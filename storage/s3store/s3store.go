@@ -11,10 +11,12 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"io"
 	"mime"
 	"net/url"
@@ -55,15 +57,15 @@ type Store struct {
 	bucket string
 	sse    encrypt.ServerSide // nil when unencrypted
 	mode   string
-	// hashingMax is the largest object PutHashing takes: one PUT over
-	// TLS, on a server that answered the probe; 0 otherwise.
-	hashingMax int64
+	// streamMax is the largest object PutSizedStream takes: one PUT
+	// over TLS, on a server that answered the probe; 0 otherwise.
+	streamMax int64
 }
 
 var (
-	_ storage.Store         = (*Store)(nil)
-	_ storage.StreamPutter  = (*Store)(nil)
-	_ storage.HashingPutter = (*Store)(nil)
+	_ storage.Store             = (*Store)(nil)
+	_ storage.StreamPutter      = (*Store)(nil)
+	_ storage.SizedStreamPutter = (*Store)(nil)
 )
 
 // singlePutMax is the size up to which an object goes in one PUT, streamed
@@ -116,20 +118,21 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.settleEncryption(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if cfg.UseSSL && s.hashingWorks(ctx) {
-		s.hashingMax = singlePutMax
+	if cfg.UseSSL && s.trailerWorks(ctx) {
+		s.streamMax = singlePutMax
 	}
 	return s, nil
 }
 
-// hashingWorks tells whether the server takes a PUT with a SHA-256
-// trailer and answers with the checksum it checked (not every S3 service
-// does): PutHashing is offered only then.
-func (s *Store) hashingWorks(ctx context.Context) bool {
+// trailerWorks tells whether the server takes a PUT whose checksum comes
+// as a trailer, and answers with the checksum it checked (not every S3
+// service does): PutSizedStream is offered only then.
+func (s *Store) trailerWorks(ctx context.Context) bool {
 	probe := []byte("accredpack checksum trailer probe")
-	sum, err := s.putHashing(ctx, "probe/checksum-trailer", bytes.NewReader(probe), int64(len(probe)))
+	crc, err := s.putTrailer(ctx, "probe/checksum-trailer", bytes.NewReader(probe), int64(len(probe)))
 	s.client.RemoveObject(ctx, s.bucket, "probe/checksum-trailer", minio.RemoveObjectOptions{})
-	return err == nil && sum == hexSum(probe)
+	want := binary.BigEndian.AppendUint32(nil, crc32.Checksum(probe, crc32.MakeTable(crc32.Castagnoli)))
+	return err == nil && crc == base64.StdEncoding.EncodeToString(want)
 }
 
 // Encryption names the mode in use: "s3", "c" or "none".
@@ -225,30 +228,32 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 	return nil
 }
 
-// PutHashing implements storage.HashingPutter with one PUT whose SHA-256
-// travels as a trailer: minio-go hashes the bytes as it sends them (the
-// one hash in the service), the server hashes what it receives and
-// refuses the PUT when the two differ, and answers with the checksum it
-// recorded, which is returned. The payload and its trailer are not signed
-// (signing would hash every chunk again): TLS is what keeps them from
-// being changed together on the way, so PutHashing is offered over TLS
-// only (HashingPutMax is 0 otherwise, and uploads take Put, whose
-// checksum header is signed).
-func (s *Store) PutHashing(ctx context.Context, key string, r io.Reader, size int64) (string, error) {
+// PutSizedStream implements storage.SizedStreamPutter with one PUT whose
+// CRC32C travels as a trailer, as minio-go sends any PUT by default:
+// minio-go computes it as it sends (in hardware, no SHA-256), the server
+// checks it and refuses the PUT when it differs. The caller hashes the
+// bytes with SHA-256 as they go by; reads verify against that. Payload
+// and trailer are not signed, so this is offered over TLS only
+// (SizedStreamMax is 0 otherwise, and uploads take Put, whose SHA-256
+// header is signed and checked by the server).
+func (s *Store) PutSizedStream(ctx context.Context, key string, r io.Reader, size int64) error {
 	if err := storage.CheckKey(key); err != nil {
-		return "", err
+		return err
 	}
-	if size <= 0 || size > s.hashingMax {
-		return "", fmt.Errorf("s3store: put %s: %d bytes are not one hashed PUT here (at most %d; over TLS only)", key, size, s.hashingMax)
+	if size <= 0 || size > s.streamMax {
+		return fmt.Errorf("s3store: put %s: %d bytes are not one streamed PUT here (at most %d; over TLS only)", key, size, s.streamMax)
 	}
-	return s.putHashing(ctx, key, r, size)
+	_, err := s.putTrailer(ctx, key, r, size)
+	return err
 }
 
-func (s *Store) putHashing(ctx context.Context, key string, r io.Reader, size int64) (string, error) {
+// putTrailer is one PUT of size bytes from r with a CRC32C trailer; it
+// returns the CRC32C (base64) the server answered.
+func (s *Store) putTrailer(ctx context.Context, key string, r io.Reader, size int64) (string, error) {
 	info, err := s.client.PutObject(ctx, s.bucket, key, io.LimitReader(r, size), size, minio.PutObjectOptions{
 		ContentType:          "application/octet-stream",
 		ServerSideEncryption: s.sse,
-		Checksum:             minio.ChecksumSHA256,
+		Checksum:             minio.ChecksumCRC32C,
 		DisableContentSha256: true,
 		DisableMultipart:     true,
 	})
@@ -258,22 +263,12 @@ func (s *Store) putHashing(ctx context.Context, key string, r io.Reader, size in
 		}
 		return "", fmt.Errorf("s3store: put %s: %w", key, err)
 	}
-	sum, err := base64.StdEncoding.DecodeString(info.ChecksumSHA256)
-	if err != nil || len(sum) != sha256.Size {
-		// A server that does not answer with the checksum has not shown it
-		// checked one: the object is not trusted.
-		err := fmt.Errorf("s3store: put %s: %w: the server answered no SHA-256 (%q)", key, storage.ErrChecksum, info.ChecksumSHA256)
-		if derr := s.Delete(context.WithoutCancel(ctx), key); derr != nil {
-			err = fmt.Errorf("%w, and the object could not be removed (an orphan for gc): %w", err, derr)
-		}
-		return "", err
-	}
-	return hex.EncodeToString(sum), nil
+	return info.ChecksumCRC32C, nil
 }
 
-// HashingPutMax implements storage.HashingPutter: one PUT's worth over
-// TLS, on a server that passed the probe; 0 otherwise.
-func (s *Store) HashingPutMax() int64 { return s.hashingMax }
+// SizedStreamMax implements storage.SizedStreamPutter: one PUT's worth
+// over TLS, on a server that passed the probe; 0 otherwise.
+func (s *Store) SizedStreamMax() int64 { return s.streamMax }
 
 // checksumRefused tells a PUT the server refused because the body did not
 // match its checksum header.

@@ -183,14 +183,13 @@ func TestObjectInParts(t *testing.T) {
 	}
 }
 
-// TestPutHashing: an object of known size whose SHA-256 is learned as it is
-// written: the server's recorded checksum comes back and matches the bytes,
-// the object reads back verified, and a stream that ends early or fails
-// stores nothing.
-func TestPutHashing(t *testing.T) {
+// TestPutSizedStream: an object of known size streamed with a CRC32C
+// trailer (over TLS only): it reads back verified against the SHA-256 the
+// caller computed, and a stream that ends early or fails stores nothing.
+func TestPutSizedStream(t *testing.T) {
 	ctx := context.Background()
-	if plain := open(t, testenv.StartMinIO(t), SSEAuto); plain.HashingPutMax() != 0 {
-		t.Errorf("over plain HTTP HashingPutMax = %d; want 0 (the trailer is not signed: TLS only)", plain.HashingPutMax())
+	if plain := open(t, testenv.StartMinIO(t), SSEAuto); plain.SizedStreamMax() != 0 {
+		t.Errorf("over plain HTTP SizedStreamMax = %d; want 0 (the trailer is not signed: TLS only)", plain.SizedStreamMax())
 	}
 	m := testenv.StartMinIOTLS(t)
 	s, err := Open(ctx, Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket(t),
@@ -198,24 +197,20 @@ func TestPutHashing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.HashingPutMax() != singlePutMax {
-		t.Fatalf("over TLS HashingPutMax = %d; want %d (the probe failed?)", s.HashingPutMax(), int64(singlePutMax))
+	if s.SizedStreamMax() != singlePutMax {
+		t.Fatalf("over TLS SizedStreamMax = %d; want %d (the probe failed?)", s.SizedStreamMax(), int64(singlePutMax))
 	}
 	data := bytes.Repeat([]byte("%PDF-1.4 скан паспорта "), 50_000)
 	key := storage.NewKey()
-	sum, err := s.PutHashing(ctx, key, struct{ io.Reader }{bytes.NewReader(data)}, int64(len(data)))
-	if err != nil {
+	if err := s.PutSizedStream(ctx, key, struct{ io.Reader }{bytes.NewReader(data)}, int64(len(data))); err != nil {
 		t.Fatal(err)
 	}
-	if sum != storagetest.Sum(data) {
-		t.Fatalf("PutHashing returned %s; the bytes hash to %s", sum, storagetest.Sum(data))
-	}
-	got, err := storagetest.ReadBack(t, s, key, int64(len(data)), sum)
+	got, err := storagetest.ReadBack(t, s, key, int64(len(data)), storagetest.Sum(data))
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read back: %v", err)
 	}
 	short := storage.NewKey()
-	if _, err := s.PutHashing(ctx, short, bytes.NewReader(data[:1000]), int64(len(data))); err == nil {
+	if err := s.PutSizedStream(ctx, short, bytes.NewReader(data[:1000]), int64(len(data))); err == nil {
 		t.Error("a stream that ended early was stored")
 	}
 	failed := storage.NewKey()
@@ -224,7 +219,7 @@ func TestPutHashing(t *testing.T) {
 		pw.Write(data[:len(data)/2])
 		pw.CloseWithError(errors.New("the client went away"))
 	}()
-	if _, err := s.PutHashing(ctx, failed, pr, int64(len(data))); err == nil {
+	if err := s.PutSizedStream(ctx, failed, pr, int64(len(data))); err == nil {
 		t.Error("a stream that failed was stored")
 	}
 	for _, k := range []string{short, failed} {
@@ -232,7 +227,7 @@ func TestPutHashing(t *testing.T) {
 			t.Errorf("%s: a failed put left an object: %v", k, err)
 		}
 	}
-	if _, err := s.PutHashing(ctx, storage.NewKey(), bytes.NewReader(data), s.HashingPutMax()+1); err == nil {
+	if err := s.PutSizedStream(ctx, storage.NewKey(), bytes.NewReader(data), s.SizedStreamMax()+1); err == nil {
 		t.Error("a size beyond one PUT was taken")
 	}
 }
