@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 )
@@ -15,12 +16,17 @@ import (
 // once, as they are written. A StreamPutter takes them as they come (one
 // write: no temporary copy); another store gets them through a temporary
 // file in dir. If write fails, nothing is stored.
+//
+// The bytes reach the store from another goroutine (writeBehind): write
+// and the hash run on one core while the store's work (sealing, the
+// file's write calls) runs on the other. A 240 MB ZIP into the sealed
+// local store took about 700 ms with all of it on one goroutine.
 func WriteObject(ctx context.Context, s Store, key, dir string, write func(w io.Writer) error) (size int64, sha256hex string, err error) {
 	h := sha256.New()
 	var n countWriter
 	if sp, ok := s.(StreamPutter); ok {
 		err := sp.PutStream(ctx, key, func(w io.Writer) error {
-			return write(io.MultiWriter(w, h, &n))
+			return writeThrough(w, h, &n, write)
 		})
 		if err != nil {
 			return 0, "", err
@@ -33,7 +39,7 @@ func WriteObject(ctx context.Context, s Store, key, dir string, write func(w io.
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	if err := write(io.MultiWriter(f, h, &n)); err != nil {
+	if err := writeThrough(f, h, &n, write); err != nil {
 		return 0, "", err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -44,6 +50,18 @@ func WriteObject(ctx context.Context, s Store, key, dir string, write func(w io.
 		return 0, "", err
 	}
 	return int64(n), sum, nil
+}
+
+// writeThrough calls write with a writer that hashes and counts what it
+// is given and hands it to dst from another goroutine; it returns once all
+// of it reached dst.
+func writeThrough(dst io.Writer, h hash.Hash, n *countWriter, write func(w io.Writer) error) error {
+	wb := newWriteBehind(dst)
+	err := write(io.MultiWriter(wb, h, n))
+	if cerr := wb.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 type countWriter int64

@@ -93,7 +93,7 @@ func (s *Store) PutStream(ctx context.Context, key string, write func(w io.Write
 		f.Close()
 		os.Remove(staged) // no-op after the rename
 	}()
-	if err := write(f); err != nil {
+	if err := write(&writeback{f: f}); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

@@ -52,3 +52,23 @@ func TestStagingLeavesNothing(t *testing.T) {
 		t.Errorf("staging left files: %v", left)
 	}
 }
+
+// An object larger than the writeback step (the disk is asked to write it
+// as it comes) is stored whole.
+func TestPutBeyondWritebackStep(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	data := bytes.Repeat([]byte("0123456789abcdef"), (2*writebackStep+777)/16)
+	key := storage.NewKey()
+	if err := s.Put(context.Background(), key, bytes.NewReader(data), int64(len(data)), storagetest.Sum(data)); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := io.ReadAll(rc)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Errorf("read back %d bytes (%v), stored %d", len(got), err, len(data))
+	}
+}
