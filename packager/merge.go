@@ -71,12 +71,12 @@ type mergeOutput struct {
 }
 
 // merge runs the merge in a child, handing it each document as soon as it
-// is spooled (documents of the current rules are fetched while earlier
-// ones merge; the others were spooled when checked, spools[i] set) and
+// is spooled (spooled answers, in order, each document's spooling, done
+// by spoolAll while earlier ones merge; spools[i] is then its file) and
 // copying its output into w as it comes. It polls the child's progress
 // file to report documents fetched plus documents merged, and to name the
 // document a crashed child was on.
-func (p *Packager) merge(ctx context.Context, in mergeInput, items []Item, spools []string, w io.Writer, progress func(done int)) error {
+func (p *Packager) merge(ctx context.Context, in mergeInput, items []Item, spools []string, spooled <-chan error, w io.Writer, progress func(done int)) error {
 	pf, err := os.CreateTemp(p.tmpDir, "merge-progress-*")
 	if err != nil {
 		return fmt.Errorf("packager: progress file: %w", err)
@@ -96,11 +96,11 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, items []Item, spool
 	if err != nil {
 		return fmt.Errorf("packager: merge pipe: %w", err)
 	}
-	outR, outW, err := os.Pipe()
+	outR, outW, err := sandbox.BulkPipe()
 	if err != nil {
 		readyR.Close()
 		readyW.Close()
-		return fmt.Errorf("packager: merge pipe: %w", err)
+		return fmt.Errorf("packager: merge output: %w", err)
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -111,15 +111,17 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, items []Item, spool
 	go func() {
 		defer close(fed)
 		defer readyW.Close()
-		for i, it := range items {
-			if spools[i] == "" {
-				path, err := p.spoolVerified(mctx, it)
-				spools[i] = path
-				if err != nil {
-					feedErr = err
-					cancel()
-					return
-				}
+		for i := range items {
+			var err error
+			select {
+			case err = <-spooled:
+			case <-mctx.Done():
+				return // the child is gone; its end says why
+			}
+			if err != nil {
+				feedErr = err
+				cancel()
+				return
 			}
 			if _, err := io.WriteString(readyW, spools[i]+"\n"); err != nil {
 				return // the child is gone; its end says why
@@ -129,7 +131,9 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, items []Item, spool
 	}()
 	copied := make(chan error, 1)
 	go func() {
-		_, err := io.Copy(w, outR)
+		// In megabytes, as the pipe holds (io.Copy would use the pipe's
+		// WriteTo, 32 KiB at a time).
+		_, err := io.CopyBuffer(w, struct{ io.Reader }{outR}, make([]byte, 1<<20))
 		outR.Close() // a child still writing stops at a broken pipe
 		copied <- err
 	}()

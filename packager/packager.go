@@ -251,10 +251,10 @@ func addBytes(zw *zip.Writer, name string, b []byte, plan Plan) error {
 // verified as they are spooled, proves these are the checked bytes.
 func rechecked(it Item) bool { return it.Doc.Rules < checks.RulesVersion || it.Doc.Pages <= 0 }
 
-// spoolVerified copies a document from the store to a temporary file,
-// verified against its recorded SHA-256 on the way, and answers the path
-// (to remove, even with an error).
-func (p *Packager) spoolVerified(ctx context.Context, it Item) (string, error) {
+// spoolVerified copies a document from the store to a temporary file, buf
+// at a time, verified against its recorded SHA-256 on the way, and
+// answers the path (to remove, even with an error).
+func (p *Packager) spoolVerified(ctx context.Context, it Item, buf []byte) (string, error) {
 	rc, err := p.store.Open(ctx, it.Doc.ObjectKey)
 	if err != nil {
 		return "", &DocumentError{Title: it.Title, Err: err}
@@ -265,7 +265,8 @@ func (p *Packager) spoolVerified(ctx context.Context, it Item) (string, error) {
 		return "", fmt.Errorf("packager: spool %s: %w", it.Ref, err)
 	}
 	src := &sourceReader{ctx: ctx, r: storage.Verify(rc, it.Doc.Size, it.Doc.SHA256)}
-	if _, err = io.Copy(f, src); err == nil {
+	// buf at a time (the file's ReadFrom would copy 32 KiB at a time).
+	if _, err = io.CopyBuffer(struct{ io.Writer }{f}, src, buf); err == nil {
 		err = f.Close()
 	} else {
 		f.Close()
@@ -348,6 +349,17 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		first += pages
 	}
 
+	// The documents are fetched from here on, while the front pages are
+	// drawn and the merge starts. Before the spools are removed (the defer
+	// above), the spooling stops and ends.
+	sctx, stopSpooling := context.WithCancel(ctx)
+	spooled := p.spoolAll(sctx, plan.Items, spools)
+	defer func() {
+		stopSpooling()
+		for range spooled {
+		}
+	}()
+
 	front, err := os.CreateTemp(p.tmpDir, "front-*.pdf")
 	if err != nil {
 		return fmt.Errorf("packager: front pages: %w", err)
@@ -365,7 +377,31 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		return fmt.Errorf("packager: front pages: %w", err)
 	}
 	in.Front = front.Name()
-	return p.merge(ctx, in, plan.Items, spools, w, func(done int) { progress(done, 2*total) })
+	return p.merge(ctx, in, plan.Items, spools, spooled, w, func(done int) { progress(done, 2*total) })
+}
+
+// spoolAll copies the documents not spooled yet (spools[i] empty) to
+// temporary files, verified, one after the other in a goroutine of its
+// own, and answers each one's outcome on the channel, in order (spools[i]
+// is set, to remove, before it). It stops at the first failure, and the
+// channel is closed when it is done.
+func (p *Packager) spoolAll(ctx context.Context, items []Item, spools []string) <-chan error {
+	out := make(chan error, len(items))
+	go func() {
+		defer close(out)
+		buf := make([]byte, 1<<20)
+		for i, it := range items {
+			var err error
+			if spools[i] == "" {
+				spools[i], err = p.spoolVerified(ctx, it, buf)
+			}
+			out <- err
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // releaseDrawing hands back to the system the memory a generated page has
