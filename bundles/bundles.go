@@ -267,7 +267,9 @@ func (s *Service) Build(ctx context.Context, bundleID string, run int64) error {
 	if err != nil {
 		return err
 	}
-	s.log.InfoContext(ctx, "bundle build started", "bundle", b.ID, "kind", b.Kind, "attempt", b.Attempts)
+	started := s.now()
+	s.log.InfoContext(ctx, "bundle build started", "bundle", b.ID, "kind", b.Kind, "attempt", b.Attempts,
+		"since_requested_ms", started.Sub(b.CreatedAt).Milliseconds())
 
 	beat, stop := context.WithCancel(ctx)
 	defer stop()
@@ -295,7 +297,7 @@ func (s *Service) Build(ctx context.Context, bundleID string, run int64) error {
 		s.store.Delete(context.WithoutCancel(ctx), key)
 		return err
 	}
-	s.log.InfoContext(ctx, "bundle built", "bundle", b.ID, "size", size)
+	s.log.InfoContext(ctx, "bundle built", "bundle", b.ID, "size", size, "build_ms", s.now().Sub(started).Milliseconds())
 	return nil
 }
 

@@ -202,6 +202,7 @@ func TestPostgresStoppedDuringUpload(t *testing.T) {
 type proc struct {
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once the process has been waited for
+	logs   *bytes.Buffer // what it wrote: read only once it exited
 }
 
 // kill kills the process with SIGKILL and waits until it is gone.
@@ -255,7 +256,7 @@ func startProcess(t testing.TB, cfg config.Config, command string) (*proc, *byte
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	p := &proc{cmd: cmd, exited: make(chan struct{}), logs: &logs}
 	go func() { cmd.Wait(); close(p.exited) }()
 	t.Cleanup(p.kill)
 	return p, &logs

@@ -261,6 +261,7 @@ func TestBenchTable(t *testing.T) {
 			rate(func() rateResult { return runRate(reads, c.base, ids, 200, *tableWindow) }),
 			rate(func() rateResult { return runRatePaths(reads, c.base, []string{"/healthz"}, 200, *tableWindow) }))
 		p.kill()
+		logBuildTimes(t, p.logs.String())
 	}
 
 	// Row 5: overload, five times the bounds in flight (a fresh service
@@ -293,6 +294,37 @@ func TestBenchTable(t *testing.T) {
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// logBuildTimes splits each bundle's request-to-done of rows 2 and 3, from
+// the service's log: the wait from the request to a worker's start, and
+// the build itself.
+func logBuildTimes(t *testing.T, logs string) {
+	field := func(line, name string) string {
+		_, rest, ok := strings.Cut(line, " "+name+"=")
+		if !ok {
+			return ""
+		}
+		v, _, _ := strings.Cut(rest, " ")
+		return v
+	}
+	kinds := map[string]string{}
+	waits, builds := map[string][]string{}, map[string][]string{}
+	for line := range strings.Lines(logs) {
+		line = strings.TrimSpace(line)
+		id := field(line, "bundle")
+		switch {
+		case strings.Contains(line, `msg="bundle build started"`):
+			kinds[id] = field(line, "kind")
+			waits[kinds[id]] = append(waits[kinds[id]], field(line, "since_requested_ms"))
+		case strings.Contains(line, `msg="bundle built"`):
+			builds[kinds[id]] = append(builds[kinds[id]], field(line, "build_ms"))
+		}
+	}
+	for kind, w := range waits {
+		t.Logf("%s, from the service's log (warm-up first): request to a worker's start %s ms; build %s ms",
+			kind, strings.Join(w, ", "), strings.Join(builds[kind], ", "))
+	}
+}
 
 // tableConfig is a service as shipped (the embedded default, its sandbox
 // children started from accredpack-child as in the image and make build)
