@@ -315,11 +315,11 @@ func BenchmarkMergeTask20x12MB(b *testing.B) {
 	if err := os.WriteFile(front, testdocs.PDF(b, 3, "front"), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	mi := mergeInput{Front: front, Stamp: in.f.pk.wording.PageStamp, Progress: filepath.Join(in.dir, "progress")}
+	mi := mergeInput{Stamp: in.f.pk.wording.PageStamp, Progress: filepath.Join(in.dir, "progress")}
 	for i := range in.paths {
 		mi.Docs = append(mi.Docs, mergeDoc{Title: fmt.Sprintf("%d. doc", i+1), Pages: 1})
 	}
-	paths := strings.Join(in.paths, "\n") + "\n"
+	paths := front + "\n" + strings.Join(in.paths, "\n") + "\n"
 	out := filepath.Join(in.dir, "out.pdf")
 	defer os.Remove(out)
 	b.SetBytes(in.total)

@@ -53,12 +53,12 @@ type mergeDoc struct {
 }
 
 // mergeInput is the merge child's input. Its files: ChildFile(0) gives
-// each document's spool path, a line each, in order, as the parent has it
-// ready (the end before the last: the parent gave up); the merged PDF is
-// written to ChildFile(1).
+// the path of the front pages (cover and inventory), then each document's
+// spool path, a line each, in order, as the parent has it ready (the end
+// before the last: the parent gave up); the merged PDF is written to
+// ChildFile(1).
 type mergeInput struct {
-	Front string     `json:"front"` // cover and inventory
-	Docs  []mergeDoc `json:"docs"`
+	Docs []mergeDoc `json:"docs"`
 	Stamp string     `json:"stamp"` // "стр. %p из %P"
 	// DraftStamp, when set, marks every page at the top: a draft portfolio
 	// must not pass for the real one.
@@ -70,13 +70,14 @@ type mergeOutput struct {
 	Pages int `json:"pages"`
 }
 
-// merge runs the merge in a child, handing it each document as soon as it
+// merge runs the merge in a child, handing it the front pages (at front,
+// once drawn answers they are drawn) and then each document as soon as it
 // is spooled (spooled answers, in order, each document's spooling, done
 // by spoolAll while earlier ones merge; spools[i] is then its file) and
 // copying its output into w as it comes. It polls the child's progress
 // file to report documents fetched plus documents merged, and to name the
 // document a crashed child was on.
-func (p *Packager) merge(ctx context.Context, in mergeInput, items []Item, spools []string, spooled <-chan error, w io.Writer, progress func(done int)) error {
+func (p *Packager) merge(ctx context.Context, in mergeInput, front string, drawn <-chan error, items []Item, spools []string, spooled <-chan error, w io.Writer, progress func(done int)) error {
 	pf, err := os.CreateTemp(p.tmpDir, "merge-progress-*")
 	if err != nil {
 		return fmt.Errorf("packager: progress file: %w", err)
@@ -111,6 +112,20 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, items []Item, spool
 	go func() {
 		defer close(fed)
 		defer readyW.Close()
+		var err error
+		select {
+		case err = <-drawn:
+		case <-mctx.Done():
+			return
+		}
+		if err != nil {
+			feedErr = err
+			cancel()
+			return
+		}
+		if _, err := io.WriteString(readyW, front+"\n"); err != nil {
+			return
+		}
 		for i := range items {
 			var err error
 			select {
@@ -131,9 +146,9 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, items []Item, spool
 	}()
 	copied := make(chan error, 1)
 	go func() {
-		// In megabytes, as the pipe holds (io.Copy would use the pipe's
-		// WriteTo, 32 KiB at a time).
-		_, err := io.CopyBuffer(w, struct{ io.Reader }{outR}, make([]byte, 1<<20))
+		// 256 KiB at a time, as the child writes (io.Copy would use the
+		// pipe's WriteTo, 32 KiB at a time).
+		_, err := io.CopyBuffer(w, struct{ io.Reader }{outR}, make([]byte, 256<<10))
 		outR.Close() // a child still writing stops at a broken pipe
 		copied <- err
 	}()
@@ -238,7 +253,12 @@ func joinPortfolio(in mergeInput, paths io.Reader, out io.Writer) (mergeOutput, 
 	if err != nil {
 		return mergeOutput{}, fmt.Errorf("stamp sheet: %w", err)
 	}
-	front, err := readRelaxed(in.Front)
+	ready := bufio.NewReader(paths)
+	frontPath, err := ready.ReadString('\n')
+	if err != nil {
+		return mergeOutput{}, &sandbox.TaskError{Code: "aborted", Message: "no front pages"}
+	}
+	front, err := readRelaxed(strings.TrimSuffix(frontPath, "\n"))
 	if err != nil {
 		return mergeOutput{}, fmt.Errorf("front pages: %w", err)
 	}
@@ -254,7 +274,6 @@ func joinPortfolio(in mergeInput, paths io.Reader, out io.Writer) (mergeOutput, 
 		return mergeOutput{}, fmt.Errorf("front pages: %w", err)
 	}
 	front, sheet = nil, nil
-	ready := bufio.NewReader(paths)
 	for i, d := range in.Docs {
 		os.WriteFile(in.Progress, []byte(strconv.Itoa(i)), 0o600)
 		path, err := ready.ReadString('\n')

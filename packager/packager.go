@@ -349,9 +349,11 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		first += pages
 	}
 
-	// The documents are fetched from here on, while the front pages are
-	// drawn and the merge starts. Before the spools are removed (the defer
-	// above), the spooling stops and ends.
+	// From here on, three things at once: the documents are fetched, the
+	// front pages drawn, and the merge child starts (it prepares its stamp
+	// face, then waits for the front pages, then for each document). The
+	// spooling and the drawing end (the defers) before their files are
+	// removed.
 	sctx, stopSpooling := context.WithCancel(ctx)
 	spooled := p.spoolAll(sctx, plan.Items, spools)
 	defer func() {
@@ -359,7 +361,6 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		for range spooled {
 		}
 	}()
-
 	front, err := os.CreateTemp(p.tmpDir, "front-*.pdf")
 	if err != nil {
 		return fmt.Errorf("packager: front pages: %w", err)
@@ -368,16 +369,21 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 	cover := templates.Cover{Kind: plan.App.Form.Kind, Specialist: FullName(plan.App.Form.Specialist),
 		SNILS: identifiers.FormatSNILS(plan.App.Form.Specialist.SNILS), Specialty: plan.App.Form.Specialty,
 		Period: plan.Readiness.Period, Documents: total, Generated: plan.Generated}
-	if _, err := p.wording.DrawFront(front, cover, rows, plan.Readiness); err != nil {
-		front.Close()
-		return err
-	}
-	releaseDrawing()
-	if err := front.Close(); err != nil {
-		return fmt.Errorf("packager: front pages: %w", err)
-	}
-	in.Front = front.Name()
-	return p.merge(ctx, in, plan.Items, spools, spooled, w, func(done int) { progress(done, 2*total) })
+	drawn := make(chan error, 1)
+	go func() {
+		defer close(drawn)
+		_, err := p.wording.DrawFront(front, cover, rows, plan.Readiness)
+		releaseDrawing()
+		if cerr := front.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("packager: front pages: %w", cerr)
+		}
+		drawn <- err
+	}()
+	defer func() {
+		for range drawn {
+		}
+	}()
+	return p.merge(ctx, in, front.Name(), drawn, plan.Items, spools, spooled, w, func(done int) { progress(done, 2*total) })
 }
 
 // spoolAll copies the documents not spooled yet (spools[i] empty) to
@@ -389,7 +395,7 @@ func (p *Packager) spoolAll(ctx context.Context, items []Item, spools []string) 
 	out := make(chan error, len(items))
 	go func() {
 		defer close(out)
-		buf := make([]byte, 1<<20)
+		buf := make([]byte, 256<<10)
 		for i, it := range items {
 			var err error
 			if spools[i] == "" {

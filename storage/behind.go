@@ -23,7 +23,7 @@ type writeBehind struct {
 
 const (
 	behindBuffers = 4
-	behindSize    = 1 << 20
+	behindSize    = 256 << 10
 )
 
 func newWriteBehind(w io.Writer) *writeBehind {
