@@ -58,7 +58,7 @@ type mergeDoc struct {
 // before the last: the parent gave up); the merged PDF is written to
 // ChildFile(1).
 type mergeInput struct {
-	Docs []mergeDoc `json:"docs"`
+	Docs  []mergeDoc `json:"docs"`
 	Stamp string     `json:"stamp"` // "стр. %p из %P"
 	// DraftStamp, when set, marks every page at the top: a draft portfolio
 	// must not pass for the real one.
