@@ -251,8 +251,9 @@ func (s *Service) Retry(ctx context.Context, id string) (*dossier.Bundle, error)
 // Build runs in a worker: it builds the bundle for build run run. A run
 // that is no longer the bundle's (the build was queued again after its
 // worker died) does nothing. Failures are recorded on the bundle; the
-// returned error is for the queue's log.
-func (s *Service) Build(ctx context.Context, bundleID string, run int64) error {
+// returned error is for the queue's log. queued is when this run was put
+// on the queue (zero: unknown), for the log.
+func (s *Service) Build(ctx context.Context, bundleID string, run int64, queued time.Time) error {
 	running := dossier.BundleRunning
 	err := s.db.UpdateBundle(ctx, bundleID, s.now(), database.BundleUpdate{Status: &running, AddAttempt: true, Done: ptr(0),
 		OnlyIfStatus: []string{dossier.BundleQueued, dossier.BundleRunning}, OnlyIfRun: &run})
@@ -268,8 +269,11 @@ func (s *Service) Build(ctx context.Context, bundleID string, run int64) error {
 		return err
 	}
 	started := s.now()
-	s.log.InfoContext(ctx, "bundle build started", "bundle", b.ID, "kind", b.Kind, "attempt", b.Attempts,
-		"since_requested_ms", started.Sub(b.CreatedAt).Milliseconds())
+	attrs := []any{"bundle", b.ID, "kind", b.Kind, "attempt", b.Attempts}
+	if !queued.IsZero() {
+		attrs = append(attrs, "queued_ms", started.Sub(queued).Milliseconds())
+	}
+	s.log.InfoContext(ctx, "bundle build started", attrs...)
 
 	beat, stop := context.WithCancel(ctx)
 	defer stop()

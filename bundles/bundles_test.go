@@ -91,7 +91,7 @@ func TestSweepResumesSilentBuilds(t *testing.T) {
 	if b, _ := db.GetBundle(ctx, "silent"); b.Run == 7 || b.Run != rec.runs[0] {
 		t.Errorf("the resumed build belongs to run %d; want the new run %d", b.Run, rec.runs[0])
 	}
-	if err := s.Build(ctx, "silent", 7); err != nil {
+	if err := s.Build(ctx, "silent", 7, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := db.GetBundle(ctx, "silent"); b.Status != dossier.BundleQueued || b.Attempts != 1 {
@@ -106,13 +106,13 @@ func TestBuildOfAStaleJobDoesNothing(t *testing.T) {
 	s, db, _ := newTestService(t)
 	ctx := context.Background()
 	bundle(t, db, "b", dossier.BundleQueued, 0, time.Now().UTC())
-	if err := s.Build(ctx, "b", 6); err != nil { // the bundle belongs to run 7
+	if err := s.Build(ctx, "b", 6, time.Time{}); err != nil { // the bundle belongs to run 7
 		t.Fatal(err)
 	}
 	if b, _ := db.GetBundle(ctx, "b"); b.Status != dossier.BundleQueued || b.Attempts != 0 {
 		t.Errorf("a stale job changed the bundle: %+v", b)
 	}
-	if err := s.Build(ctx, "gone", 7); err != nil {
+	if err := s.Build(ctx, "gone", 7, time.Time{}); err != nil {
 		t.Errorf("a job for a removed bundle: %v", err)
 	}
 }
@@ -140,7 +140,7 @@ func TestEnqueueRecordsTheRunFirst(t *testing.T) {
 	if err := db.UpdateBundle(ctx, "f", now, database.BundleUpdate{Status: ptr(dossier.BundleQueued)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Build(ctx, "f", rec.runs[0]); err != nil {
+	if err := s.Build(ctx, "f", rec.runs[0], time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := db.GetBundle(ctx, "f"); got.Status != dossier.BundleQueued || got.Attempts != 0 {

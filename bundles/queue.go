@@ -38,7 +38,7 @@ func (w *buildWorker) Work(ctx context.Context, job *river.Job[buildArgs]) error
 		// the job's id, renamed to its run.
 		run = job.ID
 	}
-	return w.svc.Build(ctx, job.Args.BundleID, run)
+	return w.svc.Build(ctx, job.Args.BundleID, run, job.CreatedAt)
 }
 
 func (w *buildWorker) Timeout(*river.Job[buildArgs]) time.Duration { return w.timeout }

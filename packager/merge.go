@@ -35,8 +35,11 @@ var ErrPortfolioTooLarge = errors.New("packager: the portfolio is too large for 
 // whatever the number of documents.
 func MergeMemory(parse int64) int64 { return parse + 128<<20 }
 
-// TaskMergePortfolio is the sandbox task that merges a portfolio.
-const TaskMergePortfolio = "merge-portfolio"
+// TaskMergePortfolio is the sandbox task that merges a portfolio. Its
+// name changes with its protocol (v2: the front pages' path comes first
+// on the pipe), so that a service refuses an older accredpack-child that
+// would not understand it (pingChild) instead of failing every portfolio.
+const TaskMergePortfolio = "merge-portfolio-v2"
 
 // SandboxTasks are the tasks of this package that run in a child process.
 func SandboxTasks() map[string]sandbox.Task {
@@ -173,7 +176,7 @@ wait:
 			}
 		}
 	}
-	cancel() // a document still spooling is not needed any more
+	cancel() // the feeder stops (the spooling stops with Portfolio's defer)
 	<-fed
 	copyErr := <-copied
 	switch {
@@ -231,8 +234,9 @@ func mergeTask(_ context.Context, raw json.RawMessage) (any, error) {
 	return res, out.Close()
 }
 
-// joinPortfolio writes the front pages, then every document (its path read
-// from paths when the parent has it ready), each read (relaxed, as uploads
+// joinPortfolio writes the front pages, then every document (the front
+// pages' path, then each document's, read from paths when the parent has
+// it ready), each read (relaxed, as uploads
 // are checked), copied page by page into out and let go before the next
 // (joiner), one bookmark per document, every page stamped "стр. N из M" in
 // the embedded Cyrillic font. Memory follows the largest document, not

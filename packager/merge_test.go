@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -293,3 +294,81 @@ func TestMergeMemoryTakesWhatAParseAccepted(t *testing.T) {
 type countWriter int64
 
 func (c *countWriter) Write(b []byte) (int, error) { *c += countWriter(len(b)); return len(b), nil }
+
+// tmpLeft lists what a build left in the packager's temporary folder.
+func tmpLeft(t *testing.T, f *fixture) []string {
+	t.Helper()
+	entries, err := os.ReadDir(f.pk.tmpDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// The spool files, the front pages, the progress file: a portfolio build
+// removes what it made, whether it succeeds or fails midway (a document
+// that changed, the destination full), once its goroutines have ended.
+func TestPortfolioLeavesNoTemporaryFiles(t *testing.T) {
+	f := newFixture(t, 256<<20)
+	for _, ref := range []string{"identity_document", "snils", "education_diploma"} {
+		f.put(t, ref, testdocs.SizedPDF(t, 2<<20), 1)
+	}
+	if err := f.pk.Portfolio(context.Background(), f.plan(false), io.Discard, noProgress); err != nil {
+		t.Fatal(err)
+	}
+	if left := tmpLeft(t, f); len(left) > 0 {
+		t.Errorf("a portfolio built left %v", left)
+	}
+	if err := f.pk.Portfolio(context.Background(), f.plan(false), &failingWriter{left: 1 << 20}, noProgress); err == nil {
+		t.Fatal("a full destination: no error")
+	}
+	if left := tmpLeft(t, f); len(left) > 0 {
+		t.Errorf("a portfolio whose destination failed left %v", left)
+	}
+	f.docs[2].SHA256 = strings.Repeat("0", 64)
+	if err := f.pk.Portfolio(context.Background(), f.plan(false), io.Discard, noProgress); err == nil {
+		t.Fatal("a changed document: no error")
+	}
+	if left := tmpLeft(t, f); len(left) > 0 {
+		t.Errorf("a portfolio refusing a changed document left %v", left)
+	}
+}
+
+// The merge child starts before the front pages are drawn; when drawing
+// them fails, the merge ends with that failure (the child stopped, nothing
+// hanging), naming no document, and leaves no file.
+func TestMergeFrontPagesFailure(t *testing.T) {
+	f := newFixture(t, 256<<20)
+	f.put(t, "snils", testdocs.PDF(t, 1, "snils"), 1)
+	plan := f.plan(false)
+	drawn := make(chan error, 1)
+	drawn <- errors.New("packager: front pages: the font is gone")
+	spooled := make(chan error, 1)
+	spooled <- nil
+	doc := filepath.Join(t.TempDir(), "snils.pdf")
+	if err := os.WriteFile(doc, f.data["snils"], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spools := []string{doc}
+	in := mergeInput{Stamp: f.pk.wording.PageStamp, Docs: []mergeDoc{{Title: "1. СНИЛС", Pages: 1}}}
+	done := make(chan error, 1)
+	go func() {
+		done <- f.pk.merge(context.Background(), in, filepath.Join(t.TempDir(), "front.pdf"), drawn, plan.Items, spools, spooled, io.Discard, func(int) {})
+	}()
+	select {
+	case err := <-done:
+		var de *DocumentError
+		if err == nil || errors.As(err, &de) || !strings.Contains(err.Error(), "the font is gone") {
+			t.Fatalf("err = %v; want the drawing's failure, naming no document", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the merge hangs after the front pages failed")
+	}
+	if left := tmpLeft(t, f); len(left) > 0 {
+		t.Errorf("left %v", left)
+	}
+}

@@ -254,7 +254,14 @@ func rechecked(it Item) bool { return it.Doc.Rules < checks.RulesVersion || it.D
 // spoolVerified copies a document from the store to a temporary file, buf
 // at a time, verified against its recorded SHA-256 on the way, and
 // answers the path (to remove, even with an error).
-func (p *Packager) spoolVerified(ctx context.Context, it Item, buf []byte) (string, error) {
+func (p *Packager) spoolVerified(ctx context.Context, it Item, buf []byte) (path string, err error) {
+	defer func() {
+		// On spoolAll's goroutine, a panic (of the store's reader) would
+		// end the service: it fails this build instead.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("packager: spool %s: panicked: %v", it.Ref, r)
+		}
+	}()
 	rc, err := p.store.Open(ctx, it.Doc.ObjectKey)
 	if err != nil {
 		return "", &DocumentError{Title: it.Title, Err: err}
@@ -372,18 +379,32 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 	drawn := make(chan error, 1)
 	go func() {
 		defer close(drawn)
-		_, err := p.wording.DrawFront(front, cover, rows, plan.Readiness)
-		releaseDrawing()
-		if cerr := front.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("packager: front pages: %w", cerr)
-		}
-		drawn <- err
+		drawn <- p.drawFront(front, cover, rows, plan.Readiness)
 	}()
 	defer func() {
 		for range drawn {
 		}
 	}()
 	return p.merge(ctx, in, front.Name(), drawn, plan.Items, spools, spooled, w, func(done int) { progress(done, 2*total) })
+}
+
+// drawFront draws the front pages into f and closes it. It runs on a
+// goroutine of its own: a panic of the drawing is its error, not the
+// service's end.
+func (p *Packager) drawFront(f *os.File, cover templates.Cover, rows []templates.InventoryRow, ready *templates.ReadinessPage) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("packager: front pages: drawing panicked: %v", r)
+		}
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("packager: front pages: %w", cerr)
+		}
+	}()
+	if _, err := p.wording.DrawFront(f, cover, rows, ready); err != nil {
+		return fmt.Errorf("packager: front pages: %w", err)
+	}
+	releaseDrawing()
+	return nil
 }
 
 // spoolAll copies the documents not spooled yet (spools[i] empty) to

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"io"
 	"sync/atomic"
 )
@@ -9,7 +10,8 @@ import (
 // writes it to w: the destination's work (sealing, the file's write calls)
 // runs on one core while the caller produces and hashes the next bytes on
 // the other. It holds at most behindBuffers buffers of behindSize bytes.
-// The first error of w is answered to the Write after it, and to Close;
+// The first error of w is answered to a later Write (the caller may have
+// handed over the buffers already queued) and to Close;
 // Close must be called (it ends the goroutine), and returns once every
 // byte written before it reached w.
 type writeBehind struct {
@@ -40,11 +42,24 @@ func (b *writeBehind) run() {
 	defer close(b.done)
 	for p := range b.full {
 		if b.failed.Load() == nil {
-			if _, err := b.w.Write(p); err != nil {
-				b.failed.Store(&err)
-			}
+			b.write(p)
 		}
 		b.free <- p[:0]
+	}
+}
+
+// write writes p to the destination; its error, or its panic (on the
+// caller's goroutine it would have failed the build, here it would end
+// the process), stops the writer.
+func (b *writeBehind) write(p []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("storage: write panicked: %v", r)
+			b.failed.Store(&err)
+		}
+	}()
+	if _, err := b.w.Write(p); err != nil {
+		b.failed.Store(&err)
 	}
 }
 

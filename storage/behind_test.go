@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +71,19 @@ func TestWriteBehindEmpty(t *testing.T) {
 	wb := newWriteBehind(&got)
 	if err := wb.Close(); err != nil || got.Len() != 0 {
 		t.Errorf("Close: %v, %d bytes written", err, got.Len())
+	}
+}
+
+type panicking struct{}
+
+func (panicking) Write([]byte) (int, error) { panic("sealing bug") }
+
+// A destination that panics on the writer's goroutine fails the write
+// (Close answers it) instead of ending the process.
+func TestWriteBehindRecoversAPanic(t *testing.T) {
+	wb := newWriteBehind(panicking{})
+	wb.Write(make([]byte, 2*behindSize))
+	if err := wb.Close(); err == nil || !strings.Contains(err.Error(), "sealing bug") {
+		t.Errorf("Close: %v; want the panic as an error", err)
 	}
 }

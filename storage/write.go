@@ -55,13 +55,15 @@ func WriteObject(ctx context.Context, s Store, key, dir string, write func(w io.
 // writeThrough calls write with a writer that hashes and counts what it
 // is given and hands it to dst from another goroutine; it returns once all
 // of it reached dst.
-func writeThrough(dst io.Writer, h hash.Hash, n *countWriter, write func(w io.Writer) error) error {
+func writeThrough(dst io.Writer, h hash.Hash, n *countWriter, write func(w io.Writer) error) (err error) {
 	wb := newWriteBehind(dst)
-	err := write(io.MultiWriter(wb, h, n))
-	if cerr := wb.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	defer func() {
+		// Deferred, so that the goroutine ends even if write panics.
+		if cerr := wb.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	return write(io.MultiWriter(wb, h, n))
 }
 
 type countWriter int64

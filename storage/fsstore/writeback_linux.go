@@ -10,5 +10,7 @@ import (
 // (sync_file_range with SYNC_FILE_RANGE_WRITE: no waiting, no metadata).
 // An error is left to the fsync that follows, which reports it.
 func startWriteback(f *os.File, off, n int64) {
-	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
+	if sc, err := f.SyscallConn(); err == nil {
+		sc.Control(func(fd uintptr) { unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE) })
+	}
 }
