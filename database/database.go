@@ -38,6 +38,9 @@ type DB struct {
 	keys *keys
 	// names keeps opened names for the name order (clients.go).
 	names *nameCache
+	// writer queues the transactions of SQLite (writer.go); nil on
+	// PostgreSQL, whose writers lock rows, not the database.
+	writer writer
 }
 
 // IsPostgres tells whether url selects PostgreSQL.
@@ -81,7 +84,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("database: connect to %s: %w", path, err)
 	}
-	return &DB{sql: db, dialect: goose.DialectSQLite3, url: path, keys: &keys{}, names: &nameCache{}}, nil
+	return &DB{sql: db, dialect: goose.DialectSQLite3, url: path, keys: &keys{}, names: &nameCache{}, writer: newWriter()}, nil
 }
 
 // maxConnections bounds each backend's pool.
@@ -259,7 +262,14 @@ func (c conn) forUpdate() string {
 }
 
 // inTx runs fn in a transaction and commits it, or rolls back on error.
+// On SQLite the transactions of this process take their turn (writer).
 func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
+	if db.writer != nil {
+		if err := db.writer.acquire(ctx); err != nil {
+			return fmt.Errorf("database: begin: %w", err)
+		}
+		defer db.writer.release()
+	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("database: begin: %w", err)
