@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -148,8 +149,13 @@ func (s *Server) guard(r route) echo.MiddlewareFunc {
 			if denied != nil {
 				outcome = audit.Denied
 			}
-			err = s.audit.Record(ctx, s.auditRequest(c), audit.Event{Action: r.act, ApplicationID: appID, OwnerID: f.Owner, Target: target, Outcome: outcome})
-			if err != nil {
+			event := audit.Event{Action: r.act, ApplicationID: appID, OwnerID: f.Owner, Target: target, Outcome: outcome}
+			if denied == nil && auditBesideRead(r) {
+				c.Set(decisionKey, d)
+				c.Set(factsKey, f)
+				return s.readBesideAudit(c, event, next)
+			}
+			if err = s.audit.Record(ctx, s.auditRequest(c), event); err != nil {
 				return err
 			}
 			switch {
@@ -178,4 +184,70 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// auditBesideRead tells the routes whose granted reads run while their
+// audit line commits (readBesideAudit): the reading of an application, a
+// small JSON answer, the most frequent request of the API.
+func auditBesideRead(r route) bool {
+	return r.method == http.MethodGet && r.act == access.ReadApplication
+}
+
+// readBesideAudit records a granted read in the audit log while the read
+// runs, and answers only once the line is committed: the answer is held
+// until then, and an audit failure answers its error instead of the read.
+// The read's time then overlaps the audit commit's fsync, most of a GET's
+// time on SQLite (make bench row 4: p99 5.2-5.4 ms before, the goal 5 ms).
+func (s *Server) readBesideAudit(c echo.Context, event audit.Event, next echo.HandlerFunc) error {
+	ctx, req := c.Request().Context(), s.auditRequest(c)
+	recorded := make(chan error, 1)
+	go func() { recorded <- s.audit.Record(ctx, req, event) }()
+	res := c.Response()
+	out := res.Writer
+	held := &heldResponse{header: out.Header().Clone(), status: http.StatusOK}
+	res.Writer = held
+	err := next(c)
+	res.Writer = out
+	if aerr := <-recorded; aerr != nil {
+		// Nothing of the read goes out: the error is the answer.
+		res.Committed, res.Status, res.Size = false, 0, 0
+		return aerr
+	}
+	if held.wrote {
+		h := out.Header()
+		for k := range h {
+			if _, ok := held.header[k]; !ok {
+				delete(h, k)
+			}
+		}
+		for k, v := range held.header {
+			h[k] = v
+		}
+		out.WriteHeader(held.status)
+		if _, werr := out.Write(held.body.Bytes()); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// heldResponse keeps an answer until it may go out (readBesideAudit).
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+	wrote  bool
+}
+
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(code int) {
+	if !h.wrote {
+		h.status, h.wrote = code, true
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	h.wrote = true
+	return h.body.Write(b)
 }
