@@ -187,8 +187,11 @@ func firstNonEmpty(vals ...string) string {
 }
 
 // auditBesideRead tells the routes whose granted reads run while their
-// audit line commits (readBesideAudit): the reading of an application, a
-// small JSON answer, the most frequent request of the API.
+// audit line commits (readBesideAudit): the reads of an application (the
+// application, its readiness, its report and the report's PDF and DOCX),
+// answers of at most a few hundred kilobytes that can be held in memory;
+// the GET of an application is the most frequent request of the API.
+// Slot files and bundles (up to hundreds of megabytes) are other actions.
 func auditBesideRead(r route) bool {
 	return r.method == http.MethodGet && r.act == access.ReadApplication
 }
