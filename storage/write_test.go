@@ -3,8 +3,6 @@ package storage_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -12,6 +10,7 @@ import (
 
 	"accredpack/storage"
 	"accredpack/storage/fsstore"
+	"accredpack/storage/storagetest"
 )
 
 // putOnly is a Store without streams: WriteObject hands it a temporary
@@ -38,7 +37,7 @@ func TestWriteObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := bytes.Repeat([]byte("accredpack bundle bytes "), 300_000) // about 7 MB
-	sum := sha256.Sum256(data)
+	sum := storagetest.Sum(data)
 	for name, s := range map[string]storage.Store{"stream": fs, "put": putOnly{Store: fs}} {
 		t.Run(name, func(t *testing.T) {
 			key := "bundles/" + name
@@ -55,15 +54,10 @@ func TestWriteObject(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if size != int64(len(data)) || got != hex.EncodeToString(sum[:]) {
-				t.Errorf("WriteObject = %d, %s; want %d, %x", size, got, len(data), sum)
+			if size != int64(len(data)) || got != sum {
+				t.Errorf("WriteObject = %d, %s; want %d, %s", size, got, len(data), sum)
 			}
-			rc, err := s.Open(context.Background(), key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rc.Close()
-			if stored, err := io.ReadAll(storage.Verify(rc, size, got)); err != nil || !bytes.Equal(stored, data) {
+			if stored, err := storagetest.ReadBack(t, s, key, size, got); err != nil || !bytes.Equal(stored, data) {
 				t.Errorf("read back %d bytes, %v", len(stored), err)
 			}
 		})

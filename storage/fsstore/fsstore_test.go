@@ -62,12 +62,7 @@ func TestPutBeyondWritebackStep(t *testing.T) {
 	if err := s.Put(context.Background(), key, bytes.NewReader(data), int64(len(data)), storagetest.Sum(data)); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := s.Open(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	got, err := io.ReadAll(rc)
+	got, err := storagetest.ReadBack(t, s, key, int64(len(data)), storagetest.Sum(data))
 	if err != nil || !bytes.Equal(got, data) {
 		t.Errorf("read back %d bytes (%v), stored %d", len(got), err, len(data))
 	}
