@@ -246,18 +246,25 @@ func TestPortfolioDestinationFailureIsNoDocuments(t *testing.T) {
 	for _, ref := range []string{"identity_document", "snils", "education_diploma"} {
 		f.put(t, ref, testdocs.SizedPDF(t, 2<<20), 1)
 	}
+	failsNamingNoDocument(t, "the destination's failure", "disk full", func() error {
+		return f.pk.Portfolio(context.Background(), f.plan(false), &failingWriter{left: 1 << 20}, noProgress)
+	})
+}
+
+// failsNamingNoDocument runs build and wants it to end within a minute (not
+// hang) with an error that names no document and says want.
+func failsNamingNoDocument(t *testing.T, what, want string, build func() error) {
+	t.Helper()
 	done := make(chan error, 1)
-	go func() {
-		done <- f.pk.Portfolio(context.Background(), f.plan(false), &failingWriter{left: 1 << 20}, noProgress)
-	}()
+	go func() { done <- build() }()
 	select {
 	case err := <-done:
 		var de *DocumentError
-		if err == nil || errors.As(err, &de) || !strings.Contains(err.Error(), "disk full") {
-			t.Fatalf("err = %v; want the destination's failure, naming no document", err)
+		if err == nil || errors.As(err, &de) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v; want %s, naming no document", err, what)
 		}
 	case <-time.After(time.Minute):
-		t.Fatal("the portfolio hangs after its destination failed")
+		t.Fatalf("the build hangs after %s", what)
 	}
 }
 
@@ -355,19 +362,10 @@ func TestMergeFrontPagesFailure(t *testing.T) {
 	}
 	spools := []string{doc}
 	in := mergeInput{Stamp: f.pk.wording.PageStamp, Docs: []mergeDoc{{Title: "1. СНИЛС", Pages: 1}}}
-	done := make(chan error, 1)
-	go func() {
-		done <- f.pk.merge(context.Background(), in, filepath.Join(t.TempDir(), "front.pdf"), drawn, plan.Items, spools, spooled, io.Discard, func(int) {})
-	}()
-	select {
-	case err := <-done:
-		var de *DocumentError
-		if err == nil || errors.As(err, &de) || !strings.Contains(err.Error(), "the font is gone") {
-			t.Fatalf("err = %v; want the drawing's failure, naming no document", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("the merge hangs after the front pages failed")
-	}
+	front := filepath.Join(t.TempDir(), "front.pdf")
+	failsNamingNoDocument(t, "the front pages' failure", "the font is gone", func() error {
+		return f.pk.merge(context.Background(), in, front, drawn, plan.Items, spools, spooled, io.Discard, func(int) {})
+	})
 	if left := tmpLeft(t, f); len(left) > 0 {
 		t.Errorf("left %v", left)
 	}
