@@ -150,10 +150,12 @@ func (s *Server) guard(r route) echo.MiddlewareFunc {
 				outcome = audit.Denied
 			}
 			event := audit.Event{Action: r.act, ApplicationID: appID, OwnerID: f.Owner, Target: target, Outcome: outcome}
-			if denied == nil && auditBesideRead(r) {
+			if denied == nil {
 				c.Set(decisionKey, d)
 				c.Set(factsKey, f)
-				return s.readBesideAudit(c, event, next)
+				if auditBesideRead(r) {
+					return s.readBesideAudit(c, event, next)
+				}
 			}
 			if err = s.audit.Record(ctx, s.auditRequest(c), event); err != nil {
 				return err
@@ -164,8 +166,6 @@ func (s *Server) guard(r route) echo.MiddlewareFunc {
 			case denied != nil:
 				return fault.Forbidden("Это действие с заявлением недоступно вашей роли.")
 			}
-			c.Set(decisionKey, d)
-			c.Set(factsKey, f)
 			return next(c)
 		}
 	}
