@@ -2,10 +2,14 @@ package storage
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Every byte written reaches the destination, in order, whatever the sizes
@@ -86,4 +90,127 @@ func TestWriteBehindRecoversAPanic(t *testing.T) {
 	if err := wb.Close(); err == nil || !strings.Contains(err.Error(), "sealing bug") {
 		t.Errorf("Close: %v; want the panic as an error", err)
 	}
+}
+
+// With two stages (a hash, then the destination), each gets every byte in
+// order; the destination's failure is answered even though the hash
+// stage before it succeeded.
+func TestWriteBehindStages(t *testing.T) {
+	want := make([]byte, behindBuffers*behindSize*2+999)
+	for i := range want {
+		want[i] = byte(i * 31)
+	}
+	h := sha256.New()
+	var got bytes.Buffer
+	wb := newWriteBehind(h, &got)
+	for rest := want; len(rest) > 0; {
+		k := min(len(rest), 100_000)
+		wb.Write(rest[:k])
+		rest = rest[k:]
+	}
+	if err := wb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(want); !bytes.Equal(h.Sum(nil), sum[:]) || !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("hash stage or destination did not get the %d bytes in order (destination: %d)", len(want), got.Len())
+	}
+
+	full := errors.New("disk full")
+	wb = newWriteBehind(sha256.New(), &failAfter{n: behindSize, err: full})
+	wb.Write(make([]byte, 3*behindSize))
+	if err := wb.Close(); !errors.Is(err, full) {
+		t.Errorf("Close: %v; want the last stage's error", err)
+	}
+}
+
+// chunky answers its bytes a few at a time, then err.
+type chunky struct {
+	data []byte
+	r    *rand.Rand
+	err  error
+}
+
+func (c *chunky) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, c.err
+	}
+	k := min(len(p), len(c.data), 1+int(c.r.UintN(100_000)))
+	copy(p, c.data[:k])
+	c.data = c.data[k:]
+	return k, nil
+}
+
+// What the source answers comes out of ReadAhead in order, through Read
+// and through WriteTo (io.Copy), then its error: a plain end, or a
+// failure such as a checksum's, after every byte before it.
+func TestReadAheadPassesEveryByteThenTheError(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	want := make([]byte, aheadBuffers*behindSize*3+4321)
+	for i := range want {
+		want[i] = byte(r.UintN(256))
+	}
+	broken := errors.New("checksum mismatch")
+	for _, end := range []error{io.EOF, broken} {
+		// Read, a random amount at a time.
+		a := ReadAhead(&chunky{data: want, r: rand.New(rand.NewPCG(5, 6)), err: end})
+		var got []byte
+		var err error
+		for err == nil {
+			p := make([]byte, 1+r.UintN(2*behindSize))
+			var n int
+			n, err = a.Read(p)
+			got = append(got, p[:n]...)
+		}
+		a.Close()
+		if !bytes.Equal(got, want) || err != end {
+			t.Errorf("Read: %d bytes then %v; want %d then %v", len(got), err, len(want), end)
+		}
+		// WriteTo.
+		a = ReadAhead(&chunky{data: want, r: rand.New(rand.NewPCG(7, 8)), err: end})
+		var buf bytes.Buffer
+		_, err = io.Copy(&buf, a)
+		a.Close()
+		wantErr := end
+		if end == io.EOF {
+			wantErr = nil
+		}
+		if !bytes.Equal(buf.Bytes(), want) || err != wantErr {
+			t.Errorf("io.Copy: %d bytes, %v; want %d, %v", buf.Len(), err, len(want), wantErr)
+		}
+	}
+}
+
+type panickingReader struct{}
+
+func (panickingReader) Read([]byte) (int, error) { panic("opening bug") }
+
+// A panic of the source is the reader's error, not the process's end; a
+// reader closed early stops reading the source.
+func TestReadAheadPanicAndEarlyClose(t *testing.T) {
+	a := ReadAhead(panickingReader{})
+	if _, err := io.ReadAll(a); err == nil || !strings.Contains(err.Error(), "opening bug") {
+		t.Errorf("ReadAll: %v; want the panic as an error", err)
+	}
+	a.Close()
+
+	src := &counting{}
+	a = ReadAhead(src)
+	a.Read(make([]byte, 10))
+	a.Close()
+	n := src.n.Load()
+	time.Sleep(20 * time.Millisecond)
+	if src.n.Load() != n || n > int64((aheadBuffers+1)*behindSize) {
+		t.Errorf("the source was read on after Close: %d bytes, then %d", n, src.n.Load())
+	}
+	if _, err := a.Read(make([]byte, 10)); err == nil {
+		t.Error("Read after Close answered no error")
+	}
+}
+
+// counting is an endless source that counts what it gives.
+type counting struct{ n atomic.Int64 }
+
+func (c *counting) Read(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
 }

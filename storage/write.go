@@ -52,18 +52,18 @@ func WriteObject(ctx context.Context, s Store, key, dir string, write func(w io.
 	return int64(n), sum, nil
 }
 
-// writeThrough calls write with a writer that hashes and counts what it
-// is given and hands it to dst from another goroutine; it returns once all
-// of it reached dst.
+// writeThrough calls write with a writer that hands what it is given to
+// two goroutines in turn: one hashes and counts it, the other writes it to
+// dst; it returns once all of it reached dst.
 func writeThrough(dst io.Writer, h hash.Hash, n *countWriter, write func(w io.Writer) error) (err error) {
-	wb := newWriteBehind(dst)
+	wb := newWriteBehind(io.MultiWriter(h, n), dst)
 	defer func() {
 		// Deferred, so that the goroutine ends even if write panics.
 		if cerr := wb.Close(); err == nil {
 			err = cerr
 		}
 	}()
-	return write(io.MultiWriter(wb, h, n))
+	return write(wb)
 }
 
 type countWriter int64
