@@ -168,8 +168,14 @@ func (p *Packager) addDocument(ctx context.Context, zw *zip.Writer, it Item, m *
 	if err != nil {
 		return err
 	}
+	// Read (and a sealed object opened) on another core while the entry
+	// is written; ahead ends before rc is closed or src.err is looked at.
 	src := &sourceReader{ctx: ctx, r: storage.Verify(rc, it.Doc.Size, it.Doc.SHA256)}
-	if _, err := io.CopyBuffer(entry, src, buf); err != nil {
+	ahead := storage.ReadAhead(src)
+	defer ahead.Close()
+	_, err = io.Copy(entry, ahead)
+	ahead.Close()
+	if err != nil {
 		if src.err != nil {
 			return &DocumentError{Title: it.Title, Err: src.err}
 		}
