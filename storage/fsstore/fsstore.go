@@ -24,6 +24,7 @@ import (
 type Store struct {
 	objects string
 	tmp     string
+	direct  bool // stage objects with writes that bypass the page cache (staging)
 }
 
 var (
@@ -33,7 +34,7 @@ var (
 
 // Open prepares the folders under root.
 func Open(root string) (*Store, error) {
-	s := &Store{objects: filepath.Join(root, "objects"), tmp: filepath.Join(root, "tmp")}
+	s := &Store{objects: filepath.Join(root, "objects"), tmp: filepath.Join(root, "tmp"), direct: true}
 	for _, dir := range []string{s.objects, s.tmp} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("fsstore: create %s: %w", dir, err)
@@ -93,8 +94,13 @@ func (s *Store) PutStream(ctx context.Context, key string, write func(w io.Write
 		f.Close()
 		os.Remove(staged) // no-op after the rename
 	}()
-	if err := write(&writeback{f: f}); err != nil {
+	st := newStaging(f, s.direct)
+	if err := write(st); err != nil {
+		st.abandon()
 		return err
+	}
+	if err := st.finish(); err != nil {
+		return fmt.Errorf("fsstore: stage %s: %w", key, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("fsstore: write %s: %w", key, err)

@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"accredpack/storage"
 	"accredpack/storage/storagetest"
@@ -53,17 +55,81 @@ func TestStagingLeavesNothing(t *testing.T) {
 	}
 }
 
-// An object larger than the writeback step (the disk is asked to write it
-// as it comes) is stored whole.
-func TestPutBeyondWritebackStep(t *testing.T) {
-	s, _ := Open(t.TempDir())
-	data := bytes.Repeat([]byte("0123456789abcdef"), (2*writebackStep+777)/16)
-	key := storage.NewKey()
-	if err := s.Put(context.Background(), key, bytes.NewReader(data), int64(len(data)), storagetest.Sum(data)); err != nil {
+// Objects of every size against the direct writes' block and buffer
+// (a padded last block, cut back to size) are stored whole, with their
+// size on disk exact, through the direct writes and through the plain file
+// used where the file system refuses them.
+func TestPutAroundDirectBlocks(t *testing.T) {
+	sizes := []int{0, 1, directAlign - 1, directAlign, directAlign + 1, directSize - 1, directSize, directSize + 1, (directBuffers+3)*directSize + 777}
+	for _, direct := range []bool{true, false} {
+		root := t.TempDir()
+		s, _ := Open(root)
+		s.direct = direct
+		for _, n := range sizes {
+			data := make([]byte, n)
+			for i := range data {
+				data[i] = byte(i*7 + n)
+			}
+			key := storage.NewKey()
+			if err := s.Put(context.Background(), key, bytes.NewReader(data), int64(n), storagetest.Sum(data)); err != nil {
+				t.Fatalf("direct %v, %d bytes: %v", direct, n, err)
+			}
+			got, err := storagetest.ReadBack(t, s, key, int64(n), storagetest.Sum(data))
+			if err != nil || !bytes.Equal(got, data) {
+				t.Errorf("direct %v: read back %d bytes (%v), stored %d", direct, len(got), err, n)
+			}
+			if fi, err := os.Stat(filepath.Join(root, "objects", filepath.FromSlash(key))); err != nil || fi.Size() != int64(n) {
+				t.Errorf("direct %v: %d bytes stored, file %v (%v)", direct, n, fi.Size(), err)
+			}
+		}
+	}
+}
+
+// On the test folder's file system (a disk here and in CI) the staging
+// does bypass the page cache; else the test above would cover the plain
+// file twice, and the next one nothing.
+func TestStagingIsDirect(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "staged-*")
+	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := storagetest.ReadBack(t, s, key, int64(len(data)), storagetest.Sum(data))
-	if err != nil || !bytes.Equal(got, data) {
-		t.Errorf("read back %d bytes (%v), stored %d", len(got), err, len(data))
+	defer f.Close()
+	st := newStaging(f, true)
+	defer st.abandon()
+	if st.direct == nil {
+		t.Fatal("O_DIRECT refused on the test folder's file system")
+	}
+	for range directBuffers - 1 {
+		b := <-st.free
+		if uintptr(unsafe.Pointer(&b[0]))%directAlign != 0 || len(b) != directSize {
+			t.Errorf("buffer of %d bytes at %p: not aligned to %d", len(b), &b[0], directAlign)
+		}
+		st.free <- b
+	}
+}
+
+// A direct write that fails (here: its descriptor closed under it) is
+// answered by a later Write or by finish, without a hang (PutStream then
+// stores nothing: its caller's error path, TestStagingLeavesNothing).
+func TestStagingAnswersAFailedWrite(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "staged-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st := newStaging(f, true)
+	if st.direct == nil {
+		t.Skip("O_DIRECT refused here: TestStagingIsDirect says so")
+	}
+	st.direct.Close()
+	chunk := make([]byte, 100_000)
+	for i := 0; i < 10*directBuffers*directSize/len(chunk) && err == nil; i++ {
+		_, err = st.Write(chunk)
+	}
+	if ferr := st.finish(); err == nil {
+		err = ferr
+	}
+	if err == nil || !strings.Contains(err.Error(), "fsstore: write") {
+		t.Errorf("writes on a closed descriptor: %v; want the write's error", err)
 	}
 }
