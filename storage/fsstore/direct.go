@@ -50,6 +50,8 @@ type staging struct {
 	off    int64
 	size   int64 // bytes written in all
 	closed bool  // full is closed, the writers are done
+	pool   *sync.Pool
+	taken  int // buffers taken from the pool
 }
 
 type block struct {
@@ -58,9 +60,10 @@ type block struct {
 }
 
 // newStaging stages into f, with direct writes if direct and the file
-// system allows them.
-func newStaging(f *os.File, direct bool) *staging {
-	s := &staging{f: f}
+// system allows them, in buffers taken from pool (alignedBuffers) as the
+// object grows: a small upload takes one.
+func newStaging(f *os.File, direct bool, pool *sync.Pool) *staging {
+	s := &staging{f: f, pool: pool}
 	if !direct {
 		return s
 	}
@@ -69,19 +72,34 @@ func newStaging(f *os.File, direct bool) *staging {
 		return s
 	}
 	s.direct = d
-	slab := make([]byte, directBuffers*directSize+directAlign)
-	skip := (directAlign - int(uintptr(unsafe.Pointer(&slab[0]))%directAlign)) % directAlign
 	s.free = make(chan []byte, directBuffers)
 	s.full = make(chan block, directBuffers)
-	for i := range directBuffers {
-		s.free <- slab[skip+i*directSize : skip+(i+1)*directSize : skip+(i+1)*directSize]
-	}
-	s.buf = <-s.free
+	s.buf = s.take()
 	s.done.Add(directWriters)
 	for range directWriters {
 		go s.write()
 	}
 	return s
+}
+
+// alignedBuffers is a pool of directSize buffers aligned for direct
+// writes, for newStaging.
+func alignedBuffers() *sync.Pool {
+	return &sync.Pool{New: func() any {
+		raw := make([]byte, directSize+directAlign)
+		skip := (directAlign - int(uintptr(unsafe.Pointer(&raw[0]))%directAlign)) % directAlign
+		return raw[skip : skip+directSize : skip+directSize]
+	}}
+}
+
+// take answers a buffer to fill: a new one from the pool while fewer than
+// directBuffers are out, else one given back by the writers.
+func (s *staging) take() []byte {
+	if s.taken < directBuffers {
+		s.taken++
+		return s.pool.Get().([]byte)
+	}
+	return <-s.free
 }
 
 // write writes full buffers at their offsets until there are no more;
@@ -118,18 +136,28 @@ func (s *staging) Write(p []byte) (int, error) {
 		if s.n == len(s.buf) {
 			s.full <- block{p: s.buf, off: s.off}
 			s.off += int64(s.n)
-			s.buf, s.n = <-s.free, 0
+			s.buf, s.n = s.take(), 0
 		}
 	}
 	return written, nil
 }
 
-// stop ends the writers once they have written what they were given.
+// stop ends the writers once they have written what they were given, and
+// gives the buffers back to the pool.
 func (s *staging) stop() {
-	if s.direct != nil && !s.closed {
-		s.closed = true
-		close(s.full)
-		s.done.Wait()
+	if s.direct == nil || s.closed {
+		return
+	}
+	s.closed = true
+	close(s.full)
+	s.done.Wait()
+	close(s.free)
+	for b := range s.free {
+		s.pool.Put(b)
+	}
+	if s.buf != nil {
+		s.pool.Put(s.buf[:cap(s.buf)])
+		s.buf = nil
 	}
 }
 
@@ -145,6 +173,7 @@ func (s *staging) finish() error {
 		padded := (s.n + directAlign - 1) / directAlign * directAlign
 		clear(s.buf[s.n:padded])
 		s.full <- block{p: s.buf[:padded], off: s.off}
+		s.buf = nil // the writers give it back
 	}
 	s.stop()
 	if err := s.failed.Load(); err != nil {

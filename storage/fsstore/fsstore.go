@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"accredpack/storage"
@@ -24,7 +25,8 @@ import (
 type Store struct {
 	objects string
 	tmp     string
-	direct  bool // stage objects with writes that bypass the page cache (staging)
+	direct  bool       // stage objects with writes that bypass the page cache (staging)
+	buffers *sync.Pool // the direct writes' aligned buffers
 }
 
 var (
@@ -34,7 +36,7 @@ var (
 
 // Open prepares the folders under root.
 func Open(root string) (*Store, error) {
-	s := &Store{objects: filepath.Join(root, "objects"), tmp: filepath.Join(root, "tmp"), direct: true}
+	s := &Store{objects: filepath.Join(root, "objects"), tmp: filepath.Join(root, "tmp"), direct: true, buffers: alignedBuffers()}
 	for _, dir := range []string{s.objects, s.tmp} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("fsstore: create %s: %w", dir, err)
@@ -94,7 +96,7 @@ func (s *Store) PutStream(ctx context.Context, key string, write func(w io.Write
 		f.Close()
 		os.Remove(staged) // no-op after the rename
 	}()
-	st := newStaging(f, s.direct)
+	st := newStaging(f, s.direct, s.buffers)
 	if err := write(st); err != nil {
 		st.abandon()
 		return err

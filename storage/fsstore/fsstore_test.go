@@ -94,17 +94,28 @@ func TestStagingIsDirect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	st := newStaging(f, true)
+	pool := alignedBuffers()
+	st := newStaging(f, true, pool)
 	defer st.abandon()
 	if st.direct == nil {
 		t.Fatal("O_DIRECT refused on the test folder's file system")
 	}
-	for range directBuffers - 1 {
-		b := <-st.free
+	for _, b := range [][]byte{st.buf, pool.Get().([]byte), pool.Get().([]byte)} {
 		if uintptr(unsafe.Pointer(&b[0]))%directAlign != 0 || len(b) != directSize {
 			t.Errorf("buffer of %d bytes at %p: not aligned to %d", len(b), &b[0], directAlign)
 		}
-		st.free <- b
+	}
+	// A small object takes one buffer, a large one directBuffers at most.
+	st.Write(make([]byte, 1000))
+	if st.taken != 1 {
+		t.Errorf("1000 bytes took %d buffers", st.taken)
+	}
+	st.Write(make([]byte, 3*directBuffers*directSize))
+	if st.taken != directBuffers {
+		t.Errorf("%d MiB took %d buffers; want %d", 3*directBuffers, st.taken, directBuffers)
+	}
+	if err := st.finish(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -117,7 +128,7 @@ func TestStagingAnswersAFailedWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	st := newStaging(f, true)
+	st := newStaging(f, true, alignedBuffers())
 	if st.direct == nil {
 		t.Skip("O_DIRECT refused here: TestStagingIsDirect says so")
 	}
