@@ -319,7 +319,7 @@ func BenchmarkMergeTask20x12MB(b *testing.B) {
 	for i := range in.paths {
 		mi.Docs = append(mi.Docs, mergeDoc{Title: fmt.Sprintf("%d. doc", i+1), Pages: 1})
 	}
-	paths := front + "\n" + strings.Join(in.paths, "\n") + "\n"
+	paths := "front " + front + "\ndoc " + strings.Join(in.paths, "\ndoc ") + "\n"
 	out := filepath.Join(in.dir, "out.pdf")
 	defer os.Remove(out)
 	b.SetBytes(in.total)
@@ -329,7 +329,7 @@ func BenchmarkMergeTask20x12MB(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := joinPortfolio(mi, strings.NewReader(paths), f); err != nil {
+		if _, err := joinPortfolio(mi, strings.NewReader(paths), io.Discard, f); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()

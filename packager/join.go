@@ -33,8 +33,15 @@ import (
 type joiner struct {
 	w       *countingWriter
 	offsets []int64 // by object number - 1; -1: reserved, not yet written
-	pages   []int   // every page's object number, in order
+	front   []int   // the front pages' object numbers, in order
+	pages   []int   // the documents' pages' object numbers, in order
 	marks   []mark
+	// The front pages come first in the page tree and in the numbering,
+	// but may be written after documents (drawn while these are copied):
+	// until then, hasFront is false and the stamps of the documents' pages
+	// wait in pending, each under the object number its page refers to.
+	hasFront bool
+	pending  []stampSpec
 
 	root     int // page tree root, written last
 	qOpen    int // the shared "q" stream opening every page's contents
@@ -42,7 +49,7 @@ type joiner struct {
 	face     *templates.StampFace
 	stamp    string // page stamp with %p (page) and %P (pages)
 	draft    string // draft mark, or empty
-	total    int    // pages the output will have
+	docPages int    // pages the documents will have (the front's are added)
 	maxDepth int
 	version  model.Version // the highest of the sources', at least 1.4
 }
@@ -50,6 +57,17 @@ type joiner struct {
 type mark struct {
 	title string
 	page  int // index in pages
+}
+
+// stampSpec is what a page's stamp needs besides its number.
+type stampSpec struct {
+	nr     int // the stamp's object number, reserved
+	index  int // the page's index in front or pages
+	front  bool
+	font   string     // the stamp face's name in the page's resources
+	view   [4]float64 // the page's box as viewed
+	rotate int
+	text   string // invisible text, if any
 }
 
 // ref is an object number of the output inside an object being written
@@ -87,9 +105,9 @@ func (c *countingWriter) WriteString(s string) (int, error) {
 }
 
 // newJoiner writes the header, the shared objects and the stamp face's
-// font to w. total is the number of pages the output will have.
-func newJoiner(w io.Writer, face *templates.StampFace, sheet *model.Context, stamp, draft string, total int) (*joiner, error) {
-	j := &joiner{w: &countingWriter{w: bufio.NewWriterSize(w, 256<<10)}, face: face, stamp: stamp, draft: draft, total: total, maxDepth: 200, version: model.V14}
+// font to w. docPages is the number of pages the documents will have.
+func newJoiner(w io.Writer, face *templates.StampFace, sheet *model.Context, stamp, draft string, docPages int) (*joiner, error) {
+	j := &joiner{w: &countingWriter{w: bufio.NewWriterSize(w, 256<<10)}, face: face, stamp: stamp, draft: draft, docPages: docPages, maxDepth: 200, version: model.V14}
 	// The header says 1.4; the catalog says more when a source is newer
 	// (PDF 32000-1 7.7.2): the sources are not known yet.
 	j.w.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -408,10 +426,35 @@ func (s *source) writeObject(nr int) error {
 	return s.j.end()
 }
 
-// add copies a source's pages after those written; title, when given,
-// bookmarks its first page. want, when positive, is the number of pages
-// the source must have (its pages are counted in every stamp already).
+// add copies a document's pages after those of the documents before it;
+// title, when given, bookmarks its first page. want, when positive, is
+// the number of pages the source must have (its pages are counted in
+// docPages already).
 func (j *joiner) add(ctx *model.Context, title string, want int, texts []string) error {
+	return j.copyPages(ctx, false, title, want, texts)
+}
+
+// addFront copies the front pages (cover, inventory), which open the
+// output and its numbering wherever they are written, then the stamps of
+// the documents' pages written before them.
+func (j *joiner) addFront(ctx *model.Context) error {
+	if j.hasFront {
+		return errors.New("front pages twice")
+	}
+	if err := j.copyPages(ctx, true, "", 0, nil); err != nil {
+		return err
+	}
+	j.hasFront = true
+	for _, st := range j.pending {
+		if err := j.writeStamp(st); err != nil {
+			return err
+		}
+	}
+	j.pending = nil
+	return nil
+}
+
+func (j *joiner) copyPages(ctx *model.Context, front bool, title string, want int, texts []string) error {
 	s, err := j.newSource(ctx)
 	if err != nil {
 		return err
@@ -426,37 +469,64 @@ func (j *joiner) add(ctx *model.Context, title string, want int, texts []string)
 	if want > 0 && len(pages) != want {
 		return fmt.Errorf("%d pages; its record says %d", len(pages), want)
 	}
-	if len(j.pages)+len(pages) > j.total {
-		return fmt.Errorf("%d pages beyond the %d counted", len(j.pages)+len(pages)-j.total, j.total)
+	list := &j.pages
+	if front {
+		list = &j.front
+	} else if len(j.pages)+len(pages) > j.docPages {
+		return fmt.Errorf("%d pages beyond the %d counted", len(j.pages)+len(pages)-j.docPages, j.docPages)
 	}
 	if title != "" {
 		j.marks = append(j.marks, mark{title: title, page: len(j.pages)})
 	}
 	// Pages are numbered first: a link on one page may lead to a later one.
-	first := len(j.pages)
+	first := len(*list)
 	for _, p := range pages {
-		j.pages = append(j.pages, s.number(p.nr))
+		*list = append(*list, s.number(p.nr))
 	}
 	s.queue = s.queue[:0]
 	for i, p := range pages {
-		text := ""
+		st := stampSpec{index: first + i, front: front}
 		if i < len(texts) {
-			text = texts[i]
+			st.text = texts[i]
 		}
-		if err := s.writePage(p, first+i+1, text); err != nil {
+		if err := s.writePage(p, &st); err != nil {
 			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 		if err := s.drain(); err != nil {
+			return fmt.Errorf("page %d: %w", i+1, err)
+		}
+		if front || j.hasFront {
+			err = j.writeStamp(st)
+		} else {
+			j.pending = append(j.pending, st)
+		}
+		if err != nil {
 			return fmt.Errorf("page %d: %w", i+1, err)
 		}
 	}
 	return nil
 }
 
-// writePage writes a flattened, stamped page dictionary and its stamp.
-// text, when not empty, is laid on the page as invisible text (the
-// text read on a scan), so that the portfolio is searchable.
-func (s *source) writePage(p page, number int, text string) error {
+// writeStamp writes a page's stamp, numbered once the front pages are
+// known.
+func (j *joiner) writeStamp(st stampSpec) error {
+	number := st.index + 1
+	if !st.front {
+		number += len(j.front)
+	}
+	stamp, err := j.stampContent(st.font, st.view, st.rotate, number, st.text)
+	if err != nil {
+		return err
+	}
+	return j.stream(st.nr, stamp)
+}
+
+// writePage writes a flattened page dictionary whose contents end with
+// its stamp, an object reserved here and written by the caller
+// (writeStamp), and fills in st what the stamp needs. st.text, when not
+// empty, is laid on the page as invisible text (the text read on a scan),
+// so that the portfolio is searchable.
+func (s *source) writePage(p page, st *stampSpec) error {
 	d := make(types.Dict, len(p.dict)+4)
 	for k, v := range p.dict {
 		switch k {
@@ -527,21 +597,14 @@ func (s *source) writePage(p page, number int, text string) error {
 	case types.StreamDict:
 		contents = append(contents, p.dict["Contents"])
 	}
-	stamp, err := s.j.stampContent(name, view, rotate, number, text)
-	if err != nil {
-		return err
-	}
-	stampNr := s.j.reserve()
-	d["Contents"] = append(contents, ref(stampNr))
+	st.nr, st.font, st.view, st.rotate = s.j.reserve(), name, view, rotate
+	d["Contents"] = append(contents, ref(st.nr))
 
 	s.j.begin(s.num[p.nr])
 	if err := s.put(d, 0); err != nil {
 		return err
 	}
-	if err := s.j.end(); err != nil {
-		return err
-	}
-	return s.j.stream(stampNr, stamp)
+	return s.j.end()
 }
 
 // rect is a box array as numbers, normalised (lower left first).
@@ -613,7 +676,7 @@ func (j *joiner) stampContent(font string, box [4]float64, rotate, number int, t
 		b.WriteByte(' ')
 	}
 	b.WriteString("cm\n")
-	stamp := strings.NewReplacer("%p", strconv.Itoa(number), "%P", strconv.Itoa(j.total)).Replace(j.stamp)
+	stamp := strings.NewReplacer("%p", strconv.Itoa(number), "%P", strconv.Itoa(len(j.front)+j.docPages)).Replace(j.stamp)
 	if err := j.text(&b, font, stamp, 9, (vw-j.face.Width(stamp, 9))/2, 14, "0 g"); err != nil {
 		return nil, err
 	}
@@ -664,12 +727,15 @@ func (j *joiner) text(b *strings.Builder, font, text string, size, x, y float64,
 // finish writes the page tree, the outlines, the catalog, the
 // cross-reference table and the trailer, and flushes.
 func (j *joiner) finish() error {
-	if len(j.pages) != j.total {
-		return fmt.Errorf("%d pages written of %d counted", len(j.pages), j.total)
+	if !j.hasFront {
+		return errors.New("no front pages")
+	}
+	if len(j.pages) != j.docPages {
+		return fmt.Errorf("%d pages written of %d counted", len(j.pages), j.docPages)
 	}
 	j.begin(j.root)
-	fmt.Fprintf(j.w, "<</Type /Pages /Count %d /Kids [", len(j.pages))
-	for i, p := range j.pages {
+	fmt.Fprintf(j.w, "<</Type /Pages /Count %d /Kids [", len(j.front)+len(j.pages))
+	for i, p := range append(j.front[:len(j.front):len(j.front)], j.pages...) {
 		if i > 0 {
 			j.w.WriteString(" ")
 		}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -364,9 +365,180 @@ func TestMergeFrontPagesFailure(t *testing.T) {
 	in := mergeInput{Stamp: f.pk.wording.PageStamp, Docs: []mergeDoc{{Title: "1. СНИЛС", Pages: 1}}}
 	front := filepath.Join(t.TempDir(), "front.pdf")
 	failsNamingNoDocument(t, "the front pages' failure", "the font is gone", func() error {
-		return f.pk.merge(context.Background(), in, front, drawn, plan.Items, spools, spooled, io.Discard, func(int) {})
+		return f.pk.merge(context.Background(), in, front, drawn, plan.Items, spools, spooled, make(chan struct{}, 1), io.Discard, func(int) {})
 	})
 	if left := tmpLeft(t, f); len(left) > 0 {
 		t.Errorf("left %v", left)
+	}
+}
+
+// The front pages may reach the merge child before, between or after the
+// documents (they are drawn while these are copied): the portfolio is the
+// same, the front pages first in the page tree, the numbering and the
+// bookmarks, every page stamped with its number; the child tells the
+// parent of each document it has read, once.
+func TestMergeFrontPagesAnywhere(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	front := write("front.pdf", testdocs.PDF(t, 2, "front"))
+	docs := []string{write("a.pdf", testdocs.PDF(t, 1, "first")), write("b.pdf", testdocs.PageTreeShapes()), write("c.pdf", testdocs.PDF(t, 2, "third"))}
+	in := mergeInput{Stamp: "стр. %p из %P", Progress: filepath.Join(dir, "progress"),
+		Docs: []mergeDoc{{Title: "1. A", Pages: 1}, {Title: "2. B", Pages: 3}, {Title: "3. C", Pages: 2}}}
+	const pages = 2 + 1 + 3 + 2
+	var first []string
+	for at := 0; at <= len(docs); at++ { // the front pages' line comes after at documents
+		var lines []string
+		for i, d := range docs {
+			if i == at {
+				lines = append(lines, "front "+front)
+			}
+			lines = append(lines, "doc "+d)
+		}
+		if at == len(docs) {
+			lines = append(lines, "front "+front)
+		}
+		var out, read bytes.Buffer
+		res, err := joinPortfolio(in, strings.NewReader(strings.Join(lines, "\n")+"\n"), &read, &out)
+		if err != nil {
+			t.Fatalf("front after %d documents: %v", at, err)
+		}
+		if res.Pages != pages || read.Len() != len(docs) {
+			t.Errorf("front after %d documents: %d pages, %d documents told read; want %d, %d", at, res.Pages, read.Len(), pages, len(docs))
+		}
+		path := write(fmt.Sprintf("out%d.pdf", at), out.Bytes())
+		if b, err := exec.Command(testenv.Tool(t, "qpdf"), "--check", path).CombinedOutput(); err != nil {
+			t.Errorf("front after %d documents: qpdf --check: %v\n%s", at, err, b)
+		}
+		text := strings.Split(testenv.PDFText(t, out.Bytes()), "\f")
+		for i := 1; i <= pages; i++ {
+			if want := fmt.Sprintf("стр. %d из %d", i, pages); !strings.Contains(text[i-1], want) {
+				t.Errorf("front after %d documents: page %d lacks %q: %q", at, i, want, text[i-1])
+			}
+		}
+		for page, want := range map[int]string{1: "front - page 1 of 2", 2: "front - page 2 of 2", 3: "first - page 1 of 1", 4: "shape page 1", 8: "third - page 2 of 2"} {
+			if !strings.Contains(text[page-1], want) {
+				t.Errorf("front after %d documents: page %d lacks %q: %q", at, page, want, text[page-1])
+			}
+		}
+		bms, err := api.Bookmarks(bytes.NewReader(out.Bytes()), model.NewDefaultConfiguration())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, b := range bms {
+			got = append(got, fmt.Sprintf("%s@%d", b.Title, b.PageFrom))
+		}
+		if want := "1. A@3|2. B@4|3. C@7"; strings.Join(got, "|") != want {
+			t.Errorf("front after %d documents: bookmarks %q; want %q", at, got, want)
+		}
+		if at == 0 {
+			first = text
+		} else if !slices.Equal(text, first) {
+			t.Errorf("front after %d documents: the pages' text differs from the front first", at)
+		}
+	}
+}
+
+// The spooling takes turns in spoolSlots files: a document goes into the
+// file of the one spoolSlots before it only once the merge child has read
+// that one; cancelled while waiting, it ends with the cancellation.
+func TestSpoolSlotsWaitForTheChild(t *testing.T) {
+	f := newFixture(t, 256<<20)
+	refs := []string{"identity_document", "snils", "education_diploma", "previous_accreditation", "work_record"}
+	for i, ref := range refs {
+		f.put(t, ref, testdocs.PDF(t, 1+i%2, ref), 1+i%2)
+	}
+	plan := f.plan(false)
+	spools := make([]string, len(plan.Items))
+	read := make(chan struct{}, len(plan.Items))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	spooled := f.pk.spoolAll(ctx, plan.Items, spools, read)
+	next := func(what string) {
+		t.Helper()
+		select {
+		case err := <-spooled:
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: not spooled", what)
+		}
+	}
+	for i := range spoolSlots {
+		next(fmt.Sprintf("document %d", i))
+	}
+	select {
+	case err := <-spooled:
+		t.Fatalf("a document spooled (%v) before the child read any", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	read <- struct{}{}
+	next("the document after the first read")
+	if spools[spoolSlots] != spools[0] {
+		t.Errorf("document %d went to %s, not to the first document's file %s", spoolSlots, spools[spoolSlots], spools[0])
+	}
+	if got, _ := os.ReadFile(spools[spoolSlots]); !bytes.Equal(got, f.data[plan.Items[spoolSlots].Ref.String()]) {
+		t.Errorf("the reused file holds %d bytes, not the document's %d", len(got), len(f.data[plan.Items[spoolSlots].Ref.String()]))
+	}
+	cancel()
+	select {
+	case err := <-spooled:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled while waiting for the child: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("cancelled while waiting for the child: still waiting")
+	}
+	for range spooled {
+	}
+	for _, s := range spools {
+		if s != "" {
+			os.Remove(s)
+		}
+	}
+}
+
+// feed hands the child the front pages first, even when documents are
+// spooled before they are drawn, then each document in order; the drawing's
+// or the spooling's failure is its answer; the end of its context is not.
+func TestFeedOrder(t *testing.T) {
+	spools := []string{"/s/a", "/s/b"}
+	drawn, spooled := make(chan error, 1), make(chan error, 2)
+	spooled <- nil
+	spooled <- nil
+	var fetched atomic.Int64
+	var w bytes.Buffer
+	go func() {
+		time.Sleep(50 * time.Millisecond) // both documents are ready first
+		drawn <- nil
+	}()
+	if err := feed(context.Background(), &w, "/s/front", drawn, spools, spooled, &fetched); err != nil {
+		t.Fatal(err)
+	}
+	if want := "front /s/front\ndoc /s/a\ndoc /s/b\n"; w.String() != want || fetched.Load() != 2 {
+		t.Errorf("lines %q (%d fetched); want %q", w.String(), fetched.Load(), want)
+	}
+
+	broken := errors.New("checksum mismatch")
+	drawn <- nil
+	spooled <- broken
+	if err := feed(context.Background(), io.Discard, "/s/front", drawn, spools, spooled, &fetched); err != broken {
+		t.Errorf("the spooling failed: %v", err)
+	}
+	drawn <- errors.New("the font is gone")
+	if err := feed(context.Background(), io.Discard, "/s/front", drawn, spools, spooled, &fetched); err == nil {
+		t.Error("the drawing failed: no error")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := feed(ctx, io.Discard, "/s/front", drawn, spools, spooled, &fetched); err != nil {
+		t.Errorf("cancelled: %v", err)
 	}
 }

@@ -257,10 +257,11 @@ func addBytes(zw *zip.Writer, name string, b []byte, plan Plan) error {
 // verified as they are spooled, proves these are the checked bytes.
 func rechecked(it Item) bool { return it.Doc.Rules < checks.RulesVersion || it.Doc.Pages <= 0 }
 
-// spoolVerified copies a document from the store to a temporary file, buf
-// at a time, verified against its recorded SHA-256 on the way, and
-// answers the path (to remove, even with an error).
-func (p *Packager) spoolVerified(ctx context.Context, it Item, buf []byte) (path string, err error) {
+// spoolVerified copies a document from the store into the spool file
+// *slot (created on first use, overwritten from its start after), buf at
+// a time, its SHA-256 checked on the way (storage.Verify), and returns
+// the file's path.
+func (p *Packager) spoolVerified(ctx context.Context, it Item, buf []byte, slot **os.File) (path string, err error) {
 	defer func() {
 		// On spoolAll's goroutine, a panic (of the store's reader) would
 		// end the service: it fails this build instead.
@@ -273,16 +274,20 @@ func (p *Packager) spoolVerified(ctx context.Context, it Item, buf []byte) (path
 		return "", &DocumentError{Title: it.Title, Err: err}
 	}
 	defer rc.Close()
-	f, err := os.CreateTemp(p.tmpDir, "merge-doc-*.pdf")
-	if err != nil {
-		return "", fmt.Errorf("packager: spool %s: %w", it.Ref, err)
+	f := *slot
+	if f == nil {
+		if f, err = os.CreateTemp(p.tmpDir, "merge-doc-*.pdf"); err != nil {
+			return "", fmt.Errorf("packager: spool %s: %w", it.Ref, err)
+		}
+		*slot = f
+	} else if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return f.Name(), fmt.Errorf("packager: spool %s: %w", it.Ref, err)
 	}
 	src := &sourceReader{ctx: ctx, r: storage.Verify(rc, it.Doc.Size, it.Doc.SHA256)}
 	// buf at a time (the file's ReadFrom would copy 32 KiB at a time).
-	if _, err = io.CopyBuffer(struct{ io.Writer }{f}, src, buf); err == nil {
-		err = f.Close()
-	} else {
-		f.Close()
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, src, buf)
+	if err == nil {
+		err = f.Truncate(n) // what is left of a longer document before
 	}
 	if err != nil {
 		if src.err != nil {
@@ -364,11 +369,12 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 
 	// From here on, three things at once: the documents are fetched, the
 	// front pages drawn, and the merge child starts (it prepares its stamp
-	// face, then waits for the front pages, then for each document). The
-	// spooling and the drawing end (the defers) before their files are
+	// face, then takes the front pages and each document as each is ready).
+	// The spooling and the drawing end (the defers) before their files are
 	// removed.
 	sctx, stopSpooling := context.WithCancel(ctx)
-	spooled := p.spoolAll(sctx, plan.Items, spools)
+	read := make(chan struct{}, total) // documents the child has read
+	spooled := p.spoolAll(sctx, plan.Items, spools, read)
 	defer func() {
 		stopSpooling()
 		for range spooled {
@@ -391,7 +397,7 @@ func (p *Packager) Portfolio(ctx context.Context, plan Plan, w io.Writer, progre
 		for range drawn {
 		}
 	}()
-	return p.merge(ctx, in, front.Name(), drawn, plan.Items, spools, spooled, w, func(done int) { progress(done, 2*total) })
+	return p.merge(ctx, in, front.Name(), drawn, plan.Items, spools, spooled, read, w, func(done int) { progress(done, 2*total) })
 }
 
 // drawFront draws the front pages into f and closes it. It runs on a
@@ -413,20 +419,49 @@ func (p *Packager) drawFront(f *os.File, cover templates.Cover, rows []templates
 	return nil
 }
 
-// spoolAll copies the documents not spooled yet (spools[i] empty) to
-// temporary files, verified, one after the other in a goroutine of its
-// own, and answers each one's outcome on the channel, in order (spools[i]
-// is set, to remove, before it). It stops at the first failure, and the
-// channel is closed when it is done.
-func (p *Packager) spoolAll(ctx context.Context, items []Item, spools []string) <-chan error {
+// spoolSlots is how many spool files a portfolio's documents take turns
+// in: a document goes into the file of the one spoolSlots before it, once
+// the merge child has read that one. The page cache's pages are reused
+// (taking fresh ones cost more than the copy itself on the virtual
+// machines measured, docs/benchmarks.md), and at most spoolSlots
+// documents wait on disk, not the whole portfolio.
+const spoolSlots = 3
+
+// spoolAll copies the documents not spooled yet (spools[i] empty) into
+// spool files, verified, one after the other in a goroutine of its own,
+// and answers each one's outcome on the channel, in order (spools[i] is
+// set, to remove, before it). read gives a value for each document the
+// merge child has read, in order. It stops at the first failure, and the
+// channel is closed when it is done, its spool files closed.
+func (p *Packager) spoolAll(ctx context.Context, items []Item, spools []string, read <-chan struct{}) <-chan error {
 	out := make(chan error, len(items))
 	go func() {
 		defer close(out)
+		var slots [spoolSlots]*os.File
+		defer func() {
+			for _, f := range slots {
+				if f != nil {
+					f.Close()
+				}
+			}
+		}()
 		buf := make([]byte, 256<<10)
+		seen := 0 // documents the child has read
 		for i, it := range items {
 			var err error
 			if spools[i] == "" {
-				spools[i], err = p.spoolVerified(ctx, it, buf)
+				// The slot's document before must have been read.
+				for seen < i-spoolSlots+1 && err == nil {
+					select {
+					case <-read:
+						seen++
+					case <-ctx.Done():
+						err = fmt.Errorf("packager: spool %s: %w", it.Ref, ctx.Err())
+					}
+				}
+				if err == nil {
+					spools[i], err = p.spoolVerified(ctx, it, buf, &slots[i%spoolSlots])
+				}
 			}
 			out <- err
 			if err != nil {
