@@ -70,7 +70,8 @@ type mergeInput struct {
 	// must not pass for the real one.
 	DraftStamp string `json:"draft_stamp"`
 	// Progress is a file the child writes the index of the document it
-	// works on to ("N front" while on the front pages).
+	// works on to ("N front" while on the front pages, "N waiting" while
+	// it waits for the next line: N documents are merged).
 	Progress string `json:"progress"`
 }
 
@@ -94,16 +95,17 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, front string, drawn
 	pf.Close()
 	defer os.Remove(pf.Name())
 	in.Progress = pf.Name()
-	// current is the document the child is on, and whether it is on the
-	// front pages instead.
+	// current is the document the child is on (the number merged), and
+	// whether it is on no document instead (the front pages, or waiting
+	// for the next line).
 	current := func() (int, bool) {
 		b, _ := os.ReadFile(pf.Name())
-		n, onFront := strings.CutSuffix(strings.TrimSpace(string(b)), " front")
+		n, _, other := strings.Cut(strings.TrimSpace(string(b)), " ")
 		i, err := strconv.Atoi(n)
 		if err != nil {
 			return -1, false
 		}
-		return i, onFront
+		return i, other
 	}
 	var pipes []*os.File // readyR, outW, readW for the child; readyW, outR, readR here
 	defer func() {
@@ -199,9 +201,9 @@ wait:
 		return nil
 	}
 	var te *sandbox.TaskError
-	n, onFront := current()
-	if onFront {
-		n = -1 // the front pages' failure: no document's
+	n, onNone := current()
+	if onNone {
+		n = -1 // on the front pages or waiting: no document's failure
 	}
 	if errors.As(runErr, &te) && te.Code == "document" {
 		n, _ = strconv.Atoi(te.Message)
@@ -326,6 +328,9 @@ func joinPortfolio(in mergeInput, paths io.Reader, consumed, out io.Writer) (mer
 	ready := bufio.NewReader(paths)
 	next := 0 // the next document
 	for next < len(in.Docs) || !j.hasFront {
+		// Waiting for the parent: a crash or time-out now is no
+		// document's (the ones before merged).
+		os.WriteFile(in.Progress, []byte(strconv.Itoa(next)+" waiting"), 0o600)
 		line, err := ready.ReadString('\n')
 		if err != nil {
 			missing := "no document " + strconv.Itoa(next)

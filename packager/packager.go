@@ -169,17 +169,20 @@ func (p *Packager) addDocument(ctx context.Context, zw *zip.Writer, it Item, m *
 		return err
 	}
 	// Read (and a sealed object opened) on another core while the entry
-	// is written; ahead ends before rc is closed or src.err is looked at.
+	// is written; ahead ends before rc is closed. The reading runs ahead
+	// of the writes, so a failure is the destination's if a write failed,
+	// else the document's (its bytes, the store's read, a panic there).
 	src := &sourceReader{ctx: ctx, r: storage.Verify(rc, it.Doc.Size, it.Doc.SHA256)}
 	ahead := storage.ReadAhead(src)
 	defer ahead.Close()
-	_, err = io.Copy(entry, ahead)
+	dst := &entryWriter{w: entry}
+	_, err = io.Copy(dst, ahead)
 	ahead.Close()
-	if err != nil {
-		if src.err != nil {
-			return &DocumentError{Title: it.Title, Err: src.err}
-		}
-		return fmt.Errorf("packager: write %s: %w", it.FileName, err)
+	switch {
+	case dst.err != nil:
+		return fmt.Errorf("packager: write %s: %w", it.FileName, dst.err)
+	case err != nil:
+		return &DocumentError{Title: it.Title, Err: err}
 	}
 	m.Files = append(m.Files, ManifestEntry{Slot: it.Ref.String(), Title: it.Title, FileName: it.FileName, Size: it.Doc.Size, SHA256: it.Doc.SHA256, Pages: it.Doc.Pages})
 	return nil
@@ -218,9 +221,24 @@ func (p *Packager) entry(zw *zip.Writer, it Item) (io.Writer, error) {
 	return entry, nil
 }
 
+// entryWriter keeps the destination's error of a copy (the package's
+// fault, not the document's).
+type entryWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *entryWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
 // sourceReader keeps a read error apart from a write error in a copy (a
-// document's fault against the package's destination), and stops at a
-// cancelled context.
+// document's fault against the destination's), and stops at a cancelled
+// context.
 type sourceReader struct {
 	ctx context.Context
 	r   io.Reader
@@ -280,7 +298,9 @@ func (p *Packager) spoolVerified(ctx context.Context, it Item, buf []byte, slot 
 			return "", fmt.Errorf("packager: spool %s: %w", it.Ref, err)
 		}
 		*slot = f
-	} else if _, err := f.Seek(0, io.SeekStart); err != nil {
+	}
+	path = f.Name() // to remove, whatever happens next (a panic included)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return f.Name(), fmt.Errorf("packager: spool %s: %w", it.Ref, err)
 	}
 	src := &sourceReader{ctx: ctx, r: storage.Verify(rc, it.Doc.Size, it.Doc.SHA256)}
@@ -423,8 +443,8 @@ func (p *Packager) drawFront(f *os.File, cover templates.Cover, rows []templates
 // in: a document goes into the file of the one spoolSlots before it, once
 // the merge child has read that one. The page cache's pages are reused
 // (taking fresh ones cost more than the copy itself on the virtual
-// machines measured, docs/benchmarks.md), and at most spoolSlots
-// documents wait on disk, not the whole portfolio.
+// machines measured, docs/benchmarks.md), and of the documents spooled
+// here at most spoolSlots wait on disk, not the whole portfolio.
 const spoolSlots = 3
 
 // spoolAll copies the documents not spooled yet (spools[i] empty) into

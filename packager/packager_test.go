@@ -211,6 +211,35 @@ func TestFRMRPackageRefusesADocumentThatChanged(t *testing.T) {
 	}
 }
 
+// failingAfter accepts n bytes, then fails every write.
+type failingAfter struct {
+	n   int
+	err error
+}
+
+func (f *failingAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		return 0, f.err
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// A destination that fails while a document is read ahead of it is the
+// package's failure, not the document's (its bytes are fine), and the
+// reading stops with the package.
+func TestFRMRPackageDestinationFailureIsNoDocuments(t *testing.T) {
+	f := newFixture(t, 1<<30)
+	big := testdocs.PDF(t, 40, "long")
+	f.put(t, "snils", big, 40)
+	full := errors.New("no space left on device")
+	err := f.pk.FRMRPackage(context.Background(), f.plan(false), &failingAfter{n: len(big) / 3, err: full}, noProgress)
+	var de *DocumentError
+	if !errors.Is(err, full) || errors.As(err, &de) {
+		t.Fatalf("err = %v; want the destination's failure, naming no document", err)
+	}
+}
+
 // Documents that passed the current rules at upload are streamed into the
 // package and not parsed again (no child starts: their SHA-256, verified
 // on the way, proves they are the checked bytes); a document stored under

@@ -441,8 +441,8 @@ func treeCPU(pid int) time.Duration {
 	if err != nil {
 		return 0
 	}
-	_, rest, _ := strings.Cut(string(b), ") ") // the command may hold spaces
-	f := strings.Fields(rest)
+	// After the command, which may hold spaces and parentheses.
+	f := strings.Fields(string(b[strings.LastIndex(string(b), ") ")+2:]))
 	var ticks int64
 	for _, i := range []int{11, 12, 13, 14} { // utime, stime, cutime, cstime (fields 14-17)
 		n, _ := strconv.ParseInt(f[i], 10, 64)

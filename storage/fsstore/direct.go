@@ -1,6 +1,7 @@
 package fsstore
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -59,8 +60,8 @@ type block struct {
 	off int64
 }
 
-// newStaging stages into f, with direct writes if direct and the file
-// system allows them, in buffers taken from pool (alignedBuffers) as the
+// newStaging stages into f, with direct writes if direct (directWorks)
+// and the file allows them at open, in buffers taken from pool (alignedBuffers) as the
 // object grows: a small upload takes one.
 func newStaging(f *os.File, direct bool, pool *sync.Pool) *staging {
 	s := &staging{f: f, pool: pool}
@@ -118,6 +119,9 @@ func (s *staging) write() {
 }
 
 func (s *staging) Write(p []byte) (int, error) {
+	if s.closed {
+		return 0, errors.New("fsstore: write after the staging ended")
+	}
 	if s.direct == nil {
 		n, err := s.f.Write(p)
 		s.size += int64(n)
@@ -186,12 +190,32 @@ func (s *staging) finish() error {
 }
 
 // abandon ends the writers of a staging that failed and lets go of its
-// direct descriptor.
+// direct descriptor; after finish it does nothing more.
 func (s *staging) abandon() {
 	if s.direct != nil {
 		s.stop()
 		s.direct.Close()
 	}
+}
+
+// directWorks says whether files in dir take direct writes: a file
+// system may refuse O_DIRECT at open (tmpfs) or only at the first write
+// (some FUSE and network file systems), so one aligned block is written.
+func directWorks(dir string) bool {
+	f, err := os.CreateTemp(dir, "direct-*")
+	if err != nil {
+		return false
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	d := openDirect(f.Name())
+	if d == nil {
+		return false
+	}
+	defer d.Close()
+	block := alignedBuffers().Get().([]byte)[:directAlign]
+	_, err = d.WriteAt(block, 0)
+	return err == nil
 }
 
 var _ io.Writer = (*staging)(nil)

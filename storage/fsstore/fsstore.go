@@ -36,12 +36,13 @@ var (
 
 // Open prepares the folders under root.
 func Open(root string) (*Store, error) {
-	s := &Store{objects: filepath.Join(root, "objects"), tmp: filepath.Join(root, "tmp"), direct: true, buffers: alignedBuffers()}
+	s := &Store{objects: filepath.Join(root, "objects"), tmp: filepath.Join(root, "tmp"), buffers: alignedBuffers()}
 	for _, dir := range []string{s.objects, s.tmp} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("fsstore: create %s: %w", dir, err)
 		}
 	}
+	s.direct = directWorks(s.tmp)
 	// Staged files of a process killed mid-Put never became objects.
 	if entries, err := os.ReadDir(s.tmp); err == nil {
 		for _, e := range entries {
@@ -79,9 +80,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 }
 
 // PutStream stores under key what write writes, with Put's guarantees of
-// durability: write is called once with the staging file and vouches for
-// its content (the sealed store checks the plaintext it encrypts); if it
-// returns an error, nothing is stored.
+// durability: write is called once with the staging writer and vouches
+// for its content (the sealed store checks the plaintext it encrypts); if
+// it returns an error (or panics), nothing is stored.
 func (s *Store) PutStream(ctx context.Context, key string, write func(w io.Writer) error) error {
 	dst, err := s.path(key)
 	if err != nil {
@@ -97,8 +98,8 @@ func (s *Store) PutStream(ctx context.Context, key string, write func(w io.Write
 		os.Remove(staged) // no-op after the rename
 	}()
 	st := newStaging(f, s.direct, s.buffers)
+	defer st.abandon() // after finish, or when write fails or panics
 	if err := write(st); err != nil {
-		st.abandon()
 		return err
 	}
 	if err := st.finish(); err != nil {

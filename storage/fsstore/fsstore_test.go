@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"accredpack/storage"
@@ -78,18 +80,25 @@ func TestPutAroundDirectBlocks(t *testing.T) {
 			if err != nil || !bytes.Equal(got, data) {
 				t.Errorf("direct %v: read back %d bytes (%v), stored %d", direct, len(got), err, n)
 			}
-			if fi, err := os.Stat(filepath.Join(root, "objects", filepath.FromSlash(key))); err != nil || fi.Size() != int64(n) {
-				t.Errorf("direct %v: %d bytes stored, file %v (%v)", direct, n, fi.Size(), err)
+			if fi, err := os.Stat(filepath.Join(root, "objects", filepath.FromSlash(key))); err != nil {
+				t.Errorf("direct %v: %d bytes stored: %v", direct, n, err)
+			} else if fi.Size() != int64(n) {
+				t.Errorf("direct %v: %d bytes stored, a file of %d", direct, n, fi.Size())
 			}
 		}
 	}
 }
 
 // On the test folder's file system (a disk here and in CI) the staging
-// does bypass the page cache; else the test above would cover the plain
-// file twice, and the next one nothing.
+// does bypass the page cache (else the test above would cover the plain
+// file twice, and the next one nothing), with aligned buffers taken as
+// the object grows.
 func TestStagingIsDirect(t *testing.T) {
-	f, err := os.CreateTemp(t.TempDir(), "staged-*")
+	dir := t.TempDir()
+	if !directWorks(dir) {
+		t.Fatalf("%s refuses direct writes: run the tests with TMPDIR on a disk's file system (ext4, xfs), as the test command does", dir)
+	}
+	f, err := os.CreateTemp(dir, "staged-*")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,5 +151,33 @@ func TestStagingAnswersAFailedWrite(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "fsstore: write") {
 		t.Errorf("writes on a closed descriptor: %v; want the write's error", err)
+	}
+}
+
+// A write callback that panics (a bug of the caller's) leaves no staged
+// file, no writer goroutine and no descriptor behind: the panic goes on up.
+func TestPutStreamPanicLeavesNothing(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	before := runtime.NumGoroutine()
+	func() {
+		defer func() {
+			if r := recover(); r != "sealing bug" {
+				t.Errorf("recovered %v; want the callback's panic", r)
+			}
+		}()
+		s.PutStream(context.Background(), storage.NewKey(), func(w io.Writer) error {
+			w.Write(make([]byte, 3*directSize+5))
+			panic("sealing bug")
+		})
+	}()
+	if left, _ := os.ReadDir(s.tmp); len(left) != 0 {
+		t.Errorf("staging left files: %v", left)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after the panic, %d before: the staging's writers were left running", n, before)
 	}
 }
