@@ -160,8 +160,9 @@ func (p *Packager) merge(ctx context.Context, in mergeInput, front string, drawn
 	}()
 	copied := make(chan error, 1)
 	go func() {
-		// 256 KiB at a time, as the child writes (io.Copy would use the
-		// pipe's WriteTo, 32 KiB at a time).
+		// Into w's ReadFrom where it has one (storage.WriteObject's reads
+		// straight into its buffers), else 256 KiB at a time, as the child
+		// writes (io.Copy would use the pipe's WriteTo, 32 KiB at a time).
 		_, err := io.CopyBuffer(w, struct{ io.Reader }{outR}, make([]byte, 256<<10))
 		outR.Close() // a child still writing stops at a broken pipe
 		copied <- err

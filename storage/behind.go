@@ -100,6 +100,31 @@ func (b *writeBehind) Write(p []byte) (int, error) {
 	return written, nil
 }
 
+// ReadFrom reads r straight into the buffers until its end (io.Copy uses
+// it): no copy through a buffer of the caller's. A bundle's merge output,
+// 240 MB, came through a 256 KiB buffer before.
+func (b *writeBehind) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	for {
+		if err := b.failed.Load(); err != nil {
+			return total, *err
+		}
+		if len(b.buf) == cap(b.buf) {
+			b.queues[0] <- b.buf
+			b.buf = <-b.free
+		}
+		n, err := r.Read(b.buf[len(b.buf):cap(b.buf)])
+		b.buf = b.buf[:len(b.buf)+n]
+		total += int64(n)
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 // Close hands over what is left and waits for every stage to be done
 // with it.
 func (b *writeBehind) Close() error {

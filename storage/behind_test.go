@@ -213,3 +213,37 @@ func (c *counting) Read(p []byte) (int, error) {
 	c.n.Add(int64(len(p)))
 	return len(p), nil
 }
+
+// io.Copy into a writeBehind reads the source straight into its buffers
+// (ReadFrom): every byte in order through every stage, the source's
+// failure answered, a stage's failure stopping the copy.
+func TestWriteBehindReadFrom(t *testing.T) {
+	want := make([]byte, behindBuffers*behindSize*2+777)
+	for i := range want {
+		want[i] = byte(i * 13)
+	}
+	h := sha256.New()
+	var got bytes.Buffer
+	wb := newWriteBehind(h, &got)
+	n, err := io.Copy(wb, &chunky{data: want, r: rand.New(rand.NewPCG(9, 10)), err: io.EOF})
+	if cerr := wb.Close(); err == nil {
+		err = cerr
+	}
+	if sum := sha256.Sum256(want); err != nil || n != int64(len(want)) || !bytes.Equal(got.Bytes(), want) || !bytes.Equal(h.Sum(nil), sum[:]) {
+		t.Errorf("io.Copy: %d bytes, %v; the destination got %d of %d", n, err, got.Len(), len(want))
+	}
+
+	broken := errors.New("checksum mismatch")
+	wb = newWriteBehind(io.Discard)
+	if _, err := io.Copy(wb, &chunky{data: want[:1000], r: rand.New(rand.NewPCG(1, 1)), err: broken}); err != broken {
+		t.Errorf("a failing source: %v", err)
+	}
+	wb.Close()
+
+	full := errors.New("disk full")
+	wb = newWriteBehind(&failAfter{n: behindSize, err: full})
+	_, err = io.Copy(wb, &counting{}) // endless: only the stage's failure ends it
+	if cerr := wb.Close(); !errors.Is(err, full) || !errors.Is(cerr, full) {
+		t.Errorf("a failing stage: copy %v, Close %v", err, cerr)
+	}
+}
