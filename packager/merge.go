@@ -345,7 +345,7 @@ func joinPortfolio(in mergeInput, paths io.Reader, consumed, out io.Writer) (mer
 		case kind == "front" && !j.hasFront:
 			// Progress says the front: a crash here is no document's.
 			os.WriteFile(in.Progress, []byte(strconv.Itoa(next)+" front"), 0o600)
-			if err := addFront(j, path); err != nil {
+			if err := readAndAdd(path, j.addFront); err != nil {
 				if j.w.err != nil {
 					return mergeOutput{}, fmt.Errorf("write: %w", j.w.err)
 				}
@@ -353,7 +353,12 @@ func joinPortfolio(in mergeInput, paths io.Reader, consumed, out io.Writer) (mer
 			}
 		case kind == "doc" && next < len(in.Docs):
 			os.WriteFile(in.Progress, []byte(strconv.Itoa(next)), 0o600)
-			if err := addDocument(j, path, in.Docs[next], texts[next], consumed); err != nil {
+			d, pageTexts := in.Docs[next], texts[next]
+			err := readAndAdd(path, func(ctx *model.Context) error {
+				consumed.Write([]byte{1}) // its file is read; a parent gone is the output's error
+				return j.add(ctx, d.Title, d.Pages, pageTexts)
+			})
+			if err != nil {
 				if j.w.err != nil {
 					return mergeOutput{}, fmt.Errorf("write: %w", j.w.err)
 				}
@@ -374,9 +379,9 @@ func joinPortfolio(in mergeInput, paths io.Reader, consumed, out io.Writer) (mer
 	return mergeOutput{Pages: len(j.front) + docPages}, nil
 }
 
-// addFront reads the front pages and copies them; a panic in either is
-// their failure.
-func addFront(j *joiner, path string) (err error) {
+// readAndAdd reads a file (relaxed, as uploads are checked) and hands it
+// to add; a panic in either is the file's failure.
+func readAndAdd(path string, add func(*model.Context) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)
@@ -386,23 +391,7 @@ func addFront(j *joiner, path string) (err error) {
 	if err != nil {
 		return err
 	}
-	return j.addFront(ctx)
-}
-
-// addDocument reads one document, tells consumed its file is read, and
-// copies it; a panic in either is the document's failure.
-func addDocument(j *joiner, path string, d mergeDoc, texts []string, consumed io.Writer) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
-		}
-	}()
-	ctx, err := readRelaxed(path)
-	if err != nil {
-		return err
-	}
-	consumed.Write([]byte{1}) // a parent gone is the output's error
-	return j.add(ctx, d.Title, d.Pages, texts)
+	return add(ctx)
 }
 
 // loadPageTexts reads the page texts of every document that has them
