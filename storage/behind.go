@@ -88,16 +88,21 @@ func (b *writeBehind) Write(p []byte) (int, error) {
 		if err := b.failed.Load(); err != nil {
 			return written, *err
 		}
-		if len(b.buf) == cap(b.buf) {
-			b.queues[0] <- b.buf
-			b.buf = <-b.free
-		}
+		b.handOverFull()
 		k := copy(b.buf[len(b.buf):cap(b.buf)], p)
 		b.buf = b.buf[:len(b.buf)+k]
 		p = p[k:]
 		written += k
 	}
 	return written, nil
+}
+
+// handOverFull hands a full buffer to the first stage and takes a free one.
+func (b *writeBehind) handOverFull() {
+	if len(b.buf) == cap(b.buf) {
+		b.queues[0] <- b.buf
+		b.buf = <-b.free
+	}
 }
 
 // ReadFrom reads r straight into the buffers until its end (io.Copy uses
@@ -109,10 +114,7 @@ func (b *writeBehind) ReadFrom(r io.Reader) (int64, error) {
 		if err := b.failed.Load(); err != nil {
 			return total, *err
 		}
-		if len(b.buf) == cap(b.buf) {
-			b.queues[0] <- b.buf
-			b.buf = <-b.free
-		}
+		b.handOverFull()
 		n, err := r.Read(b.buf[len(b.buf):cap(b.buf)])
 		b.buf = b.buf[:len(b.buf)+n]
 		total += int64(n)

@@ -86,11 +86,14 @@ func newStaging(f *os.File, direct bool, pool *sync.Pool) *staging {
 // alignedBuffers is a pool of directSize buffers aligned for direct
 // writes, for newStaging.
 func alignedBuffers() *sync.Pool {
-	return &sync.Pool{New: func() any {
-		raw := make([]byte, directSize+directAlign)
-		skip := (directAlign - int(uintptr(unsafe.Pointer(&raw[0]))%directAlign)) % directAlign
-		return raw[skip : skip+directSize : skip+directSize]
-	}}
+	return &sync.Pool{New: func() any { return aligned(directSize) }}
+}
+
+// aligned answers n bytes of memory aligned for direct writes.
+func aligned(n int) []byte {
+	raw := make([]byte, n+directAlign)
+	skip := (directAlign - int(uintptr(unsafe.Pointer(&raw[0]))%directAlign)) % directAlign
+	return raw[skip : skip+n : skip+n]
 }
 
 // take answers a buffer to fill: a new one from the pool while fewer than
@@ -213,8 +216,7 @@ func directWorks(dir string) bool {
 		return false
 	}
 	defer d.Close()
-	block := alignedBuffers().Get().([]byte)[:directAlign]
-	_, err = d.WriteAt(block, 0)
+	_, err = d.WriteAt(aligned(directAlign), 0)
 	return err == nil
 }
 
