@@ -66,15 +66,7 @@ func TestPortfolioPageShapes(t *testing.T) {
 	if !strings.Contains(flat, "PDF version: 1.7") {
 		t.Errorf("pdfinfo: want PDF 1.7 (the object-stream source's):\n%s", info)
 	}
-	conf := model.NewDefaultConfiguration()
-	bms, err := api.Bookmarks(bytes.NewReader(out.Bytes()), conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, b := range bms {
-		got = append(got, fmt.Sprintf("%s@%d", b.Title, b.PageFrom))
-	}
+	got := bookmarks(t, out.Bytes())
 	want := []string{"1. Паспорт (разворот с фотографией и страница с регистрацией)@4", "2. СНИЛС@7",
 		"3. Диплом о высшем или среднем медицинском образовании с приложением@9"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
@@ -426,14 +418,7 @@ func TestMergeFrontPagesAnywhere(t *testing.T) {
 				t.Errorf("front after %d documents: page %d lacks %q: %q", at, page, want, text[page-1])
 			}
 		}
-		bms, err := api.Bookmarks(bytes.NewReader(out.Bytes()), model.NewDefaultConfiguration())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, b := range bms {
-			got = append(got, fmt.Sprintf("%s@%d", b.Title, b.PageFrom))
-		}
+		got := bookmarks(t, out.Bytes())
 		if want := "1. A@3|2. B@4|3. C@7"; strings.Join(got, "|") != want {
 			t.Errorf("front after %d documents: bookmarks %q; want %q", at, got, want)
 		}
@@ -541,4 +526,18 @@ func TestFeedOrder(t *testing.T) {
 	if err := feed(ctx, io.Discard, "/s/front", drawn, spools, spooled, &fetched); err != nil {
 		t.Errorf("cancelled: %v", err)
 	}
+}
+
+// bookmarks lists a PDF's bookmarks as "title@first page".
+func bookmarks(t *testing.T, pdf []byte) []string {
+	t.Helper()
+	bms, err := api.Bookmarks(bytes.NewReader(pdf), model.NewDefaultConfiguration())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range bms {
+		got = append(got, fmt.Sprintf("%s@%d", b.Title, b.PageFrom))
+	}
+	return got
 }

@@ -95,10 +95,7 @@ func TestWriteBehindRecoversAPanic(t *testing.T) {
 // order; the destination's failure is answered even though the hash
 // stage before it succeeded.
 func TestWriteBehindStages(t *testing.T) {
-	want := make([]byte, behindBuffers*behindSize*2+999)
-	for i := range want {
-		want[i] = byte(i * 31)
-	}
+	want := pattern(behindBuffers*behindSize*2+999, 31)
 	h := sha256.New()
 	var got bytes.Buffer
 	wb := newWriteBehind(h, &got)
@@ -218,10 +215,7 @@ func (c *counting) Read(p []byte) (int, error) {
 // (ReadFrom): every byte in order through every stage, the source's
 // failure answered, a stage's failure stopping the copy.
 func TestWriteBehindReadFrom(t *testing.T) {
-	want := make([]byte, behindBuffers*behindSize*2+777)
-	for i := range want {
-		want[i] = byte(i * 13)
-	}
+	want := pattern(behindBuffers*behindSize*2+777, 13)
 	h := sha256.New()
 	var got bytes.Buffer
 	wb := newWriteBehind(h, &got)
@@ -246,4 +240,13 @@ func TestWriteBehindReadFrom(t *testing.T) {
 	if cerr := wb.Close(); !errors.Is(err, full) || !errors.Is(cerr, full) {
 		t.Errorf("a failing stage: copy %v, Close %v", err, cerr)
 	}
+}
+
+// pattern is n bytes, byte i being i*step (mod 256).
+func pattern(n, step int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i * step)
+	}
+	return b
 }
