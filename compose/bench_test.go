@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"accredpack/internal/testdocs"
+	"accredpack/sandbox"
 )
 
 // phonePhotos are ten 4000x3000 JPEGs like phone photos of documents
@@ -53,7 +53,8 @@ func benchPhotos(b *testing.B) ([]Part, int64) {
 func peak(c *Composer) *int64 {
 	var mu sync.Mutex
 	var p int64
-	c.runner.OnExit = func(_ string, rss int64, _ time.Duration) {
+	c.runner.OnExit = func(e sandbox.Exit) {
+		rss := e.PeakRSS
 		mu.Lock()
 		p = max(p, rss)
 		mu.Unlock()

@@ -64,7 +64,7 @@ func TestAccuracy(t *testing.T) {
 		t.Fatal(err)
 	}
 	var childPeak int64
-	runner.OnExit = func(_ string, peak int64, _ time.Duration) { childPeak = peak }
+	runner.OnExit = func(e sandbox.Exit) { childPeak = e.PeakRSS }
 	reader := NewReader(runner, tools, DefaultOptions, t.TempDir())
 	rules, err := contents.Load()
 	if err != nil {

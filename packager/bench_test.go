@@ -148,13 +148,15 @@ func mb(n int64) float64 { return float64(n) / (1 << 20) }
 
 func BenchmarkPortfolio20x12MB(b *testing.B) {
 	in := benchInputs(b)
-	var childPeak, mergeNanos atomic.Int64
-	in.f.pk.merger.OnExit = func(task string, rss int64, wall time.Duration) {
-		if task == TaskMergePortfolio {
-			if rss > childPeak.Load() {
-				childPeak.Store(rss)
+	var childPeak, mergeNanos, mergeCPU, mergeFaults atomic.Int64
+	in.f.pk.merger.OnExit = func(e sandbox.Exit) {
+		if e.Task == TaskMergePortfolio {
+			if e.PeakRSS > childPeak.Load() {
+				childPeak.Store(e.PeakRSS)
 			}
-			mergeNanos.Add(int64(wall))
+			mergeNanos.Add(int64(e.Wall))
+			mergeCPU.Add(int64(e.CPU))
+			mergeFaults.Add(e.MinorFaults)
 		}
 	}
 	defer func() { in.f.pk.merger.OnExit = nil }()
@@ -171,6 +173,8 @@ func BenchmarkPortfolio20x12MB(b *testing.B) {
 	}
 	b.ReportMetric(mb(childPeak.Load()), "peak-RSS-MB")
 	b.ReportMetric(float64(mergeNanos.Load())/float64(b.N)/1e9, "merge-s/op")
+	b.ReportMetric(float64(mergeCPU.Load())/float64(b.N)/1e9, "merge-CPU-s/op")
+	b.ReportMetric(float64(mergeFaults.Load())/float64(b.N), "merge-faults/op")
 	b.ReportMetric(mb(in.total/benchDocs), "largest-input-MB")
 }
 

@@ -186,7 +186,7 @@ func TestPortfolioRechecksOnlyDocumentsOfOlderRules(t *testing.T) {
 	var children atomic.Int64
 	build := func(rules int) error {
 		f := newFixture(t, 256<<20)
-		f.parser.OnExit = func(string, int64, time.Duration) { children.Add(1) }
+		f.parser.OnExit = func(sandbox.Exit) { children.Add(1) }
 		f.put(t, "identity_document", testdocs.PDF(t, 2, "passport"), 2)
 		// Active content: refused since rules version 2.
 		f.putChecked(t, "snils", testdocs.WithJavaScript(), 1, rules)
@@ -283,7 +283,7 @@ func TestMergeMemoryTakesWhatAParseAccepted(t *testing.T) {
 	f.put(t, "education_diploma", heavy, 50_000)
 	f.put(t, "snils", testdocs.SizedPDF(t, 12<<20), 1)
 	var peak int64
-	f.pk.merger.OnExit = func(_ string, rss int64, _ time.Duration) { peak = rss }
+	f.pk.merger.OnExit = func(e sandbox.Exit) { peak = e.PeakRSS }
 	var out countWriter
 	if err := f.pk.Portfolio(context.Background(), f.plan(false), &out, noProgress); err != nil {
 		t.Fatalf("portfolio within MergeMemory(%d MiB): %v", parse>>20, err)

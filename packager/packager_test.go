@@ -248,7 +248,7 @@ func TestFRMRPackageRechecksOnlyDocumentsOfOlderRules(t *testing.T) {
 	var children atomic.Int64
 	build := func(rules int) (*fixture, []byte, error) {
 		f := newFixture(t, 1<<30)
-		f.parser.OnExit = func(string, int64, time.Duration) { children.Add(1) }
+		f.parser.OnExit = func(sandbox.Exit) { children.Add(1) }
 		f.put(t, "identity_document", testdocs.PDF(t, 2, "passport"), 2)
 		// Active content: refused since rules version 2.
 		f.putChecked(t, "snils", testdocs.WithJavaScript(), 1, rules)

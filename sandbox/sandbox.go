@@ -68,10 +68,22 @@ type Runner struct {
 	exe    string
 	limits Limits
 	slots  chan struct{}
-	// OnExit, when set, is told the task, peak resident memory (bytes, as
-	// the child measured its own high-water mark; 0 for a child that died)
-	// and wall time of each child that ran: for metrics and benchmarks.
-	OnExit func(task string, peakRSS int64, wall time.Duration)
+	// OnExit, when set, is told of each child that ran: for metrics and
+	// benchmarks.
+	OnExit func(Exit)
+}
+
+// Exit is what a runner learned of one child that ran.
+type Exit struct {
+	Task string
+	// PeakRSS is peak resident memory in bytes, as the child measured its
+	// own high-water mark; 0 for a child that died.
+	PeakRSS int64
+	Wall    time.Duration
+	// CPU (user and system) and MinorFaults (pages the kernel had to
+	// provide on first touch) are the kernel's accounting of the child.
+	CPU         time.Duration
+	MinorFaults int64
 }
 
 // NewRunner returns a runner for exe (normally os.Executable()).
@@ -131,6 +143,15 @@ func (r *Runner) RunWithFiles(ctx context.Context, task string, input, output an
 		// before its first document (VmSize +64 MiB, a fifth thread) and
 		// died preparing its stamp face. One arena for all threads.
 		"MALLOC_ARENA_MAX=1",
+		// Memory the Go runtime hands back is marked MADV_FREE, not
+		// MADV_DONTNEED: the kernel takes it only when it needs it, and a
+		// page used again before that costs no fault. A merge child frees
+		// and takes back a document's worth for every document (the heap
+		// grows for the next one while it releases the last): 20-24 K
+		// faults for a portfolio of 20 x 12 MB, 4.6 K with this; its system
+		// time 167-209 -> 119-158 ms, peak RSS the same (28 MB). The
+		// child's own peak (VmHWM) is what the limits and figures use.
+		"GODEBUG=madvdontneed=0",
 	}
 	cmd.Stdin = bytes.NewReader(in)
 	stdout := &capped{max: maxExchange}
@@ -154,7 +175,13 @@ func (r *Runner) RunWithFiles(ctx context.Context, task string, input, output an
 	// mark into the child. The child reports its own.
 	parseErr := json.Unmarshal(stdout.Bytes(), &answer)
 	if r.OnExit != nil {
-		r.OnExit(task, answer.PeakRSS, time.Since(started))
+		exit := Exit{Task: task, PeakRSS: answer.PeakRSS, Wall: time.Since(started)}
+		if cmd.ProcessState == nil { // it never started
+		} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			exit.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+			exit.MinorFaults = ru.Minflt
+		}
+		r.OnExit(exit)
 	}
 
 	if runCtx.Err() != nil && ctx.Err() == nil {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -73,9 +75,27 @@ var testTasks = map[string]Task{
 		}
 		return len(b), dst.Close()
 	},
+	// churn does what a merge child does for each document: takes 32 MiB,
+	// lets it go back to the system, and takes it again, four times;
+	// touch32 takes it once.
+	"churn":   func(context.Context, json.RawMessage) (any, error) { return nil, churn(4) },
+	"touch32": func(context.Context, json.RawMessage) (any, error) { return nil, churn(1) },
 	"secret": func(context.Context, json.RawMessage) (any, error) {
 		return os.Getenv("SANDBOX_TEST_SECRET"), nil
 	},
+}
+
+func churn(times int) error {
+	for range times {
+		b := make([]byte, 32<<20)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		runtime.KeepAlive(b)
+		b = nil
+		debug.FreeOSMemory()
+	}
+	return nil
 }
 
 func recurse(n int) int {
@@ -238,7 +258,8 @@ func TestOnExitReportsPeakMemory(t *testing.T) {
 	// (whose shadow memory counts against the address space too).
 	r := newRunner(t, Limits{Memory: 768 << 20, Timeout: 20 * time.Second, Parallel: 1})
 	peaks := map[string]int64{}
-	r.OnExit = func(task string, rss int64, _ time.Duration) { peaks[task] = rss }
+	faults := map[string]int64{}
+	r.OnExit = func(e Exit) { peaks[e.Task], faults[e.Task] = e.PeakRSS, e.MinorFaults }
 	for _, task := range []string{"touch64", "echo"} {
 		if err := r.Run(context.Background(), task, echoIn{}, nil); err != nil {
 			t.Fatalf("%s: %v", task, err)
@@ -253,6 +274,30 @@ func TestOnExitReportsPeakMemory(t *testing.T) {
 	}
 	if p, ok := peaks["hog"]; !ok || p != 0 {
 		t.Errorf("a dead child reports no peak: %d, %v", p, ok)
+	}
+	// The kernel's count: touch64 touched 16 K pages more than echo.
+	if extra := faults["touch64"] - faults["echo"]; extra < 16<<10 {
+		t.Errorf("minor faults: echo %d, touch64 %d", faults["echo"], faults["touch64"])
+	}
+}
+
+// A child takes back memory it handed to the system without the kernel
+// providing the pages again (MADV_FREE, see Run): churn touches 32 MiB
+// (8 K pages) four times, handing it back after each, and should cost
+// about what touch32's one touch costs, not 24 K faults more. (Compared
+// with touch32 rather than counted: under the race detector each page
+// touched also faults in its shadow.)
+func TestChildReusesMemoryItReleased(t *testing.T) {
+	r := newRunner(t, Limits{Memory: 768 << 20, Timeout: 20 * time.Second, Parallel: 1})
+	faults := map[string]int64{}
+	r.OnExit = func(e Exit) { faults[e.Task] = e.MinorFaults }
+	for _, task := range []string{"churn", "touch32"} {
+		if err := r.Run(context.Background(), task, nil, nil); err != nil {
+			t.Fatalf("%s: %v", task, err)
+		}
+	}
+	if faults["touch32"] < 8<<10 || faults["churn"]-faults["touch32"] > 4<<10 {
+		t.Errorf("minor faults: churn %d, touch32 %d; want churn within 4 K of touch32 (one touch of 32 MiB: 8 K)", faults["churn"], faults["touch32"])
 	}
 }
 
