@@ -6,7 +6,6 @@
 package templates
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -129,10 +128,11 @@ type InventoryRow struct {
 // page. Page ranges in rows start after
 // the front pages themselves: FirstPage values are relative to the first
 // document (1 = the first page after the front), and Front shifts them by
-// its own length, which it finds by drawing twice.
+// its own length, which it finds by drawing twice (the first time only
+// laid out, not written: the fonts' subsetting and compression are for
+// the real one).
 func (wd *Wording) DrawFront(w io.Writer, c Cover, rows []InventoryRow, ready *ReadinessPage) (pages int, err error) {
-	var probe bytes.Buffer
-	n, err := wd.drawFront(&probe, c, rows, ready, 0)
+	n, err := wd.drawFront(nil, c, rows, ready, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -196,6 +196,12 @@ func (wd *Wording) drawFront(w io.Writer, c Cover, rows []InventoryRow, ready *R
 	}
 	if ready != nil {
 		wd.drawReadiness(f, ready)
+	}
+	if w == nil { // the probe: its page count is all it is for
+		if err := f.Error(); err != nil {
+			return 0, fmt.Errorf("templates: draw: %w", err)
+		}
+		return f.PageNo(), nil
 	}
 	return output(f, w)
 }
