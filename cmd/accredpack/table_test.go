@@ -57,6 +57,7 @@ type measure struct {
 	d   time.Duration // the row's figure: wall time, or a p99 latency
 	max time.Duration // the largest latency (read rows)
 	rss int64         // peak RSS of the process tree doing the work; 0: not measured
+	at  string        // what made up the tree's peak (the rounds' lines show it)
 	cpu time.Duration // CPU time (user + system) the work took; 0: not measured
 	n   string        // a note: what came back
 }
@@ -215,7 +216,8 @@ func TestBenchTable(t *testing.T) {
 					time.Sleep(20 * time.Millisecond)
 				}
 				d := time.Since(start)
-				return measure{d: d, rss: tree.end(), cpu: treeCPU(p.cmd.Process.Pid) - cpu, n: fmt.Sprintf("%.0f MB/s", float64(total)/1e6/d.Seconds())}
+				peak := tree.endAt()
+				return measure{d: d, rss: peak.rss, at: peak.at, cpu: treeCPU(p.cmd.Process.Pid) - cpu, n: fmt.Sprintf("%.0f MB/s", float64(total)/1e6/d.Seconds())}
 			}
 		}
 		out := filepath.Join(dir, "out")
@@ -431,6 +433,9 @@ func orDash(s string) string {
 
 func show(m measure) string {
 	s := fmtMeasure(m, []measure{m}) + ", RSS " + mib(m.rss)
+	if m.at != "" {
+		s += " (" + m.at + ")"
+	}
 	if m.cpu > 0 {
 		s += fmt.Sprintf(", CPU %.0f ms", m.cpu.Seconds()*1000)
 	}
@@ -481,18 +486,26 @@ func showLast(ms []measure) string {
 }
 
 // treeSampler follows the largest sum of VmRSS over a process and its
-// descendants (the service and its sandbox children), sampled every 5 ms.
+// descendants (the service and its sandbox children), sampled every 5 ms,
+// and what made it up at that sample.
 type treeSampler struct {
 	stop chan struct{}
-	peak chan int64
+	peak chan treePeak
+}
+
+type treePeak struct {
+	rss int64
+	at  string
 }
 
 func sampleTree(pid int) *treeSampler {
-	s := &treeSampler{stop: make(chan struct{}), peak: make(chan int64, 1)}
+	s := &treeSampler{stop: make(chan struct{}), peak: make(chan treePeak, 1)}
 	go func() {
-		var p int64
+		var p treePeak
 		for {
-			p = max(p, treeRSS(pid))
+			if rss := treeRSS(pid); rss > p.rss {
+				p = treePeak{rss, treeParts(pid, rss)}
+			}
 			select {
 			case <-s.stop:
 				s.peak <- p
@@ -504,7 +517,20 @@ func sampleTree(pid int) *treeSampler {
 	return s
 }
 
-func (s *treeSampler) end() int64 { close(s.stop); return <-s.peak }
+func (s *treeSampler) end() int64 { return s.endAt().rss }
+
+func (s *treeSampler) endAt() treePeak { close(s.stop); return <-s.peak }
+
+// treeParts says what a tree's RSS of total was made of: the process's
+// anonymous and file pages (its executable's among them), and the rest,
+// its descendants'.
+func treeParts(pid int, total int64) string {
+	id := strconv.Itoa(pid)
+	anon, _ := sandbox.ProcStatus(id, "RssAnon")
+	file, _ := sandbox.ProcStatus(id, "RssFile")
+	own, _ := sandbox.ProcStatus(id, "VmRSS")
+	return fmt.Sprintf("service %s (anon %s, file %s), children %s", mib(own), mib(anon), mib(file), mib(total-own))
+}
 
 // treeRSS is VmRSS of pid and of its descendants, by /proc/PID/task/*/children.
 func treeRSS(pid int) int64 {
