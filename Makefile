@@ -17,8 +17,9 @@ run:
 
 # The service and its sandbox child, side by side (the service looks for
 # accredpack-child beside itself; without it, it is its own child, slower).
+# Static, without cgo, as the image builds them (Dockerfile).
 build:
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/ ./cmd/accredpack ./cmd/accredpack-child
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/ ./cmd/accredpack ./cmd/accredpack-child
 
 test:
 	./scripts/test.sh

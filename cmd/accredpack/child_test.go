@@ -39,6 +39,8 @@ func buildCommand(tb testing.TB, pkg string) string {
 	}
 	exe := filepath.Join(dir, filepath.Base(pkg))
 	cmd := exec.Command("go", "build", "-o", exe, pkg)
+	// Without cgo, as make build and the image build them.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
