@@ -68,20 +68,23 @@ type Runner struct {
 	exe    string
 	limits Limits
 	slots  chan struct{}
-	// OnExit, when set, is told of each child that ran: for metrics and
-	// benchmarks.
+	// OnExit, when set, is told of each child the runner tried to start
+	// (one that could not start has zeros but its task and wall time): for
+	// metrics and benchmarks.
 	OnExit func(Exit)
 }
 
-// Exit is what a runner learned of one child that ran.
+// Exit is what a runner learned of one child.
 type Exit struct {
 	Task string
 	// PeakRSS is peak resident memory in bytes, as the child measured its
 	// own high-water mark; 0 for a child that died.
 	PeakRSS int64
 	Wall    time.Duration
-	// CPU (user and system) and MinorFaults (pages the kernel had to
-	// provide on first touch) are the kernel's accounting of the child.
+	// CPU (user and system) and MinorFaults are the kernel's accounting
+	// of the child (getrusage). A minor fault is a page mapped without
+	// reading the disk: mostly fresh memory, also pages of files already
+	// in the page cache (the executable's) and copies on write.
 	CPU         time.Duration
 	MinorFaults int64
 }
@@ -145,12 +148,15 @@ func (r *Runner) RunWithFiles(ctx context.Context, task string, input, output an
 		"MALLOC_ARENA_MAX=1",
 		// Memory the Go runtime hands back is marked MADV_FREE, not
 		// MADV_DONTNEED: the kernel takes it only when it needs it, and a
-		// page used again before that costs no fault. A merge child frees
-		// and takes back a document's worth for every document (the heap
-		// grows for the next one while it releases the last): 20-24 K
-		// faults for a portfolio of 20 x 12 MB, 4.6 K with this; its system
-		// time 167-209 -> 119-158 ms, peak RSS the same (28 MB). The
-		// child's own peak (VmHWM) is what the limits and figures use.
+		// page used again before that costs no fault (the runtime zeroes
+		// it itself). A merge child frees and takes back a document's
+		// worth for every document (the heap grows for the next one while
+		// it releases the last): 20-24 K faults for a portfolio of 20 x
+		// 12 MB, 4.6 K with this; its system time 167-209 -> 119-158 ms,
+		// its peak RSS the same (28 MB). The cost: a child's RSS no longer
+		// drops when it releases memory, only when the system needs the
+		// pages (a child lives for one task). RLIMIT_AS and the runtime's
+		// memory limit (confine) count the same either way.
 		"GODEBUG=madvdontneed=0",
 	}
 	cmd.Stdin = bytes.NewReader(in)
@@ -176,10 +182,11 @@ func (r *Runner) RunWithFiles(ctx context.Context, task string, input, output an
 	parseErr := json.Unmarshal(stdout.Bytes(), &answer)
 	if r.OnExit != nil {
 		exit := Exit{Task: task, PeakRSS: answer.PeakRSS, Wall: time.Since(started)}
-		if cmd.ProcessState == nil { // it never started
-		} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			exit.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-			exit.MinorFaults = ru.Minflt
+		if ps := cmd.ProcessState; ps != nil { // nil: it never started
+			if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+				exit.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+				exit.MinorFaults = int64(ru.Minflt)
+			}
 		}
 		r.OnExit(exit)
 	}

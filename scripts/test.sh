@@ -50,9 +50,6 @@ done
 # differently, and the limit does not bind there. (The services that the
 # tests of cmd/accredpack start use the dedicated accredpack-child, which
 # the tests build once, without the race detector, as in production.) Those tests run above.
-# Nor the test that a child takes back memory it released without page
-# faults (TestChildReusesMemoryItReleased): a race-built child's heap and
-# shadow memory are handed back and reused differently; it runs above.
 # Nor the access matrix (TestAccessMatrix): several hundred sequential calls
 # that prove the policy, not concurrency, and take minutes with race-built
 # sandbox children; it runs above. Nor the one-readiness contract
@@ -79,7 +76,7 @@ stage "race detector"
 # are where this stage's minutes go. The whole output is kept in
 # .artifacts/race.log.
 mkdir -p "$ACCREDPACK_TEST_ARTIFACTS"
-go test -race -count=1 -timeout 20m -v -skip 'TestBundleFailureAndRetry|TestChildReusesMemoryItReleased|TestAccessMatrix|TestContract/OneReadiness|TestWeb|TestContractEmbedded|TestOverloadFiveTimesCapacity|TestHostileUploads|TestReadings|TestTurnedScanIsStoredUpright|TestPortfolioTextLayer' \
+go test -race -count=1 -timeout 20m -v -skip 'TestBundleFailureAndRetry|TestAccessMatrix|TestContract/OneReadiness|TestWeb|TestContractEmbedded|TestOverloadFiveTimesCapacity|TestHostileUploads|TestReadings|TestTurnedScanIsStoredUpright|TestPortfolioTextLayer' \
 	./sandbox/... ./database/... ./storage/... ./intake/... ./api/... ./bundles/... ./jobs/... ./webhooks/... ./certimport/... ./cmd/... ./accounts/... ./access/... ./audit/... ./reminders/... ./mail/... ./keyring/... ./ocr/... ./readings/... \
 	2>&1 | tee "$ACCREDPACK_TEST_ARTIFACTS/race.log" | grep --line-buffered -E '^(--- |ok |FAIL|panic:|WARNING: DATA RACE)|^    [^ ]+_test\.go:[0-9]+: ' | grep --line-buffered -v -- '^--- SKIP'
 
