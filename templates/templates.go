@@ -132,6 +132,9 @@ type InventoryRow struct {
 // laid out, not written: the fonts' subsetting and compression are for
 // the real one).
 func (wd *Wording) DrawFront(w io.Writer, c Cover, rows []InventoryRow, ready *ReadinessPage) (pages int, err error) {
+	if w == nil {
+		return 0, fmt.Errorf("templates: draw front pages: no writer")
+	}
 	n, err := wd.drawFront(nil, c, rows, ready, 0)
 	if err != nil {
 		return 0, err
@@ -139,6 +142,8 @@ func (wd *Wording) DrawFront(w io.Writer, c Cover, rows []InventoryRow, ready *R
 	return wd.drawFront(w, c, rows, ready, n)
 }
 
+// drawFront draws the front pages into w, or, with w nil, only lays them
+// out and counts them.
 func (wd *Wording) drawFront(w io.Writer, c Cover, rows []InventoryRow, ready *ReadinessPage, offset int) (int, error) {
 	f := newDoc()
 	f.AddPage()
